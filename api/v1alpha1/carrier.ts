@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { conditions, defineKind, hostOrIP, observedGeneration, port, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
+
+const image = (what: string) => z.string().min(1).max(512).optional().describe(`Container image for the ${what}. Defaults to the image the operator was released with.`);
+
+const sipWorkerPool = z
+  .object({
+    replicas: z.number().int().min(1).max(100).default(2).describe('Number of SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk.'),
+    image: image('SIP workers'),
+    service: z
+      .object({
+        type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('LoadBalancer').describe('Kubernetes Service type that exposes SIP. Defaults to LoadBalancer; its externalTrafficPolicy is always Local so that workers see the carriers\' real source IPs.'),
+        annotations: z.record(z.string(), z.string()).optional().describe('Annotations for the SIP Service, e.g. for a cloud load balancer.'),
+        loadBalancerSourceRanges: z.array(z.string().max(64)).max(64).optional().describe('CIDRs allowed to reach a LoadBalancer Service; empty allows all.'),
+      })
+      .prefault({})
+      .describe('How the SIP worker pool is exposed.'),
+    ports: z
+      .object({
+        sip: port('SIP port for UDP and TCP. Defaults to 5060.', 5060),
+        http: port('HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080.', 8080),
+      })
+      .prefault({})
+      .describe('Ports the SIP workers listen on.'),
+    resources: resourceRequirements('SIP worker').optional(),
+  })
+  .prefault({})
+  .describe('The pool of SIP worker pods that carriers and customers send SIP to.');
+
+const mediaRelay = z
+  .object({
+    enabled: z.boolean().default(true).describe('Whether calls anchor their media on the relay. Defaults to true.'),
+    replicas: z.number().int().min(1).max(100).default(1).describe('Number of rtpengine pods. Defaults to 1.'),
+    image: image('media relay (rtpengine)'),
+    portRange: z
+      .object({
+        min: z.number().int().min(1024).max(65535).default(30000).describe('Lowest RTP port. Defaults to 30000.'),
+        max: z.number().int().min(1024).max(65535).default(40000).describe('Highest RTP port. Defaults to 40000.'),
+      })
+      .prefault({})
+      .describe('UDP ports the relay allocates for RTP and RTCP.')
+      .meta(validations({ rule: '!has(self.min) || !has(self.max) || self.min < self.max', message: 'portRange.min must be lower than portRange.max' })),
+    publicIP: hostOrIP('Address advertised in SDP when the relay sits behind NAT (its public IP). Empty advertises the pod address.').optional(),
+    symmetricLatching: z.boolean().default(true).describe('Learn each endpoint\'s RTP address from the packets it sends and send to that address, ignoring the SDP c= line and m= port, so endpoints behind NAT get two-way audio. Defaults to true.'),
+    resources: resourceRequirements('media relay').optional(),
+  })
+  .prefault({})
+  .describe('The rtpengine media relays that anchor RTP for calls crossing the platform.');
+
+const apns = z
+  .object({
+    teamID: z.string().regex(/^[A-Z0-9]{10}$/).describe('Apple Developer Team ID, 10 characters.'),
+    keyID: z.string().regex(/^[A-Z0-9]{10}$/).describe('ID of the APNs authentication key (.p8), 10 characters.'),
+    topic: z.string().min(1).max(255).describe('The app\'s bundle ID (for VoIP pushes, with the .voip suffix).'),
+    environment: z.enum(['production', 'development']).default('production').describe('APNs environment. Defaults to production.'),
+    privateKeySecretRef: secretKeySelector('the APNs .p8 private key (PEM)', 'key.p8'),
+  })
+  .describe('Apple Push Notification service settings, using a token-based (ES256) provider key.');
+
+const fcm = z
+  .object({
+    projectID: z.string().min(1).max(128).describe('Firebase project ID.'),
+    serviceAccountSecretRef: secretKeySelector('the Google service-account key JSON', 'service-account.json'),
+  })
+  .describe('Firebase Cloud Messaging (HTTP v1 API) settings.');
+
+const push = z
+  .object({
+    apns: apns.optional(),
+    fcm: fcm.optional(),
+    replicas: z.number().int().min(1).max(20).default(1).describe('Number of push service pods. Defaults to 1.'),
+    image: image('push service'),
+    registrationTimeoutSeconds: z.number().int().min(1).max(120).default(30).describe('How long a call waits for the woken phone to REGISTER before the caller gets 480. Defaults to 30.'),
+  })
+  .describe('Mobile push: wake a sleeping app when its user is called and has no live registration.')
+  .meta(validations({ rule: 'has(self.apns) || has(self.fcm)', message: 'push needs apns, fcm or both' }));
+
+const webhooks = z
+  .object({
+    timeoutSeconds: z.number().int().min(1).max(60).default(10).describe('How long a worker waits for a webhook answer before trying the fallback URL. Defaults to 10.'),
+    signatureHeader: z.string().regex(/^[A-Za-z0-9-]+$/).max(64).default('X-Twilio-Signature').describe('Header carrying the request signature: HMAC-SHA1 over the URL and sorted POST parameters, keyed with the account\'s auth token, exactly as Twilio computes it. Defaults to X-Twilio-Signature, which Twilio request validators check.'),
+  })
+  .prefault({})
+  .describe('How SIP workers call account webhooks.');
+
+export const carrierSpec = z
+  .object({
+    displayName: z.string().min(1).max(100).describe('The carrier\'s name as shown to its customers.'),
+    country: z.string().regex(/^[A-Z]{2}$/).describe('ISO 3166-1 alpha-2 country code (e.g. KH). National numbers on inbound trunks are turned into E.164 with this country\'s calling code.'),
+    sipDomainBase: hostOrIP('Base domain of the carrier\'s SIP domains: a SipDomain named acme in region eu answers at acme.sip-eu.<sipDomainBase>.').optional(),
+    sipWorkers: sipWorkerPool,
+    mediaRelay,
+    push: push.optional(),
+    webhooks,
+  })
+  .describe('Desired state of the Carrier.');
+
+export const carrierStatus = z
+  .object({
+    observedGeneration: observedGeneration().optional(),
+    conditions: conditions().optional(),
+    routingGeneration: z.string().max(64).optional().describe('The generation of compiled routing state the operator last published for this carrier.'),
+    workers: z
+      .object({
+        ready: z.number().int().min(0).describe('SIP worker pods that are ready.'),
+        programmed: z.number().int().min(0).describe('Ready SIP worker pods serving the current routing generation.'),
+      })
+      .optional()
+      .describe('SIP worker pool progress.'),
+    counts: z
+      .object({
+        accounts: z.number().int().min(0).describe('Accounts in routing.'),
+        phoneNumbers: z.number().int().min(0).describe('Phone numbers in routing.'),
+        inboundTrunks: z.number().int().min(0).describe('Inbound trunks in routing.'),
+        outboundTrunks: z.number().int().min(0).describe('Outbound trunks in routing.'),
+        sipDomains: z.number().int().min(0).describe('SIP domains in routing.'),
+      })
+      .optional()
+      .describe('How many objects of each kind the current routing generation holds.'),
+    sipService: z.string().max(253).optional().describe('Name of the Service that carriers and customers send SIP to.'),
+  })
+  .describe('Observed state of the Carrier.');
+
+export const Carrier = defineKind({
+  kind: 'Carrier',
+  plural: 'carriers',
+  shortNames: ['car'],
+  description: 'A Carrier is a tenant that offers routes to and from the PSTN: it owns a SIP worker pool, media relays and optional mobile push, and every Account, trunk, number and SIP domain belongs to one.',
+  spec: carrierSpec,
+  status: carrierStatus,
+  printerColumns: [
+    { name: 'Display Name', type: 'string', jsonPath: '.spec.displayName' },
+    { name: 'Country', type: 'string', jsonPath: '.spec.country' },
+    { name: 'Workers', type: 'integer', jsonPath: '.status.workers.ready', description: 'Ready SIP worker pods.' },
+    { name: 'Programmed', type: 'string', jsonPath: '.status.conditions[?(@.type=="Programmed")].status', description: 'Whether every ready worker serves the current routing generation.' },
+    { name: 'Numbers', type: 'integer', jsonPath: '.status.counts.phoneNumbers', priority: 1 },
+    { name: 'Generation', type: 'string', jsonPath: '.status.routingGeneration', priority: 1 },
+    ...trailingColumns,
+  ],
+});
