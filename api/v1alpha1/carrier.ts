@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditions, defineKind, hostOrIP, observedGeneration, port, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
+import { conditions, defineKind, hostOrIP, observedGeneration, portWithDefault, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
 
 const image = (what: string) => z.string().min(1).max(512).optional().describe(`Container image for the ${what}. Defaults to the image the operator was released with.`);
 
@@ -17,8 +17,8 @@ const sipWorkerPool = z
       .describe('How the SIP worker pool is exposed.'),
     ports: z
       .object({
-        sip: port('SIP port for UDP and TCP. Defaults to 5060.', 5060),
-        http: port('HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080.', 8080),
+        sip: portWithDefault('SIP port for UDP and TCP. Defaults to 5060.', 5060),
+        http: portWithDefault('HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080.', 8080),
       })
       .prefault({})
       .describe('Ports the SIP workers listen on.'),

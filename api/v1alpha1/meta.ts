@@ -63,10 +63,9 @@ export const hostOrIP = (description: string) =>
     .describe(description)
     .meta(validations({ rule: `isIP(self) || self.matches(r'${fqdnPattern}')`, message: 'must be a fully qualified domain name (sip.example.com) or an IPv4/IPv6 address' }));
 
-export const port = (description: string, defaultPort?: number) => {
-  const schema = z.number().int().min(1).max(65535);
-  return (defaultPort === undefined ? schema : schema.default(defaultPort)).describe(description);
-};
+export const port = (description: string) => z.number().int().min(1).max(65535).describe(description);
+
+export const portWithDefault = (description: string, defaultPort: number) => z.number().int().min(1).max(65535).default(defaultPort).describe(description);
 
 export const e164OrShortCodePattern = String.raw`^(\+[1-9][0-9]{1,14}|[0-9]{3,8})$`;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carrierRef, conditions, defineKind, enabled, hostOrIP, objectName, observedGeneration, port, secretKeySelector, trailingColumns } from './meta.ts';
+import { carrierRef, conditions, defineKind, enabled, hostOrIP, objectName, observedGeneration, portWithDefault, secretKeySelector, trailingColumns } from './meta.ts';
 
 const dialString = z
   .object({
@@ -24,7 +24,7 @@ export const outboundTrunkSpec = z
   .object({
     carrierRef: carrierRef(),
     host: hostOrIP('Where calls are sent: a fully qualified domain name or an IP address.'),
-    port: port('SIP port of the host. Defaults to 5060.', 5060),
+    port: portWithDefault('SIP port of the host. Defaults to 5060.', 5060),
     transport: z.enum(['udp', 'tcp', 'tls']).default('udp').describe('SIP transport: udp, tcp or tls. Defaults to udp.'),
     dialString,
     routePrefixes: z
