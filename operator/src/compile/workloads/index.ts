@@ -1,0 +1,30 @@
+// The workloads a Carrier owns, as pure builders: observed Carrier in, desired objects out.
+import type { DesiredObject } from '../desired.ts';
+import type { WorkloadInputs } from './inputs.ts';
+import { sipWorkerDisruptionBudget } from './disruption-budget.ts';
+import { mediaRelayDeployment, mediaRelayService } from './media-relay.ts';
+import { pushServiceDeployment, pushServiceService } from './push-service.ts';
+import { sipService } from './sip-service.ts';
+import { sipWorkerDeployment } from './sip-workers.ts';
+import { workerRole, workerRoleBinding, workerServiceAccount } from './worker-rbac.ts';
+
+export type { CarrierSpec, WorkloadInputs } from './inputs.ts';
+
+/**
+ * Every workload object of one Carrier, in a fixed order: worker RBAC first (so pods never start
+ * without their permissions), then SIP workers, their Service and budget, then the media relay and
+ * push service when enabled. Equal inputs give deep-equal, JSON-identical output.
+ */
+export function carrierWorkloads(inputs: WorkloadInputs): DesiredObject[] {
+  const { spec } = inputs.carrier;
+  return [
+    workerServiceAccount(inputs),
+    workerRole(inputs),
+    workerRoleBinding(inputs),
+    sipWorkerDeployment(inputs),
+    sipService(inputs),
+    sipWorkerDisruptionBudget(inputs),
+    ...(spec.mediaRelay.enabled ? [mediaRelayDeployment(inputs), mediaRelayService(inputs)] : []),
+    ...(spec.push ? [pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
+  ];
+}

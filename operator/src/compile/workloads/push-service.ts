@@ -1,0 +1,122 @@
+// The mobile push service: wakes a sleeping app through APNs and/or FCM when its user is called.
+// Exists only while spec.push is set. It ships in the SIP worker image (sip-workers/src/push).
+import type { V1Deployment, V1EnvVar, V1Service, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { DesiredObject } from '../desired.ts';
+import { names, selectorFor } from '../names.ts';
+import type { CarrierSpec, WorkloadInputs } from './inputs.ts';
+import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
+import { containerSecurityContext, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
+
+export const pushHTTPPort = 8080;
+
+type PushSpec = NonNullable<CarrierSpec['push']>;
+
+export const apnsMountPath = '/var/run/secrets/switchyard/apns';
+export const fcmMountPath = '/var/run/secrets/switchyard/fcm';
+// Fixed file names inside the mounts, whatever the Secret's key is called.
+const apnsKeyFile = 'key.p8';
+const fcmKeyFile = 'service-account.json';
+
+/** The URL SIP workers call the push service at. */
+export function pushServiceURL(inputs: WorkloadInputs): string {
+  const { name, namespace } = inputs.carrier.metadata;
+  return `http://${names.pushService(name)}.${namespace}.svc:${pushHTTPPort}`;
+}
+
+/** spec.push.image, else the Carrier's SIP worker image (the push code ships in it), else the release default. */
+export function pushImage(inputs: WorkloadInputs, push: PushSpec): string {
+  return push.image ?? inputs.carrier.spec.sipWorkers.image ?? inputs.images.pushService;
+}
+
+function pushEnv(carrier: string, push: PushSpec): V1EnvVar[] {
+  const env: V1EnvVar[] = [
+    { name: 'SWITCHYARD_CARRIER', value: carrier },
+    { name: 'SWITCHYARD_HTTP_PORT', value: String(pushHTTPPort) },
+  ];
+  if (push.apns) {
+    env.push(
+      { name: 'SWITCHYARD_APNS_TEAM_ID', value: push.apns.teamID },
+      { name: 'SWITCHYARD_APNS_KEY_ID', value: push.apns.keyID },
+      { name: 'SWITCHYARD_APNS_TOPIC', value: push.apns.topic },
+      { name: 'SWITCHYARD_APNS_ENVIRONMENT', value: push.apns.environment },
+      { name: 'SWITCHYARD_APNS_PRIVATE_KEY_FILE', value: `${apnsMountPath}/${apnsKeyFile}` },
+    );
+  }
+  if (push.fcm) {
+    env.push(
+      { name: 'SWITCHYARD_FCM_PROJECT_ID', value: push.fcm.projectID },
+      { name: 'SWITCHYARD_FCM_SERVICE_ACCOUNT_FILE', value: `${fcmMountPath}/${fcmKeyFile}` },
+    );
+  }
+  return env;
+}
+
+/** Each credential Secret mounted read-only, projecting only the one key the spec names. */
+function credentialMounts(push: PushSpec): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
+  const credentials = [
+    ...(push.apns ? [{ volume: 'apns', ref: push.apns.privateKeySecretRef, path: apnsKeyFile, mountPath: apnsMountPath }] : []),
+    ...(push.fcm ? [{ volume: 'fcm', ref: push.fcm.serviceAccountSecretRef, path: fcmKeyFile, mountPath: fcmMountPath }] : []),
+  ];
+  return {
+    volumes: credentials.map(({ volume, ref, path }) => ({
+      name: volume,
+      // 0440 with the pod's fsGroup: readable by the non-root container user, nobody else.
+      secret: { secretName: ref.name, items: [{ key: ref.key, path }], defaultMode: 0o440 },
+    })),
+    volumeMounts: credentials.map(({ volume, mountPath }) => ({ name: volume, mountPath, readOnly: true })),
+  };
+}
+
+export function pushServiceDeployment(inputs: WorkloadInputs, push: PushSpec): DesiredObject {
+  const carrier = inputs.carrier.metadata.name;
+  const mounts = credentialMounts(push);
+  const deployment: V1Deployment & Manifest = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: objectMeta(inputs, names.pushService(carrier), 'push-service'),
+    spec: {
+      replicas: push.replicas,
+      selector: { matchLabels: selectorFor(carrier, 'push-service') },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: { labels: podLabels(inputs, 'push-service') },
+        spec: {
+          // The push service talks to Apple and Google, never to the Kubernetes API.
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext(),
+          containers: [
+            {
+              name: 'push-service',
+              image: pushImage(inputs, push),
+              command: ['node', 'sip-workers/src/push/main.ts'],
+              env: pushEnv(carrier, push),
+              ports: [{ name: 'http', containerPort: pushHTTPPort, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10 },
+              securityContext: containerSecurityContext(),
+              volumeMounts: [tmpVolumeMount(), ...mounts.volumeMounts],
+            },
+          ],
+          volumes: [tmpVolume(), ...mounts.volumes],
+        },
+      },
+    },
+  };
+  return desired(deployment);
+}
+
+export function pushServiceService(inputs: WorkloadInputs): DesiredObject {
+  const carrier = inputs.carrier.metadata.name;
+  const service: V1Service & Manifest = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(inputs, names.pushService(carrier), 'push-service'),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorFor(carrier, 'push-service'),
+      ports: [{ name: 'http', port: pushHTTPPort, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+  return desired(service);
+}

@@ -1,0 +1,42 @@
+// The Service that carriers and customers send SIP to.
+import type { V1Service, V1ServiceSpec } from '@kubernetes/client-node';
+import type { DesiredObject } from '../desired.ts';
+import { names, selectorFor } from '../names.ts';
+import type { WorkloadInputs } from './inputs.ts';
+import { desired, objectMeta, type Manifest } from './object-meta.ts';
+
+/**
+ * externalTrafficPolicy Local keeps the carriers' real source IPs (SIP authenticates trunks by
+ * them). It exists only for NodePort and LoadBalancer: the API server rejects it on ClusterIP.
+ * loadBalancerSourceRanges only means something on a LoadBalancer, and empty allows all.
+ */
+function exposure(service: WorkloadInputs['carrier']['spec']['sipWorkers']['service']): Pick<V1ServiceSpec, 'type' | 'externalTrafficPolicy' | 'loadBalancerSourceRanges'> {
+  const ranges = service.loadBalancerSourceRanges ?? [];
+  switch (service.type) {
+    case 'ClusterIP':
+      return { type: 'ClusterIP' };
+    case 'NodePort':
+      return { type: 'NodePort', externalTrafficPolicy: 'Local' };
+    case 'LoadBalancer':
+      return { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ...(ranges.length > 0 ? { loadBalancerSourceRanges: [...ranges] } : {}) };
+  }
+}
+
+export function sipService(inputs: WorkloadInputs): DesiredObject {
+  const carrier = inputs.carrier.metadata.name;
+  const pool = inputs.carrier.spec.sipWorkers;
+  const service: V1Service & Manifest = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(inputs, names.sipService(carrier), 'sip-worker', pool.service.annotations),
+    spec: {
+      ...exposure(pool.service),
+      selector: selectorFor(carrier, 'sip-worker'),
+      ports: [
+        { name: 'sip-udp', port: pool.ports.sip, targetPort: 'sip-udp', protocol: 'UDP' },
+        { name: 'sip-tcp', port: pool.ports.sip, targetPort: 'sip-tcp', protocol: 'TCP' },
+      ],
+    },
+  };
+  return desired(service);
+}

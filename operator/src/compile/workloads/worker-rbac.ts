@@ -1,0 +1,67 @@
+// What a SIP worker may do with the Kubernetes API: its ServiceAccount, a namespaced Role and the
+// RoleBinding between them. Nothing here is cluster-wide.
+import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+import type { DesiredObject } from '../desired.ts';
+import { names } from '../names.ts';
+import type { WorkloadInputs } from './inputs.ts';
+import { desired, objectMeta, type Manifest } from './object-meta.ts';
+
+export function routingConfigMapNames(carrier: string, shardCount: number): string[] {
+  return [names.routingManifest(carrier), ...Array.from({ length: shardCount }, (_, index) => names.routingShard(carrier, index))];
+}
+
+/**
+ * - ConfigMaps: read and watch only the routing manifest and its shards, by name. (`list` and
+ *   `watch` with resourceNames are authorised for requests with a metadata.name field selector,
+ *   which is how a worker watches one object.) Growing the shard count updates this Role; the
+ *   operator must apply it before publishing a manifest that names the new shards.
+ * - Secrets: only the Carrier's worker Secret, by name.
+ * - Reporting the routing generation a worker serves: through a Lease per worker pod
+ *   (coordination.k8s.io), which the worker creates and renews. Alternatives were worse: patching
+ *   its own Pod cannot be scoped by name ahead of time (pod names are random), so it would mean
+ *   `patch` on every Pod in the namespace, including relabelling pods into other Services'
+ *   selectors. `create` cannot be limited by resourceNames at all, so the Lease rule is namespace-
+ *   wide; the residual risk is a compromised worker overwriting other Leases in the Carrier's
+ *   namespace, which is why nothing else (e.g. the operator's leader election) should keep Leases
+ *   there. No `delete`: the worker makes its Pod the Lease's owner, so the garbage collector
+ *   removes it with the Pod (an ownerReference without blockOwnerDeletion needs no extra right).
+ */
+export function workerRules(inputs: WorkloadInputs): V1PolicyRule[] {
+  const carrier = inputs.carrier.metadata.name;
+  return [
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: routingConfigMapNames(carrier, inputs.routingShardCount), verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [names.workerSecrets(carrier)], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] },
+  ];
+}
+
+export function workerServiceAccount(inputs: WorkloadInputs): DesiredObject {
+  const account: V1ServiceAccount & Manifest = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: objectMeta(inputs, names.sipWorkers(inputs.carrier.metadata.name), 'sip-worker'),
+  };
+  return desired(account);
+}
+
+export function workerRole(inputs: WorkloadInputs): DesiredObject {
+  const role: V1Role & Manifest = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: objectMeta(inputs, names.sipWorkers(inputs.carrier.metadata.name), 'sip-worker'),
+    rules: workerRules(inputs),
+  };
+  return desired(role);
+}
+
+export function workerRoleBinding(inputs: WorkloadInputs): DesiredObject {
+  const { name, namespace } = inputs.carrier.metadata;
+  const binding: V1RoleBinding & Manifest = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: objectMeta(inputs, names.sipWorkers(name), 'sip-worker'),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.sipWorkers(name) },
+    subjects: [{ kind: 'ServiceAccount', name: names.sipWorkers(name), namespace }],
+  };
+  return desired(binding);
+}

@@ -1,0 +1,120 @@
+// The SIP worker Deployment: image, command, environment, ports, probes, hardening and rollout.
+import type { V1Deployment } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { selectorFor } from '../../src/compile/names.ts';
+import { carrierWorkloads } from '../../src/compile/workloads/index.ts';
+import { envOf, exampleSpec, find, images, inputsFor, minimalSpec, onlyContainer, podSpec, type SpecInput } from './fixtures.ts';
+
+const workers = (spec: SpecInput) => find<V1Deployment>(carrierWorkloads(inputsFor(spec)), 'Deployment', 'mekong-telecom-sip-worker');
+
+const push: SpecInput['push'] = { fcm: { projectID: 'mekong-voice', serviceAccountSecretRef: { name: 'fcm-sa' } }, registrationTimeoutSeconds: 20 };
+
+describe('SIP worker Deployment', () => {
+  test('replicas, selector, image, command and service account', () => {
+    const deployment = workers(exampleSpec());
+    assert.equal(deployment.spec?.replicas, 2);
+    assert.deepEqual(deployment.spec?.selector.matchLabels, selectorFor('mekong-telecom', 'sip-worker'));
+    const pod = podSpec(deployment);
+    assert.equal(pod.serviceAccountName, 'mekong-telecom-sip-worker');
+    assert.equal(pod.automountServiceAccountToken, true);
+    const container = onlyContainer(deployment);
+    assert.equal(container.name, 'sip-worker');
+    assert.equal(container.image, images.sipWorker);
+    assert.deepEqual(container.command, ['node', 'sip-workers/src/main.ts']);
+    assert.equal(onlyContainer(workers(minimalSpec({ sipWorkers: { image: 'example/sip:custom' } }))).image, 'example/sip:custom');
+  });
+
+  const envCases: { name: string; spec: SpecInput; expect: Record<string, string | undefined> }[] = [
+    {
+      name: 'the example (relay on, no push)',
+      spec: exampleSpec(),
+      expect: {
+        SWITCHYARD_CARRIER: 'mekong-telecom',
+        SWITCHYARD_NAMESPACE: 'metadata.namespace',
+        SWITCHYARD_POD_NAME: 'metadata.name',
+        SWITCHYARD_POD_IP: 'status.podIP',
+        SWITCHYARD_SIP_PORT: '5060',
+        SWITCHYARD_HTTP_PORT: '8080',
+        SWITCHYARD_ROUTING_MANIFEST: 'mekong-telecom-routing',
+        SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: '5',
+        SWITCHYARD_WEBHOOK_SIGNATURE_HEADER: 'X-Twilio-Signature',
+        SWITCHYARD_MEDIA_RELAY: 'mekong-telecom-media-relay.voice.svc:2223',
+        SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: 'true',
+        SWITCHYARD_PUSH_SERVICE: undefined,
+        SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: undefined,
+      },
+    },
+    {
+      name: 'relay off, push on, custom ports and webhooks',
+      spec: minimalSpec({ mediaRelay: { enabled: false }, push, sipWorkers: { ports: { sip: 5080, http: 9090 } }, webhooks: { signatureHeader: 'X-Switchyard-Signature' } }),
+      expect: {
+        SWITCHYARD_SIP_PORT: '5080',
+        SWITCHYARD_HTTP_PORT: '9090',
+        SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: '10',
+        SWITCHYARD_WEBHOOK_SIGNATURE_HEADER: 'X-Switchyard-Signature',
+        SWITCHYARD_MEDIA_RELAY: undefined,
+        SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: undefined,
+        SWITCHYARD_PUSH_SERVICE: 'http://mekong-telecom-push.voice.svc:8080',
+        SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: '20',
+      },
+    },
+  ];
+  for (const { name, spec, expect } of envCases) {
+    test(`environment: ${name}`, () => {
+      const env = envOf(onlyContainer(workers(spec)));
+      for (const [key, value] of Object.entries(expect)) {
+        if (value === undefined) assert.equal(env.has(key), false, `${key} is unset`);
+        else assert.equal(env.get(key), value, key);
+      }
+      assert.equal(new Set(onlyContainer(workers(spec)).env?.map((e) => e.name)).size, env.size, 'no duplicate variables');
+    });
+  }
+
+  test('ports and probes', () => {
+    const container = onlyContainer(workers(minimalSpec({ sipWorkers: { ports: { sip: 5080, http: 9090 } } })));
+    assert.deepEqual(container.ports, [
+      { name: 'sip-udp', containerPort: 5080, protocol: 'UDP' },
+      { name: 'sip-tcp', containerPort: 5080, protocol: 'TCP' },
+      { name: 'http', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'http' });
+    assert.deepEqual(container.livenessProbe?.httpGet, { path: '/livez', port: 'http' });
+  });
+
+  test('resources come from the spec and are absent when the spec sets none', () => {
+    assert.deepEqual(onlyContainer(workers(exampleSpec())).resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    assert.deepEqual(onlyContainer(workers(minimalSpec({ sipWorkers: { resources: { requests: { cpu: 1 } } } }))).resources, { requests: { cpu: '1' } });
+    assert.equal('resources' in onlyContainer(workers(minimalSpec())), false);
+  });
+
+  test('hardened: non-root, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp', () => {
+    const deployment = workers(exampleSpec());
+    assert.deepEqual(onlyContainer(deployment).securityContext, {
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    assert.equal(podSpec(deployment).securityContext?.runAsNonRoot, true);
+    assert.equal(podSpec(deployment).securityContext?.sysctls, undefined);
+  });
+
+  test('a SIP port below 1024 opens unprivileged ports down to it, instead of running as root', () => {
+    const pod = podSpec(workers(minimalSpec({ sipWorkers: { ports: { sip: 506 } } })));
+    assert.deepEqual(pod.securityContext?.sysctls, [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '506' }]);
+  });
+
+  test('rollout keeps capacity, spreads over nodes and drains calls', () => {
+    const deployment = workers(exampleSpec());
+    assert.deepEqual(deployment.spec?.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const pod = podSpec(deployment);
+    const hostname = pod.topologySpreadConstraints?.find((c) => c.topologyKey === 'kubernetes.io/hostname');
+    assert.equal(hostname?.maxSkew, 1);
+    assert.deepEqual(hostname?.labelSelector?.matchLabels, selectorFor('mekong-telecom', 'sip-worker'));
+    assert.ok((pod.terminationGracePeriodSeconds ?? 0) >= 60);
+    const preStop = onlyContainer(deployment).lifecycle?.preStop?.sleep?.seconds ?? 0;
+    assert.ok(preStop > 0 && preStop < (pod.terminationGracePeriodSeconds ?? 0));
+  });
+});
