@@ -1,0 +1,152 @@
+// The one writer. Every change goes through server-side apply under one field manager; an object
+// whose last applied intent (a hash in an annotation) equals the desired one is not written at
+// all, so a steady state costs no requests.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DesiredObject } from '../compile/desired.ts';
+import { fieldManager } from '../compile/names.ts';
+import type { StatusUpdate, TransitionEvent } from '../compile/result.ts';
+import { canonical } from '../compile/status-diff.ts';
+import { ApiError, type ApiClient } from '../kube/client.ts';
+import { collectionPath, objectPath, resourceOf } from '../kube/resources.ts';
+import { inPool } from './pool.ts';
+
+export const appliedHashAnnotation = 'telecom.switchyard.dev/applied-hash';
+
+export interface OwnedObjectIndex {
+  /** The owned object as last seen by the watch, or undefined. */
+  get(kind: string, namespace: string, name: string): { metadata?: { annotations?: Record<string, string> } } | undefined;
+  /** Every owned object currently seen, for pruning. */
+  all(): Array<{ kind: string; namespace: string; name: string; ownedBySwitchyard: boolean }>;
+}
+
+export interface ApplyOutcome {
+  writes: number;
+  /** Keys (Kind/namespace/name) whose write failed and should be retried with backoff. */
+  failed: Array<{ key: string; error: Error }>;
+}
+
+export const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
+export class Applier {
+  private readonly client: ApiClient;
+  private readonly owned: OwnedObjectIndex;
+  private readonly log: Logger;
+  private readonly concurrency: number;
+  private readonly identity: string;
+  /** What this process applied last, so a second reconcile before the watch catches up writes nothing. */
+  private readonly recentlyApplied = new Map<string, string>();
+
+  constructor(client: ApiClient, owned: OwnedObjectIndex, log: Logger, options: { concurrency: number; identity: string }) {
+    this.client = client;
+    this.owned = owned;
+    this.log = log;
+    this.concurrency = options.concurrency;
+    this.identity = options.identity;
+  }
+
+  /** Server-side applies each phase in turn; a phase waits for the one before it. */
+  async apply(phases: DesiredObject[][]): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { writes: 0, failed: [] };
+    for (const phase of phases) {
+      const pending = phase.map((object) => this.withHash(object)).filter((object) => !this.isCurrent(object));
+      const results = await inPool(pending, this.concurrency, async (object) => {
+        const { kind, metadata } = object;
+        await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml');
+        this.recentlyApplied.set(keyOf(kind, metadata.namespace, metadata.name), metadata.annotations?.[appliedHashAnnotation] ?? '');
+      });
+      outcome.writes += pending.length;
+      this.collectFailures(pending.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)), results, outcome);
+      // The manifest must never name shards that failed to land.
+      if (outcome.failed.length > 0) break;
+    }
+    return outcome;
+  }
+
+  /** Creates objects that must be written exactly once (auth tokens); an existing one is left alone. */
+  async createOnce(objects: DesiredObject[]): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { writes: 0, failed: [] };
+    const pending = objects.filter((object) => !this.owned.get(object.kind, object.metadata.namespace, object.metadata.name));
+    const results = await inPool(pending, this.concurrency, async (object) => {
+      try {
+        await this.client.request('POST', `${collectionPath(object.kind, object.metadata.namespace)}?fieldManager=${fieldManager}`, object);
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 409)) throw error;
+      }
+    });
+    outcome.writes += pending.length;
+    this.collectFailures(pending.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)), results, outcome);
+    return outcome;
+  }
+
+  async writeStatuses(updates: StatusUpdate[]): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { writes: 0, failed: [] };
+    const results = await inPool(updates, this.concurrency, async (update) => {
+      const body = { apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status };
+      try {
+        await this.client.request('PATCH', `${objectPath(update.kind, update.namespace, update.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml');
+      } catch (error) {
+        // Deleted since it was observed: its status no longer matters.
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+      }
+    });
+    outcome.writes += updates.length;
+    this.collectFailures(updates.map((u) => keyOf(u.kind, u.namespace, u.name)), results, outcome);
+    return outcome;
+  }
+
+  /** Deletes owned objects the compile no longer wants (a shard too many, push turned off). */
+  async prune(desired: Set<string>): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { writes: 0, failed: [] };
+    const stale = this.owned.all().filter((object) => object.ownedBySwitchyard && !desired.has(keyOf(object.kind, object.namespace, object.name)));
+    const results = await inPool(stale, this.concurrency, async (object) => {
+      try {
+        await this.client.request('DELETE', objectPath(object.kind, object.namespace, object.name));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+      }
+      this.log.info({ kind: object.kind, namespace: object.namespace, name: object.name }, 'deleted owned object no longer desired');
+    });
+    outcome.writes += stale.length;
+    this.collectFailures(stale.map((o) => keyOf(o.kind, o.namespace, o.name)), results, outcome);
+    return outcome;
+  }
+
+  /** Events are best effort: a lost event must never fail a reconcile. */
+  async emit(events: TransitionEvent[], now: Date): Promise<void> {
+    await inPool(events, this.concurrency, async (event) => {
+      const time = now.toISOString();
+      const { regarding } = event;
+      await this.client
+        .request('POST', collectionPath('Event', regarding.namespace), {
+          apiVersion: 'v1', kind: 'Event',
+          metadata: { generateName: `${regarding.name}.`, namespace: regarding.namespace },
+          involvedObject: { apiVersion: resourceOf(regarding.kind).apiVersion, kind: regarding.kind, name: regarding.name, namespace: regarding.namespace, uid: regarding.uid },
+          type: event.type, reason: event.reason, message: event.message.slice(0, 1024),
+          source: { component: fieldManager }, reportingComponent: fieldManager, reportingInstance: this.identity,
+          firstTimestamp: time, lastTimestamp: time, count: 1,
+        })
+        .catch((error: unknown) => this.log.warn({ err: error, regarding }, 'could not record event'));
+    });
+  }
+
+  private withHash(object: DesiredObject): DesiredObject {
+    const hash = createHash('sha256').update(canonical(object)).digest('hex').slice(0, 32);
+    return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [appliedHashAnnotation]: hash } } };
+  }
+
+  /** Current when the watch still sees the object and it carries (or we just applied) this intent; a deleted object is re-created. */
+  private isCurrent(object: DesiredObject): boolean {
+    const { kind, metadata } = object;
+    const seen = this.owned.get(kind, metadata.namespace, metadata.name);
+    if (!seen) return false;
+    const hash = metadata.annotations?.[appliedHashAnnotation];
+    return seen.metadata?.annotations?.[appliedHashAnnotation] === hash || this.recentlyApplied.get(keyOf(kind, metadata.namespace, metadata.name)) === hash;
+  }
+
+  private collectFailures(keys: string[], results: PromiseSettledResult<void>[], outcome: ApplyOutcome): void {
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') outcome.failed.push({ key: keys[i] ?? '?', error: result.reason as Error });
+    });
+  }
+}

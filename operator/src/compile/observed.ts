@@ -1,0 +1,73 @@
+// What the compile step sees: every Switchyard object (spec already parsed by zod, defaults applied),
+// the Secrets it references or owns, and what the workers report. Built by the watchers; no I/O here.
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { z } from 'zod';
+import type { accountSpec } from '../../../api/v1alpha1/account.ts';
+import type { carrierSpec } from '../../../api/v1alpha1/carrier.ts';
+import type { inboundTrunkSpec } from '../../../api/v1alpha1/inbound-trunk.ts';
+import type { outboundTrunkSpec } from '../../../api/v1alpha1/outbound-trunk.ts';
+import type { phoneNumberSpec } from '../../../api/v1alpha1/phone-number.ts';
+import type { sipDomainSpec } from '../../../api/v1alpha1/sip-domain.ts';
+import type { Condition } from './conditions.ts';
+
+export type Metadata = V1ObjectMeta & { name: string; namespace: string; uid: string; creationTimestamp: string | Date; generation?: number };
+
+export interface ObservedObject<Spec> {
+  metadata: Metadata;
+  spec: Spec;
+  /** The status as last read; conditions keep their transition times when nothing changed. */
+  status?: { conditions?: Condition[]; [field: string]: unknown };
+}
+
+export type CarrierObject = ObservedObject<z.output<typeof carrierSpec>>;
+export type AccountObject = ObservedObject<z.output<typeof accountSpec>>;
+export type InboundTrunkObject = ObservedObject<z.output<typeof inboundTrunkSpec>>;
+export type OutboundTrunkObject = ObservedObject<z.output<typeof outboundTrunkSpec>>;
+export type PhoneNumberObject = ObservedObject<z.output<typeof phoneNumberSpec>>;
+export type SipDomainObject = ObservedObject<z.output<typeof sipDomainSpec>>;
+
+/** A Secret's data, decoded; the compile step never sees Secrets it did not ask for. */
+export interface ObservedSecret {
+  namespace: string;
+  name: string;
+  data: Record<string, string>;
+}
+
+/** What one SIP worker pod says about itself. */
+export interface WorkerReport {
+  namespace: string;
+  carrier: string;
+  pod: string;
+  ready: boolean;
+  routingGeneration?: string;
+}
+
+/** An object whose spec failed to parse: it gets an Accepted=False condition and stays out of routing. */
+export interface InvalidObject {
+  kind: string;
+  metadata: Metadata;
+  status?: ObservedObject<unknown>['status'];
+  error: string;
+}
+
+export interface Observed {
+  carriers: CarrierObject[];
+  accounts: AccountObject[];
+  inboundTrunks: InboundTrunkObject[];
+  outboundTrunks: OutboundTrunkObject[];
+  phoneNumbers: PhoneNumberObject[];
+  sipDomains: SipDomainObject[];
+  invalid: InvalidObject[];
+  /** Keyed by `namespace/name`. */
+  secrets: Map<string, ObservedSecret>;
+  workers: WorkerReport[];
+}
+
+export const objectKey = (metadata: { namespace: string; name: string }) => `${metadata.namespace}/${metadata.name}`;
+
+/** Older first; ties broken by name so the order never depends on list order. */
+export function byAge(a: { metadata: Metadata }, b: { metadata: Metadata }): number {
+  const ta = new Date(a.metadata.creationTimestamp).getTime();
+  const tb = new Date(b.metadata.creationTimestamp).getTime();
+  return ta - tb || objectKey(a.metadata).localeCompare(objectKey(b.metadata));
+}

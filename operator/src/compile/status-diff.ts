@@ -1,0 +1,38 @@
+import type { Condition } from './conditions.ts';
+import type { ObjectRef, StatusUpdate, TransitionEvent } from './result.ts';
+
+/** JSON with sorted keys, so two statuses compare equal whatever order their fields came in. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+const statusOf = (conditions: Condition[] | undefined, type: string) => conditions?.find((condition) => condition.type === type);
+
+/** The events worth telling a human about, from the difference between two condition sets. */
+export function transitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[]): TransitionEvent[] {
+  const events: TransitionEvent[] = [];
+  const ready = statusOf(after, 'Ready');
+  const wasReady = statusOf(before, 'Ready');
+  if (ready && (wasReady?.status !== ready.status || (ready.status === 'False' && wasReady.reason !== ready.reason))) {
+    events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
+  }
+  const conflict = statusOf(after, 'Conflict');
+  const hadConflict = statusOf(before, 'Conflict');
+  if (conflict && !hadConflict) events.push({ regarding: ref, type: 'Warning', reason: conflict.reason, message: conflict.message });
+  if (!conflict && hadConflict?.status === 'True') events.push({ regarding: ref, type: 'Normal', reason: 'ConflictResolved', message: `No longer conflicts: ${hadConflict.message}` });
+  return events;
+}
+
+/** Collects statuses that changed and the events their transitions deserve. */
+export class StatusCollector {
+  readonly statuses: StatusUpdate[] = [];
+  readonly events: TransitionEvent[] = [];
+
+  add(ref: ObjectRef, previous: { conditions?: Condition[] } | undefined, status: StatusUpdate['status']): void {
+    if (canonical(previous ?? {}) === canonical(status)) return;
+    this.statuses.push({ ...ref, status });
+    this.events.push(...transitions(ref, previous?.conditions, status.conditions));
+  }
+}
