@@ -11,11 +11,9 @@ import { installCrds } from '../../testing/crds.ts';
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const invalidDir = join(repoRoot, 'api/test/invalid');
 
-let cluster: TestCluster;
-before(async () => {
-  cluster = await testCluster();
-  await installCrds(cluster);
-});
+// At the top level, so the namespaces it hands out are deleted when the file ends.
+const cluster: TestCluster = await testCluster();
+before(() => installCrds(cluster));
 
 describe('examples/', () => {
   test('apply cleanly, get defaults filled in, and kubectl get telecom lists all six kinds with printer columns', async () => {

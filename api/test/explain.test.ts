@@ -6,11 +6,9 @@ import { testCluster, type TestCluster } from '../../testing/cluster.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { allKinds } from '../v1alpha1/kinds.ts';
 
-let cluster: TestCluster;
-before(async () => {
-  cluster = await testCluster();
-  await installCrds(cluster);
-});
+// At the top level, so the namespaces it hands out are deleted when the file ends.
+const cluster: TestCluster = await testCluster();
+before(() => installCrds(cluster));
 
 test('kubectl explain phonenumber.spec.number explains the number', async () => {
   const out = await cluster.kubectlOk(['explain', 'phonenumber.spec.number']);

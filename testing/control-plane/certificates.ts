@@ -39,7 +39,9 @@ export async function createPki(dir: string): Promise<Pki> {
   const serving = await issue(dir, 'apiserver', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n', ca);
   const client = 'extendedKeyUsage=clientAuth\n';
   const admin = await issue(dir, 'admin', '/O=system:masters/CN=switchyard-admin', client, ca);
-  const controllerManager = await issue(dir, 'controller-manager', '/CN=system:kube-controller-manager', client, ca);
+  // system:masters: with one identity for all its controllers, the namespace controller must be
+  // able to delete every kind of object when a namespace goes away.
+  const controllerManager = await issue(dir, 'controller-manager', '/O=system:masters/CN=system:kube-controller-manager', client, ca);
   const serviceAccountKey = join(dir, 'service-account.key');
   const serviceAccountPublicKey = join(dir, 'service-account.pub');
   await openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', serviceAccountKey);
