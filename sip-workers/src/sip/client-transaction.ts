@@ -1,0 +1,198 @@
+// Client transactions (RFC 3261 §17.1, with RFC 6026's Accepted state for INVITE):
+// INVITE — Calling/Proceeding/Completed/Accepted/Terminated, Timers A, B, D, M, and the ACK
+// for a non-2xx final response built here; non-INVITE — Trying/Proceeding/Completed/
+// Terminated, Timers E, F, K.
+import type { SipMessage, SipRequest, SipResponse } from './message.ts';
+import { createNon2xxAck } from './request-builder.ts';
+import type { TimerValues } from './timers.ts';
+import { TransactionTimers, timerD, timerIK, transactionTimeout } from './timers.ts';
+import type { SendResult } from './transport.ts';
+
+export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+
+export type ClientOutcome =
+  | { kind: 'response'; response: SipResponse }
+  | { kind: 'timeout' }
+  | { kind: 'transport-error'; error: string };
+
+export interface ClientTransactionCallbacks {
+  onProvisional?(response: SipResponse): void;
+  /**
+   * The final response. For INVITE, also every retransmitted or forked 2xx seen in the
+   * Accepted state (RFC 6026), since the TU must ACK each of them.
+   */
+  onFinal?(response: SipResponse): void;
+  /** Timer B or F fired without a final response. */
+  onTimeout?(): void;
+  onTransportError?(error: string): void;
+}
+
+export interface ClientTransactionContext {
+  send(message: SipMessage): Promise<SendResult>;
+  reliable: boolean;
+  timers: TimerValues;
+  onTerminated(transaction: ClientTransaction): void;
+  /** A TU callback threw: reported, never rethrown into the receive path. */
+  report(detail: string): void;
+}
+
+export class ClientTransaction {
+  readonly request: SipRequest;
+  readonly key: string;
+  readonly isInvite: boolean;
+  /** Settles once: with the first final response, the timeout or a transport error. */
+  readonly outcome: Promise<ClientOutcome>;
+  readonly #context: ClientTransactionContext;
+  readonly #callbacks: ClientTransactionCallbacks;
+  readonly #timers = new TransactionTimers();
+  #settle: (outcome: ClientOutcome) => void = () => undefined;
+  #state: ClientTransactionState;
+  #interval: number;
+  #ack: SipRequest | undefined;
+  #provisionalSeen = false;
+  #whenProvisional: Array<() => void> = [];
+
+  constructor(request: SipRequest, key: string, context: ClientTransactionContext, callbacks: ClientTransactionCallbacks = {}) {
+    this.request = request;
+    this.key = key;
+    this.isInvite = request.method === 'INVITE';
+    this.#context = context;
+    this.#callbacks = callbacks;
+    this.#state = this.isInvite ? 'calling' : 'trying';
+    this.#interval = context.timers.t1;
+    this.outcome = new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  get state(): ClientTransactionState {
+    return this.#state;
+  }
+
+  /** Whether a provisional response has arrived (CANCEL may only be sent after one, §9.1). */
+  get provisionalSeen(): boolean {
+    return this.#provisionalSeen;
+  }
+
+  /** Runs `action` once a provisional response has arrived (at once if one has). */
+  whenProvisional(action: () => void): void {
+    if (this.#provisionalSeen) action();
+    else if (this.#state !== 'terminated') this.#whenProvisional.push(action);
+  }
+
+  /** §17.1.1.2 / §17.1.2.2: first transmission, retransmission timer over UDP, timeout timer always. */
+  start(): void {
+    const t = this.#context.timers;
+    if (!this.#context.reliable) this.#timers.start(this.isInvite ? 'A' : 'E', this.#interval, () => this.#retransmit());
+    this.#timers.start(this.isInvite ? 'B' : 'F', transactionTimeout(t), () => this.#timedOut());
+    this.#transmit(this.request);
+  }
+
+  /** A response matched to this transaction; false when it is no longer ours to absorb. */
+  receive(response: SipResponse): boolean {
+    if (this.#state === 'terminated') return false;
+    if (response.status < 200) this.#provisional(response);
+    else if (this.isInvite) this.#inviteFinal(response);
+    else this.#nonInviteFinal(response);
+    return true;
+  }
+
+  /** Ends the transaction without telling the TU (layer shutdown). */
+  terminate(): void {
+    if (this.#state === 'terminated') return;
+    this.#state = 'terminated';
+    this.#timers.stopAll();
+    this.#whenProvisional = [];
+    this.#context.onTerminated(this);
+  }
+
+  #provisional(response: SipResponse): void {
+    if (this.#state === 'completed' || this.#state === 'accepted') return;
+    this.#state = 'proceeding';
+    // §17.1.1.2: a provisional stops Timer A and B; Timer E carries on at T2 (§17.1.2.2).
+    if (this.isInvite) {
+      this.#timers.stop('A');
+      this.#timers.stop('B');
+    }
+    this.#provisionalSeen = true;
+    const waiting = this.#whenProvisional;
+    this.#whenProvisional = [];
+    for (const action of waiting) this.#call(action);
+    this.#call(() => this.#callbacks.onProvisional?.(response));
+  }
+
+  #inviteFinal(response: SipResponse): void {
+    const t = this.#context.timers;
+    if (response.status < 300) {
+      if (this.#state === 'completed') return;
+      if (this.#state !== 'accepted') {
+        // RFC 6026 §8.4: Accepted, so that retransmitted and forked 2xx still reach the TU.
+        this.#state = 'accepted';
+        this.#timers.stopAll();
+        this.#timers.start('M', transactionTimeout(t), () => this.terminate());
+        this.#settle({ kind: 'response', response });
+      }
+      this.#call(() => this.#callbacks.onFinal?.(response));
+      return;
+    }
+    if (this.#state === 'accepted') return;
+    if (this.#state === 'completed') {
+      // A retransmitted final response: the ACK was lost, send it again (§17.1.1.2).
+      if (this.#ack) this.#transmit(this.#ack);
+      return;
+    }
+    this.#state = 'completed';
+    this.#timers.stopAll();
+    this.#ack = createNon2xxAck(this.request, response);
+    this.#transmit(this.#ack);
+    this.#timers.start('D', timerD(t, this.#context.reliable), () => this.terminate());
+    this.#settle({ kind: 'response', response });
+    this.#call(() => this.#callbacks.onFinal?.(response));
+  }
+
+  #nonInviteFinal(response: SipResponse): void {
+    if (this.#state === 'completed') return;
+    this.#state = 'completed';
+    this.#timers.stopAll();
+    this.#timers.start('K', timerIK(this.#context.timers, this.#context.reliable), () => this.terminate());
+    this.#settle({ kind: 'response', response });
+    this.#call(() => this.#callbacks.onFinal?.(response));
+  }
+
+  #retransmit(): void {
+    const t = this.#context.timers;
+    if (this.isInvite) {
+      if (this.#state !== 'calling') return;
+      this.#interval *= 2;
+      this.#timers.start('A', this.#interval, () => this.#retransmit());
+    } else {
+      if (this.#state !== 'trying' && this.#state !== 'proceeding') return;
+      this.#interval = this.#state === 'proceeding' ? t.t2 : Math.min(2 * this.#interval, t.t2);
+      this.#timers.start('E', this.#interval, () => this.#retransmit());
+    }
+    this.#transmit(this.request);
+  }
+
+  #timedOut(): void {
+    if (this.#state !== 'calling' && this.#state !== 'trying' && this.#state !== 'proceeding') return;
+    this.#settle({ kind: 'timeout' });
+    this.terminate();
+    this.#call(() => this.#callbacks.onTimeout?.());
+  }
+
+  #transmit(message: SipMessage): void {
+    void this.#context.send(message).then((result) => {
+      if (result.ok || this.#state === 'terminated') return;
+      // §17.1.4: a transport failure ends the transaction and is reported to the TU.
+      this.#settle({ kind: 'transport-error', error: result.error });
+      this.terminate();
+      this.#call(() => this.#callbacks.onTransportError?.(result.error));
+    });
+  }
+
+  #call(action: () => void): void {
+    try {
+      action();
+    } catch (err) {
+      this.#context.report(err instanceof Error ? err.message : String(err));
+    }
+  }
+}

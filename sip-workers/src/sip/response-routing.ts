@@ -1,0 +1,47 @@
+// Where a response goes when it cannot simply follow its request back on the same
+// connection (RFC 3261 §18.2.2, RFC 3581 §4). Kept pure so the rules can be tested
+// without sockets.
+import { socketHost } from './uri.ts';
+import type { Via } from './via.ts';
+import { viaReceived, viaRport } from './via.ts';
+
+export type TransportKind = 'udp' | 'tcp';
+
+export interface Destination {
+  /** IP address or host name, without IPv6 brackets. */
+  address: string;
+  port: number;
+  transport: TransportKind;
+}
+
+export const DEFAULT_SIP_PORT = 5060;
+
+/** The Via transport token as one of ours, or undefined for TLS, SCTP, WS and the rest. */
+export function transportOfVia(via: Via): TransportKind | undefined {
+  if (via.transport === 'UDP') return 'udp';
+  if (via.transport === 'TCP') return 'tcp';
+  return undefined;
+}
+
+/**
+ * §18.2.2 for a response whose top Via is `via`:
+ * - UDP with maddr: to maddr at the sent-by port (multicast TTL is not applied).
+ * - UDP with received and a filled rport (RFC 3581): to received:rport, the request's source.
+ * - UDP with received: to received at the sent-by port.
+ * - otherwise (and TCP whose connection is gone): received or sent-by host, at the sent-by port,
+ *   since a TCP source port is ephemeral and nobody listens on it.
+ */
+export function responseDestination(via: Via): Destination | undefined {
+  const transport = transportOfVia(via);
+  if (!transport) return undefined;
+  const sentByPort = via.port ?? DEFAULT_SIP_PORT;
+  const received = viaReceived(via);
+  const host = received ?? socketHost(via.host);
+  if (transport === 'udp') {
+    const maddr = via.params.get('maddr');
+    if (maddr) return { address: socketHost(maddr), port: sentByPort, transport };
+    const rport = viaRport(via);
+    if (received !== undefined && typeof rport === 'number') return { address: socketHost(received), port: rport, transport };
+  }
+  return { address: socketHost(host), port: sentByPort, transport };
+}

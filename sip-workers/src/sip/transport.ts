@@ -1,0 +1,383 @@
+// The SIP transport layer (RFC 3261 §18, RFC 3581): UDP and TCP bound on one host:port,
+// received messages handed up with where they came from, responses routed back per §18.2.2,
+// requests sent to a destination. Nothing here throws on the receive path; problems go to
+// the onError hook and the offending datagram or connection is dropped.
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { connect, createServer, isIPv6 } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import type { SipMessage, SipResponse } from './message.ts';
+import { parseMessage } from './parser.ts';
+import type { Framing, ParseResult } from './parser.ts';
+import { createBadRequestResponse, stampReceived } from './response-builder.ts';
+import { DEFAULT_SIP_PORT, responseDestination } from './response-routing.ts';
+import type { Destination, TransportKind } from './response-routing.ts';
+import { serializeMessage } from './serializer.ts';
+import { TcpConnection, plainAddress } from './tcp-connection.ts';
+import type { TcpConnectionLimits } from './tcp-connection.ts';
+import { socketHost } from './uri.ts';
+import { topVia } from './via.ts';
+
+export type { Destination, TransportKind } from './response-routing.ts';
+export type { TcpConnection } from './tcp-connection.ts';
+
+/** Where a message came from; `connection` is set for TCP and is where its responses go. */
+export interface MessageSource {
+  address: string;
+  port: number;
+  transport: TransportKind;
+  connection?: TcpConnection;
+}
+
+export type TransportEventKind =
+  | 'parse-error'
+  | 'answered-400'
+  | 'framing-error'
+  | 'socket-error'
+  | 'idle-timeout'
+  | 'write-overflow'
+  | 'connection-limit'
+  | 'response-discarded'
+  | 'send-failed'
+  | 'handler-threw';
+
+export interface TransportEvent {
+  kind: TransportEventKind;
+  detail: string;
+  remote?: { address: string; port: number; transport: TransportKind };
+}
+
+export type SendResult = { ok: true } | { ok: false; error: string };
+
+export interface SipTransportOptions {
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** 0 (the default) binds an ephemeral port, the same one for UDP and TCP. */
+  port?: number;
+  /** sent-by host for Via, when the bound address is not what peers should see. */
+  advertisedHost?: string;
+  udpReceiveBufferBytes?: number;
+  udpSendBufferBytes?: number;
+  /** Close TCP connections silent for this long (default 120 s). */
+  tcpIdleTimeoutMs?: number;
+  /** Inbound plus outbound (default 1024); further inbound connections are refused at once. */
+  maxTcpConnections?: number;
+  /** Per-connection bound on a message being received (default 64 KiB). */
+  tcpMaxReadBufferBytes?: number;
+  /** Per-connection bound on unsent output (default 1 MiB). */
+  tcpMaxWriteBufferBytes?: number;
+  /** Give up opening an outbound TCP connection after this long (default 5 s). */
+  tcpConnectTimeoutMs?: number;
+  onError?: (event: TransportEvent) => void;
+}
+
+export type MessageHandler = (message: SipMessage, source: MessageSource) => void;
+
+const BIND_ATTEMPTS = 10;
+
+function isKeepalive(data: Buffer): boolean {
+  return data.every((byte) => byte === 13 || byte === 10);
+}
+
+function remoteKey(address: string, port: number): string {
+  return `${plainAddress(address).toLowerCase()}|${port}`;
+}
+
+export class SipTransport {
+  readonly host: string;
+  readonly advertisedHost: string;
+  readonly #options: SipTransportOptions;
+  readonly #limits: TcpConnectionLimits;
+  readonly #connections = new Map<string, TcpConnection>();
+  readonly #connecting = new Map<string, Promise<TcpConnection | string>>();
+  #udp: UdpSocket | undefined;
+  #tcp: Server | undefined;
+  #port = 0;
+  #handler: MessageHandler | undefined;
+  #closed = false;
+
+  private constructor(options: SipTransportOptions) {
+    this.#options = options;
+    this.host = options.host ?? '127.0.0.1';
+    this.advertisedHost = options.advertisedHost ?? this.host;
+    this.#limits = {
+      idleTimeoutMs: options.tcpIdleTimeoutMs ?? 120_000,
+      maxReadBufferBytes: options.tcpMaxReadBufferBytes ?? 64 * 1024,
+      maxWriteBufferBytes: options.tcpMaxWriteBufferBytes ?? 1024 * 1024,
+    };
+  }
+
+  /** Binds UDP and TCP on the same port (retrying ephemeral ports taken by someone else on TCP). */
+  static async listen(options: SipTransportOptions = {}): Promise<SipTransport> {
+    const transport = new SipTransport(options);
+    await transport.#bind(options.port ?? 0);
+    return transport;
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get tcpConnectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** host:port for the sent-by of Vias we insert (§18.1.1), IPv6 in brackets. */
+  get sentBy(): string {
+    const host = isIPv6(this.advertisedHost) ? `[${this.advertisedHost}]` : this.advertisedHost;
+    return `${host}:${this.#port}`;
+  }
+
+  /** The one consumer of received messages (the transaction layer, or a test). */
+  onMessage(handler: MessageHandler): void {
+    this.#handler = handler;
+  }
+
+  async sendRequest(request: SipMessage, destination: Destination): Promise<SendResult> {
+    return this.#sendTo(serializeMessage(request), destination);
+  }
+
+  /**
+   * §18.2.2: over TCP, on the request's connection while it is open; otherwise (and over UDP)
+   * to the address the top Via names, after RFC 3581 received/rport.
+   */
+  async sendResponse(response: SipResponse, source?: MessageSource): Promise<SendResult> {
+    const data = serializeMessage(response);
+    if (source?.transport === 'tcp' && source.connection?.open) return this.#write(source.connection, data);
+    const via = topVia(response);
+    if (!via) return this.#failed('response has no readable top Via', source);
+    const destination = responseDestination(via);
+    if (!destination) return this.#failed(`no route for a response over ${via.transport}`, source);
+    return this.#sendTo(data, destination);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const connection of [...this.#connections.values()]) connection.close();
+    const udp = this.#udp;
+    const tcp = this.#tcp;
+    await Promise.all([
+      new Promise<void>((resolve) => (udp ? udp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve())),
+    ]);
+  }
+
+  async #bind(port: number): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < (port === 0 ? BIND_ATTEMPTS : 1); attempt++) {
+      const udp = this.#createUdp();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(port, this.host, () => {
+            udp.off('error', reject);
+            resolve();
+          });
+        });
+        const bound = udp.address().port;
+        this.#tcp = await this.#createTcp(bound);
+        this.#udp = udp;
+        this.#port = bound;
+        udp.on('error', (err) => this.#report({ kind: 'socket-error', detail: `udp: ${err.message}` }));
+        return;
+      } catch (err) {
+        lastError = err;
+        try {
+          udp.close();
+        } catch {
+          // A socket whose bind failed may already count as closed.
+        }
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  }
+
+  #createUdp(): UdpSocket {
+    const udp = createSocket({
+      type: isIPv6(this.host) ? 'udp6' : 'udp4',
+      ...(this.#options.udpReceiveBufferBytes !== undefined ? { recvBufferSize: this.#options.udpReceiveBufferBytes } : {}),
+      ...(this.#options.udpSendBufferBytes !== undefined ? { sendBufferSize: this.#options.udpSendBufferBytes } : {}),
+    });
+    udp.on('message', (data, rinfo) => {
+      if (isKeepalive(data)) return;
+      this.#receive(data, 'datagram', { address: plainAddress(rinfo.address), port: rinfo.port, transport: 'udp' });
+    });
+    return udp;
+  }
+
+  async #createTcp(port: number): Promise<Server> {
+    const server = createServer((socket) => this.#accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.#report({ kind: 'socket-error', detail: `tcp: ${err.message}` }));
+    return server;
+  }
+
+  #accept(socket: Socket): void {
+    const maxConnections = this.#options.maxTcpConnections ?? 1024;
+    if (this.#closed || this.#connections.size >= maxConnections) {
+      this.#report({ kind: 'connection-limit', detail: `refused: ${this.#connections.size} connections open` });
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    this.#adopt(socket, false);
+  }
+
+  #adopt(socket: Socket, outbound: boolean): TcpConnection {
+    const connection = new TcpConnection(socket, outbound, this.#limits, {
+      onMessage: (data, conn) =>
+        this.#receive(data, 'stream', { address: conn.remoteAddress, port: conn.remotePort, transport: 'tcp', connection: conn }),
+      onProblem: (kind, detail, conn) =>
+        this.#report({ kind, detail, remote: { address: conn.remoteAddress, port: conn.remotePort, transport: 'tcp' } }),
+      onClose: (conn) => {
+        const key = remoteKey(conn.remoteAddress, conn.remotePort);
+        if (this.#connections.get(key) === conn) this.#connections.delete(key);
+      },
+    });
+    this.#connections.set(remoteKey(connection.remoteAddress, connection.remotePort), connection);
+    return connection;
+  }
+
+  #receive(data: Buffer, framing: Framing, source: MessageSource): void {
+    let result: ParseResult;
+    try {
+      result = parseMessage(data, { framing });
+    } catch (err) {
+      result = { ok: false, error: { kind: 'internal', detail: String(err) } };
+    }
+    if (!result.ok) {
+      this.#refuse(result, source);
+      return;
+    }
+    const message = result.message;
+    if (message.kind === 'request') {
+      stampReceived(message, source);
+    } else if (!this.#isOurs(message)) {
+      // §18.1.2: a response whose top Via we did not insert is discarded silently.
+      this.#report({ kind: 'response-discarded', detail: `top Via is not ${this.sentBy}`, remote: this.#remote(source) });
+      return;
+    }
+    const handler = this.#handler;
+    if (!handler) return;
+    try {
+      handler(message, source);
+    } catch (err) {
+      this.#report({ kind: 'handler-threw', detail: err instanceof Error ? err.message : String(err), remote: this.#remote(source) });
+    }
+  }
+
+  #isOurs(response: SipMessage): boolean {
+    const via = topVia(response);
+    if (!via) return false;
+    const ourHost = socketHost(this.advertisedHost).toLowerCase();
+    return socketHost(via.host).toLowerCase() === ourHost && (via.port ?? DEFAULT_SIP_PORT) === this.#port;
+  }
+
+  /** §8.2 / RFC 4475: a request we can answer gets its 400 (or 505) back where it came from. */
+  #refuse(result: Extract<ParseResult, { ok: false }>, source: MessageSource): void {
+    const remote = this.#remote(source);
+    const detail = `${result.error.kind}: ${result.error.detail}`;
+    if (!result.canRespond400) {
+      this.#report({ kind: 'parse-error', detail, remote });
+      return;
+    }
+    this.#report({ kind: 'answered-400', detail, remote });
+    const data = serializeMessage(createBadRequestResponse(result.canRespond400));
+    // The Via may be what was malformed, so the answer goes to the packet's source.
+    if (source.connection) void this.#write(source.connection, data);
+    else void this.#sendTo(data, { address: source.address, port: source.port, transport: 'udp' });
+  }
+
+  async #sendTo(data: Buffer, destination: Destination): Promise<SendResult> {
+    if (this.#closed) return this.#failed('transport closed', destination);
+    if (destination.transport === 'udp') return this.#sendUdp(data, destination);
+    const connection = await this.#connectionTo(destination);
+    if (typeof connection === 'string') return this.#failed(connection, destination);
+    return this.#write(connection, data);
+  }
+
+  #sendUdp(data: Buffer, destination: Destination): Promise<SendResult> {
+    const udp = this.#udp;
+    if (!udp) return Promise.resolve(this.#failed('udp socket not bound', destination));
+    return new Promise((resolve) => {
+      try {
+        udp.send(data, destination.port, socketHost(destination.address), (err) => {
+          resolve(err ? this.#failed(err.message, destination) : { ok: true });
+        });
+      } catch (err) {
+        resolve(this.#failed(err instanceof Error ? err.message : String(err), destination));
+      }
+    });
+  }
+
+  #write(connection: TcpConnection, data: Buffer): SendResult {
+    if (connection.write(data)) return { ok: true };
+    return this.#failed('tcp connection closed', { address: connection.remoteAddress, port: connection.remotePort, transport: 'tcp' });
+  }
+
+  /** An open connection to the destination, reused when there is one (§18.1.1). */
+  async #connectionTo(destination: Destination): Promise<TcpConnection | string> {
+    const address = socketHost(destination.address);
+    const key = remoteKey(address, destination.port);
+    const existing = this.#connections.get(key);
+    if (existing?.open) return existing;
+    const pending = this.#connecting.get(key);
+    if (pending) return pending;
+    if (this.#connections.size >= (this.#options.maxTcpConnections ?? 1024)) return 'tcp connection limit reached';
+    const attempt = this.#connect(address, destination.port);
+    this.#connecting.set(key, attempt);
+    try {
+      return await attempt;
+    } finally {
+      this.#connecting.delete(key);
+    }
+  }
+
+  #connect(address: string, port: number): Promise<TcpConnection | string> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: address, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve(`connect to ${address}:${port} timed out`);
+      }, this.#options.tcpConnectTimeoutMs ?? 5000);
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(`connect to ${address}:${port}: ${err.message}`);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        if (this.#closed) {
+          socket.destroy();
+          resolve('transport closed');
+          return;
+        }
+        resolve(this.#adopt(socket, true));
+      });
+    });
+  }
+
+  #failed(error: string, remote?: Destination | MessageSource): SendResult {
+    this.#report({ kind: 'send-failed', detail: error, ...(remote ? { remote: this.#remote(remote) } : {}) });
+    return { ok: false, error };
+  }
+
+  #remote(source: Destination | MessageSource): TransportEvent['remote'] {
+    return { address: source.address, port: source.port, transport: source.transport };
+  }
+
+  #report(event: TransportEvent): void {
+    try {
+      this.#options.onError?.(event);
+    } catch {
+      // A logging hook that throws must not take the receive path down with it.
+    }
+  }
+}
