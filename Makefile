@@ -60,7 +60,13 @@ install-crds: ## Apply the CRDs to the cluster in $KUBECONFIG.
 	kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=switchyard
 
 ##@ Run
+.PHONY: run-operator
+run-operator: node_modules/.installed ## Run the operator in the foreground against $KUBECONFIG (default: the one make control-plane wrote).
+	SWITCHYARD_LEADER_ELECTION=$${SWITCHYARD_LEADER_ELECTION:-false} SWITCHYARD_HTTP_ADDRESS=$${SWITCHYARD_HTTP_ADDRESS:-127.0.0.1:8080} node operator/src/main.ts
+
 .PHONY: run
-run: control-plane install-crds ## The main job: control plane, CRDs and examples/ applied.
+run: control-plane install-crds ## The main job: control plane, CRDs, examples/ applied and the operator in the foreground.
 	kubectl apply -f examples/
-	kubectl get telecom
+	@echo "examples applied; the operator now reconciles them (Ctrl-C stops it; make control-plane-down stops the cluster)"
+	@echo "in another shell: export KUBECONFIG=$(KUBECONFIG); kubectl get telecom"
+	$(MAKE) --no-print-directory run-operator

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the main job use. Idempotent; a no-op when all are present.
 set -euo pipefail
-packages=(openssl python3 make)
+# sip-tester is SIPp, the peer in call tests.
+packages=(openssl python3 make sip-tester)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -56,7 +56,9 @@ export async function testCluster(): Promise<TestCluster> {
   };
   const namespaces: string[] = [];
   after(async () => {
-    if (namespaces.length > 0) await kubectl(['delete', 'namespace', '--wait=false', ...namespaces]);
+    // Waits, so the next test file starts on a cluster without this file's objects (conflicts are
+    // detected across namespaces, so leftovers would change what the next file observes).
+    if (namespaces.length > 0) await kubectl(['delete', 'namespace', '--wait=true', '--timeout=120s', ...namespaces]);
   });
   return {
     kubeconfig,

@@ -126,7 +126,11 @@ export class Applier {
           source: { component: fieldManager }, reportingComponent: fieldManager, reportingInstance: this.identity,
           firstTimestamp: time, lastTimestamp: time, count: 1,
         })
-        .catch((error: unknown) => this.log.warn({ err: error, regarding }, 'could not record event'));
+        .catch((error: unknown) => {
+          // A namespace being deleted refuses new content; its objects' events no longer matter.
+          const terminating = error instanceof ApiError && error.status === 403 && error.message.includes('being terminated');
+          if (!terminating) this.log.warn({ err: error, regarding }, 'could not record event');
+        });
     });
   }
 

@@ -1,0 +1,156 @@
+// The operator against a real kube-apiserver: examples/ become routing state, workloads and Ready
+// statuses; edits and deletions reach routing; conflicts and bad references become conditions.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { testCluster } from '../../testing/cluster.ts';
+import { installCrds } from '../../testing/crds.ts';
+import { eventually, startOperator, type OperatorProcess } from '../../testing/operator-process.ts';
+import { compositeUsername, digestCredential } from '../src/compile/credentials.ts';
+import { allReady, conditionOf, list, routingState } from './cluster-objects.ts';
+
+const examples = join(new URL('../..', import.meta.url).pathname, 'examples');
+// Set up at the top level: hooks registered inside before() (the operator's kill, the namespace's
+// deletion) would run as soon as before() ends.
+const cluster = await testCluster();
+await installCrds(cluster);
+const operator: OperatorProcess = startOperator(cluster.kubeconfig, { SWITCHYARD_RESYNC_SECONDS: '2' });
+const ns = await cluster.namespace('reconcile');
+await cluster.kubectlOk(['apply', '-n', ns, '-f', examples]);
+
+describe('applying examples/', () => {
+  test('produces routing ConfigMaps, Secrets, workloads and RBAC, and every object turns Ready', async () => {
+    const objects = await eventually('every example object Ready', () => allReady(cluster, ns), 60_000);
+    assert.equal(objects.length, 11);
+    const carrier = objects.find((o) => o.kind === 'Carrier');
+    assert.equal(conditionOf(carrier, 'Programmed')?.reason, 'NoReadyWorkers', 'no worker pods run on a control plane without nodes');
+    const account = objects.find((o) => o.metadata.name === 'kampot-pepper');
+    assert.match(String(account?.status?.accountSID), /^AC[0-9a-f]{32}$/);
+
+    const names = async (resource: string) => (await list(cluster, ns, resource)).map((o) => o.metadata.name).sort();
+    assert.deepEqual(await names('deployments'), ['mekong-telecom-media-relay', 'mekong-telecom-sip-worker']);
+    assert.deepEqual(await names('services'), ['mekong-telecom-media-relay', 'mekong-telecom-sip']);
+    assert.deepEqual(await names('roles'), ['mekong-telecom-sip-worker']);
+    assert.deepEqual(await names('rolebindings'), ['mekong-telecom-sip-worker']);
+    assert.deepEqual(await names('poddisruptionbudgets'), ['mekong-telecom-sip-worker']);
+    const secrets = await names('secrets');
+    for (const secret of ['kampot-pepper-auth-token', 'phnom-penh-clinic-auth-token', 'mekong-telecom-worker-secrets']) assert.ok(secrets.includes(secret), `${secret} exists`);
+    const service = (await list(cluster, ns, 'services')).find((s) => s.metadata.name === 'mekong-telecom-sip');
+    assert.equal(service?.spec?.externalTrafficPolicy, 'Local');
+
+    const routing = await routingState(cluster, ns, 'mekong-telecom');
+    assert.ok(routing);
+    assert.deepEqual(routing.numbers['+85512345678'], { type: 'mobile', enabled: true, account: 'kampot-pepper', voice: { url: 'https://api.kampot-pepper.example/twilio/sales', method: 'POST' }, fallback: { url: 'https://backup.kampot-pepper.example/twilio/sales', method: 'POST' } });
+    assert.equal(routing.numbers['1294']?.account, 'phnom-penh-clinic');
+    assert.deepEqual(routing.core?.inboundTrunks[0]?.sourceCIDRs, ['203.0.113.10/32', '203.0.113.64/28', '2001:db8:10::/48', '127.0.0.1/32']);
+    assert.equal(routing.core?.carrier.callingCode, '855');
+    assert.deepEqual(routing.secrets.outboundTrunks['mekong-pstn'], digestCredential(compositeUsername('sipauthtest', 'mekong-telecom.example'), 'pstn-gw.mekong-telecom.example', 'change-me-in-production'));
+    assert.deepEqual(Object.keys(routing.secrets.sipDomains['kampot.sip-ap.switchyard.mekong-telecom.example'] ?? {}), ['agent-101', 'agent-102']);
+    for (const cm of routing.configMaps) {
+      for (const password of ['change-me-in-production', 's3cret-agent-101']) assert.ok(!JSON.stringify(cm.data).includes(password), `${cm.metadata.name} holds no password`);
+    }
+    const events = await cluster.kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.kind=PhoneNumber']);
+    assert.match(events, /Routed/);
+  });
+
+  test('editing a PhoneNumber changes routing, and deleting it removes it', async () => {
+    await cluster.kubectlOk(['patch', 'phonenumber', 'pn-85523900100', '-n', ns, '--type=merge', '-p', '{"spec":{"voiceURL":"https://clinic.example/new-ivr"}}']);
+    await eventually('the new voice URL in routing', async () => (await routingState(cluster, ns, 'mekong-telecom'))?.numbers['+85523900100']?.voice?.url === 'https://clinic.example/new-ivr');
+    await cluster.kubectlOk(['delete', 'phonenumber', 'pn-85523900100', '-n', ns]);
+    await eventually('the number gone from routing', async () => {
+      const routing = await routingState(cluster, ns, 'mekong-telecom');
+      return routing !== undefined && !('+85523900100' in routing.numbers);
+    });
+  });
+});
+
+describe('conflicts and bad references', () => {
+  const apply = (yaml: string) => cluster.kubectlOk(['apply', '-n', ns, '-f', '-'], { input: yaml });
+  const get = async (kind: string, name: string) => (await list(cluster, ns, kind)).find((o) => o.metadata.name === name);
+
+  test('a second PhoneNumber for a routed number gets Conflict; the first keeps routing; deleting the first hands it over', async () => {
+    await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: PhoneNumber\nmetadata: {name: pn-dup}\nspec: {carrierRef: {name: mekong-telecom}, number: "+85512345678", accountRef: {name: phnom-penh-clinic}}\n`);
+    const dup = await eventually('Conflict on pn-dup', async () => {
+      const object = await get('phonenumbers', 'pn-dup');
+      return conditionOf(object, 'Conflict')?.status === 'True' ? object : undefined;
+    });
+    assert.equal(conditionOf(dup, 'Conflict')?.reason, 'DuplicateNumber');
+    assert.match(conditionOf(dup, 'Conflict')?.message ?? '', new RegExp(`PhoneNumber ${ns}/pn-85512345678`));
+    assert.equal(conditionOf(dup, 'Ready')?.status, 'False');
+    assert.equal((await routingState(cluster, ns, 'mekong-telecom'))?.numbers['+85512345678']?.account, 'kampot-pepper');
+
+    await cluster.kubectlOk(['delete', 'phonenumber', 'pn-85512345678', '-n', ns]);
+    await eventually('pn-dup takes over the number', async () => {
+      const object = await get('phonenumbers', 'pn-dup');
+      const routing = await routingState(cluster, ns, 'mekong-telecom');
+      return conditionOf(object, 'Conflict') === undefined && conditionOf(object, 'Ready')?.status === 'True' && routing?.numbers['+85512345678']?.account === 'phnom-penh-clinic';
+    });
+  });
+
+  test('an overlapping InboundTrunk on another carrier gets Conflict and stays out of routing', async () => {
+    await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: Carrier\nmetadata: {name: angkor}\nspec: {displayName: Angkor, country: KH}\n---\napiVersion: telecom.switchyard.dev/v1alpha1\nkind: InboundTrunk\nmetadata: {name: angkor-sbc}\nspec: {carrierRef: {name: angkor}, sourceIPs: ["203.0.113.0/24"]}\n`);
+    const trunk = await eventually('Conflict on angkor-sbc', async () => {
+      const object = await get('inboundtrunks', 'angkor-sbc');
+      return conditionOf(object, 'Conflict')?.status === 'True' ? object : undefined;
+    });
+    assert.equal(conditionOf(trunk, 'Conflict')?.reason, 'OverlappingSourceIPs');
+    assert.match(conditionOf(trunk, 'Conflict')?.message ?? '', /overlaps 203\.0\.113\.(10\/32|64\/28) of InboundTrunk .*\/mekong-sbc/);
+    assert.deepEqual((await routingState(cluster, ns, 'angkor'))?.core?.inboundTrunks, []);
+    assert.equal((await routingState(cluster, ns, 'mekong-telecom'))?.core?.inboundTrunks.length, 1);
+    // Narrowing the later trunk to a free range clears the conflict.
+    await cluster.kubectlOk(['patch', 'inboundtrunk', 'angkor-sbc', '-n', ns, '--type=merge', '-p', '{"spec":{"sourceIPs":["192.0.2.0/24"]}}']);
+    await eventually('angkor-sbc routed', async () => (await routingState(cluster, ns, 'angkor'))?.core?.inboundTrunks.length === 1);
+    assert.equal(conditionOf(await get('inboundtrunks', 'angkor-sbc'), 'Conflict'), undefined);
+  });
+
+  test('a reference to a missing Account is ResolvedRefs=False until the Account exists', async () => {
+    await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: PhoneNumber\nmetadata: {name: pn-orphan}\nspec: {carrierRef: {name: mekong-telecom}, number: "+85512999999", accountRef: {name: late-customer}}\n`);
+    const orphan = await eventually('AccountNotFound', async () => {
+      const object = await get('phonenumbers', 'pn-orphan');
+      return conditionOf(object, 'ResolvedRefs')?.reason === 'AccountNotFound' ? object : undefined;
+    });
+    assert.equal(conditionOf(orphan, 'Ready')?.status, 'False');
+    assert.equal((await routingState(cluster, ns, 'mekong-telecom'))?.numbers['+85512999999'], undefined);
+    await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: Account\nmetadata: {name: late-customer}\nspec: {carrierRef: {name: mekong-telecom}, voiceURL: "https://late.example/voice"}\n`);
+    await eventually('pn-orphan routed', async () => (await routingState(cluster, ns, 'mekong-telecom'))?.numbers['+85512999999']?.account === 'late-customer');
+  });
+});
+
+describe('steady state', () => {
+  test('issues zero writes over several resync periods', async () => {
+    await eventually('converged', () => allReady(cluster, ns), 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const snapshot = async () => {
+      const versions: string[] = [];
+      for (const resource of ['telecom', 'configmaps', 'secrets', 'deployments', 'services', 'roles', 'rolebindings', 'poddisruptionbudgets', 'serviceaccounts']) {
+        for (const object of await list(cluster, ns, resource)) versions.push(`${object.kind}/${object.metadata.name}@${object.metadata.resourceVersion}`);
+      }
+      return versions.sort();
+    };
+    const writesBefore = await operator.metric('switchyard_writes_total');
+    const patchesBefore = await operator.metric('switchyard_api_requests_total', { verb: 'PATCH' });
+    const reconcilesBefore = await operator.metric('switchyard_reconciles_total');
+    const before = await snapshot();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    assert.ok((await operator.metric('switchyard_reconciles_total')) >= reconcilesBefore + 2, 'at least two resyncs ran');
+    assert.equal(await operator.metric('switchyard_writes_total'), writesBefore);
+    assert.equal(await operator.metric('switchyard_api_requests_total', { verb: 'PATCH' }), patchesBefore);
+    assert.deepEqual(await snapshot(), before);
+  });
+});
+
+describe('deleting the Carrier', () => {
+  test('removes everything it owned', async () => {
+    await cluster.kubectlOk(['delete', 'carrier', 'mekong-telecom', '-n', ns]);
+    await eventually('owned objects garbage-collected', async () => {
+      const owned: string[] = [];
+      for (const resource of ['configmaps', 'secrets', 'deployments', 'services', 'roles', 'rolebindings', 'poddisruptionbudgets', 'serviceaccounts']) {
+        owned.push(...(await list(cluster, ns, resource)).filter((o) => o.metadata.labels?.['telecom.switchyard.dev/carrier'] === 'mekong-telecom').map((o) => `${o.kind}/${o.metadata.name}`));
+      }
+      return owned.length === 0;
+    }, 60_000);
+    const number = (await list(cluster, ns, 'phonenumbers')).find((o) => o.metadata.name === 'pn-1294');
+    await eventually('numbers report the missing carrier', async () => conditionOf((await list(cluster, ns, 'phonenumbers')).find((o) => o.metadata.name === 'pn-1294'), 'ResolvedRefs')?.reason === 'CarrierNotFound');
+    assert.ok(number);
+  });
+});
