@@ -45,6 +45,11 @@ test: deps verify-generated ## Run every test against a real control plane (or $
 	node --test --test-concurrency=1 --test-timeout=600000 --test-global-setup=testing/global-setup.ts \
 	  --test-reporter=spec --test-reporter-destination=stdout $(TEST_FILES)
 
+##@ Benchmarks
+.PHONY: bench
+bench: deps ## Benchmarks: the operator at 10,000 and 100,000 PhoneNumbers on a real API server (BENCH_NUMBERS to change).
+	node operator/bench/scale.ts
+
 ##@ Control plane
 .PHONY: control-plane
 control-plane: deps ## Start etcd + kube-apiserver + kube-controller-manager in the background; kubeconfig in .switchyard/kubeconfig.

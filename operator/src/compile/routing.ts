@@ -45,11 +45,14 @@ function fnv1a(text: string): number {
 /** Sorted-key records, so equal tables always serialise to equal bytes and equal hashes. */
 const sortedRecord = <V>(map: Map<string, V>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+/** Which shard holds a number or account: workers and tools find an entry without reading every shard. */
+export const shardIndex = (key: string, shardCount: number) => fnv1a(key) % shardCount;
+
 function buildShards(carrierName: string, tables: CarrierTables, count: number): RoutingShard[] {
   const accountBuckets = Array.from({ length: count }, () => new Map<string, AccountRoute>());
   const numberBuckets = Array.from({ length: count }, () => new Map<string, NumberRoute>());
-  for (const [name, route] of tables.accounts) accountBuckets[fnv1a(name) % count]?.set(name, route);
-  for (const [number, route] of tables.numbers) numberBuckets[fnv1a(number) % count]?.set(number, route);
+  for (const [name, route] of tables.accounts) accountBuckets[shardIndex(name, count)]?.set(name, route);
+  for (const [number, route] of tables.numbers) numberBuckets[shardIndex(number, count)]?.set(number, route);
   return Array.from({ length: count }, (_, index) => ({
     format: routingFormat,
     carrier: carrierName,
