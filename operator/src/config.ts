@@ -5,8 +5,8 @@ import { z } from 'zod';
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const operatorConfig = z.object({
-  SWITCHYARD_OPERATOR_QPS: z.coerce.number().positive().default(400).describe('Client-side limit on API requests a second. The client-go default of 5 would take hours to write 100,000 statuses.'),
-  SWITCHYARD_OPERATOR_BURST: z.coerce.number().int().positive().default(800),
+  SWITCHYARD_OPERATOR_QPS: z.coerce.number().positive().default(600).describe('Client-side limit on API requests a second. The client-go default of 5 would take hours to write 100,000 statuses.'),
+  SWITCHYARD_OPERATOR_BURST: z.coerce.number().int().positive().default(1200),
   SWITCHYARD_OPERATOR_CONCURRENCY: z.coerce.number().int().positive().default(32).describe('Writes in flight at once.'),
   SWITCHYARD_RESYNC_SECONDS: z.coerce.number().positive().default(300),
   SWITCHYARD_LEADER_ELECTION: flag.default(true),

@@ -15,7 +15,10 @@ export function transitions(ref: ObjectRef, before: Condition[] | undefined, aft
   const events: TransitionEvent[] = [];
   const ready = statusOf(after, 'Ready');
   const wasReady = statusOf(before, 'Ready');
-  if (ready && (wasReady?.status !== ready.status || (ready.status === 'False' && wasReady.reason !== ready.reason))) {
+  // An object's first Ready=True is not news (100,000 imported numbers would mean 100,000 events);
+  // failures, and recoveries from them, are.
+  const firstReady = !wasReady && ready?.status === 'True';
+  if (ready && !firstReady && (wasReady?.status !== ready.status || (ready.status === 'False' && wasReady.reason !== ready.reason))) {
     events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
   }
   const conflict = statusOf(after, 'Conflict');

@@ -12,6 +12,18 @@ export interface WatchedKind {
   labelSelector?: string;
 }
 
+/**
+ * Drops what the operator never reads but every object carries: managedFields and kubectl's
+ * last-applied copy of the whole object. The store keeps this same reference, so at 100,000
+ * PhoneNumbers this roughly halves the operator's memory.
+ */
+function slim(object: KubernetesObject): void {
+  const metadata = object.metadata;
+  if (!metadata) return;
+  delete metadata.managedFields;
+  if (metadata.annotations) delete metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+}
+
 export class Informers {
   readonly stores = new Map<string, Store>();
   private readonly log: Logger;
@@ -28,7 +40,10 @@ export class Informers {
         const path = collectionPath(kind);
         const list = () => client.request<KubernetesListObject<KubernetesObject>>('GET', `${path}${labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : ''}`);
         const informer = makeInformer(kubeconfig, path, list, labelSelector);
-        const changed = (object: KubernetesObject) => onChange(kind, object);
+        const changed = (object: KubernetesObject) => {
+          slim(object);
+          onChange(kind, object);
+        };
         informer.on('add', changed);
         informer.on('update', changed);
         informer.on('delete', changed);
