@@ -4,6 +4,7 @@ import type { KubeConfig, KubernetesObject, V1OwnerReference } from '@kubernetes
 import type { Logger } from 'pino';
 import { apiVersion } from '../../api/v1alpha1/meta.ts';
 import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './apply/applier.ts';
+import { StatusWriter } from './apply/status-writer.ts';
 import { compile, type CompileContext } from './compile/compile.ts';
 import { managedByLabel, componentLabel } from './compile/names.ts';
 import type { ApiClient } from './kube/client.ts';
@@ -43,6 +44,7 @@ export class Controller {
   private readonly queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 60_000 });
   private readonly state: ObservedState;
   private readonly applier: Applier;
+  private readonly statusWriter: StatusWriter;
   private readonly options: ControllerOptions;
   private readonly clock: () => Date;
   synced = false;
@@ -63,6 +65,14 @@ export class Controller {
         ),
     };
     this.applier = new Applier(options.client, owned, options.log, { concurrency: options.concurrency, identity: options.identity });
+    this.statusWriter = new StatusWriter(this.applier, options.concurrency, {
+      onWritten: (count) => options.metrics.writes.inc({ operation: 'status' }, count),
+      onFailed: (key, error) => {
+        const delay = this.queue.retry(key);
+        options.metrics.errors.inc({ kind: key.split('/')[0] ?? '' });
+        options.log.warn({ key, err: error, retryInMs: delay }, 'status write failed; will retry');
+      },
+    });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -99,13 +109,13 @@ export class Controller {
 
     const applied = await this.applier.apply(result.phases);
     const created = await this.applier.createOnce(result.createOnly);
-    const statuses = await this.applier.writeStatuses(result.statuses);
+    this.statusWriter.submit(result.statuses);
     const desired = new Set([...result.phases.flat(), ...result.createOnly].map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
     // Prune only after a clean apply: a half-applied generation must not lose its old objects.
     const pruned = applied.failed.length === 0 ? await this.applier.prune(desired) : { writes: 0, failed: [] };
     await this.applier.emit(result.events, now);
 
-    const failed = [...applied.failed, ...created.failed, ...statuses.failed, ...pruned.failed];
+    const failed = [...applied.failed, ...created.failed, ...pruned.failed];
     for (const { key, error } of failed) {
       const delay = this.queue.retry(key);
       metrics.errors.inc({ kind: key.split('/')[0] ?? '' });
@@ -116,7 +126,6 @@ export class Controller {
 
     metrics.writes.inc({ operation: 'apply' }, applied.writes);
     metrics.writes.inc({ operation: 'create' }, created.writes);
-    metrics.writes.inc({ operation: 'status' }, statuses.writes);
     metrics.writes.inc({ operation: 'delete' }, pruned.writes);
     metrics.reconciles.inc({ result: failed.length === 0 ? 'success' : 'error' });
     metrics.reconcileDuration.observe((performance.now() - started) / 1000);
@@ -127,9 +136,9 @@ export class Controller {
       metrics.routingGeneration.set({ namespace: carrier.namespace, carrier: carrier.name, generation: carrier.generation }, 1);
       metrics.routingShards.set({ namespace: carrier.namespace, carrier: carrier.name }, carrier.shards);
     }
-    const writes = applied.writes + created.writes + statuses.writes + pruned.writes;
-    if (writes > 0 || failed.length > 0) {
-      log.info({ keys: keys.length, writes, applied: applied.writes, statuses: statuses.writes, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
+    const writes = applied.writes + created.writes + pruned.writes;
+    if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
+      log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
     }
     return { writes, failed };
   }
