@@ -48,6 +48,8 @@ export class Controller {
   private readonly options: ControllerOptions;
   private readonly clock: () => Date;
   synced = false;
+  /** Last generation seen per object of our kinds: a status-only update (ours, mostly) needs no pass. */
+  private readonly generations = new Map<string, number>();
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -78,7 +80,17 @@ export class Controller {
   async run(signal: AbortSignal): Promise<void> {
     const { log, metrics } = this.options;
     await this.informers.start(this.options.kubeconfig, this.options.client, watchedKinds, (kind: string, object: KubernetesObject) => {
-      this.queue.add(keyOf(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? ''));
+      const key = keyOf(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
+      if (customKinds.includes(kind) && object.metadata?.uid) {
+        // Writing 100,000 statuses must not cause 100,000 passes: only spec (generation) changes,
+        // creations and deletions of our kinds are news. Status changes are seen on the next pass.
+        const generation = object.metadata.generation ?? 0;
+        const seen = this.generations.get(object.metadata.uid);
+        if (object.metadata.deletionTimestamp) this.generations.delete(object.metadata.uid);
+        else this.generations.set(object.metadata.uid, generation);
+        if (seen === generation && !object.metadata.deletionTimestamp) return;
+      }
+      this.queue.add(key);
       metrics.queueDepth.set(this.queue.depth);
     });
     this.synced = true;

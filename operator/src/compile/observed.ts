@@ -65,9 +65,18 @@ export interface Observed {
 
 export const objectKey = (metadata: { namespace: string; name: string }) => `${metadata.namespace}/${metadata.name}`;
 
-/** Older first; ties broken by name so the order never depends on list order. */
+const createdAt = new WeakMap<Metadata, number>();
+const creationTime = (metadata: Metadata) => {
+  let time = createdAt.get(metadata);
+  if (time === undefined) createdAt.set(metadata, (time = new Date(metadata.creationTimestamp).getTime()));
+  return time;
+};
+
+/** Older first; ties broken by namespace/name so the order never depends on list order. */
 export function byAge(a: { metadata: Metadata }, b: { metadata: Metadata }): number {
-  const ta = new Date(a.metadata.creationTimestamp).getTime();
-  const tb = new Date(b.metadata.creationTimestamp).getTime();
-  return ta - tb || objectKey(a.metadata).localeCompare(objectKey(b.metadata));
+  const difference = creationTime(a.metadata) - creationTime(b.metadata);
+  if (difference !== 0) return difference;
+  const ka = objectKey(a.metadata);
+  const kb = objectKey(b.metadata);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
