@@ -13,6 +13,7 @@ import { serializeMessage } from '../../src/sip/serializer.ts';
 import { SipTransport } from '../../src/sip/transport.ts';
 import type { MessageSource, TransportEvent } from '../../src/sip/transport.ts';
 import { parseVia, topVia, viaRport } from '../../src/sip/via.ts';
+import { until as pollUntil } from './transaction-helpers.ts';
 
 const open: Array<{ close(): unknown }> = [];
 after(async () => {
@@ -28,15 +29,8 @@ async function transport(options: Parameters<typeof SipTransport.listen>[0] = {}
   return { t, events, received };
 }
 
-async function until<T>(probe: () => T | undefined, what: string, ms = 2000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+// The shared poll, with this file's tighter 2 s default.
+const until = <T>(probe: () => T | undefined | false, what: string, ms = 2000): Promise<T> => pollUntil(probe, what, ms);
 
 async function udpPeer(): Promise<{ socket: UdpSocket; port: number; inbox: Buffer[] }> {
   const socket = createSocket('udp4');
