@@ -2,6 +2,7 @@
 // across carriers are seen) and writes only what changed.
 import type { KubeConfig, KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { allKinds } from '../../api/v1alpha1/kinds.ts';
 import { apiVersion } from '../../api/v1alpha1/meta.ts';
 import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './apply/applier.ts';
 import { StatusWriter } from './apply/status-writer.ts';
@@ -13,7 +14,7 @@ import { Informers, type WatchedKind } from './observe/informers.ts';
 import { ObservedState } from './observe/observed-state.ts';
 import { WorkQueue } from './work-queue.ts';
 
-const customKinds = ['Carrier', 'Account', 'InboundTrunk', 'OutboundTrunk', 'PhoneNumber', 'SipDomain'];
+const customKinds = allKinds.map((kind) => kind.kind);
 const ownedKinds = ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget'];
 const managed = `${managedByLabel}=switchyard`;
 

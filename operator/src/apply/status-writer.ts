@@ -16,7 +16,7 @@ export interface StatusWriterHooks {
 }
 
 export class StatusWriter {
-  private readonly pending = new Map<string, StatusUpdate>();
+  private readonly pending = new Map<string, { update: StatusUpdate; hash: string }>();
   private readonly written = new Map<string, { hash: string; at: number }>();
   private readonly applier: Applier;
   private readonly concurrency: number;
@@ -40,7 +40,7 @@ export class StatusWriter {
       const hash = createHash('sha1').update(canonical(update.status)).digest('base64');
       const last = this.written.get(key);
       if (last?.hash === hash && now - last.at < rewriteAfterMs) continue;
-      this.pending.set(key, update);
+      this.pending.set(key, { update, hash });
     }
     this.pump();
   }
@@ -52,7 +52,7 @@ export class StatusWriter {
 
   private pump(): void {
     while (this.inFlight < this.concurrency && this.pending.size > 0) {
-      const [key, update] = this.pending.entries().next().value as [string, StatusUpdate];
+      const [key, { update, hash }] = this.pending.entries().next().value as [string, { update: StatusUpdate; hash: string }];
       this.pending.delete(key);
       this.inFlight++;
       void this.applier.writeStatuses([update]).then(({ failed }) => {
@@ -60,7 +60,7 @@ export class StatusWriter {
         const failure = failed[0];
         if (failure) this.hooks.onFailed(key, failure.error);
         else {
-          this.written.set(key, { hash: createHash('sha1').update(canonical(update.status)).digest('base64'), at: Date.now() });
+          this.written.set(key, { hash, at: Date.now() });
           this.hooks.onWritten(1);
         }
         this.pump();

@@ -9,6 +9,8 @@ import type { Informers } from './informers.ts';
 
 export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
 
+type KindName = 'Carrier' | 'Account' | 'InboundTrunk' | 'OutboundTrunk' | 'PhoneNumber' | 'SipDomain';
+
 type Parsed = { ok: true; object: ObservedObject<unknown> } | { ok: false; invalid: InvalidObject };
 
 export class ObservedState {
@@ -21,32 +23,31 @@ export class ObservedState {
 
   snapshot(now: Date): Observed {
     const seen = new Set<string>();
-    const byKind = (kind: string) => {
+    const invalid: InvalidObject[] = [];
+    const valid = (kind: KindName): ObservedObject<unknown>[] => {
       const definition = allKinds.find((k) => k.kind === kind);
       if (!definition) throw new Error(`unknown kind ${kind}`);
-      const valid: ObservedObject<unknown>[] = [];
-      const invalid: InvalidObject[] = [];
+      const objects: ObservedObject<unknown>[] = [];
       for (const object of this.informers.list(kind)) {
         const result = this.parse(kind, definition.spec, object, seen);
-        if (result.ok) valid.push(result.object);
+        if (result.ok) objects.push(result.object);
         else invalid.push(result.invalid);
       }
-      return { valid, invalid };
+      return objects;
     };
-    const kinds = ['Carrier', 'Account', 'InboundTrunk', 'OutboundTrunk', 'PhoneNumber', 'SipDomain'].map(byKind);
-    for (const key of this.parsed.keys()) if (!seen.has(key)) this.parsed.delete(key);
-    const [carriers, accounts, inboundTrunks, outboundTrunks, phoneNumbers, sipDomains] = kinds as [ReturnType<typeof byKind>, ...ReturnType<typeof byKind>[]];
-    return {
-      carriers: carriers.valid as Observed['carriers'],
-      accounts: (accounts?.valid ?? []) as Observed['accounts'],
-      inboundTrunks: (inboundTrunks?.valid ?? []) as Observed['inboundTrunks'],
-      outboundTrunks: (outboundTrunks?.valid ?? []) as Observed['outboundTrunks'],
-      phoneNumbers: (phoneNumbers?.valid ?? []) as Observed['phoneNumbers'],
-      sipDomains: (sipDomains?.valid ?? []) as Observed['sipDomains'],
-      invalid: kinds.flatMap((k) => k.invalid),
+    const observed: Observed = {
+      carriers: valid('Carrier') as Observed['carriers'],
+      accounts: valid('Account') as Observed['accounts'],
+      inboundTrunks: valid('InboundTrunk') as Observed['inboundTrunks'],
+      outboundTrunks: valid('OutboundTrunk') as Observed['outboundTrunks'],
+      phoneNumbers: valid('PhoneNumber') as Observed['phoneNumbers'],
+      sipDomains: valid('SipDomain') as Observed['sipDomains'],
+      invalid,
       secrets: this.secrets(),
       workers: this.workers(now),
     };
+    for (const key of this.parsed.keys()) if (!seen.has(key)) this.parsed.delete(key);
+    return observed;
   }
 
   private parse(kind: string, schema: z.ZodType, object: KubernetesObject, seen: Set<string>): Parsed {
