@@ -1,0 +1,180 @@
+// One call through the B2BUA: the caller's leg, at most one callee leg at a time, and what
+// happens between them. Whoever handles the call (webhook, TwiML) asks the session to dial,
+// connect or reject; the session relays ringing, ACK, BYE and CANCEL between the legs.
+import type { HeaderField, SipRequest } from '../sip/message.ts';
+import type { ServerTransaction } from '../sip/server-transaction.ts';
+import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import { bodyHeaders, CallerLeg } from './caller-leg.ts';
+import { inDialogRequest } from './dialog.ts';
+import type { Dialog } from './dialog.ts';
+import type { DialogRegistry, LegSide } from './dialog-registry.ts';
+import { OutgoingLeg } from './outgoing-leg.ts';
+import type { DialOutcome, DialTarget } from './outgoing-leg.ts';
+
+export type CallEndReason = 'completed' | 'rejected' | 'canceled' | 'failed';
+
+export interface CallEnd {
+  reason: CallEndReason;
+  /** The final status the caller got (200 when the call was answered). */
+  callerStatus: number;
+  answeredAt?: number;
+  endedAt: number;
+  /** Who hung up an answered call. */
+  hangupBy?: LegSide | 'worker';
+}
+
+export interface CallSessionDeps {
+  layer: TransactionLayer;
+  registry: DialogRegistry<CallSession>;
+  /** Our Contact header value, the same for both legs. */
+  contact: string;
+  onEnd?: (session: CallSession, end: CallEnd) => void;
+}
+
+type State = 'routing' | 'dialing' | 'answered' | 'ended';
+
+export class CallSession {
+  readonly caller: CallerLeg;
+  readonly startedAt = Date.now();
+  readonly ended: Promise<CallEnd>;
+  readonly #deps: CallSessionDeps;
+  #state: State = 'routing';
+  #leg: OutgoingLeg | undefined;
+  #callee: Dialog | undefined;
+  #answeredAt: number | undefined;
+  /** Each side's session description as last given, for answering session refreshes. */
+  readonly #descriptions: Record<LegSide, { body: Buffer; headers: HeaderField[] }>;
+  #resolveEnd: (end: CallEnd) => void = () => undefined;
+
+  constructor(invite: ServerTransaction, deps: CallSessionDeps) {
+    this.#deps = deps;
+    this.caller = new CallerLeg(invite, deps.contact, deps.layer.timers);
+    const empty = { body: Buffer.alloc(0), headers: [] };
+    this.#descriptions = { caller: { body: invite.request.body, headers: bodyHeaders(invite.request) }, callee: empty };
+    this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get cancelled(): boolean {
+    return this.caller.invite.cancelled;
+  }
+
+  /** Tells the caller it is ringing while the webhook or a dial is under way. */
+  ring(): void {
+    if (this.#state === 'routing' || this.#state === 'dialing') this.caller.ringing();
+  }
+
+  /** Rings one target; the caller hears its ringing. Cancelled at once if the caller has gone. */
+  async dial(target: DialTarget): Promise<DialOutcome> {
+    if (this.#state === 'ended' || this.cancelled) return { kind: 'cancelled' };
+    this.#state = 'dialing';
+    const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact, {
+      onProvisional: (response) => this.caller.ringing(response),
+      onAnswerRetransmitted: () => this.#ackCallee(),
+    });
+    this.#leg = leg;
+    const outcome = await leg.start();
+    this.#leg = undefined;
+    if (this.#state === 'dialing') this.#state = 'routing';
+    return outcome;
+  }
+
+  /** Bridges the caller to a callee that answered: the caller gets the callee's 2xx and session description. */
+  connect(outcome: Extract<DialOutcome, { kind: 'answered' }>): void {
+    const callee = outcome.dialog;
+    if (this.#state === 'ended' || this.cancelled) {
+      this.#bye(callee);
+      return;
+    }
+    const dialog = this.caller.answer(outcome.response, () => this.hangup('worker', 408));
+    if (!dialog) {
+      this.#bye(callee);
+      this.#finish({ reason: 'failed', callerStatus: 500 });
+      return;
+    }
+    this.#state = 'answered';
+    this.#answeredAt = Date.now();
+    this.#callee = callee;
+    this.#descriptions.callee = { body: outcome.response.body, headers: bodyHeaders(outcome.response) };
+    this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
+    this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
+  }
+
+  /** A final non-2xx to the caller; the call ends. */
+  reject(status: number, reason?: string, headers: HeaderField[] = []): void {
+    if (this.#state === 'ended') return;
+    this.#leg?.cancel();
+    this.caller.reject(status, reason, headers);
+    this.#finish({ reason: this.cancelled ? 'canceled' : 'rejected', callerStatus: status });
+  }
+
+  /** The caller's CANCEL (already answered 200 by the transaction layer): 487 to the caller, CANCEL to the callee. */
+  onCancel(): void {
+    if (this.#state === 'ended' || this.#state === 'answered') return;
+    this.#leg?.cancel();
+    this.caller.reject(487);
+    this.#finish({ reason: 'canceled', callerStatus: 487 });
+  }
+
+  /** The caller's ACK for our 2xx: passed to the callee end to end, with its body (a late answer). */
+  onCallerAck(ack: SipRequest): void {
+    if (!this.caller.acknowledge()) return;
+    this.#ackCallee(ack);
+  }
+
+  /** A request inside the call's dialogs, from either side. */
+  onInDialogRequest(side: LegSide, request: SipRequest, transaction: ServerTransaction): void {
+    if (request.method === 'BYE') {
+      void transaction.reply(200);
+      this.hangup(side);
+      return;
+    }
+    if (request.method === 'INVITE') {
+      // A session refresh (RFC 4028) or hold: answered with the other side's current description,
+      // since mid-call renegotiation is not relayed yet.
+      const other = this.#descriptions[side === 'caller' ? 'callee' : 'caller'];
+      void transaction.reply(200, { headers: [{ name: 'Contact', value: this.#deps.contact }, ...other.headers], body: other.body });
+      return;
+    }
+    void transaction.reply(request.method === 'OPTIONS' ? 200 : 501);
+  }
+
+  /** Ends an answered call: BYE to whichever side did not hang up. */
+  hangup(by: LegSide | 'worker', callerStatus = 200): void {
+    if (this.#state !== 'answered') {
+      if (this.#state !== 'ended') this.reject(by === 'worker' ? 503 : 487);
+      return;
+    }
+    const caller = this.caller.dialog;
+    if (by !== 'caller' && caller) this.#bye(caller);
+    if (by !== 'callee' && this.#callee) this.#bye(this.#callee);
+    this.#finish({ reason: 'completed', callerStatus, hangupBy: by });
+  }
+
+  #ackCallee(ack?: SipRequest): void {
+    const callee = this.#callee;
+    if (!callee || !this.caller.acked) return;
+    const body = ack?.body ?? Buffer.alloc(0);
+    const request = inDialogRequest(callee, 'ACK', { seq: callee.localSeq, headers: ack ? bodyHeaders(ack) : [], body });
+    void this.#deps.layer.sendAck(request, callee.destination);
+  }
+
+  #bye(dialog: Dialog): void {
+    this.#deps.layer.sendRequest(inDialogRequest(dialog, 'BYE'), dialog.destination);
+  }
+
+  #finish(end: Omit<CallEnd, 'endedAt' | 'answeredAt'>): void {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.caller.stop();
+    const caller = this.caller.dialog;
+    if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);
+    if (this.#callee) this.#deps.registry.remove(this.#callee.callId, this.#callee.localTag);
+    const full: CallEnd = { ...end, endedAt: Date.now(), ...(this.#answeredAt === undefined ? {} : { answeredAt: this.#answeredAt }) };
+    this.#deps.onEnd?.(this, full);
+    this.#resolveEnd(full);
+  }
+}

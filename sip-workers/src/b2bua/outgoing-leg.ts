@@ -1,0 +1,192 @@
+// The B leg of a call: one INVITE to one target, from first byte to a settled outcome. It
+// answers one digest challenge, gives up on a silent target after a progress timeout, stops
+// ringing after the ring timeout, and can be cancelled at any time. Whoever dials decides
+// what an outcome means (answer the caller, fail over to the next trunk, give up).
+import type { ClientTransaction } from '../sip/client-transaction.ts';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
+import { formatNameAddr } from '../sip/name-addr.ts';
+import type { NameAddr } from '../sip/name-addr.ts';
+import { generateTag } from '../sip/response-builder.ts';
+import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { Destination } from '../sip/transport.ts';
+import type { Uri } from '../sip/uri.ts';
+import { formatUri } from '../sip/uri.ts';
+import { inDialogRequest, newCallId, uacDialog } from './dialog.ts';
+import type { Dialog } from './dialog.ts';
+
+export interface DialTarget {
+  requestUri: Uri;
+  destination: Destination;
+  /** The caller as presented to the callee (no tag: the leg adds its own). */
+  from: NameAddr;
+  to: NameAddr;
+  maxForwards: number;
+  /** Give up (and CANCEL) when the callee has not answered after this long. */
+  ringTimeoutMs: number;
+  /** Give up when not even a provisional response came back in this long: the next trunk is tried sooner than Timer B's 32 s. */
+  progressTimeoutMs: number;
+  headers?: HeaderField[];
+  /** The caller's session description, offered as is (media anchoring rewrites it before). */
+  body?: Buffer;
+  contentType?: string;
+  /** The Authorization or Proxy-Authorization answering a 401/407, or undefined when we cannot. */
+  answerChallenge?: (challenge: SipResponse, request: SipRequest) => HeaderField | undefined;
+}
+
+export type DialOutcome =
+  | { kind: 'answered'; response: SipResponse; dialog: Dialog }
+  | { kind: 'rejected'; status: number; reason: string; response: SipResponse }
+  /** Rang but nobody answered within the ring timeout. */
+  | { kind: 'no-answer' }
+  /** No response at all (progress timeout or Timer B). */
+  | { kind: 'timeout' }
+  | { kind: 'transport-error'; error: string }
+  | { kind: 'cancelled' };
+
+export interface OutgoingLegEvents {
+  onProvisional?(response: SipResponse): void;
+  /** The answering 2xx came again: our ACK was lost or not sent yet (§13.2.2.4), so the session re-sends it. */
+  onAnswerRetransmitted?(response: SipResponse): void;
+}
+
+export class OutgoingLeg {
+  readonly callId: string;
+  readonly localTag = generateTag();
+  readonly #layer: TransactionLayer;
+  readonly #target: DialTarget;
+  readonly #events: OutgoingLegEvents;
+  readonly #contact: string;
+  #transaction: ClientTransaction | undefined;
+  #seq = 1;
+  #challenged = false;
+  #settled = false;
+  #accepted: Dialog | undefined;
+  /** Remote tags of 2xx we answered with ACK + BYE because they came after we gave up. */
+  readonly #unwanted = new Set<string>();
+  #ringTimer: NodeJS.Timeout | undefined;
+  #progressTimer: NodeJS.Timeout | undefined;
+  #resolve: (outcome: DialOutcome) => void = () => undefined;
+  /** Settles once; later events (a 2xx after we gave up) are cleaned up, not reported. */
+  readonly outcome: Promise<DialOutcome>;
+
+  constructor(layer: TransactionLayer, target: DialTarget, contact: string, events: OutgoingLegEvents = {}) {
+    this.#layer = layer;
+    this.#target = target;
+    this.#events = events;
+    this.#contact = contact;
+    this.callId = newCallId(layer.transport.sentBy.split(':')[0] ?? 'switchyard');
+    this.outcome = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  start(): Promise<DialOutcome> {
+    this.#send(this.#invite([]));
+    this.#progressTimer = setTimeout(() => this.#giveUp({ kind: 'timeout' }), this.#target.progressTimeoutMs);
+    return this.outcome;
+  }
+
+  /** CANCEL the INVITE (§9.1 waits for a provisional response first); the outcome becomes cancelled. */
+  cancel(): void {
+    this.#giveUp({ kind: 'cancelled' });
+  }
+
+  #invite(extra: HeaderField[]): SipRequest {
+    const target = this.#target;
+    const from: NameAddr = { ...target.from, params: new Map(target.from.params).set('tag', this.localTag) };
+    const headers: HeaderField[] = [
+      { name: 'Max-Forwards', value: String(target.maxForwards) },
+      { name: 'From', value: formatNameAddr(from) },
+      { name: 'To', value: formatNameAddr({ ...target.to, params: new Map() }) },
+      { name: 'Call-ID', value: this.callId },
+      { name: 'CSeq', value: `${this.#seq} INVITE` },
+      { name: 'Contact', value: this.#contact },
+      { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS' },
+      ...extra,
+      ...(target.headers ?? []),
+    ];
+    if (target.body && target.body.length > 0) headers.push({ name: 'Content-Type', value: target.contentType ?? 'application/sdp' });
+    return { kind: 'request', method: 'INVITE', uri: target.requestUri, version: 'SIP/2.0', headers, body: target.body ?? Buffer.alloc(0) };
+  }
+
+  #send(invite: SipRequest): void {
+    this.#transaction = this.#layer.sendRequest(invite, this.#target.destination, {
+      onProvisional: (response) => this.#provisional(response),
+      onFinal: (response) => this.#final(invite, response),
+      onTimeout: () => this.#giveUp({ kind: 'timeout' }),
+      onTransportError: (error) => this.#giveUp({ kind: 'transport-error', error }),
+    });
+  }
+
+  #provisional(response: SipResponse): void {
+    clearTimeout(this.#progressTimer);
+    if (this.#settled) return;
+    if (response.status > 100 && this.#ringTimer === undefined) {
+      this.#ringTimer = setTimeout(() => this.#giveUp({ kind: 'no-answer' }), this.#target.ringTimeoutMs);
+    }
+    if (response.status > 100) this.#events.onProvisional?.(response);
+  }
+
+  #final(invite: SipRequest, response: SipResponse): void {
+    clearTimeout(this.#progressTimer);
+    if (response.status >= 200 && response.status < 300) {
+      this.#answered(invite, response);
+      return;
+    }
+    if (this.#settled) return;
+    if ((response.status === 401 || response.status === 407) && !this.#challenged) {
+      this.#challenged = true;
+      const authorization = this.#target.answerChallenge?.(response, invite);
+      if (authorization) {
+        this.#seq += 1;
+        this.#send(this.#invite([authorization]));
+        return;
+      }
+    }
+    this.#settle({ kind: 'rejected', status: response.status, reason: response.reason, response });
+  }
+
+  /** A 2xx: ours to report, or (after we gave up, or a retransmission) one to ACK and, if unwanted, end. */
+  #answered(invite: SipRequest, response: SipResponse): void {
+    const dialog = uacDialog(invite, response, this.#target.destination);
+    if (!dialog) {
+      if (!this.#settled) this.#settle({ kind: 'rejected', status: 502, reason: 'Bad Gateway (unusable 2xx)', response });
+      return;
+    }
+    if (this.#accepted?.remoteTag === dialog.remoteTag) {
+      this.#events.onAnswerRetransmitted?.(response);
+      return;
+    }
+    if (this.#settled) {
+      // The callee answered after we cancelled or timed out (the CANCEL crossed the 200), or a
+      // second branch of a fork answered: ACK it and hang up, once per dialog.
+      void this.#layer.sendAck(inDialogRequest(dialog, 'ACK', { seq: dialog.localSeq }), dialog.destination);
+      if (this.#unwanted.has(dialog.remoteTag)) return;
+      this.#unwanted.add(dialog.remoteTag);
+      this.#layer.sendRequest(inDialogRequest(dialog, 'BYE'), dialog.destination);
+      return;
+    }
+    this.#accepted = dialog;
+    this.#settle({ kind: 'answered', response, dialog });
+  }
+
+  #giveUp(outcome: DialOutcome): void {
+    if (this.#settled) return;
+    const transaction = this.#transaction;
+    if (transaction && (transaction.state === 'calling' || transaction.state === 'proceeding')) {
+      this.#layer.cancel(transaction, this.#target.destination);
+    }
+    this.#settle(outcome);
+  }
+
+  #settle(outcome: DialOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#ringTimer);
+    clearTimeout(this.#progressTimer);
+    this.#resolve(outcome);
+  }
+
+  /** The Request-URI as dialled, for logs and webhooks. */
+  get dialled(): string {
+    return formatUri(this.#target.requestUri);
+  }
+}

@@ -1,0 +1,37 @@
+// What the parts of one call's handling share: the session, the routing generation it was
+// admitted under, the webhook facts, and the worker's settings for webhooks and trunks.
+import { randomBytes } from 'node:crypto';
+import type { CallSession } from '../b2bua/call-session.ts';
+import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import type { CallDetails } from '../webhook/call-parameters.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { WorkerMetrics } from '../worker/metrics.ts';
+
+export interface CallHandlingSettings {
+  webhookTimeoutMs: number;
+  signatureHeader: string;
+  /** A trunk silent this long is skipped for the next one. */
+  trunkProgressTimeoutMs: number;
+  /** Host for the From of B legs (our advertised address). */
+  localHost: string;
+  /** Redirects followed within one call before giving up, as Twilio bounds them. */
+  maxRedirects: number;
+  /** Weighted trunk choice; injectable for tests. */
+  random: () => number;
+}
+
+export interface CallContext {
+  session: CallSession;
+  call: WebhookCall;
+  view: RoutingView;
+  details: CallDetails;
+  settings: CallHandlingSettings;
+  log: WorkerLogger;
+  metrics: WorkerMetrics;
+  /** Aborted when the caller goes away: pending webhooks and pauses stop. */
+  signal: AbortSignal;
+}
+
+/** Twilio's Call SID shape: CA followed by 32 hex digits. */
+export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;

@@ -1,0 +1,158 @@
+// <Dial>: rings its nouns one after another until one answers, within the verb's timeout.
+// Numbers go out through the outbound trunks (longest prefix, priority, weight, failover);
+// <Sip> goes to the URI itself. What the caller hears on failure is decided here.
+import { createHash } from 'node:crypto';
+import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import { authorizationFor, digestChallengeOf } from '../auth/digest-client.ts';
+import type { DigestCredential } from '../../../api/routing/schema.ts';
+import { normalizeDialedNumber } from '../router/outbound/number-normalization.ts';
+import { planOutboundAttempts } from '../router/outbound/outbound-plan.ts';
+import { nextAction, whenAllTrunksFail } from '../router/outbound/failover.ts';
+import type { AttemptOutcome } from '../router/outbound/failover.ts';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
+import { headerValue } from '../sip/message.ts';
+import { maxForwardsHeader } from '../sip/scalar-headers.ts';
+import { parseUri } from '../sip/uri.ts';
+import type { SipUri } from '../sip/uri.ts';
+import type { DialTarget as DialNoun, DialVerb } from '../twiml/twiml-verbs.ts';
+import type { CallContext } from './call-context.ts';
+import { sipDestination } from './sip-destination.ts';
+
+export type DialCallStatus = 'busy' | 'no-answer' | 'failed' | 'canceled';
+export interface DialFailure {
+  kind: 'failed';
+  callStatus: DialCallStatus;
+  status: number;
+  reason: string;
+}
+export type DialResult = { kind: 'answered' } | DialFailure;
+
+const failure = (status: number, reason: string): DialFailure => ({
+  kind: 'failed',
+  callStatus: status === 486 || status === 600 ? 'busy' : status === 487 ? 'canceled' : status === 480 || status === 408 ? 'no-answer' : 'failed',
+  status,
+  reason,
+});
+
+function failureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFailure {
+  switch (outcome.kind) {
+    case 'rejected':
+      return failure(outcome.status, outcome.reason);
+    case 'no-answer':
+      return failure(480, 'Temporarily Unavailable - No Answer');
+    case 'timeout':
+      return failure(408, 'Request Timeout');
+    case 'transport-error':
+      return failure(503, 'Service Unavailable - Unreachable');
+    case 'cancelled':
+      return failure(487, 'Request Terminated');
+  }
+}
+
+const attemptOutcome = (outcome: Exclude<DialOutcome, { kind: 'answered' }>): AttemptOutcome =>
+  outcome.kind === 'rejected' ? { kind: 'response', status: outcome.status } : outcome.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'transport-error' };
+
+/** Answers a 401/407 with a credential, or leaves it unanswered. */
+function challengeAnswerer(credential: (realm: string) => DigestCredential | undefined) {
+  return (challenge: SipResponse, request: SipRequest): HeaderField | undefined => {
+    const offered = digestChallengeOf(challenge);
+    const realm = offered?.challenge.params.get('realm');
+    const stored = realm === undefined ? undefined : credential(realm);
+    if (!offered || !stored) return undefined;
+    const answer = authorizationFor({ challenge: offered.challenge, challengeHeader: offered.challengeHeader, method: request.method, uri: request.uri, credential: stored });
+    return answer.ok ? { name: answer.name, value: answer.value } : undefined;
+  };
+}
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+function baseTarget(context: CallContext, requestUri: SipUri, callerId: string, ringTimeoutMs: number): Omit<LegTarget, 'destination'> {
+  const invite = context.session.caller.invite.request;
+  const callerUser = callerId.replace(/^sips?:/, '').split('@')[0] ?? callerId;
+  const contentType = headerValue(invite, 'Content-Type');
+  return {
+    requestUri,
+    from: { uri: { kind: 'sip', scheme: 'sip', user: callerUser, host: context.settings.localHost, params: new Map(), headers: [] }, params: new Map() },
+    to: { uri: requestUri, params: new Map() },
+    maxForwards: Math.max(0, (maxForwardsHeader(invite) ?? 70) - 1),
+    ringTimeoutMs,
+    progressTimeoutMs: context.settings.trunkProgressTimeoutMs,
+    headers: [{ name: 'X-Switchyard-Call-Sid', value: context.details.callSid }],
+    body: invite.body,
+    ...(contentType === undefined ? {} : { contentType }),
+  };
+}
+
+async function dialNumber(context: CallContext, text: string, callerId: string, ringTimeoutMs: number): Promise<DialResult> {
+  const { view } = context;
+  const number = normalizeDialedNumber(text, view.carrier);
+  if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
+  const plan = planOutboundAttempts(number, view.outboundTrunkCandidates(number.replace(/^\+/, '')), view.carrier, context.settings.random);
+  for (const skipped of plan.skipped) context.log.info({ trunk: skipped.trunk.name, reason: skipped.reason }, 'outbound trunk skipped');
+  const outcomes: AttemptOutcome[] = [];
+  const failures: DialFailure[] = [];
+  for (const { trunk, requestUri } of plan.attempts) {
+    const credential = view.outboundTrunkCredential(trunk.name);
+    const target: LegTarget = {
+      ...baseTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs),
+      destination: { address: trunk.host, port: trunk.port, transport: trunk.transport === 'tcp' ? 'tcp' : 'udp' },
+      answerChallenge: challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined)),
+    };
+    const outcome = await context.session.dial(target);
+    context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
+    if (outcome.kind === 'answered') {
+      context.session.connect(outcome);
+      return { kind: 'answered' };
+    }
+    const failed = failureOf(outcome);
+    if (outcome.kind === 'no-answer' || outcome.kind === 'cancelled') return failed;
+    const attempt = attemptOutcome(outcome);
+    if (nextAction(attempt, trunk) === 'stop') return failed;
+    context.log.info({ trunk: trunk.name, status: failed.status }, 'outbound trunk failed; trying the next');
+    outcomes.push(attempt);
+    failures.push(failed);
+  }
+  const verdict = whenAllTrunksFail(outcomes);
+  return verdict.kind === 'relay' ? (failures[verdict.attempt] ?? failure(500, 'Server Internal Error')) : failure(verdict.status, verdict.reason);
+}
+
+async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, ringTimeoutMs: number): Promise<DialResult> {
+  const parsed = parseUri(noun.uri);
+  if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
+  const uri = parsed.value;
+  const destination = sipDestination(uri);
+  if (!destination) return failure(416, 'Unsupported URI Scheme - sips Not Supported');
+  const { username, password } = noun;
+  const target: LegTarget = {
+    ...baseTarget(context, uri, callerId, ringTimeoutMs),
+    destination,
+    ...(username !== undefined && password !== undefined
+      ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
+      : {}),
+  };
+  const outcome = await context.session.dial(target);
+  if (outcome.kind !== 'answered') return failureOf(outcome);
+  context.session.connect(outcome);
+  return { kind: 'answered' };
+}
+
+export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
+  const deadline = Date.now() + verb.timeout * 1000;
+  const callerId = verb.callerId ?? context.call.from;
+  let last: DialFailure = failure(404, 'Not Found - Nothing To Dial');
+  for (const noun of verb.targets) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return failure(480, 'Temporarily Unavailable - No Answer');
+    let result: DialResult;
+    if (noun.noun === 'Number') result = await dialNumber(context, noun.number, callerId, remaining);
+    else if (noun.noun === 'Sip') result = await dialSip(context, noun, callerId, remaining);
+    else {
+      // <Client> needs the registrar (bindings in Redis), which this worker does not have yet.
+      context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
+      result = failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`);
+    }
+    if (result.kind === 'answered' || result.callStatus === 'canceled') return result;
+    last = result;
+  }
+  return last;
+}

@@ -1,0 +1,68 @@
+// Handles an admitted inbound call the way Twilio does: fetch TwiML from the account's voice
+// URL (fallback URL on failure), carry out its verbs in order, follow <Redirect>, and post the
+// status callback when the call is over.
+import type { CallSession } from '../b2bua/call-session.ts';
+import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
+import { headerValue } from '../sip/message.ts';
+import { fromHeader } from '../sip/name-addr.ts';
+import type { CallDetails } from '../webhook/call-parameters.ts';
+import { callParameters } from '../webhook/call-parameters.ts';
+import { fetchTwiml } from '../webhook/webhook-client.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { WorkerMetrics } from '../worker/metrics.ts';
+import type { CallHandler } from '../worker/sip-worker.ts';
+import { newCallSid } from './call-context.ts';
+import type { CallContext, CallHandlingSettings } from './call-context.ts';
+import { postCallStatus } from './call-status.ts';
+import { runTwiml } from './twiml-runner.ts';
+
+function callDetails(session: CallSession, call: WebhookCall): CallDetails {
+  const invite = session.caller.invite;
+  const displayName = fromHeader(invite.request)?.displayName;
+  const origin = call.origin;
+  return {
+    callSid: newCallSid(),
+    accountSid: call.account.sid,
+    from: call.from,
+    to: call.to,
+    ...(displayName ? { callerName: displayName } : {}),
+    headers: invite.request.headers,
+    forwardCustomHeaders: call.forwardCustomHeaders,
+    sip: {
+      callId: headerValue(invite.request, 'Call-ID') ?? '',
+      sourceIp: invite.source.address,
+      ...(origin.kind === 'domain' ? { domain: origin.domain.domain } : {}),
+      ...(origin.kind === 'domain' && origin.username !== undefined ? { username: origin.username } : {}),
+    },
+  };
+}
+
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger): CallHandler {
+  return async (session, call, view) => {
+    const abort = new AbortController();
+    void session.ended.then(() => abort.abort());
+    const details = callDetails(session, call);
+    const context: CallContext = { session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal };
+    void session.ended.then((end) => postCallStatus(context, end));
+    const started = performance.now();
+    const fetched = await fetchTwiml({
+      primary: call.voice,
+      ...(call.fallback ? { fallback: call.fallback } : {}),
+      params: callParameters(details, 'ringing'),
+      authToken: call.account.authToken,
+      signatureHeader: settings.signatureHeader,
+      timeoutMs: settings.webhookTimeoutMs,
+      signal: abort.signal,
+    });
+    metrics.webhookSeconds.observe((performance.now() - started) / 1000);
+    metrics.webhookRequests.inc({ result: fetched.ok ? (fetched.usedFallback ? 'fallback' : 'ok') : 'failed' });
+    if (!fetched.ok) {
+      context.log.warn({ attempts: fetched.attempts }, `webhook failed: ${fetched.reason}`);
+      session.reject(500, 'Server Internal Error - Webhook Failed');
+      return;
+    }
+    if (fetched.document.warnings.length > 0) context.log.info({ warnings: fetched.document.warnings }, 'TwiML warnings');
+    await runTwiml(context, fetched.document);
+  };
+}
+

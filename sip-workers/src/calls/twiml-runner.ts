@@ -1,0 +1,89 @@
+// Carries out a TwiML document's verbs in order for a call not yet answered. <Dial> that
+// connects ends the document (the rest would run after the bridged call, which needs media we
+// do not have); <Redirect> and a <Dial action> replace the document, as in Twilio.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rejectStatus } from '../twiml/reject-status.ts';
+import type { TwimlDocument, TwimlVerb } from '../twiml/twiml-verbs.ts';
+import { callParameters } from '../webhook/call-parameters.ts';
+import type { WebhookParams } from '../webhook/twilio-signature.ts';
+import { fetchTwiml } from '../webhook/webhook-client.ts';
+import type { CallContext } from './call-context.ts';
+import { dial } from './dial.ts';
+import type { DialFailure } from './dial.ts';
+
+type Step = { next: 'continue' } | { next: 'done' } | { next: 'document'; document: TwimlDocument };
+
+async function fetchNext(context: CallContext, url: string, method: 'GET' | 'POST', extra: WebhookParams = []): Promise<Step> {
+  const fetched = await fetchTwiml({
+    primary: { url, method },
+    params: [...callParameters(context.details, 'ringing'), ...extra],
+    authToken: context.call.account.authToken,
+    signatureHeader: context.settings.signatureHeader,
+    timeoutMs: context.settings.webhookTimeoutMs,
+    signal: context.signal,
+  });
+  if (fetched.ok) return { next: 'document', document: fetched.document };
+  context.log.warn({ attempts: fetched.attempts }, `TwiML fetch failed: ${fetched.reason}`);
+  context.session.reject(500, 'Server Internal Error - Webhook Failed');
+  return { next: 'done' };
+}
+
+async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { value?: DialFailure }): Promise<Step> {
+  const { session } = context;
+  switch (verb.verb) {
+    case 'Dial': {
+      const result = await dial(context, verb);
+      if (result.kind === 'answered') return { next: 'done' };
+      lastFailure.value = result;
+      if (result.callStatus === 'canceled') return { next: 'done' };
+      if (verb.action === undefined) return { next: 'continue' };
+      return fetchNext(context, verb.action, verb.method, [['DialCallStatus', result.callStatus], ['DialSipResponseCode', String(result.status)]]);
+    }
+    case 'Reject': {
+      const { status, reason } = rejectStatus(verb.reason);
+      session.reject(status, reason);
+      return { next: 'done' };
+    }
+    case 'Hangup':
+      session.reject(603, 'Decline - Hangup');
+      return { next: 'done' };
+    case 'Redirect':
+      return fetchNext(context, verb.url, verb.method);
+    case 'Pause':
+      session.ring();
+      await sleep(verb.length * 1000, undefined, { signal: context.signal }).catch(() => undefined);
+      return { next: 'continue' };
+    case 'Unsupported':
+      context.log.info({ verb: verb.name }, 'TwiML verb not supported on SIP calls without media; skipped');
+      return { next: 'continue' };
+  }
+}
+
+export async function runTwiml(context: CallContext, first: TwimlDocument): Promise<void> {
+  let document = first;
+  let redirects = 0;
+  const lastFailure: { value?: DialFailure } = {};
+  for (;;) {
+    let replaced: TwimlDocument | undefined;
+    for (const verb of document.verbs) {
+      if (context.signal.aborted) return;
+      const step = await runVerb(context, verb, lastFailure);
+      if (step.next === 'done') return;
+      if (step.next === 'document') {
+        replaced = step.document;
+        break;
+      }
+    }
+    if (!replaced) break;
+    if (++redirects > context.settings.maxRedirects) {
+      context.session.reject(500, 'Server Internal Error - Too Many Redirects');
+      return;
+    }
+    document = replaced;
+  }
+  // The document ran out without connecting the call: Twilio hangs up. A failed <Dial> tells
+  // the caller why (busy stays busy); otherwise the call simply was not taken.
+  const failure = lastFailure.value;
+  if (failure) context.session.reject(failure.status, failure.reason);
+  else context.session.reject(480, 'Temporarily Unavailable - No Answer From TwiML');
+}

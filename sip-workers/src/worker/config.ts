@@ -1,0 +1,39 @@
+// The SIP worker's settings, parsed once from the environment the operator's Deployment sets
+// (operator/src/compile/workloads/sip-workers.ts); nothing else reads process.env.
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const workerConfig = z
+  .object({
+    SWITCHYARD_CARRIER: z.string().min(1).describe('The Carrier this worker serves.'),
+    SWITCHYARD_NAMESPACE: z.string().default('default'),
+    SWITCHYARD_POD_NAME: z.string().optional().describe('Names the worker\'s Lease; without it the worker does not report (standalone).'),
+    SWITCHYARD_POD_UID: z.string().optional(),
+    SWITCHYARD_POD_IP: z.string().optional(),
+    SWITCHYARD_SIP_HOST: z.string().default('0.0.0.0').describe('Address the SIP transport binds.'),
+    SWITCHYARD_SIP_ADVERTISED_HOST: z.string().optional().describe('Host put in Via and Contact; defaults to the pod IP, else the bind address.'),
+    SWITCHYARD_SIP_PORT: z.coerce.number().int().min(0).max(65535).default(5060),
+    SWITCHYARD_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    SWITCHYARD_HTTP_HOST: z.string().default('0.0.0.0'),
+    SWITCHYARD_ROUTING_DIR: z.string().optional().describe('Standalone mode: read routing state from this directory instead of the Kubernetes API.'),
+    SWITCHYARD_KUBECONFIG: z.string().optional().describe('Kubeconfig for running outside a pod; in a pod the service account is used.'),
+    SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().positive().default(5),
+    SWITCHYARD_WEBHOOK_SIGNATURE_HEADER: z.string().default('X-Twilio-Signature'),
+    SWITCHYARD_DIGEST_KEY: z.string().optional().describe('Key that signs digest nonces; replicas sharing it accept each other\'s nonces.'),
+    SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('A trunk silent this long is skipped for the next one.'),
+    SWITCHYARD_UDP_BUFFER_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+    SWITCHYARD_MEDIA_RELAY: z.string().optional(),
+    SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: flag.default(true),
+    SWITCHYARD_PUSH_SERVICE: z.string().optional(),
+    SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  });
+
+export type WorkerConfig = z.output<typeof workerConfig>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const parsed = workerConfig.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid SIP worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}

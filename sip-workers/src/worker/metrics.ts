@@ -1,0 +1,24 @@
+// What a SIP worker exposes on /metrics: calls by outcome, setup time, webhook health, and the
+// routing generation it serves (the Carrier's Programmed condition uses the same fact via a Lease).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function workerMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_worker_' });
+  return {
+    registry,
+    requests: new Counter({ name: 'switchyard_sip_requests_total', help: 'SIP requests received that started a transaction, by method.', labelNames: ['method'], registers: [registry] }),
+    calls: new Counter({ name: 'switchyard_calls_total', help: 'Calls that ended, by how (completed, rejected, canceled, failed) and the final status the caller got.', labelNames: ['end', 'status'], registers: [registry] }),
+    rejections: new Counter({ name: 'switchyard_call_rejections_total', help: 'INVITEs the router refused, by status and reason phrase.', labelNames: ['status', 'reason'], registers: [registry] }),
+    activeCalls: new Gauge({ name: 'switchyard_active_calls', help: 'Calls in progress.', registers: [registry] }),
+    setupSeconds: new Histogram({ name: 'switchyard_call_setup_seconds', help: 'Time from INVITE to the final response sent to the caller.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
+    webhookRequests: new Counter({ name: 'switchyard_webhook_requests_total', help: 'Voice webhook fetches by result (ok, fallback, failed).', labelNames: ['result'], registers: [registry] }),
+    webhookSeconds: new Histogram({ name: 'switchyard_webhook_duration_seconds', help: 'Time to fetch TwiML, fallback included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    trunkAttempts: new Counter({ name: 'switchyard_outbound_trunk_attempts_total', help: 'INVITEs sent to outbound trunks, by trunk and outcome.', labelNames: ['trunk', 'outcome'], registers: [registry] }),
+    digestFailures: new Counter({ name: 'switchyard_digest_failures_total', help: 'Digest authentication failures by reason.', labelNames: ['reason'], registers: [registry] }),
+    routingGeneration: new Gauge({ name: 'switchyard_worker_routing_generation_info', help: 'The routing generation this worker serves (value 1).', labelNames: ['carrier', 'generation'], registers: [registry] }),
+    routingRejected: new Counter({ name: 'switchyard_worker_routing_rejected_total', help: 'Routing generations refused as partial or corrupt; the previous one keeps serving.', registers: [registry] }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof workerMetrics>;

@@ -1,0 +1,174 @@
+// The SIP worker's transaction user: every request that starts a transaction lands here and is
+// dispatched by method and dialog. New INVITEs go through the pure inbound router and, when a
+// webhook should decide, to the call handler; everything else is answered here.
+import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import { CallSession } from '../b2bua/call-session.ts';
+import type { CallEnd } from '../b2bua/call-session.ts';
+import { DialogRegistry } from '../b2bua/dialog-registry.ts';
+import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
+import { routeInbound } from '../router/inbound/route-inbound.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import type { SipRequest } from '../sip/message.ts';
+import { headerValue } from '../sip/message.ts';
+import { toHeader } from '../sip/name-addr.ts';
+import { maxForwardsHeader } from '../sip/scalar-headers.ts';
+import type { ServerTransaction } from '../sip/server-transaction.ts';
+import type { TransactionLayer, TransactionUser } from '../sip/transaction-layer.ts';
+import { inboundRequestFacts } from './inbound-request-facts.ts';
+import type { WorkerLogger } from './logger.ts';
+import type { WorkerMetrics } from './metrics.ts';
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+
+/** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
+export type CallHandler = (session: CallSession, call: WebhookCall, view: RoutingView) => Promise<void>;
+
+export interface SipWorkerDeps {
+  routing: () => RoutingView | undefined;
+  authenticator: DigestAuthenticator;
+  handleCall: CallHandler;
+  metrics: WorkerMetrics;
+  log: WorkerLogger;
+  /** Our Contact for both legs of every call. */
+  contact: string;
+}
+
+export class SipWorker implements TransactionUser {
+  readonly registry = new DialogRegistry<CallSession>();
+  readonly #deps: SipWorkerDeps;
+  readonly #pending = new Map<ServerTransaction, CallSession>();
+  readonly #sessions = new Set<CallSession>();
+  #layer: TransactionLayer | undefined;
+  #draining = false;
+
+  constructor(deps: SipWorkerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The layer is created with this TU, so it is attached right after. */
+  attach(layer: TransactionLayer): void {
+    this.#layer = layer;
+  }
+
+  get activeCalls(): number {
+    return this.#sessions.size;
+  }
+
+  /** Refuse new calls (503) and let the ones in progress finish: the worker is shutting down. */
+  drain(): Promise<void> {
+    this.#draining = true;
+    return Promise.all([...this.#sessions].map((session) => session.ended)).then(() => undefined);
+  }
+
+  /** Hangs up every call: the drain period is over. */
+  hangupAll(): void {
+    for (const session of this.#sessions) session.hangup('worker');
+  }
+
+  onRequest(request: SipRequest, transaction: ServerTransaction): void {
+    this.#deps.metrics.requests.inc({ method: request.method });
+    const inDialog = toHeader(request)?.params.has('tag') === true;
+    if (inDialog) {
+      this.#inDialog(request, transaction);
+      return;
+    }
+    switch (request.method) {
+      case 'INVITE':
+        this.#newCall(request, transaction);
+        return;
+      case 'OPTIONS':
+        // Carriers' SBCs probe with OPTIONS; a draining worker says so, so they stop sending calls.
+        void transaction.reply(this.#draining ? 503 : 200, { headers: [{ name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] });
+        return;
+      case 'BYE':
+        void transaction.reply(481);
+        return;
+      default:
+        void transaction.reply(405, { headers: [{ name: 'Allow', value: ALLOW }] });
+    }
+  }
+
+  onCancel(_cancel: SipRequest, invite: ServerTransaction): void {
+    const session = this.#pending.get(invite);
+    if (session) session.onCancel();
+    else void invite.reply(487);
+  }
+
+  onAck(ack: SipRequest): void {
+    const member = this.registry.find(ack);
+    if (member?.side === 'caller') member.session.onCallerAck(ack);
+  }
+
+  #inDialog(request: SipRequest, transaction: ServerTransaction): void {
+    const member = this.registry.find(request);
+    if (member) member.session.onInDialogRequest(member.side, request, transaction);
+    else void transaction.reply(481);
+  }
+
+  #newCall(request: SipRequest, transaction: ServerTransaction): void {
+    const maxForwards = maxForwardsHeader(request);
+    if (maxForwards === 0) {
+      void transaction.reply(483);
+      return;
+    }
+    if (this.#draining) {
+      void transaction.reply(503, { reason: 'Service Unavailable - Draining', headers: [{ name: 'Retry-After', value: '5' }] });
+      return;
+    }
+    const view = this.#deps.routing();
+    if (!view) {
+      void transaction.reply(503, { reason: 'Service Unavailable - No Routing Yet', headers: [{ name: 'Retry-After', value: '5' }] });
+      return;
+    }
+    const facts = inboundRequestFacts(request, transaction.source, view, this.#deps.authenticator);
+    const decision = routeInbound(facts, view);
+    const log = this.#deps.log.child({ callId: headerValue(request, 'Call-ID'), source: `${transaction.source.address}:${transaction.source.port}` });
+    if (decision.kind === 'reject') {
+      this.#deps.metrics.rejections.inc({ status: decision.status, reason: decision.reason });
+      if (facts.digest.kind === 'failed') this.#deps.metrics.digestFailures.inc({ reason: facts.digest.detail });
+      log.info({ status: decision.status, detail: decision.detail }, 'call refused');
+      void transaction.reply(decision.status, { reason: decision.reason });
+      return;
+    }
+    if (decision.kind === 'challenge') {
+      const challenge = this.#deps.authenticator.challenge(decision.realm, { stale: decision.stale });
+      void transaction.reply(401, { headers: [{ name: 'WWW-Authenticate', value: challenge }] });
+      return;
+    }
+    this.#startCall(transaction, decision, view, log);
+  }
+
+  #startCall(transaction: ServerTransaction, call: WebhookCall, view: RoutingView, log: WorkerLogger): void {
+    const layer = this.#layer;
+    if (!layer) throw new Error('SipWorker used before attach()');
+    const started = performance.now();
+    const session = new CallSession(transaction, {
+      layer,
+      registry: this.registry,
+      contact: this.#deps.contact,
+      onEnd: (ended, end) => this.#ended(ended, end, log),
+    });
+    this.#pending.set(transaction, session);
+    this.#sessions.add(session);
+    this.#deps.metrics.activeCalls.set(this.#sessions.size);
+    log.debug({ to: call.to, from: call.from, account: call.account.name }, 'call admitted');
+    this.#deps
+      .handleCall(session, call, view)
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'call handling failed');
+        session.reject(500);
+      })
+      .finally(() => {
+        this.#pending.delete(transaction);
+        this.#deps.metrics.setupSeconds.observe((performance.now() - started) / 1000);
+      });
+  }
+
+  #ended(session: CallSession, end: CallEnd, log: WorkerLogger): void {
+    this.#sessions.delete(session);
+    this.#pending.delete(session.caller.invite);
+    this.#deps.metrics.activeCalls.set(this.#sessions.size);
+    this.#deps.metrics.calls.inc({ end: end.reason, status: end.callerStatus });
+    log.info({ end: end.reason, status: end.callerStatus, hangupBy: end.hangupBy, durationMs: end.answeredAt === undefined ? 0 : end.endedAt - end.answeredAt }, 'call ended');
+  }
+}
