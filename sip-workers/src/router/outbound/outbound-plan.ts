@@ -1,0 +1,34 @@
+// The pure outbound router: from a called number and its candidate trunks to the ordered
+// attempts, each with the Request-URI its trunk expects. The B2BUA walks the attempts and asks
+// failover.ts after each; this module never sends anything.
+import type { CarrierRoute, OutboundTrunkRoute } from '../../../../api/routing/schema.ts';
+import type { SipUri } from '../../sip/uri.ts';
+import { trunkRequestUri } from './dial-string.ts';
+import { orderTrunkAttempts } from './trunk-selection.ts';
+
+export interface OutboundAttempt {
+  trunk: OutboundTrunkRoute;
+  requestUri: SipUri;
+}
+
+export interface OutboundPlan {
+  attempts: OutboundAttempt[];
+  /** Trunks left out, with why, for the call's log. */
+  skipped: Array<{ trunk: OutboundTrunkRoute; reason: string }>;
+}
+
+/**
+ * `candidates` are RoutingView.outboundTrunkCandidates for the number: enabled trunks sharing the
+ * longest matching prefix. `number` is E.164 with "+" or a short code.
+ */
+export function planOutboundAttempts(
+  number: string, candidates: readonly OutboundTrunkRoute[], carrier: Pick<CarrierRoute, 'callingCode'>, random: () => number = Math.random,
+): OutboundPlan {
+  const plan: OutboundPlan = { attempts: [], skipped: [] };
+  for (const trunk of orderTrunkAttempts(candidates, random)) {
+    const requestUri = trunkRequestUri(number, trunk, carrier);
+    if (requestUri.ok) plan.attempts.push({ trunk, requestUri: requestUri.uri });
+    else plan.skipped.push({ trunk, reason: requestUri.reason });
+  }
+  return plan;
+}

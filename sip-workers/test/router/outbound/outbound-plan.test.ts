@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { planOutboundAttempts } from '../../../src/router/outbound/outbound-plan.ts';
+import { formatUri } from '../../../src/sip/uri.ts';
+import { outboundTrunk } from './outbound-trunk-builder.ts';
+
+test('the plan orders the candidates, builds each Request-URI and sets TLS trunks aside with a reason', () => {
+  const candidates = [
+    outboundTrunk('tls-first', { priority: 1, transport: 'tls' }),
+    outboundTrunk('national', { priority: 10, host: '198.51.100.7', dialString: { plusPrefix: false, prefix: '', nationalDialing: true, nationalPrefix: '0' } }),
+    outboundTrunk('backup', { priority: 20, transport: 'tcp', dialString: { plusPrefix: true, prefix: '', nationalDialing: false, nationalPrefix: '0' } }),
+  ];
+  const plan = planOutboundAttempts('+85512345678', candidates, { callingCode: '855' }, () => 0);
+  assert.deepEqual(plan.attempts.map((a) => [a.trunk.name, formatUri(a.requestUri)]), [
+    ['national', 'sip:012345678@198.51.100.7:5060'],
+    ['backup', 'sip:+85512345678@backup.trunks.example:5060;transport=tcp'],
+  ]);
+  assert.deepEqual(plan.skipped.map((s) => s.trunk.name), ['tls-first']);
+  assert.match(plan.skipped[0]?.reason ?? '', /TLS/);
+});
