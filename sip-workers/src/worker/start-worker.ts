@@ -1,0 +1,70 @@
+// Starts the SIP side of a worker: transport, transactions, the TU and the call handler, over
+// whatever supplies the current routing generation. main.ts adds the routing source, the HTTP
+// endpoints and signals; tests start it in-process on loopback.
+import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import { createCallHandler } from '../calls/inbound-call.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import { TransactionLayer } from '../sip/transaction-layer.ts';
+import { SipTransport } from '../sip/transport.ts';
+import type { WorkerLogger } from './logger.ts';
+import type { WorkerMetrics } from './metrics.ts';
+import { SipWorker } from './sip-worker.ts';
+
+export interface SipWorkerOptions {
+  host: string;
+  port: number;
+  advertisedHost?: string;
+  udpBufferBytes?: number;
+  webhookTimeoutMs: number;
+  signatureHeader: string;
+  trunkProgressTimeoutMs: number;
+  /** Shared by replicas so a nonce from one is accepted by another. */
+  digestKey?: Uint8Array;
+  random?: () => number;
+}
+
+export interface RunningSipWorker {
+  transport: SipTransport;
+  worker: SipWorker;
+  layer: TransactionLayer;
+  close(): Promise<void>;
+}
+
+export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
+  const transport = await SipTransport.listen({
+    host: options.host,
+    port: options.port,
+    ...(options.advertisedHost === undefined ? {} : { advertisedHost: options.advertisedHost }),
+    ...(options.udpBufferBytes === undefined ? {} : { udpReceiveBufferBytes: options.udpBufferBytes, udpSendBufferBytes: options.udpBufferBytes }),
+    onError: (event) => log.debug({ event }, 'transport event'),
+  });
+  const localHost = transport.sentBy.replace(/:\d+$/, '');
+  const handleCall = createCallHandler({
+    webhookTimeoutMs: options.webhookTimeoutMs,
+    signatureHeader: options.signatureHeader,
+    trunkProgressTimeoutMs: options.trunkProgressTimeoutMs,
+    localHost,
+    maxRedirects: 10,
+    random: options.random ?? Math.random,
+  }, metrics, log);
+  const worker = new SipWorker({
+    routing,
+    authenticator: new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey }),
+    handleCall,
+    metrics,
+    log,
+    contact: `<sip:switchyard@${transport.sentBy}>`,
+  });
+  const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
+  worker.attach(layer);
+  return {
+    transport,
+    worker,
+    layer,
+    close: async () => {
+      worker.hangupAll();
+      layer.close();
+      await transport.close();
+    },
+  };
+}

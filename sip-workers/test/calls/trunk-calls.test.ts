@@ -1,0 +1,160 @@
+// Calls from a carrier's SBC (an InboundTrunk) through a running worker, with SIPp as the
+// carrier, the outbound trunks and the callees, and a local server as the customer's webhook.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
+import type { RoutingTexts } from '../support/routing-fixture.ts';
+import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { calleeAnswering, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { failing, startWebhookServer, twiml } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
+import type { TestWorker } from '../support/worker-harness.ts';
+import { numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
+
+describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, () => {
+  let webhook: WebhookServer;
+  let worker: TestWorker;
+  let routing: RoutingTexts;
+  const ports = { primary: 0, secondary: 0 };
+  const dialPstn = twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>');
+
+  before(async () => {
+    webhook = await startWebhookServer();
+    ports.primary = await freeUdpPort();
+    ports.secondary = await freeUdpPort();
+    routing = trunkCallRouting(webhook.base, ports);
+    worker = await startTestWorker(routing);
+    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
+  });
+  after(async () => {
+    await worker.close();
+    await webhook.close();
+  });
+
+  const remote = () => `127.0.0.1:${worker.port}`;
+  const authToken = () => (JSON.parse(routing.secrets) as { authTokens: Record<string, string> }).authTokens;
+
+  test('a source address outside every InboundTrunk gets 403', async () => {
+    ok(await runSipp({ scenario: callerExpecting(403, { to: numbers.clinic }), remote: remote(), calls: 1, localIp: '127.0.0.2' }), 'caller');
+  });
+
+  test('a number that is not a PhoneNumber gets 404, and so does a disabled one', async () => {
+    ok(await runSipp({ scenario: callerExpecting(404, { to: '+85523999999' }), remote: remote(), calls: 1 }), 'unknown number');
+    ok(await runSipp({ scenario: callerExpecting(404, { to: numbers.disabled }), remote: remote(), calls: 1 }), 'disabled number');
+  });
+
+  test('a number of a disabled Account gets 403', async () => {
+    ok(await runSipp({ scenario: callerExpecting(403, { to: numbers.closed }), remote: remote(), calls: 1 }), 'caller');
+  });
+
+  test('an INVITE with Max-Forwards 0 gets 483', async () => {
+    const scenario = callerExpecting(483, { to: numbers.clinic }).replace('Max-Forwards: 70', 'Max-Forwards: 0');
+    ok(await runSipp({ scenario, remote: remote(), calls: 1 }), 'caller');
+  });
+
+  test('the webhook gets Twilio parameters signed with the account\'s auth token, X- headers but not X-Switchyard-, and its <Dial><Number> reaches the trunk', async () => {
+    webhook.route('/voice', dialPstn);
+    webhook.hits.length = 0;
+    const trunk = await startSippServer({ scenario: calleeAnswering(), localPort: ports.primary, calls: 1 });
+    const caller = await runSipp({
+      scenario: callerAnswered({ to: '023900100', extraHeaders: ['X-Customer-Ref: order-42', 'X-Switchyard-Internal: forged'] }),
+      remote: remote(),
+      calls: 1,
+    });
+    ok(caller, 'caller');
+    ok(await trunk.exited, 'trunk UAS (it must have seen the BYE)');
+    const hit = webhook.hits.find((h) => h.path === '/voice');
+    assert.ok(hit, 'voice webhook requested');
+    const params = new Map(hit.params);
+    assert.equal(params.get('To'), numbers.clinic, 'national number normalised to E.164 by the trunk rules');
+    assert.equal(params.get('From'), '+85512000111');
+    assert.equal(params.get('Direction'), 'inbound');
+    assert.equal(params.get('CallStatus'), 'ringing');
+    assert.equal(params.get('ApiVersion'), '2010-04-01');
+    assert.match(params.get('CallSid') ?? '', /^CA[0-9a-f]{32}$/);
+    assert.equal(params.get('SipHeader_X-Customer-Ref'), 'order-42');
+    assert.equal(params.has('SipHeader_X-Switchyard-Internal'), false);
+    const token = authToken()[params.get('AccountSid') ?? ''];
+    assert.ok(token, 'AccountSid names an account with an auth token');
+    assert.ok(hit.signature && validateTwilioSignature(token, hit.signature, hit.url, hit.params), 'X-Twilio-Signature validates as Twilio\'s validators check it');
+    assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'primary' }), 1);
+  });
+
+  test('the status callback is posted when the call ends', async () => {
+    const status = webhook.hits.filter((h) => h.path === '/status');
+    assert.ok(status.length >= 1, 'status callback posted');
+    const params = new Map(status.at(-1)?.params);
+    assert.equal(params.get('CallStatus'), 'completed');
+    assert.ok(Number(params.get('CallDuration')) >= 0);
+  });
+
+  test('a BYE from the callee ends the caller\'s leg too', async () => {
+    webhook.route('/voice', dialPstn);
+    const trunk = await startSippServer({ scenario: calleeHangingUp(300), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller (must get the BYE)');
+    ok(await trunk.exited, 'callee');
+  });
+
+  test('a trunk answering 503 fails over to the next trunk', async () => {
+    webhook.route('/voice', dialPstn);
+    const first = await startSippServer({ scenario: calleeRefusing(503, 'Service Unavailable'), localPort: ports.primary, calls: 1 });
+    const second = await startSippServer({ scenario: calleeAnswering(), localPort: ports.secondary, calls: 1 });
+    ok(await runSipp({ scenario: callerAnswered({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await first.exited, 'primary trunk (503, ACKed)');
+    ok(await second.exited, 'secondary trunk (answered, got BYE)');
+  });
+
+  test('a code in the trunk\'s stop list ends the call without failover', async () => {
+    webhook.route('/voice', dialPstn);
+    const before = await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'secondary' });
+    const first = await startSippServer({ scenario: calleeRefusing(502, 'Bad Gateway'), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerExpecting(502, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller gets the 502');
+    ok(await first.exited, 'primary trunk');
+    assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'secondary' }), before, 'the secondary trunk was not tried');
+  });
+
+  test('CANCEL before the answer: the caller gets 487 and the callee is cancelled (487) too', async () => {
+    webhook.route('/voice', dialPstn);
+    const callee = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerCancelling({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await callee.exited, 'callee (CANCEL answered, 487 ACKed)');
+  });
+
+  test('when the voice URL fails, the fallback URL\'s TwiML is used and told the error', async () => {
+    webhook.route('/down', failing(500));
+    webhook.route('/fallback', twiml('<Reject reason="busy"/>'));
+    webhook.hits.length = 0;
+    ok(await runSipp({ scenario: callerExpecting(486, { to: numbers.flaky }), remote: remote(), calls: 1 }), 'caller gets busy from the fallback TwiML');
+    assert.deepEqual(webhook.hits.map((h) => h.path), ['/down', '/fallback']);
+    const fallback = new Map(webhook.hits[1]?.params);
+    assert.equal(fallback.get('ErrorCode'), '11200');
+    assert.equal(fallback.get('ErrorUrl'), `${webhook.base}/down`);
+  });
+
+  test('a webhook that times out with no fallback: the caller gets 500', async () => {
+    webhook.route('/voice', async (_hit, response) => {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      response.writeHead(200).end('<Response/>');
+    });
+    ok(await runSipp({ scenario: callerExpecting(500, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+  });
+
+  test('<Redirect> fetches the next document and <Hangup> refuses the call', async () => {
+    webhook.route('/voice', twiml('<Redirect method="POST">/next</Redirect>'));
+    webhook.route('/next', twiml('<Hangup/>'));
+    webhook.hits.length = 0;
+    ok(await runSipp({ scenario: callerExpecting(603, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    assert.deepEqual(webhook.hits.map((h) => h.path).filter((p) => p !== '/status'), ['/voice', '/next']);
+  });
+
+  test('<Dial><Sip> reaches the URI and the call completes over TCP from the caller too', async () => {
+    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
+    webhook.route('/voice', twiml(`<Dial><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial>`));
+    ok(await runSipp({ scenario: callerAnswered({ to: numbers.clinic }), remote: remote(), calls: 1, transport: 'tcp' }), 'caller over TCP');
+    ok(await callee.exited, 'callee');
+  });
+});

@@ -1,0 +1,232 @@
+// SIPp scenarios for call tests. Callers (UAC) send an INVITE with an SDP offer and check the
+// final status they get; callees (UAS) answer, ring, refuse or hang up. Optional provisional
+// responses are accepted wherever a worker may send them.
+
+const sdp = `v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+`;
+
+function scenario(name: string, body: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="${name}">
+${body}
+</scenario>
+`;
+}
+
+export interface CallerOptions {
+  /** Request-URI user and host (default [service]@[remote_ip]:[remote_port]). */
+  to?: string;
+  host?: string;
+  fromUser?: string;
+  extraHeaders?: string[];
+}
+
+function invite(options: CallerOptions, extra = ''): string {
+  const host = options.host ?? '[remote_ip]:[remote_port]';
+  const to = options.to ?? '[service]';
+  const from = options.fromUser ?? '+85512000111';
+  return `  <send retrans="500">
+    <![CDATA[
+INVITE sip:${to}@${host} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Test Caller" <sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:${to}@${host}>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+${(options.extraHeaders ?? []).join('\n')}${(options.extraHeaders ?? []).length > 0 ? '\n' : ''}${extra}Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}
+    ]]>
+  </send>
+`;
+}
+
+const optionalProvisionals = `  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+`;
+
+const ack = (cseq = 1) => `  <send>
+    <![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+`;
+
+const bye = (cseq = 2) => `  <send retrans="500">
+    <![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+`;
+
+/** INVITE, then exactly `status` as the final response (ACKed). */
+export function callerExpecting(status: number, options: CallerOptions = {}): string {
+  return scenario(`caller expecting ${status}`, `${invite(options)}${optionalProvisionals}  <recv response="${status}"/>
+${ack()}`);
+}
+
+/** INVITE → 200 → ACK → hold `holdMs` → BYE → 200. */
+export function callerAnswered(options: CallerOptions & { holdMs?: number } = {}): string {
+  return scenario('caller answered', `${invite(options)}${optionalProvisionals}  <recv response="200" rtd="true"/>
+${ack()}  <pause milliseconds="${options.holdMs ?? 200}"/>
+${bye()}  <recv response="200" crlf="true"/>
+`);
+}
+
+/** INVITE → 200 → ACK, then the callee hangs up: BYE received and answered 200. */
+export function callerHungUpOn(options: CallerOptions = {}): string {
+  return scenario('caller hung up on', `${invite(options)}${optionalProvisionals}  <recv response="200"/>
+${ack()}  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+    ]]>
+  </send>
+`);
+}
+
+/** INVITE → waits for 180 → CANCEL → 200 (CANCEL) and 487 (INVITE) → ACK. */
+export function callerCancelling(options: CallerOptions = {}): string {
+  return scenario('caller cancelling', `${invite(options)}  <recv response="100" optional="true"/>
+  <recv response="180"/>
+  <send>
+    <![CDATA[
+CANCEL sip:${options.to ?? '[service]'}@${options.host ?? '[remote_ip]:[remote_port]'} SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:${options.to ?? '[service]'}@${options.host ?? '[remote_ip]:[remote_port]'}>
+Call-ID: [call_id]
+CSeq: 1 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+${ack()}`);
+}
+
+/** INVITE → 401 → ACK → INVITE with digest credentials → `status` (200 continues to BYE). */
+export function callerAuthenticating(status: number, options: CallerOptions & { username: string; password: string }): string {
+  const second = invite(options, `[authentication username=${options.username} password=${options.password}]\n`).replace('CSeq: 1 INVITE', 'CSeq: 2 INVITE');
+  const end = status === 200 ? `${ack(2)}  <pause milliseconds="100"/>\n${bye(3)}  <recv response="200" crlf="true"/>\n` : ack(2);
+  return scenario('caller authenticating', `${invite(options)}  <recv response="100" optional="true"/>
+  <recv response="401" auth="true"/>
+${ack()}${second}${optionalProvisionals}  <recv response="${status}"/>
+${end}`);
+}
+
+const reply = (status: number, reason: string, withSdp = false) => `  <send>
+    <![CDATA[
+SIP/2.0 ${status} ${reason}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${withSdp ? `Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}` : 'Content-Length: 0\n'}
+    ]]>
+  </send>
+`;
+
+/** A callee that rings, answers, and waits for the caller's BYE. */
+export function calleeAnswering(): string {
+  return scenario('callee answering', `  <recv request="INVITE" crlf="true"/>
+${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" rtd="true" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}
+
+/** A callee that answers, then hangs up itself after `holdMs`: BYE to the caller's Contact, in its dialog. */
+export function calleeHangingUp(holdMs = 200): string {
+  return scenario('callee hanging up', `  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
+    </action>
+  </recv>
+${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <pause milliseconds="${holdMs}"/>
+  <send retrans="500">
+    <![CDATA[
+BYE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$callee];tag=[pid]SIPpTag01[call_number]
+To: [$caller]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+`);
+}
+
+/** A callee (or trunk) that answers every INVITE with `status`. */
+export function calleeRefusing(status: number, reason: string): string {
+  return scenario(`callee refusing ${status}`, `  <recv request="INVITE" crlf="true"/>
+${reply(status, reason)}  <recv request="ACK" crlf="true"/>
+`);
+}
+
+/** A callee that rings until the caller cancels: 200 for the CANCEL, 487 for the INVITE. */
+export function calleeRingingUntilCancelled(): string {
+  return scenario('callee ringing until cancelled', `  <recv request="INVITE" crlf="true"/>
+${reply(180, 'Ringing')}  <recv request="CANCEL"/>
+${reply(200, 'OK')}  <send>
+    <![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [cseq] INVITE
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+`);
+}
