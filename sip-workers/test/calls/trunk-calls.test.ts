@@ -6,12 +6,12 @@ import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
 import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
-import { calleeAnswering, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
 import { failing, startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
-import { numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import { numbers, trunkCallRouting, trunkCredentials } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
@@ -19,13 +19,14 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
   let webhook: WebhookServer;
   let worker: TestWorker;
   let routing: RoutingTexts;
-  const ports = { primary: 0, secondary: 0 };
+  const ports = { primary: 0, secondary: 0, digest: 0 };
   const dialPstn = twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>');
 
   before(async () => {
     webhook = await startWebhookServer();
     ports.primary = await freeUdpPort();
     ports.secondary = await freeUdpPort();
+    ports.digest = await freeUdpPort();
     routing = trunkCallRouting(webhook.base, ports);
     worker = await startTestWorker(routing);
     webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
@@ -84,7 +85,7 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'primary' }), 1);
   });
 
-  test('the status callback is posted when the call ends', async () => {
+  test('the status callback is posted when the call ends', () => {
     const status = webhook.hits.filter((h) => h.path === '/status');
     assert.ok(status.length >= 1, 'status callback posted');
     const params = new Map(status.at(-1)?.params);
@@ -149,6 +150,13 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     webhook.hits.length = 0;
     ok(await runSipp({ scenario: callerExpecting(603, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
     assert.deepEqual(webhook.hits.map((h) => h.path).filter((p) => p !== '/status'), ['/voice', '/next']);
+  });
+
+  test('an outbound trunk\'s 401 is answered with its digest credentials (HA1 from routing state)', async () => {
+    webhook.route('/voice', twiml('<Dial callerId="+85523900100"><Number>+12025550143</Number></Dial>'));
+    const trunk = await startSippServer({ scenario: calleeChallenging(trunkCredentials.realm, trunkCredentials.username, trunkCredentials.password), localPort: ports.digest, calls: 1 });
+    ok(await runSipp({ scenario: callerAnswered({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await trunk.exited, 'trunk (digest verified, call answered and ended)');
   });
 
   test('<Dial><Sip> reaches the URI and the call completes over TCP from the caller too', async () => {

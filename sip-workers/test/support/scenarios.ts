@@ -230,3 +230,37 @@ Content-Length: 0
   <recv request="ACK" crlf="true"/>
 `);
 }
+
+/**
+ * A trunk that challenges the first INVITE (401, realm `realm`) and answers the retry 200 only if
+ * its digest verifies against username/password; otherwise 403.
+ */
+export function calleeChallenging(realm: string, username: string, password: string): string {
+  return scenario('callee challenging', `  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+SIP/2.0 401 Unauthorized
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+WWW-Authenticate: Digest realm="${realm}", nonce="5f0c2a9b7e3d41c8a6b2d9e1f4c7a0b3", qop="auth", algorithm=MD5
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE" crlf="true">
+    <action>
+      <verifyauth assign_to="authvalid" username="${username}" password="${password}"/>
+    </action>
+  </recv>
+  <nop hide="true" test="authvalid" next="good"/>
+${reply(403, 'Forbidden')}  <recv request="ACK" next="end"/>
+  <label id="good"/>
+${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}  <label id="end"/>
+`);
+}
