@@ -1,0 +1,173 @@
+// Reads a shard's "numbers" object straight into a NumberIndex, with no object built per number.
+// A route text seen before (the common case: numbers share a handful of routes) is found by its
+// exact text; a new one is checked against the numberRoute schema field by field and interned.
+// It accepts exactly what `numberRoute.parse` accepts (unknown fields are skipped as zod strips
+// them); a test holds it to that against zod on generated and corrupted entries.
+import { numberTypes, webhookMethods, type InternPool, type RouteFields } from './intern-pool.ts';
+import type { JsonCursor } from './json-cursor.ts';
+import { numberKey, type NumberIndex, type NumberIndexBuilder } from './number-index.ts';
+import { RoutingFormatError } from './routing-format-error.ts';
+
+export interface NumberScan {
+  pool: InternPool;
+  builder: NumberIndexBuilder;
+  /** The shard being read and how many there are: every number must hash to this shard. */
+  shard: number;
+  shardCount: number;
+}
+
+const openBrace = 0x7b;
+const closeBrace = 0x7d;
+const colon = 0x3a;
+
+const routeFieldNames = ['type', 'enabled', 'account', 'voice', 'fallback', 'statusCallback'] as const;
+const [typeField, enabledField, accountField, voiceField, fallbackField, statusCallbackField] = [0, 1, 2, 3, 4, 5];
+
+/** Which known field the last string names, or -1. */
+function fieldOf(cursor: JsonCursor, names: readonly string[]): number {
+  for (let i = 0; i < names.length; i++) if (cursor.stringIs(names[i] ?? '')) return i;
+  return -1;
+}
+
+function internString(cursor: JsonCursor, pool: InternPool): number {
+  cursor.string();
+  return cursor.escaped ? pool.strings.intern(cursor.stringValue()) : pool.strings.internQuoted(cursor.text, cursor.stringStart, cursor.stringEnd);
+}
+
+function scanWebhook(cursor: JsonCursor, pool: InternPool, name: string): number {
+  let url = -1;
+  let method = -1;
+  cursor.expect(openBrace);
+  if (cursor.peek() === closeBrace) cursor.pos++;
+  else {
+    do {
+      cursor.string();
+      const field = cursor.stringIs('url') ? 0 : cursor.stringIs('method') ? 1 : -1;
+      cursor.expect(colon);
+      if (field === 0) url = internString(cursor, pool);
+      else if (field === 1) {
+        cursor.string();
+        method = fieldOf(cursor, webhookMethods);
+        if (method < 0) cursor.fail(`${name}.method must be POST or GET`);
+      } else cursor.value();
+    } while (cursor.more(closeBrace));
+  }
+  if (url < 0) cursor.fail(`${name}.url is missing`);
+  if (method < 0) cursor.fail(`${name}.method is missing`);
+  return pool.webhook(url, method);
+}
+
+function scanRoute(cursor: JsonCursor, pool: InternPool, fields: RouteFields): number {
+  let enabled: boolean | undefined;
+  fields.type = fields.account = fields.voice = fields.fallback = fields.statusCallback = -1;
+  cursor.expect(openBrace);
+  if (cursor.peek() === closeBrace) cursor.pos++;
+  else {
+    do {
+      cursor.string();
+      const field = fieldOf(cursor, routeFieldNames);
+      cursor.expect(colon);
+      if (field === typeField) {
+        cursor.string();
+        fields.type = fieldOf(cursor, numberTypes);
+        if (fields.type < 0) cursor.fail(`type must be one of ${numberTypes.join(', ')}`);
+      } else if (field === enabledField) enabled = cursor.boolean();
+      else if (field === accountField) fields.account = internString(cursor, pool);
+      else if (field === voiceField) fields.voice = scanWebhook(cursor, pool, 'voice');
+      else if (field === fallbackField) fields.fallback = scanWebhook(cursor, pool, 'fallback');
+      else if (field === statusCallbackField) fields.statusCallback = scanWebhook(cursor, pool, 'statusCallback');
+      else cursor.value();
+    } while (cursor.more(closeBrace));
+  }
+  if (fields.type < 0) cursor.fail('type is missing');
+  if (enabled === undefined) cursor.fail('enabled is missing');
+  fields.enabled = enabled;
+  return pool.route(fields);
+}
+
+const routeTextLimit = 50_000;
+
+/** A copy that shares no memory with the shard text (a slice would keep all of it alive). */
+const detached = (text: string) => Buffer.from(text, 'utf16le').toString('utf16le');
+
+/** Looks the route text up before parsing it; a parsed route's text is remembered when it is one. */
+function routeAt(cursor: JsonCursor, pool: InternPool, fields: RouteFields): number {
+  cursor.skipWhitespace();
+  const start = cursor.pos;
+  const end = cursor.plain ? cursor.objectEnd() : -1;
+  if (end < 0) return scanRoute(cursor, pool, fields);
+  const text = cursor.text.slice(start, end);
+  const known = pool.routeTexts.get(text);
+  if (known !== undefined) {
+    cursor.pos = end;
+    return known;
+  }
+  const routeId = scanRoute(cursor, pool, fields);
+  if (cursor.pos === end && pool.routeTexts.size < routeTextLimit) pool.routeTexts.set(detached(text), routeId);
+  return routeId;
+}
+
+let placed = 0;
+
+/**
+ * numberKey and placementHash of text[start, end) in one pass, the hash left in `placed`: this
+ * runs once per number. (Returns 0 when the text is no encodable number; the hash is complete.)
+ */
+function placeKey(text: string, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  let key = 1;
+  let digits = 0;
+  for (let pos = start; pos < end; pos++) {
+    const c = text.charCodeAt(pos);
+    hash = Math.imul(hash ^ c, 0x01000193);
+    const digit = c - 0x30;
+    if (digit >= 0 && digit <= 9) {
+      key = key * 10 + digit;
+      digits++;
+    } else if (c === 0x2b && pos === start) key = 2;
+    else key = -1;
+  }
+  placed = hash >>> 0;
+  return key > 0 && digits > 0 && digits <= 15 ? key : 0;
+}
+
+/** Reads the object at the cursor; throws RoutingFormatError naming the number at fault. */
+export function scanNumbers(cursor: JsonCursor, scan: NumberScan): NumberIndex {
+  const { pool, builder, shard, shardCount } = scan;
+  const fields: RouteFields = { type: -1, enabled: false, account: -1, voice: -1, fallback: -1, statusCallback: -1 };
+  const text = cursor.text;
+  let number = '';
+  let keyStart = 0;
+  let keyEnd = 0;
+  try {
+    cursor.expect(openBrace);
+    if (cursor.peek() === closeBrace) {
+      cursor.pos++;
+      return builder.build();
+    }
+    do {
+      number = '';
+      cursor.string();
+      keyStart = cursor.stringStart;
+      keyEnd = cursor.stringEnd;
+      let key: number;
+      if (cursor.escaped) {
+        number = cursor.stringValue();
+        placeKey(number, 0, number.length);
+        key = numberKey(number);
+      } else key = placeKey(text, keyStart, keyEnd);
+      if (placed % shardCount !== shard) cursor.fail(`belongs in shard ${placed % shardCount}`);
+      if (key === 0 && !cursor.escaped) number = cursor.stringValue();
+      cursor.expect(colon);
+      const routeId = routeAt(cursor, pool, fields);
+      if (key === 0) builder.addOther(number, routeId);
+      else builder.add(key, routeId);
+    } while (cursor.more(closeBrace));
+    return builder.build();
+  } catch (error) {
+    builder.reset();
+    if (!(error instanceof RoutingFormatError)) throw error;
+    const label = number || text.slice(keyStart, Math.min(keyEnd, keyStart + 40));
+    throw new RoutingFormatError(`numbers["${label}"]: ${error.message}`);
+  }
+}
