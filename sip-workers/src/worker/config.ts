@@ -27,6 +27,7 @@ export const workerConfig = z
     SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: flag.default(true),
     SWITCHYARD_PUSH_SERVICE: z.string().optional(),
     SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+    SWITCHYARD_DRAIN_SECONDS: z.coerce.number().min(0).default(50).describe('After SIGTERM, how long calls in progress may continue before they are hung up; below the pod\'s termination grace period.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   });
 
