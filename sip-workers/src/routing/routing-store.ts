@@ -150,7 +150,11 @@ export class RoutingStore {
     try {
       for (let job = this.pending; job; job = this.pending) {
         this.pending = undefined;
-        job.resolve(await this.apply(job));
+        job.resolve(await this.apply(job).catch((error: unknown) => {
+          // A bug, not bad input (that is a rejection): still keep serving and keep going.
+          this.log.error({ err: error }, 'assembling a routing generation failed unexpectedly');
+          return 'rejected' as const;
+        }));
       }
     } finally {
       this.draining = undefined;
