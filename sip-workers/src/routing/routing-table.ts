@@ -4,7 +4,7 @@ import type {
   AccountRoute, CarrierRoute, DigestCredential, InboundTrunkRoute, NumberRoute, OutboundTrunkRoute, SipDomainRoute,
 } from '../../../api/routing/schema.ts';
 import type { InternPool } from './intern-pool.ts';
-import { numberKey } from './number-index.ts';
+import { numberKey, type NumberIndex } from './number-index.ts';
 import type { RoutingCore } from './routing-core.ts';
 import { domainKey } from './routing-core.ts';
 import type { RoutingView } from './routing-view.ts';
@@ -16,7 +16,7 @@ export interface RoutingTableParts {
   generation: string;
   /** The carrier's object name, as the manifest gives it. */
   carrierName: string;
-  /** In manifest order: shards[i].index === i, shards[0] holds the core tables. */
+  /** In manifest order: shards[i].index === i, shards[0] holds the core tables; all compiled into `pool`. */
   shards: readonly CompiledShard[];
   secrets: CompiledSecrets;
   pool: InternPool;
@@ -32,6 +32,8 @@ export class RoutingTable implements RoutingView {
   /** How many numbers the generation routes. */
   readonly numberCount: number;
   private readonly core: RoutingCore;
+  /** shards[i].numbers, one hop fewer per lookup. */
+  private readonly numberIndexes: readonly NumberIndex[];
 
   constructor(parts: RoutingTableParts) {
     const core = parts.shards[0]?.core;
@@ -43,6 +45,7 @@ export class RoutingTable implements RoutingView {
     this.secrets = parts.secrets;
     this.pool = parts.pool;
     this.core = core;
+    this.numberIndexes = parts.shards.map((shard) => shard.numbers);
     this.numberCount = parts.shards.reduce((sum, shard) => sum + shard.numbers.size, 0);
   }
 
@@ -51,11 +54,11 @@ export class RoutingTable implements RoutingView {
   }
 
   number(normalised: string): NumberRoute | undefined {
-    const shard = this.shards[placementHash(normalised) % this.shards.length];
-    if (!shard) return undefined;
+    const index = this.numberIndexes[placementHash(normalised) % this.numberIndexes.length];
+    if (!index) return undefined;
     const key = numberKey(normalised);
-    const routeId = key === 0 ? shard.numbers.routeIdOf(normalised) : shard.numbers.routeIdOfKey(key);
-    return routeId < 0 ? undefined : shard.pool.routes[routeId];
+    const routeId = key === 0 ? index.routeIdOf(normalised) : index.routeIdOfKey(key);
+    return routeId < 0 ? undefined : this.pool.routes[routeId];
   }
 
   account(name: string): AccountRoute | undefined {
