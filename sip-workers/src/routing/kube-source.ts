@@ -28,6 +28,8 @@ export interface KubeSourceOptions {
   backoff?: Partial<Backoff>;
   /** GETs in flight at once when many shards changed (or at start). */
   concurrentReads?: number;
+  /** How long one watch request of the manifest lasts before it is renewed (seconds). */
+  watchSeconds?: number;
 }
 
 export interface KubeSourceStatus {
@@ -149,6 +151,7 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
     name: manifestName(carrier),
     logger: log,
     backoff,
+    ...(options.watchSeconds === undefined ? {} : { watchSeconds: options.watchSeconds }),
     onChange: (object: RoutingObject | undefined) => {
       const text = object ? routingText(object) : undefined;
       if (text === undefined || text === manifestText) return;

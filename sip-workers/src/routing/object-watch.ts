@@ -21,6 +21,8 @@ export interface ObjectWatchOptions {
   onChange: (object: RoutingObject | undefined) => void;
   logger: RoutingLogger;
   backoff: Backoff;
+  /** How long the server keeps one watch request open before it is renewed; random in 5–10 min by default. */
+  watchSeconds?: number;
 }
 
 export interface ObjectWatch {
@@ -90,8 +92,8 @@ export function watchObject(options: ObjectWatchOptions): ObjectWatch {
         else if (type === 'DELETED') onChange(undefined);
       };
       const done = (error: unknown) => resolve({ resourceVersion: gone || statusOf(error) === 410 ? '' : latest, error: error ?? undefined, delivered });
-      // The server ends each watch after 5 to 10 minutes; it is resumed from the last version.
-      const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+      // The server ends each watch after this long; it is resumed from the last version seen.
+      const timeoutSeconds = options.watchSeconds ?? 300 + Math.floor(Math.random() * 300);
       watch.watch(path, { fieldSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, done).then(
         (controller) => {
           abort = controller;

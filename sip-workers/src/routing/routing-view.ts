@@ -21,9 +21,9 @@ export interface RoutingView {
   sipDomain(fqdn: string): SipDomainRoute | undefined;
   sipDomainCredential(fqdn: string, username: string): DigestCredential | undefined;
   /**
-   * Enabled trunks whose longest matching route prefix is the longest among all trunks for this
-   * number (a trunk without prefixes matches with length 0), in no particular order: the router
-   * orders them by priority and weight.
+   * Enabled trunks whose longest matching route prefix is the longest among all enabled trunks
+   * for this number (a trunk without prefixes matches with length 0), in no particular order: the
+   * router orders them by priority and weight. A disabled trunk never shadows a shorter prefix.
    */
   outboundTrunkCandidates(e164Digits: string): readonly OutboundTrunkRoute[];
   outboundTrunk(name: string): OutboundTrunkRoute | undefined;

@@ -1,0 +1,92 @@
+// A worker follows its carrier's routing through the real API server, with only the permissions
+// the operator gives workers: the first generation, an edit that costs one shard read, a corrupt
+// shard that must not replace the generation served, and a manifest that outruns its shard.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { testCluster } from '../../../testing/cluster.ts';
+import { startKubeRoutingSource } from '../../src/routing/kube-source.ts';
+import { RoutingStore } from '../../src/routing/routing-store.ts';
+import { compile, manyNumbers, shardNames, textsOf, voice, withShard } from './fixtures.ts';
+import { publish, publishTexts, workerKubeConfig } from './worker-identity.ts';
+
+const cluster = await testCluster();
+const namespace = await cluster.namespace('routing-watch');
+
+async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const numbers = manyNumbers(9000);
+const first = compile({ numbers });
+const edited = { ...numbers, '+8551000042': { type: 'mobile' as const, enabled: true, account: 'kampot', voice: voice('https://edited.example/') } };
+const second = compile({ numbers: edited });
+const third = compile({ numbers: { ...edited, '+8551000043': { type: 'local', enabled: false } } });
+
+test('a worker serves what the operator publishes, follows edits, keeps its generation over a corrupt shard and waits for a late one', async () => {
+  assert.ok(first.shards.length > 2, `${first.shards.length} shards`);
+  const kubeconfig = await workerKubeConfig(cluster, namespace, 'mekong', first.shards.length);
+  await publish(cluster, namespace, first);
+
+  const store = new RoutingStore({ carrier: 'mekong', consistencyGraceMs: 3000 });
+  const generations: string[] = [];
+  store.onSwap((generation) => generations.push(generation));
+  const source = startKubeRoutingSource({ kubeconfig, namespace, carrier: 'mekong', store, backoff: { initialMs: 100, maxMs: 1000 } });
+  try {
+    await until('generation 1', () => store.current()?.generation === first.generation);
+    assert.deepEqual(store.current()?.number('+8551000042'), numbers['+8551000042']);
+    assert.deepEqual(source.status(), { objects: first.shards.length + 1, reads: first.shards.length + 1 });
+
+    await publish(cluster, namespace, second);
+    await until('generation 2', () => store.current()?.generation === second.generation);
+    assert.deepEqual(store.current()?.number('+8551000042'), edited['+8551000042']);
+    assert.equal(source.status().reads, first.shards.length + 2, 'only the edited shard is read again');
+
+    const texts = textsOf(second);
+    const [name = ''] = shardNames(texts);
+    const corrupt = withShard(texts, name, `${texts.shards.get(name)?.slice(0, 1000) ?? ''}`);
+    await publishTexts(cluster, namespace, 'mekong', corrupt);
+    await until('the corrupt generation to be rejected', () => store.status().rejections > 0);
+    assert.equal(store.current()?.generation, second.generation, 'generation 2 is still served');
+    assert.equal(store.status().lastError?.generation, (JSON.parse(corrupt.manifest) as { generation: string }).generation);
+    assert.match(store.status().lastError?.reason ?? '', new RegExp(`^shard ${name}: `));
+    assert.deepEqual(generations, [first.generation, second.generation]);
+
+    // A manifest that arrives before its shard: read again until the shard matches.
+    await publish(cluster, namespace, third, { manifestFirst: true, lagMs: 1500 });
+    await until('generation 3', () => store.current()?.generation === third.generation);
+    assert.equal(store.status().rejections, 1, 'waiting for a late shard is no failure');
+    assert.deepEqual(generations, [first.generation, second.generation, third.generation]);
+  } finally {
+    source.stop();
+    store.close();
+  }
+});
+
+test('the manifest watch outlives the server ending it and the manifest being deleted and recreated', async () => {
+  const ns = await cluster.namespace('routing-rewatch');
+  const kubeconfig = await workerKubeConfig(cluster, ns, 'mekong', first.shards.length);
+  await publish(cluster, ns, first);
+  const store = new RoutingStore({ carrier: 'mekong' });
+  // The server ends every watch request after a second; each is resumed from the last version seen.
+  const source = startKubeRoutingSource({ kubeconfig, namespace: ns, carrier: 'mekong', store, watchSeconds: 1, backoff: { initialMs: 100, maxMs: 1000 } });
+  try {
+    await until('generation 1', () => store.current()?.generation === first.generation);
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await publish(cluster, ns, second);
+    await until('generation 2 after several renewed watches', () => store.current()?.generation === second.generation, 5000);
+
+    await cluster.kubectlOk(['delete', 'configmap', 'mekong-routing', '-n', ns]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(store.current()?.generation, second.generation, 'a deleted manifest changes nothing served');
+    await publish(cluster, ns, third);
+    await until('generation 3 from the recreated manifest', () => store.current()?.generation === third.generation, 5000);
+    assert.equal(store.status().rejections, 0);
+  } finally {
+    source.stop();
+    store.close();
+  }
+});
