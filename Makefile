@@ -46,9 +46,25 @@ test: deps verify-generated ## Run every test against a real control plane (or $
 	  --test-reporter=spec --test-reporter-destination=stdout $(TEST_FILES)
 
 ##@ Benchmarks
+# One after another even under make -j: benchmarks running together would measure each other.
 .PHONY: bench
-bench: deps ## Benchmarks: the operator at 10,000 and 100,000 PhoneNumbers on a real API server (BENCH_NUMBERS to change).
+bench: ## Every benchmark in turn: bench-operator, bench-sip, bench-routing.
+	$(MAKE) --no-print-directory bench-operator
+	$(MAKE) --no-print-directory bench-sip
+	$(MAKE) --no-print-directory bench-routing
+
+.PHONY: bench-operator
+bench-operator: deps ## The operator at 10,000 and 100,000 PhoneNumbers on a real API server (BENCH_NUMBERS to change).
 	node operator/bench/scale.ts
+
+.PHONY: bench-sip
+bench-sip: node_modules/.installed ## SIPp calls through Kamailio and the SIP worker at rising rates, digest auth, 100 Trying (BENCH_RATES, BENCH_STEP_SECONDS).
+	scripts/install-bench-packages.sh
+	node sip-workers/bench/calls.ts
+
+.PHONY: bench-routing
+bench-routing: node_modules/.installed ## The SIP worker's routing state at 1,000,000 numbers: lookup time, memory, rebuild.
+	@if [ -f sip-workers/bench/routing-table.ts ]; then node sip-workers/bench/routing-table.ts; else echo "bench-routing: sip-workers/bench/routing-table.ts not in this checkout; skipped"; fi
 
 ##@ Control plane
 .PHONY: control-plane

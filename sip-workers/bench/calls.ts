@@ -1,0 +1,203 @@
+// make bench (worker part): SIPp UAC → X → SIPp UAS at rising rates, where X is Kamailio (the
+// stateful proxy of shared/bench/, tuned row), the Switchyard worker (webhook on loopback
+// answering <Dial><Sip>), the worker with digest authentication on every call, and nothing at
+// all (the caller straight to the callee, for the setup time the worker adds). Prints every step,
+// then the figures against their targets, MET or MISSED.
+//
+//   node sip-workers/bench/calls.ts
+//   BENCH_RATES=100,500,1000 BENCH_STEP_SECONDS=3 node sip-workers/bench/calls.ts
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, release, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freeUdpPort } from '../test/support/sipp.ts';
+import { BENCH_CARRIER, benchAgent, benchDomain, benchNumber, benchRouting, domainCallee } from './bench-routing.ts';
+import { KAMAILIO_CALLEE_PORT, KAMAILIO_PORT, kamailioVersion, startKamailio } from './kamailio.ts';
+import type { SearchOptions, SearchResult, SystemUnderTest } from './rate-search.ts';
+import { searchRate } from './rate-search.ts';
+import { processUsage } from './process-usage.ts';
+import { assertUdpPortFree } from './sip-ping.ts';
+import { bestText, failureDetail, RTD_ANSWER, RTD_TRYING, rttPercentile, STEP_HEADER, stepAt, stepLine, verdictLine } from './report.ts';
+import type { Verdict } from './report.ts';
+import { authenticatingCaller, plainCaller } from './uac-scenarios.ts';
+import { startWebhook } from './webhook-runner.ts';
+import { startWorker } from './worker-runner.ts';
+import type { RunningWorker } from './worker-runner.ts';
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const rates = (process.env.BENCH_RATES ?? '100,250,500,1000,1500,2000,3000,4000').split(',').map(Number).filter((rate) => rate > 0);
+const stepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? 5);
+const kamailioConfig = process.env.BENCH_KAMAILIO_CFG ?? join(repoRoot, '../shared/bench/kamailio-proxy.cfg');
+const workerLogLevel = process.env.BENCH_WORKER_LOG_LEVEL ?? 'info';
+const targets = { rateRatio: 0.5, addedSetupP99Ms: 10, tryingP99Ms: 10, digestRatio: 0.5 };
+/** The callee sits where the Kamailio config relays to; the worker dials it there too. */
+const calleePort = KAMAILIO_CALLEE_PORT;
+
+function firstLine(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return result.error ? 'not installed' : (result.stdout + result.stderr).split('\n').map((line) => line.trim()).find(Boolean) ?? '?';
+}
+
+function machineFacts(): string[] {
+  const sysctl = (name: string) => {
+    try {
+      return readFileSync(`/proc/sys/net/core/${name}`, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  return [
+    `cores: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Linux ${release()}`,
+    `Node ${process.version}; ${firstLine('sipp', ['-v'])}; Kamailio ${kamailioVersion() ?? 'not installed'}`,
+    `net.core.rmem_max=${sysctl('rmem_max')} wmem_max=${sysctl('wmem_max')} (4 MB socket buffers need ≥ 4194304)`,
+    `${stepSeconds} s per step, rates ${rates.join(', ')} CPS; SIPp's response times tick in whole kernel jiffies (4 ms at HZ=250), so ms figures are ±4`,
+  ];
+}
+
+async function search(system: SystemUnderTest, options: Omit<SearchOptions, 'onStep'>): Promise<SearchResult> {
+  console.log(`\n${system.name}`);
+  console.log(STEP_HEADER);
+  return searchRate(system, {
+    ...options,
+    onStep: (step, warmup) => {
+      console.log(`${stepLine(step)}${warmup ? '  (warm-up, not judged)' : ''}`);
+      const detail = failureDetail(step);
+      if (detail !== '' && (step.failed > 0 || step.unfinished > 0)) console.log(detail);
+    },
+  });
+}
+
+/** Waits for the worker's calls to drain after a step; reports what is left and its memory. */
+function workerSettle(worker: RunningWorker): () => Promise<string> {
+  return async () => {
+    const deadline = Date.now() + 3000;
+    let active = await worker.metric('switchyard_active_calls');
+    while (active > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      active = await worker.metric('switchyard_active_calls');
+    }
+    return `active calls ${active}`;
+  };
+}
+
+const ms = (value: number | undefined) => (value === undefined ? '?' : `${value} ms`);
+
+function verdicts(kamailio: SearchResult, worker: SearchResult, digest: SearchResult, direct: SearchResult): Verdict[] {
+  const ratio = kamailio.best === 0 ? 0 : worker.best / kamailio.best;
+  const atBest = stepAt(worker, worker.best);
+  const directAtBest = stepAt(direct, worker.best);
+  const addedP50 = subtract(rttPercentile(atBest, RTD_ANSWER, 50), rttPercentile(directAtBest, RTD_ANSWER, 50));
+  const addedP99 = subtract(rttPercentile(atBest, RTD_ANSWER, 99), rttPercentile(directAtBest, RTD_ANSWER, 99));
+  const tryingP99 = rttPercentile(atBest, RTD_TRYING, 99);
+  const digestRatio = worker.best === 0 ? 0 : digest.best / worker.best;
+  return [
+    {
+      target: `worker rate ≥ ${targets.rateRatio} × Kamailio's`,
+      met: worker.best > 0 && ratio >= targets.rateRatio,
+      detail: `worker ${bestText(worker)}, Kamailio ${bestText(kamailio)}: ratio ${ratio.toFixed(2)}${kamailio.capped ? ' (Kamailio capped by the top step: the true ratio is at most this)' : ''}`,
+    },
+    {
+      target: `p99 setup time the worker adds < ${targets.addedSetupP99Ms} ms`,
+      met: addedP99 !== undefined && addedP99 < targets.addedSetupP99Ms,
+      detail: `at ${worker.best} CPS, INVITE→200 through the worker minus caller→callee direct at the same rate: p50 ${ms(addedP50)}, p99 ${ms(addedP99)}`
+        + ` (worker p50/p99 ${ms(rttPercentile(atBest, RTD_ANSWER, 50))}/${ms(rttPercentile(atBest, RTD_ANSWER, 99))}, direct ${ms(rttPercentile(directAtBest, RTD_ANSWER, 50))}/${ms(rttPercentile(directAtBest, RTD_ANSWER, 99))})`,
+    },
+    {
+      target: `p99 time to 100 Trying < ${targets.tryingP99Ms} ms`,
+      met: tryingP99 !== undefined && tryingP99 < targets.tryingP99Ms,
+      detail: `at ${worker.best} CPS: p50 ${ms(rttPercentile(atBest, RTD_TRYING, 50))}, p99 ${ms(tryingP99)}`,
+    },
+    {
+      target: `digest-authenticated rate ≥ ${targets.digestRatio} × unauthenticated`,
+      met: digest.best > 0 && digestRatio >= targets.digestRatio,
+      detail: `${bestText(digest)} with a 401 challenge on every call vs ${worker.best} CPS: ratio ${digestRatio.toFixed(2)}`
+        + `; its setup p50/p99 ${ms(rttPercentile(stepAt(digest, digest.best), RTD_ANSWER, 50))}/${ms(rttPercentile(stepAt(digest, digest.best), RTD_ANSWER, 99))} (two INVITE round trips)`,
+    },
+  ];
+}
+
+function subtract(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+/** The Trying and setup latencies at every rate, so a reader sees up to where the targets hold. */
+function latencyByRate(worker: SearchResult, direct: SearchResult): string[] {
+  return worker.steps.map((step) => {
+    const base = stepAt(direct, step.rate);
+    const added99 = subtract(rttPercentile(step, RTD_ANSWER, 99), rttPercentile(base, RTD_ANSWER, 99));
+    const added50 = subtract(rttPercentile(step, RTD_ANSWER, 50), rttPercentile(base, RTD_ANSWER, 50));
+    return `    ${String(step.rate).padStart(5)} CPS: added setup p50 ${ms(added50)}, p99 ${ms(added99)}; 100 Trying p99 ${ms(rttPercentile(step, RTD_TRYING, 99))}${step.failed + step.unfinished > 0 ? ' (calls failed)' : ''}`;
+  });
+}
+
+async function main(): Promise<void> {
+  console.log('SIP worker bench: SIPp caller → X → SIPp callee on 127.0.0.1');
+  for (const line of machineFacts()) console.log(`  ${line}`);
+  const workDir = await mkdtemp(join(tmpdir(), 'switchyard-bench-calls-'));
+  const callerPort = await freeUdpPort();
+  const options = { rates, stepSeconds, callerPort, workDir, warmup: { rate: 200, calls: 1000 } };
+  for (const port of [KAMAILIO_PORT, calleePort]) await assertUdpPortFree('127.0.0.1', port);
+  const scenario = plainCaller();
+
+  const kamailio = await startKamailio(kamailioConfig, workDir);
+  let kamailioResult: SearchResult;
+  try {
+    kamailioResult = await search(
+      { name: `Kamailio ${kamailioVersion() ?? ''} (stateful proxy, 1 child, TLSF, -m 2048) on 127.0.0.1:${KAMAILIO_PORT} (cpu: all its processes)`, remote: `127.0.0.1:${KAMAILIO_PORT}`, scenario, service: 'service', calleePort, pid: kamailio.pid },
+      options,
+    );
+  } finally {
+    await kamailio.stop();
+  }
+
+  const webhook = await startWebhook(`sip:uas@127.0.0.1:${calleePort}`);
+  let worker: RunningWorker | undefined;
+  let workerResult: SearchResult;
+  let digestResult: SearchResult;
+  let directResult: SearchResult;
+  let leftover: string;
+  try {
+    worker = await startWorker(benchRouting(webhook.base), BENCH_CARRIER, workDir, workerLogLevel);
+    console.log(`\n(worker: sip-workers/src/main.ts in standalone mode, pid ${worker.pid}, SIP 127.0.0.1:${worker.sipPort}, LOG_LEVEL=${workerLogLevel}; webhook process pid ${webhook.pid})`);
+    const remote = `127.0.0.1:${worker.sipPort}`;
+    const common = { remote, calleePort, pid: worker.pid, helperPid: webhook.pid, reportRss: true, afterStep: workerSettle(worker) };
+    workerResult = await search(
+      { ...common, name: 'Switchyard worker: trunk call → webhook → <Dial><Sip> (cpu: the worker process; webhook: the customer app process)', scenario, service: benchNumber },
+      options,
+    );
+    digestResult = await search(
+      {
+        ...common,
+        name: 'Switchyard worker: SipDomain call with digest authentication on every call (401, then INVITE with credentials)',
+        scenario: authenticatingCaller(benchDomain, benchAgent.username, benchAgent.password), service: domainCallee,
+        extraArgs: ['-auth_uri', `${domainCallee}@${benchDomain}`],
+      },
+      options,
+    );
+    // The worker stays up, idle, while the baseline runs: afterwards its calls should all be over.
+    directResult = await search(
+      { name: 'Direct: SIPp caller → SIPp callee, at the worker\'s rates (the baseline for the setup time the worker adds)', remote: `127.0.0.1:${calleePort}`, scenario, service: 'service', calleePort },
+      { ...options, rates: workerResult.steps.map((step) => step.rate), keepGoing: true },
+    );
+    const heapMB = Math.round((await worker.metric('switchyard_worker_nodejs_heap_size_used_bytes')) / 1e6);
+    leftover = `${await worker.metric('switchyard_active_calls')} active calls, ${heapMB} MB of heap in use, ${Math.round(processUsage(worker.pid).rssBytes / 1e6)} MB resident`;
+  } finally {
+    await worker?.stop();
+    await webhook.stop();
+  }
+
+  console.log('\nSetup latency through the worker, by rate (minus the direct baseline at the same rate)');
+  for (const line of latencyByRate(workerResult, directResult)) console.log(line);
+  console.log(`  worker after the runs and the baseline: ${leftover}`);
+  const busiest = Math.max(...[kamailioResult, workerResult, digestResult].flatMap((result) => result.steps.map((step) => step.foreignCpuShare)));
+  if (busiest > 0.15) console.log(`  note: other work on this machine used up to ${Math.round(busiest * 100)}% of a core during a step (column "others"): figures from those steps are pessimistic`);
+
+  console.log('\nVerdicts');
+  for (const verdict of verdicts(kamailioResult, workerResult, digestResult, directResult)) console.log(verdictLine(verdict));
+  const failedSomewhere = [kamailioResult, workerResult, digestResult].some((result) => !result.capped);
+  if (failedSomewhere && process.env.BENCH_KEEP !== '0') console.log(`\nSIPp traces and the worker's log are kept in ${workDir}`);
+  else await rm(workDir, { recursive: true, force: true });
+}
+
+await main();

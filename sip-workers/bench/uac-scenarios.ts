@@ -1,0 +1,91 @@
+// SIPp UAC scenarios for the load bench. They follow SIPp's built-in `uac` (INVITE with SDP,
+// ACK, BYE straight away) and add response-time timers: rtd 1 stops on the 100 Trying, rtd 2 on
+// the 200, both counted from the call's first INVITE. The built-in callee (`-sn uas`) answers.
+
+const sdp = `v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+`;
+
+function scenario(name: string, body: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="${name}">
+${body}
+<ResponseTimeRepartition value="5, 10, 20, 50, 100"/>
+</scenario>
+`;
+}
+
+/** The Request-URI is sip:[service]@HOST, where HOST is the remote address unless a domain is given. */
+function invite(host: string, cseq: number, extra = ''): string {
+  return `  <send retrans="500">
+    <![CDATA[
+INVITE sip:[service]@${host} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: sipp <sip:+85512000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@${host}>
+Call-ID: [call_id]
+CSeq: ${cseq} INVITE
+Contact: <sip:+85512000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+${extra}Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}
+    ]]>
+  </send>
+`;
+}
+
+/** `branch` is [branch] for a new transaction, or [branch-N] to reuse the INVITE's (ACK for a non-2xx). */
+function request(method: 'ACK' | 'BYE', cseq: number, branch = '[branch]', host = '[remote_ip]:[remote_port]'): string {
+  return `  <send${method === 'BYE' ? ' retrans="500"' : ''}>
+    <![CDATA[
+${method} sip:[service]@${host} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch}
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ${method}
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+`;
+}
+
+// The 100 may be absent (SIPp's uas sends none when called directly); 180 and 183 as in `uac`.
+const provisionals = `  <recv response="100" optional="true" rtd="1"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+`;
+
+/** INVITE → (100) → (180) → 200 → ACK → BYE → 200; rtd 1 = time to 100, rtd 2 = time to 200. */
+export function plainCaller(): string {
+  return scenario('bench caller', `${invite('[remote_ip]:[remote_port]', 1)}${provisionals}  <recv response="200" rtd="2"/>
+${request('ACK', 1)}${request('BYE', 2)}  <recv response="200" crlf="true"/>
+`);
+}
+
+/**
+ * INVITE to a SIP domain → 401 → ACK → INVITE with digest credentials → 200 → ACK → BYE → 200.
+ * rtd 2 spans both INVITEs (the setup time a caller sees). The ACK for the 401 reuses the first
+ * INVITE's branch ([branch-3]: three scenario messages back) so the worker's INVITE server
+ * transaction matches it and stops retransmitting the 401 (RFC 3261 §17.2.1).
+ */
+export function authenticatingCaller(domain: string, username: string, password: string): string {
+  return scenario('bench authenticating caller', `${invite(domain, 1)}  <recv response="100" optional="true" rtd="1"/>
+  <recv response="401" auth="true"/>
+${request('ACK', 1, '[branch-3]', domain)}${invite(domain, 2, `[authentication username=${username} password=${password}]\n`)}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="2"/>
+${request('ACK', 2)}${request('BYE', 3)}  <recv response="200" crlf="true"/>
+`);
+}
