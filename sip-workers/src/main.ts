@@ -1,0 +1,99 @@
+// The SIP worker process, as the operator's Deployment runs it (`node sip-workers/src/main.ts`):
+// routing from the Kubernetes API (or a directory in standalone mode), SIP on UDP and TCP, the
+// HTTP port for probes and metrics, a Lease reporting the routing generation served, and a
+// drain on SIGTERM that lets calls in progress finish.
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { startDirectoryRoutingSource } from './routing/directory-source.ts';
+import { startKubeRoutingSource } from './routing/kube-source.ts';
+import { startLeaseReporter } from './routing/lease-reporter.ts';
+import { RoutingStore } from './routing/routing-store.ts';
+import { loadWorkerConfig } from './worker/config.ts';
+import { startHttpServer } from './worker/http-server.ts';
+import { workerMetrics } from './worker/metrics.ts';
+import { startSipWorker } from './worker/start-worker.ts';
+
+const config = loadWorkerConfig(process.env);
+const log = pino({ level: config.LOG_LEVEL, base: { carrier: config.SWITCHYARD_CARRIER, pod: config.SWITCHYARD_POD_NAME } });
+const metrics = workerMetrics();
+
+const store = new RoutingStore({ carrier: config.SWITCHYARD_CARRIER, logger: log });
+store.onSwap((generation) => {
+  metrics.routingGeneration.reset();
+  metrics.routingGeneration.set({ carrier: config.SWITCHYARD_CARRIER, generation }, 1);
+});
+store.onReject(() => metrics.routingRejected.inc());
+
+const source = config.SWITCHYARD_ROUTING_DIR
+  ? startDirectoryRoutingSource({ dir: config.SWITCHYARD_ROUTING_DIR, store, logger: log })
+  : startKubeRoutingSource({
+      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      namespace: config.SWITCHYARD_NAMESPACE,
+      carrier: config.SWITCHYARD_CARRIER,
+      store,
+      logger: log,
+    });
+
+const sip = await startSipWorker(
+  {
+    host: config.SWITCHYARD_SIP_HOST,
+    port: config.SWITCHYARD_SIP_PORT,
+    ...((config.SWITCHYARD_SIP_ADVERTISED_HOST ?? config.SWITCHYARD_POD_IP) === undefined ? {} : { advertisedHost: config.SWITCHYARD_SIP_ADVERTISED_HOST ?? config.SWITCHYARD_POD_IP }),
+    udpBufferBytes: config.SWITCHYARD_UDP_BUFFER_BYTES,
+    webhookTimeoutMs: config.SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    signatureHeader: config.SWITCHYARD_WEBHOOK_SIGNATURE_HEADER,
+    trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
+    ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
+  },
+  () => store.current(),
+  metrics,
+  log,
+);
+
+let draining = false;
+const http = await startHttpServer(config.SWITCHYARD_HTTP_HOST, config.SWITCHYARD_HTTP_PORT, metrics.registry, {
+  ready: () => {
+    if (draining) return { ok: false, detail: 'draining' };
+    const current = store.current();
+    return current ? { ok: true, detail: `serving routing generation ${current.generation}` } : { ok: false, detail: 'no routing generation loaded yet' };
+  },
+});
+
+const lease = config.SWITCHYARD_POD_NAME !== undefined && config.SWITCHYARD_ROUTING_DIR === undefined
+  ? startLeaseReporter({
+      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      namespace: config.SWITCHYARD_NAMESPACE,
+      carrier: config.SWITCHYARD_CARRIER,
+      podName: config.SWITCHYARD_POD_NAME,
+      ...(config.SWITCHYARD_POD_UID === undefined ? {} : { podUID: config.SWITCHYARD_POD_UID }),
+      store,
+      logger: log,
+    })
+  : undefined;
+
+// One line a person (or `make run`) can read to know where to send SIP.
+log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion() }, 'SIP worker listening on udp and tcp');
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (draining) return;
+  draining = true;
+  log.info({ signal, activeCalls: sip.worker.activeCalls }, 'draining: new calls get 503, calls in progress may finish');
+  const grace = config.SWITCHYARD_DRAIN_SECONDS * 1000;
+  await Promise.race([sip.worker.drain(), new Promise((resolve) => setTimeout(resolve, grace).unref())]);
+  await lease?.stop();
+  source.stop();
+  await sip.close();
+  http.server.close();
+  log.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
