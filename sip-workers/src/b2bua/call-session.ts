@@ -34,6 +34,8 @@ export interface CallSessionDeps {
 type State = 'routing' | 'dialing' | 'answered' | 'ended';
 
 export class CallSession {
+  /** Twilio's name for the call; B legs carry it in X-Switchyard-Call-Sid, which is how a call that loops back is recognised. */
+  readonly callSid: string;
   readonly caller: CallerLeg;
   readonly startedAt = Date.now();
   readonly ended: Promise<CallEnd>;
@@ -46,7 +48,8 @@ export class CallSession {
   readonly #descriptions: Record<LegSide, { body: Buffer; headers: HeaderField[] }>;
   #resolveEnd: (end: CallEnd) => void = () => undefined;
 
-  constructor(invite: ServerTransaction, deps: CallSessionDeps) {
+  constructor(invite: ServerTransaction, callSid: string, deps: CallSessionDeps) {
+    this.callSid = callSid;
     this.#deps = deps;
     this.caller = new CallerLeg(invite, deps.contact, deps.layer.timers);
     const empty = { body: Buffer.alloc(0), headers: [] };

@@ -11,7 +11,6 @@ import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
-import { newCallSid } from './call-context.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { postCallStatus } from './call-status.ts';
 import { runTwiml } from './twiml-runner.ts';
@@ -21,7 +20,7 @@ function callDetails(session: CallSession, call: WebhookCall): CallDetails {
   const displayName = fromHeader(invite.request)?.displayName;
   const origin = call.origin;
   return {
-    callSid: newCallSid(),
+    callSid: session.callSid,
     accountSid: call.account.sid,
     from: call.from,
     to: call.to,

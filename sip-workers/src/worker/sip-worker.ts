@@ -7,6 +7,7 @@ import type { CallEnd } from '../b2bua/call-session.ts';
 import { DialogRegistry } from '../b2bua/dialog-registry.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { routeInbound } from '../router/inbound/route-inbound.ts';
+import { newCallSid } from '../calls/call-context.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import type { SipRequest } from '../sip/message.ts';
 import { headerValue } from '../sip/message.ts';
@@ -38,6 +39,7 @@ export class SipWorker implements TransactionUser {
   readonly #deps: SipWorkerDeps;
   readonly #pending = new Map<ServerTransaction, CallSession>();
   readonly #sessions = new Set<CallSession>();
+  readonly #byCallSid = new Map<string, CallSession>();
   #layer: TransactionLayer | undefined;
   #draining = false;
 
@@ -111,6 +113,14 @@ export class SipWorker implements TransactionUser {
       void transaction.reply(483);
       return;
     }
+    // A B2BUA resets Via, so §16.3's loop check cannot see our own hops: our B legs carry their
+    // call's SID instead, and one arriving here while that call is still up went round.
+    const loopedFrom = headerValue(request, 'X-Switchyard-Call-Sid');
+    if (loopedFrom !== undefined && this.#byCallSid.has(loopedFrom)) {
+      this.#deps.metrics.rejections.inc({ status: 482, reason: 'Loop Detected' });
+      void transaction.reply(482);
+      return;
+    }
     if (this.#draining) {
       void transaction.reply(503, { reason: 'Service Unavailable - Draining', headers: [{ name: 'Retry-After', value: '5' }] });
       return;
@@ -142,7 +152,7 @@ export class SipWorker implements TransactionUser {
     const layer = this.#layer;
     if (!layer) throw new Error('SipWorker used before attach()');
     const started = performance.now();
-    const session = new CallSession(transaction, {
+    const session = new CallSession(transaction, newCallSid(), {
       layer,
       registry: this.registry,
       contact: this.#deps.contact,
@@ -150,6 +160,7 @@ export class SipWorker implements TransactionUser {
     });
     this.#pending.set(transaction, session);
     this.#sessions.add(session);
+    this.#byCallSid.set(session.callSid, session);
     this.#deps.metrics.activeCalls.set(this.#sessions.size);
     log.debug({ to: call.to, from: call.from, account: call.account.name }, 'call admitted');
     this.#deps
@@ -166,6 +177,7 @@ export class SipWorker implements TransactionUser {
 
   #ended(session: CallSession, end: CallEnd, log: WorkerLogger): void {
     this.#sessions.delete(session);
+    this.#byCallSid.delete(session.callSid);
     this.#pending.delete(session.caller.invite);
     this.#deps.metrics.activeCalls.set(this.#sessions.size);
     this.#deps.metrics.calls.inc({ end: end.reason, status: end.callerStatus });

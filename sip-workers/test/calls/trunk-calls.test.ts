@@ -159,6 +159,13 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     ok(await trunk.exited, 'trunk (digest verified, call answered and ended)');
   });
 
+  test('a <Dial> that leads back into the same worker is refused 482 instead of looping', async () => {
+    webhook.route('/voice', twiml(`<Dial><Sip>sip:${numbers.clinic}@127.0.0.1:${worker.port}</Sip></Dial>`));
+    webhook.hits.length = 0;
+    ok(await runSipp({ scenario: callerExpecting(482, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    assert.equal(webhook.hits.filter((hit) => hit.path === '/voice').length, 1, 'the webhook was asked once, not once per hop');
+  });
+
   test('<Dial><Sip> reaches the URI and the call completes over TCP from the caller too', async () => {
     const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
     webhook.route('/voice', twiml(`<Dial><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial>`));
