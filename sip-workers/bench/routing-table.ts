@@ -2,7 +2,9 @@
 // operator's own CarrierRouting (so the texts are the real shard format), then rebuilt, looked up
 // and weighed. Prints each figure and a verdict against its target.
 //
-//   node sip-workers/bench/routing-table.ts [numbers]
+//   node sip-workers/bench/routing-table.ts [numbers] [--unique-webhooks]
+//
+// --unique-webhooks gives every number its own voice URL: the worst case for interning.
 import { randomInt } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -17,7 +19,8 @@ import { carrierTables, compileNumbers, textsOf } from '../test/routing/fixtures
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const numberCount = Number(process.argv[2] ?? 1_000_000);
+const numberCount = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
+const uniqueWebhooks = process.argv.includes('--unique-webhooks');
 const accountCount = 1000;
 const targets = { lookupNs: 1000, memoryMB: 200, rebuildMs: 1000 };
 
@@ -30,7 +33,7 @@ function syntheticTexts(): GenerationTexts {
   const numbers = new Map<string, NumberRoute>();
   for (let i = 0; i < numberCount; i++) {
     const a = i % accountCount;
-    const route: NumberRoute = { type: i % 5 === 0 ? 'mobile' : 'local', enabled: i % 100 !== 0, account: `account-${a}`, voice: webhook(`https://apps.example.com/${a}/voice`) };
+    const route: NumberRoute = { type: i % 5 === 0 ? 'mobile' : 'local', enabled: i % 100 !== 0, account: `account-${a}`, voice: webhook(uniqueWebhooks ? `https://apps.example.com/${a}/voice/${i}` : `https://apps.example.com/${a}/voice`) };
     if (i % 10 === 0) route.fallback = webhook(`https://fallback.example.com/${a}`, 'GET');
     if (i % 1000 === 0) route.statusCallback = webhook(`https://status.example.com/${i}`);
     numbers.set(numberAt(i), route);
@@ -76,7 +79,7 @@ function nsPerCall(label: string, inputs: readonly string[], call: (input: strin
 let started = performance.now();
 const texts = syntheticTexts();
 const textBytes = [...texts.shards.values()].reduce((sum, text) => sum + text.length, 0);
-console.log(`state: ${numberCount.toLocaleString('en')} numbers, ${texts.shards.size} shards, ${mb(textBytes)} MB of shard JSON (compiled by the operator in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+console.log(`state: ${numberCount.toLocaleString('en')} numbers${uniqueWebhooks ? ', each with its own webhook' : ''}, ${texts.shards.size} shards, ${mb(textBytes)} MB of shard JSON (compiled by the operator in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
 gc();
 const before = heapAndBuffers();
@@ -142,7 +145,7 @@ const prefix = nsPerCall('outboundTrunkCandidates()', digits, (d) => (table.outb
 gc();
 const rss = process.memoryUsage().rss;
 console.log('\nmemory');
-console.log(`  one table (heap + typed arrays, after GC)    ${mb(tableBytes).padStart(6)} MB   pool: ${table.pool.routes.length} routes, ${table.pool.webhooks.length} webhooks, ${table.pool.strings.size} strings`);
+console.log(`  one table (heap + typed arrays, after GC)    ${mb(tableBytes).padStart(6)} MB   pool: ${table.pool.routeCount} routes, ${table.pool.strings.size} strings`);
 console.log(`  process RSS now (texts + tables + inputs)    ${mb(rss).padStart(6)} MB   (before building: ${mb(before.rss)} MB)`);
 
 console.log('\nverdicts');

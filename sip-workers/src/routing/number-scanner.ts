@@ -3,7 +3,7 @@
 // exact text; a new one is checked against the numberRoute schema field by field and interned.
 // It accepts exactly what `numberRoute.parse` accepts (unknown fields are skipped as zod strips
 // them); a test holds it to that against zod on generated and corrupted entries.
-import { numberTypes, webhookMethods, type InternPool, type RouteFields } from './intern-pool.ts';
+import { numberTypes, webhookCode, webhookMethods, type InternPool, type RouteFields } from './intern-pool.ts';
 import type { JsonCursor } from './json-cursor.ts';
 import { numberKey, type NumberIndex, type NumberIndexBuilder } from './number-index.ts';
 import { RoutingFormatError } from './routing-format-error.ts';
@@ -54,7 +54,7 @@ function scanWebhook(cursor: JsonCursor, pool: InternPool, name: string): number
   }
   if (url < 0) cursor.fail(`${name}.url is missing`);
   if (method < 0) cursor.fail(`${name}.method is missing`);
-  return pool.webhook(url, method);
+  return webhookCode(url, method);
 }
 
 function scanRoute(cursor: JsonCursor, pool: InternPool, fields: RouteFields): number {
@@ -82,28 +82,24 @@ function scanRoute(cursor: JsonCursor, pool: InternPool, fields: RouteFields): n
   if (fields.type < 0) cursor.fail('type is missing');
   if (enabled === undefined) cursor.fail('enabled is missing');
   fields.enabled = enabled;
-  return pool.route(fields);
+  return pool.routeId(fields);
 }
 
-const routeTextLimit = 50_000;
-
-/** A copy that shares no memory with the shard text (a slice would keep all of it alive). */
-const detached = (text: string) => Buffer.from(text, 'utf16le').toString('utf16le');
-
-/** Looks the route text up before parsing it; a parsed route's text is remembered when it is one. */
+/** Looks the route text up before parsing it; a parsed route's text is remembered while that pays. */
 function routeAt(cursor: JsonCursor, pool: InternPool, fields: RouteFields): number {
   cursor.skipWhitespace();
   const start = cursor.pos;
-  const end = cursor.plain ? cursor.objectEnd() : -1;
+  const memo = pool.routeTexts;
+  const end = cursor.plain && memo.worthIt() ? cursor.objectEnd() : -1;
   if (end < 0) return scanRoute(cursor, pool, fields);
   const text = cursor.text.slice(start, end);
-  const known = pool.routeTexts.get(text);
+  const known = memo.get(text);
   if (known !== undefined) {
     cursor.pos = end;
     return known;
   }
   const routeId = scanRoute(cursor, pool, fields);
-  if (cursor.pos === end && pool.routeTexts.size < routeTextLimit) pool.routeTexts.set(detached(text), routeId);
+  if (cursor.pos === end) memo.remember(text, routeId);
   return routeId;
 }
 

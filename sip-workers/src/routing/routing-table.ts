@@ -58,7 +58,7 @@ export class RoutingTable implements RoutingView {
     if (!index) return undefined;
     const key = numberKey(normalised);
     const routeId = key === 0 ? index.routeIdOf(normalised) : index.routeIdOfKey(key);
-    return routeId < 0 ? undefined : this.pool.routes[routeId];
+    return routeId < 0 ? undefined : this.pool.route(routeId);
   }
 
   account(name: string): AccountRoute | undefined {

@@ -5,7 +5,8 @@ import { placementHash } from './shard-placement.ts';
 
 export class StringInterner {
   readonly values: string[] = [];
-  private readonly hashes: number[] = [];
+  /** Each value's hash, to lay the slots out again when they grow. */
+  private hashes = new Int32Array(1024);
   /** Open addressing: id + 1 per slot, 0 for empty. */
   private slots = new Int32Array(1024);
   private mask = 1023;
@@ -45,7 +46,12 @@ export class StringInterner {
   private add(value: string, hash: number, slot: number): number {
     const id = this.values.length;
     this.values.push(value);
-    this.hashes.push(hash);
+    if (id === this.hashes.length) {
+      const hashes = new Int32Array(this.hashes.length * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    this.hashes[id] = hash;
     this.slots[slot] = id + 1;
     if (this.values.length * 2 > this.slots.length) this.grow();
     return id;
@@ -54,10 +60,10 @@ export class StringInterner {
   private grow(): void {
     this.slots = new Int32Array(this.slots.length * 2);
     this.mask = this.slots.length - 1;
-    this.hashes.forEach((hash, id) => {
-      let slot = hash & this.mask;
+    for (let id = 0; id < this.values.length; id++) {
+      let slot = (this.hashes[id] ?? 0) & this.mask;
       while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
       this.slots[slot] = id + 1;
-    });
+    }
   }
 }
