@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { collectJsonLines } from './json-log-lines.ts';
 
 const repoRoot = new URL('..', import.meta.url).pathname;
 
@@ -25,18 +26,7 @@ export function startOperator(kubeconfig: string, env: Record<string, string> = 
   });
   const logs: Array<Record<string, unknown>> = [];
   const listeners = new Set<() => void>();
-  let buffer = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop() ?? '';
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
+  collectJsonLines(child.stdout, logs, () => {
     for (const listener of listeners) listener();
   });
   let stderr = '';
