@@ -3,8 +3,9 @@ import type { CompileResult } from './result.ts';
 import { carrierStatus } from './carrier-status.ts';
 import type { DesiredObject } from './desired.ts';
 import { inheritedLabels } from './names.ts';
-import type { CarrierObject } from './observed.ts';
-import { compileRouting } from './routing.ts';
+import { objectKey, type CarrierObject } from './observed.ts';
+import type { PhoneNumberIndex } from './phone-number-index.ts';
+import { CarrierRouting } from './routing.ts';
 import { refOf, type CompileScope } from './scope.ts';
 import { carrierWorkloads } from './workloads/index.ts';
 
@@ -13,19 +14,28 @@ function carrierForWorkloads(carrier: CarrierObject) {
   return { metadata: { name, namespace, uid, ...(labels ? { labels } : {}) }, spec: carrier.spec };
 }
 
-export function compileCarriers(scope: CompileScope): { phases: DesiredObject[][]; carriers: CompileResult['carriers'] } {
+/** `routings` holds each carrier's shards from the previous pass; carriers that are gone are dropped from it. */
+export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, routings: Map<string, CarrierRouting>): { phases: DesiredObject[][]; carriers: CompileResult['carriers'] } {
   const phases: DesiredObject[][] = [[], [], []];
   const carriers: CompileResult['carriers'] = [];
+  for (const key of routings.keys()) if (!scope.tables.has(key)) routings.delete(key);
   for (const carrier of scope.observed.carriers) {
-    const carrierTables = scope.tablesOf(carrier.metadata.namespace, carrier.metadata.name);
+    const key = objectKey(carrier.metadata);
+    const carrierTables = scope.tables.get(key);
     if (!carrierTables) continue;
-    const routing = compileRouting(carrier, carrierTables, inheritedLabels(carrier.metadata.labels));
-    phases[0]?.push(...routing.shards, routing.workerSecret);
-    phases[1]?.push(routing.manifest);
-    phases[2]?.push(...carrierWorkloads({ carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: routing.shards.length, routingConfigChecksum: routing.generation }));
-    carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: routing.generation, shards: routing.shards.length, largestShardBytes: routing.largestShardBytes, numbers: carrierTables.numbers.size });
+    let routing = routings.get(key);
+    if (!routing) routings.set(key, (routing = new CarrierRouting()));
+    const routed = numbers.numbersOf(key);
+    routing.sync(routed, numbers.takeChanged(key));
+    carrierTables.members.phoneNumbers = routed.size;
+    const compiled = routing.compile(carrier, carrierTables, inheritedLabels(carrier.metadata.labels));
+    phases[0]?.push(...compiled.shards, compiled.workerSecret);
+    phases[1]?.push(compiled.manifest);
+    phases[2]?.push(...carrierWorkloads({ carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: compiled.shards.length, routingConfigChecksum: compiled.generation }));
+    carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: compiled.generation, shards: compiled.shards.length, largestShardBytes: compiled.largestShardBytes, numbers: routed.size });
     const workers = scope.observed.workers.filter((worker) => worker.namespace === carrier.metadata.namespace && worker.carrier === carrier.metadata.name);
-    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, routing.generation, carrierTables.members, workers, scope.context.now));
+    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, workers, scope.context.now));
   }
+  numbers.settle();
   return { phases, carriers };
 }

@@ -10,7 +10,7 @@ import type { phoneNumberSpec } from '../../../api/v1alpha1/phone-number.ts';
 import type { sipDomainSpec } from '../../../api/v1alpha1/sip-domain.ts';
 import type { Condition } from './conditions.ts';
 
-export type Metadata = V1ObjectMeta & { name: string; namespace: string; uid: string; creationTimestamp: string | Date; generation?: number };
+export type Metadata = Omit<V1ObjectMeta, 'creationTimestamp'> & { name: string; namespace: string; uid: string; creationTimestamp: string | Date; generation?: number };
 
 export interface ObservedObject<Spec> {
   metadata: Metadata;
@@ -59,8 +59,18 @@ export interface Observed {
   sipDomains: SipDomainObject[];
   invalid: InvalidObject[];
   /** Keyed by `namespace/name`. */
-  secrets: Map<string, ObservedSecret>;
+  secrets: ReadonlyMap<string, ObservedSecret>;
   workers: WorkerReport[];
+}
+
+/**
+ * The same, as the operator keeps it between passes: PhoneNumbers (the one kind that counts in
+ * the hundred thousands) stay in their store, keyed by `namespace/name`, so that a pass can look up
+ * the few that changed instead of walking them all. `invalid` holds the other kinds' invalid objects.
+ */
+export interface ObservedView extends Omit<Observed, 'phoneNumbers'> {
+  phoneNumbers: ReadonlyMap<string, PhoneNumberObject>;
+  invalidPhoneNumbers: ReadonlyMap<string, InvalidObject>;
 }
 
 export const objectKey = (metadata: { namespace: string; name: string }) => `${metadata.namespace}/${metadata.name}`;

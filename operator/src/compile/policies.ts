@@ -7,7 +7,7 @@ import { objectKey, type AccountObject, type CarrierObject, type Metadata, type 
 export interface Index {
   carriers: Map<string, CarrierObject>;
   accounts: Map<string, AccountObject>;
-  secrets: Map<string, ObservedSecret>;
+  secrets: ReadonlyMap<string, ObservedSecret>;
 }
 
 const describe = (kind: string, metadata: Metadata) => `${kind} ${objectKey(metadata)}`;

@@ -1,5 +1,10 @@
 // Turns one carrier's routable objects into shards, the worker Secret and the manifest that binds
 // them into a generation. Shard sizes stay well under the 1 MiB object limit.
+//
+// A CarrierRouting lives from pass to pass: numbers are kept in their shard's bucket and a shard
+// is serialised (and hashed) again only when one of its numbers or accounts, or the core tables
+// of shard 0, changed. The output is exactly what a fresh CarrierRouting would produce from the
+// same tables: an edit to one number rewrites one shard and the manifest, not 100,000 numbers.
 import { createHash } from 'node:crypto';
 import {
   manifestKey, routingFormat, secretsKey, shardKey,
@@ -10,13 +15,13 @@ import { labelsFor, names } from './names.ts';
 import { controllerReference } from './owner.ts';
 import type { CarrierObject } from './observed.ts';
 
+/** A carrier's tables apart from its numbers, rebuilt every pass (they are small). */
 export interface CarrierTables {
   carrier: CarrierRoute;
   accounts: Map<string, AccountRoute>;
   inboundTrunks: InboundTrunkRoute[];
   outboundTrunks: OutboundTrunkRoute[];
   sipDomains: SipDomainRoute[];
-  numbers: Map<string, NumberRoute>;
   secrets: WorkerSecrets;
 }
 
@@ -31,6 +36,9 @@ export interface CompiledRouting {
 /** A shard's JSON is kept below this; the API server's limit for the whole object is 1 MiB. */
 export const shardBudgetBytes = 700 * 1024;
 
+/** Numbers whose route changed since the last pass, or every number. */
+export type ChangedNumbers = ReadonlySet<string> | 'all';
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function fnv1a(text: string): number {
@@ -43,55 +51,142 @@ function fnv1a(text: string): number {
 }
 
 /** Sorted-key records, so equal tables always serialise to equal bytes and equal hashes. */
-const sortedRecord = <V>(map: Map<string, V>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sortedRecord = <V>(map: ReadonlyMap<string, V>) => Object.fromEntries([...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** Which shard holds a number or account: workers and tools find an entry without reading every shard. */
 export const shardIndex = (key: string, shardCount: number) => fnv1a(key) % shardCount;
 
-function buildShards(carrierName: string, tables: CarrierTables, count: number): RoutingShard[] {
-  const accountBuckets = Array.from({ length: count }, () => new Map<string, AccountRoute>());
-  const numberBuckets = Array.from({ length: count }, () => new Map<string, NumberRoute>());
-  for (const [name, route] of tables.accounts) accountBuckets[shardIndex(name, count)]?.set(name, route);
-  for (const [number, route] of tables.numbers) numberBuckets[shardIndex(number, count)]?.set(number, route);
-  return Array.from({ length: count }, (_, index) => ({
-    format: routingFormat,
-    carrier: carrierName,
-    index,
-    ...(index === 0 ? { core: { carrier: tables.carrier, inboundTrunks: tables.inboundTrunks, outboundTrunks: tables.outboundTrunks, sipDomains: tables.sipDomains } } : {}),
-    accounts: sortedRecord(accountBuckets[index] ?? new Map<string, AccountRoute>()),
-    numbers: sortedRecord(numberBuckets[index] ?? new Map<string, NumberRoute>()),
-  }));
-}
+/** The length of one `[number, route]` entry in `JSON.stringify([...numbers])`, which sizes the shard count. */
+const entryLength = (number: string, route: NumberRoute) => JSON.stringify([number, route]).length;
 
-/** The fewest power-of-two shards whose every member fits the budget; powers of two keep rehashing rare. */
-function shardTexts(carrierName: string, tables: CarrierTables): string[] {
-  const estimate = JSON.stringify([...tables.numbers]).length + JSON.stringify([...tables.accounts]).length;
+/** The fewest power-of-two shards the estimated size fits (with 10% to spare); powers of two keep rehashing rare. */
+function shardCountFor(estimatedBytes: number): number {
   let count = 1;
-  while (count * shardBudgetBytes < estimate * 1.1) count *= 2;
-  for (;;) {
-    const texts = buildShards(carrierName, tables, count).map((shard) => JSON.stringify(shard));
-    if (texts.every((text) => Buffer.byteLength(text) <= shardBudgetBytes) || count >= 4096) return texts;
-    count *= 2;
-  }
+  while (count * shardBudgetBytes < estimatedBytes * 1.1) count *= 2;
+  return count;
 }
 
-export function compileRouting(carrier: CarrierObject, tables: CarrierTables, inheritedLabels: Record<string, string>): CompiledRouting {
-  const { name, namespace } = carrier.metadata;
-  const ownerReferences = [controllerReference('Carrier', carrier.metadata)];
-  const metadata = (objectName: string, component: 'routing' | 'credentials') => ({ name: objectName, namespace, labels: labelsFor(name, component, inheritedLabels), ownerReferences });
+interface Shard {
+  text: string;
+  bytes: number;
+  sha256: string;
+  object: DesiredObject;
+}
 
-  const texts = shardTexts(name, tables);
-  const secretsText = JSON.stringify({ ...tables.secrets, authTokens: sortedRecord(new Map(Object.entries(tables.secrets.authTokens))) });
-  const shardRefs = texts.map((text, index) => ({ name: names.routingShard(name, index), sha256: sha256(text) }));
-  const secretsRef = { name: names.workerSecrets(name), sha256: sha256(secretsText) };
-  const generation = sha256(JSON.stringify([shardRefs, secretsRef])).slice(0, 16);
-  const manifest: RoutingManifest = { format: routingFormat, carrier: name, generation, shards: shardRefs, secrets: secretsRef };
+export class CarrierRouting {
+  private numbers: ReadonlyMap<string, NumberRoute> = new Map();
+  private buckets: Array<Map<string, NumberRoute>> = [];
+  /** Σ entryLength over every number, kept as numbers change. */
+  private numbersLength = 0;
+  private rebucket = true;
+  private readonly dirty = new Set<number>();
+  private shards: Array<Shard | undefined> = [];
+  private accountTexts: string[] = [];
+  private coreText = '';
+  private metadataKey = '';
 
-  return {
-    generation,
-    largestShardBytes: Math.max(...texts.map((text) => Buffer.byteLength(text))),
-    shards: texts.map((text, index) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingShard(name, index), 'routing'), data: { [shardKey]: text } })),
-    workerSecret: { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.workerSecrets(name), 'credentials'), type: 'Opaque', data: { [secretsKey]: Buffer.from(secretsText).toString('base64') } },
-    manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingManifest(name), 'routing'), data: { [manifestKey]: JSON.stringify(manifest, null, 1) } },
-  };
+  /** Takes this pass's numbers; only `changed` ones are looked at unless it is 'all'. */
+  sync(numbers: ReadonlyMap<string, NumberRoute>, changed: ChangedNumbers): void {
+    this.numbers = numbers;
+    if (changed === 'all' || this.rebucket) {
+      this.numbersLength = 0;
+      for (const [number, route] of numbers) this.numbersLength += entryLength(number, route);
+      this.rebucket = true;
+      return;
+    }
+    const count = this.buckets.length;
+    for (const number of changed) {
+      const index = shardIndex(number, count);
+      const bucket = this.buckets[index];
+      if (!bucket) continue;
+      const before = bucket.get(number);
+      const after = numbers.get(number);
+      if (before) this.numbersLength -= entryLength(number, before);
+      if (after) {
+        bucket.set(number, after);
+        this.numbersLength += entryLength(number, after);
+      } else bucket.delete(number);
+      this.dirty.add(index);
+    }
+  }
+
+  compile(carrier: CarrierObject, tables: CarrierTables, inheritedLabels: Record<string, string>): CompiledRouting {
+    const { name, namespace } = carrier.metadata;
+    const ownerReferences = [controllerReference('Carrier', carrier.metadata)];
+    const metadata = (objectName: string, component: 'routing' | 'credentials') => ({ name: objectName, namespace, labels: labelsFor(name, component, inheritedLabels), ownerReferences });
+    const toObject = (index: number, text: string): DesiredObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingShard(name, index), 'routing'), data: { [shardKey]: text } });
+    this.updateShards(name, tables, toObject);
+    // New labels (the Carrier's) or a new owner: the same texts in new objects.
+    const metadataKey = JSON.stringify(metadata('', 'routing'));
+    if (metadataKey !== this.metadataKey) {
+      this.metadataKey = metadataKey;
+      this.shards = this.shards.map((shard, index) => shard && { ...shard, object: toObject(index, shard.text) });
+    }
+    const shards = this.shards.filter((shard): shard is Shard => shard !== undefined);
+    const secretsText = JSON.stringify({ ...tables.secrets, authTokens: sortedRecord(new Map(Object.entries(tables.secrets.authTokens))) });
+    const shardRefs = shards.map((shard, index) => ({ name: names.routingShard(name, index), sha256: shard.sha256 }));
+    const secretsRef = { name: names.workerSecrets(name), sha256: sha256(secretsText) };
+    const generation = sha256(JSON.stringify([shardRefs, secretsRef])).slice(0, 16);
+    const manifest: RoutingManifest = { format: routingFormat, carrier: name, generation, shards: shardRefs, secrets: secretsRef };
+
+    return {
+      generation,
+      largestShardBytes: Math.max(...shards.map((shard) => shard.bytes)),
+      shards: shards.map((shard) => shard.object),
+      workerSecret: { apiVersion: 'v1', kind: 'Secret', metadata: metadata(names.workerSecrets(name), 'credentials'), type: 'Opaque', data: { [secretsKey]: Buffer.from(secretsText).toString('base64') } },
+      manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingManifest(name), 'routing'), data: { [manifestKey]: JSON.stringify(manifest, null, 1) } },
+    };
+  }
+
+  /** Re-serialises the shards that changed; doubles the shard count until every shard fits the budget. */
+  private updateShards(carrierName: string, tables: CarrierTables, toObject: (index: number, text: string) => DesiredObject): void {
+    const accountsLength = JSON.stringify([...tables.accounts]).length;
+    const numbersLength = this.numbers.size === 0 ? 2 : 2 + this.numbersLength + this.numbers.size - 1;
+    const wanted = shardCountFor(numbersLength + accountsLength);
+    if (this.rebucket || wanted !== this.buckets.length) this.bucketNumbers(wanted);
+    const core = { carrier: tables.carrier, inboundTrunks: tables.inboundTrunks, outboundTrunks: tables.outboundTrunks, sipDomains: tables.sipDomains };
+    const coreText = JSON.stringify(core);
+    if (coreText !== this.coreText) {
+      this.coreText = coreText;
+      this.dirty.add(0);
+    }
+    for (;;) {
+      const count = this.buckets.length;
+      const accountBuckets = Array.from({ length: count }, () => new Map<string, AccountRoute>());
+      for (const [account, route] of tables.accounts) accountBuckets[shardIndex(account, count)]?.set(account, route);
+      accountBuckets.forEach((bucket, index) => {
+        const text = JSON.stringify(sortedRecord(bucket));
+        if (text !== this.accountTexts[index]) {
+          this.accountTexts[index] = text;
+          this.dirty.add(index);
+        }
+      });
+      for (const index of this.dirty) {
+        const shard: RoutingShard = {
+          format: routingFormat, carrier: carrierName, index, ...(index === 0 ? { core } : {}),
+          accounts: sortedRecord(accountBuckets[index] ?? new Map<string, AccountRoute>()), numbers: sortedRecord(this.buckets[index] ?? new Map<string, NumberRoute>()),
+        };
+        const text = JSON.stringify(shard);
+        if (text === this.shards[index]?.text) continue;
+        this.shards[index] = { text, bytes: Buffer.byteLength(text), sha256: sha256(text), object: toObject(index, text) };
+      }
+      this.dirty.clear();
+      const fits = this.shards.every((shard) => shard === undefined || shard.bytes <= shardBudgetBytes);
+      if (fits || count >= 4096) return;
+      this.bucketNumbers(count * 2);
+    }
+  }
+
+  /** Spreads every number over `count` buckets afresh; every shard is then rebuilt. */
+  private bucketNumbers(count: number): void {
+    this.buckets = Array.from({ length: count }, () => new Map<string, NumberRoute>());
+    for (const [number, route] of this.numbers) this.buckets[shardIndex(number, count)]?.set(number, route);
+    this.shards = this.shards.slice(0, count);
+    this.shards.length = count;
+    this.accountTexts = [];
+    // Indexes marked under the old count mean nothing under the new one: every shard is rebuilt.
+    this.dirty.clear();
+    for (let index = 0; index < count; index++) this.dirty.add(index);
+    this.rebucket = false;
+  }
 }

@@ -6,7 +6,7 @@ import type { CompileContext } from './compile.ts';
 import { conditionsFor, standardConditions } from './conditions.ts';
 import { countryNumbering } from './country.ts';
 import type { DesiredObject } from './desired.ts';
-import { objectKey, type CarrierObject, type Observed, type ObservedObject } from './observed.ts';
+import { objectKey, type CarrierObject, type ObservedObject, type ObservedView } from './observed.ts';
 import type { Index } from './policies.ts';
 import type { ObjectRef } from './result.ts';
 import type { CarrierTables } from './routing.ts';
@@ -33,24 +33,24 @@ function emptyTables(carrier: CarrierObject): CarrierState {
     inboundTrunks: [],
     outboundTrunks: [],
     sipDomains: [],
-    numbers: new Map(),
     secrets: { format: routingFormat, authTokens: {}, outboundTrunks: {}, sipDomains: {} } satisfies WorkerSecrets,
     members: { accounts: 0, phoneNumbers: 0, inboundTrunks: 0, outboundTrunks: 0, sipDomains: 0 },
   };
 }
 
 export class CompileScope {
-  readonly observed: Observed;
+  readonly observed: ObservedView;
   readonly context: CompileContext;
   readonly index: Index;
   readonly collector = new StatusCollector();
   readonly tables = new Map<string, CarrierState>();
   readonly createOnly: DesiredObject[] = [];
-  readonly numbersPerAccount = new Map<string, number>();
+  /** Routed numbers per Account (namespace/name), from the PhoneNumber index. */
+  numbersPerAccount: ReadonlyMap<string, number> = new Map();
   /** An Account's status includes its number count, so it is written after the numbers are compiled. */
   readonly accountStatuses: Array<() => void> = [];
 
-  constructor(observed: Observed, context: CompileContext) {
+  constructor(observed: ObservedView, context: CompileContext) {
     this.observed = observed;
     this.context = context;
     this.index = {

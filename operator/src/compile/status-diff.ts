@@ -8,6 +8,23 @@ export function canonical(value: unknown): string {
   );
 }
 
+/** Whether two JSON values serialise to the same canonical JSON, without serialising them (this runs for every changed object). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((value, i) => sameJson(value, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  // Like JSON.stringify, a property holding undefined counts as absent.
+  const keys = (record: Record<string, unknown>) => Object.keys(record).filter((key) => record[key] !== undefined);
+  const leftKeys = keys(left);
+  if (leftKeys.length !== keys(right).length) return false;
+  return leftKeys.every((key) => Object.hasOwn(right, key) && sameJson(left[key], right[key]));
+}
+
 const statusOf = (conditions: Condition[] | undefined, type: string) => conditions?.find((condition) => condition.type === type);
 
 /** The events worth telling a human about, from the difference between two condition sets. */
@@ -34,7 +51,7 @@ export class StatusCollector {
   readonly events: TransitionEvent[] = [];
 
   add(ref: ObjectRef, previous: { conditions?: Condition[] } | undefined, status: StatusUpdate['status']): void {
-    if (canonical(previous ?? {}) === canonical(status)) return;
+    if (sameJson(previous ?? {}, status)) return;
     this.statuses.push({ ...ref, status });
     this.events.push(...transitions(ref, previous?.conditions, status.conditions));
   }
