@@ -1,14 +1,27 @@
 // The operator's only HTTP client for the Kubernetes API: client-side QPS/burst limits, a bounded
 // number of connections, and a count of every request by verb (the steady-state test reads it).
+// Requests run in one of two lanes with their own connections: background requests (statuses)
+// can fill theirs without a foreground request (routing, leases) ever waiting for a socket, and
+// the rate limiter serves the foreground first. Watches stream on connections of their own.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Agent, request, type RequestOptions } from 'node:https';
-import { RateLimiter } from './rate-limiter.ts';
+import { Agent, request, type RequestOptions as HttpsOptions } from 'node:https';
+import { RateLimiter, type Lane } from './rate-limiter.ts';
+
+export type { Lane } from './rate-limiter.ts';
 
 export interface ClientOptions {
   qps: number;
   burst: number;
   maxConnections: number;
   onRequest?: (verb: string, status: number, seconds: number) => void;
+}
+
+export interface RequestOptions {
+  lane?: Lane;
+  /** An Accept header other than plain JSON, e.g. metadata-only lists. */
+  accept?: string;
+  /** The response body is not needed (a 60 KiB shard echoed back by an apply): do not parse it. */
+  discardBody?: boolean;
 }
 
 export class ApiError extends Error {
@@ -29,8 +42,16 @@ function extractMessage(body: string): string {
   }
 }
 
+/** One line of a watch stream. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: unknown;
+}
+
 export interface ApiClient {
-  request<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T>;
+  request<T = unknown>(method: string, path: string, body?: unknown, contentType?: string, options?: RequestOptions): Promise<T>;
+  /** Streams a watch until the server ends it, the signal aborts it or an error breaks it. */
+  watch(path: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, options?: Pick<RequestOptions, 'accept'>): Promise<void>;
   /** Every request sent, by verb: GET, PATCH, POST, PUT, DELETE. */
   readonly requests: Map<string, number>;
 }
@@ -38,23 +59,30 @@ export interface ApiClient {
 export async function apiClient(kubeconfig: KubeConfig, options: ClientOptions): Promise<ApiClient> {
   const cluster = kubeconfig.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const base: RequestOptions = {};
+  const base: HttpsOptions = {};
   await kubeconfig.applyToHTTPSOptions(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.maxConnections, ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized });
+  const tls = { ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized };
+  const agents: Record<Lane, Agent> = {
+    foreground: new Agent({ keepAlive: true, maxSockets: options.maxConnections, ...tls }),
+    background: new Agent({ keepAlive: true, maxSockets: options.maxConnections, ...tls }),
+  };
+  const watchAgent = new Agent({ keepAlive: false, ...tls });
   const limiter = new RateLimiter(options.qps, options.burst);
   const server = new URL(cluster.server);
   const requests = new Map<string, number>();
+  const headers = (accept: string | undefined) => ({ ...(base.headers ?? {}), accept: accept ?? 'application/json' });
 
   return {
     requests,
-    async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-      await limiter.take();
+    async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', requestOptions: RequestOptions = {}): Promise<T> {
+      const lane = requestOptions.lane ?? 'foreground';
+      await limiter.take(lane);
       requests.set(method, (requests.get(method) ?? 0) + 1);
       const started = performance.now();
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = request(
-          { host: server.hostname, port: server.port || 443, path, method, agent, headers: { ...(base.headers ?? {}), accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) }, timeout: 60_000 },
+          { host: server.hostname, port: server.port || 443, path, method, agent: agents[lane], headers: { ...headers(requestOptions.accept), ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) }, timeout: 60_000 },
           (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,7 +96,52 @@ export async function apiClient(kubeconfig: KubeConfig, options: ClientOptions):
       });
       options.onRequest?.(method, status, (performance.now() - started) / 1000);
       if (status < 200 || status >= 300) throw new ApiError(method, path, status, text);
-      return (text ? JSON.parse(text) : undefined) as T;
+      return (text && !requestOptions.discardBody ? JSON.parse(text) : undefined) as T;
+    },
+
+    async watch(path, onEvent, signal, watchOptions = {}) {
+      await limiter.take('foreground');
+      requests.set('WATCH', (requests.get('WATCH') ?? 0) + 1);
+      await new Promise<void>((resolve, reject) => {
+        const req = request({ host: server.hostname, port: server.port || 443, path, method: 'GET', agent: watchAgent, headers: headers(watchOptions.accept) }, (res) => {
+          res.setEncoding('utf8');
+          if (res.statusCode !== 200) {
+            let text = '';
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => reject(new ApiError('WATCH', path, res.statusCode ?? 0, text)));
+            return;
+          }
+          let buffer = '';
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let start = 0;
+            for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n', start)) {
+              const line = buffer.slice(start, newline);
+              start = newline + 1;
+              if (!line.trim()) continue;
+              try {
+                onEvent(JSON.parse(line) as WatchEvent);
+              } catch (error) {
+                req.destroy(error as Error);
+                return;
+              }
+            }
+            buffer = buffer.slice(start);
+          });
+          res.on('end', () => resolve());
+          res.on('error', reject);
+        });
+        // A watch asks the server to end it (timeoutSeconds); silence far beyond that is a dead connection.
+        req.setTimeout(15 * 60_000, () => req.destroy(new Error(`WATCH ${path}: no data for 15 minutes`)));
+        const abort = () => req.destroy();
+        signal.addEventListener('abort', abort, { once: true });
+        req.on('close', () => {
+          signal.removeEventListener('abort', abort);
+          resolve();
+        });
+        req.on('error', (error) => (signal.aborted ? resolve() : reject(error)));
+        req.end();
+      });
     },
   };
 }
