@@ -1,22 +1,24 @@
-// Watch → queue → compile → apply. One reconcile pass compiles everything observed (so conflicts
-// across carriers are seen) and writes only what changed.
-import type { KubeConfig, KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
+// Watch → queue → compile → apply. A pass compiles the small kinds in full (so conflicts across
+// carriers are seen) and the PhoneNumbers that changed, then writes only what changed: routing
+// first, statuses in the background.
 import type { Logger } from 'pino';
 import { allKinds } from '../../api/v1alpha1/kinds.ts';
-import { apiVersion } from '../../api/v1alpha1/meta.ts';
 import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './apply/applier.ts';
 import { StatusWriter } from './apply/status-writer.ts';
-import { compile, type CompileContext } from './compile/compile.ts';
+import type { CompileContext } from './compile/compile.ts';
+import { IncrementalCompiler } from './compile/incremental.ts';
 import { managedByLabel, componentLabel } from './compile/names.ts';
+import type { CompileResult } from './compile/result.ts';
 import type { ApiClient } from './kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
-import { Informers, type WatchedKind } from './observe/informers.ts';
-import { ObservedState } from './observe/observed-state.ts';
+import { isNews } from './news.ts';
+import { ObservedState, type WatchedKind } from './observe/observed-state.ts';
 import { WorkQueue } from './work-queue.ts';
 
 const customKinds = allKinds.map((kind) => kind.kind);
 const ownedKinds = ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget'];
 const managed = `${managedByLabel}=switchyard`;
+const phoneNumberPrefix = 'PhoneNumber/';
 
 export const watchedKinds: WatchedKind[] = [
   ...customKinds.map((kind) => ({ kind })),
@@ -27,7 +29,6 @@ export const watchedKinds: WatchedKind[] = [
 ];
 
 export interface ControllerOptions {
-  kubeconfig: KubeConfig;
   client: ApiClient;
   log: Logger;
   metrics: OperatorMetrics;
@@ -38,34 +39,24 @@ export interface ControllerOptions {
   clock?: () => Date;
 }
 
-const controlledByCarrier = (refs: V1OwnerReference[] | undefined) => refs?.some((ref) => ref.controller && ref.apiVersion === apiVersion && ref.kind === 'Carrier') ?? false;
-
 export class Controller {
-  readonly informers: Informers;
   private readonly queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 60_000 });
-  private readonly state: ObservedState;
+  private readonly state = new ObservedState();
+  private readonly compiler = new IncrementalCompiler();
   private readonly applier: Applier;
   private readonly statusWriter: StatusWriter;
   private readonly options: ControllerOptions;
   private readonly clock: () => Date;
+  private observing: Promise<void> | undefined;
+  private leading = false;
   synced = false;
-  /** Last generation seen per object of our kinds: a status-only update (ours, mostly) needs no pass. */
-  private readonly generations = new Map<string, number>();
 
   constructor(options: ControllerOptions) {
     this.options = options;
     this.clock = options.clock ?? (() => new Date());
-    this.informers = new Informers(options.log);
-    this.state = new ObservedState(this.informers);
     const owned: OwnedObjectIndex = {
-      get: (kind, namespace, name) => this.informers.get(kind, namespace, name),
-      all: () =>
-        [...ownedKinds, 'Secret'].flatMap((kind) =>
-          this.informers
-            .list(kind)
-            .filter((object) => object.metadata?.labels?.[managedByLabel] === 'switchyard')
-            .map((object) => ({ kind, namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '', ownedBySwitchyard: controlledByCarrier(object.metadata?.ownerReferences) })),
-        ),
+      get: (kind, namespace, name) => this.state.ownedObject(kind, namespace, name),
+      all: () => this.state.allOwned(),
     };
     this.applier = new Applier(options.client, owned, options.log, { concurrency: options.concurrency, identity: options.identity });
     this.statusWriter = new StatusWriter(this.applier, options.concurrency, {
@@ -78,24 +69,31 @@ export class Controller {
     });
   }
 
+  /**
+   * Starts watching, leader or not, and resolves once every initial list is in. A standby keeps
+   * its caches warm, so that taking over waits only for the lease, not for 100,000 objects.
+   */
+  observe(signal: AbortSignal): Promise<void> {
+    this.observing ??= (async () => {
+      const reflectors = this.state.reflectors(this.options.client, this.options.log, watchedKinds, (kind, key, previous, current) => {
+        // Before leading, there is nothing to queue: the first pass compiles everything.
+        if (!this.leading || !isNews(kind, customKinds.includes(kind), previous, current)) return;
+        this.queue.add(`${kind}/${key}`);
+        this.options.metrics.queueDepth.set(this.queue.depth);
+      });
+      await Promise.all(reflectors.map((reflector) => reflector.start(signal)));
+      this.synced = true;
+    })();
+    return this.observing;
+  }
+
+  /** Reconciles until `signal` aborts (leadership ends or the process stops). */
   async run(signal: AbortSignal): Promise<void> {
-    const { log, metrics } = this.options;
-    await this.informers.start(this.options.kubeconfig, this.options.client, watchedKinds, (kind: string, object: KubernetesObject) => {
-      const key = keyOf(kind, object.metadata?.namespace ?? '', object.metadata?.name ?? '');
-      if (customKinds.includes(kind) && object.metadata?.uid) {
-        // Writing 100,000 statuses must not cause 100,000 passes: only spec (generation) changes,
-        // creations and deletions of our kinds are news. Status changes are seen on the next pass.
-        const generation = object.metadata.generation ?? 0;
-        const seen = this.generations.get(object.metadata.uid);
-        if (object.metadata.deletionTimestamp) this.generations.delete(object.metadata.uid);
-        else this.generations.set(object.metadata.uid, generation);
-        if (seen === generation && !object.metadata.deletionTimestamp) return;
-      }
-      this.queue.add(key);
-      metrics.queueDepth.set(this.queue.depth);
-    });
-    this.synced = true;
+    const { log } = this.options;
+    await this.observe(signal);
+    if (signal.aborted) return;
     log.info({ kinds: watchedKinds.length }, 'caches synced');
+    this.leading = true;
     this.queue.add('resync');
     const resync = setInterval(() => this.queue.add('resync'), this.options.resyncSeconds * 1000);
     try {
@@ -105,19 +103,19 @@ export class Controller {
         await this.reconcile(keys);
       }
     } finally {
+      this.leading = false;
       clearInterval(resync);
       this.queue.shutDown();
-      await this.informers.stop();
     }
   }
 
-  /** One pass over everything; failed writes come back through the queue with backoff. */
+  /** One pass: compile what changed, write routing, hand statuses to the background writer; failed writes come back through the queue with backoff. */
   async reconcile(keys: string[]): Promise<ApplyOutcome> {
-    const { log, metrics } = this.options;
+    const { metrics } = this.options;
     const started = performance.now();
     const now = this.clock();
-    const observed = this.state.snapshot(now);
-    const result = compile(observed, { ...this.options.context, now });
+    const phoneNumbers = keys.filter((key) => key.startsWith(phoneNumberPrefix)).map((key) => key.slice(phoneNumberPrefix.length));
+    const result = this.compiler.compile(this.state.view(now), { full: keys.includes('resync'), phoneNumbers }, { ...this.options.context, now });
     metrics.compileDuration.observe((performance.now() - started) / 1000);
 
     const applied = await this.applier.apply(result.phases);
@@ -129,30 +127,38 @@ export class Controller {
     await this.applier.emit(result.events, now);
 
     const failed = [...applied.failed, ...created.failed, ...pruned.failed];
-    for (const { key, error } of failed) {
-      const delay = this.queue.retry(key);
-      metrics.errors.inc({ kind: key.split('/')[0] ?? '' });
-      log.warn({ key, err: error, retryInMs: delay }, 'write failed; will retry');
-    }
-    const failedKeys = new Set(failed.map((f) => f.key));
-    for (const key of keys) if (!failedKeys.has(key)) this.queue.forget(key);
-
+    this.requeue(keys, failed);
     metrics.writes.inc({ operation: 'apply' }, applied.writes);
     metrics.writes.inc({ operation: 'create' }, created.writes);
     metrics.writes.inc({ operation: 'delete' }, pruned.writes);
     metrics.reconciles.inc({ result: failed.length === 0 ? 'success' : 'error' });
     metrics.reconcileDuration.observe((performance.now() - started) / 1000);
+    this.report(result);
+    const writes = applied.writes + created.writes + pruned.writes;
+    if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
+      this.options.log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
+    }
+    return { writes, failed };
+  }
+
+  private requeue(keys: string[], failed: ApplyOutcome['failed']): void {
+    for (const { key, error } of failed) {
+      const delay = this.queue.retry(key);
+      this.options.metrics.errors.inc({ kind: key.split('/')[0] ?? '' });
+      this.options.log.warn({ key, err: error, retryInMs: delay }, 'write failed; will retry');
+    }
+    const failedKeys = new Set(failed.map((f) => f.key));
+    for (const key of keys) if (!failedKeys.has(key)) this.queue.forget(key);
+  }
+
+  private report(result: CompileResult): void {
+    const { metrics } = this.options;
     metrics.queueDepth.set(this.queue.depth);
-    for (const kind of customKinds) metrics.objectsManaged.set({ kind }, this.informers.list(kind).length);
+    for (const kind of customKinds) metrics.objectsManaged.set({ kind }, this.state.count(kind));
     metrics.routingGeneration.reset();
     for (const carrier of result.carriers) {
       metrics.routingGeneration.set({ namespace: carrier.namespace, carrier: carrier.name, generation: carrier.generation }, 1);
       metrics.routingShards.set({ namespace: carrier.namespace, carrier: carrier.name }, carrier.shards);
     }
-    const writes = applied.writes + created.writes + pruned.writes;
-    if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
-      log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
-    }
-    return { writes, failed };
   }
 }

@@ -23,7 +23,7 @@ const client = await apiClient(kubeconfig, {
   onRequest: (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) }),
 });
 const controller = new Controller({
-  kubeconfig, client, log, metrics,
+  client, log, metrics,
   context: { randomBytes, images: { sipWorker: config.SWITCHYARD_SIP_WORKER_IMAGE, mediaRelay: config.SWITCHYARD_MEDIA_RELAY_IMAGE, pushService: config.SWITCHYARD_PUSH_SERVICE_IMAGE } },
   concurrency: config.SWITCHYARD_OPERATOR_CONCURRENCY,
   resyncSeconds: config.SWITCHYARD_RESYNC_SECONDS,
@@ -51,6 +51,8 @@ const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => { log.info({ signal }, 'shutting down'); stop.abort(); });
 
 try {
+  // Leader or standby, the caches fill now: a standby that takes over has them warm.
+  void controller.observe(stop.signal);
   if (config.SWITCHYARD_LEADER_ELECTION) {
     const elector = new LeaderElector(client, {
       namespace: config.SWITCHYARD_LEASE_NAMESPACE, name: config.SWITCHYARD_LEASE_NAME, identity: config.SWITCHYARD_IDENTITY,

@@ -14,8 +14,8 @@ import { inPool } from './pool.ts';
 export const appliedHashAnnotation = 'telecom.switchyard.dev/applied-hash';
 
 export interface OwnedObjectIndex {
-  /** The owned object as last seen by the watch, or undefined. */
-  get(kind: string, namespace: string, name: string): { metadata?: { annotations?: Record<string, string> } } | undefined;
+  /** The owned object as last seen by the watch (the hash of the intent it was applied with), or undefined. */
+  get(kind: string, namespace: string, name: string): { appliedHash: string | undefined } | undefined;
   /** Every owned object currently seen, for pruning. */
   all(): Array<{ kind: string; namespace: string; name: string; ownedBySwitchyard: boolean }>;
 }
@@ -36,6 +36,8 @@ export class Applier {
   private readonly identity: string;
   /** What this process applied last, so a second reconcile before the watch catches up writes nothing. */
   private readonly recentlyApplied = new Map<string, string>();
+  /** Desired objects with their hash, by identity: a shard unchanged since the last pass is the same object and is not hashed again. */
+  private readonly hashed = new WeakMap<DesiredObject, DesiredObject>();
 
   constructor(client: ApiClient, owned: OwnedObjectIndex, log: Logger, options: { concurrency: number; identity: string }) {
     this.client = client;
@@ -52,7 +54,7 @@ export class Applier {
       const pending = phase.map((object) => this.withHash(object)).filter((object) => !this.isCurrent(object));
       const results = await inPool(pending, this.concurrency, async (object) => {
         const { kind, metadata } = object;
-        await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml');
+        await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml', { discardBody: true });
         this.recentlyApplied.set(keyOf(kind, metadata.namespace, metadata.name), metadata.annotations?.[appliedHashAnnotation] ?? '');
       });
       outcome.writes += pending.length;
@@ -84,7 +86,8 @@ export class Applier {
     const results = await inPool(updates, this.concurrency, async (update) => {
       const body = { apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status };
       try {
-        await this.client.request('PATCH', `${objectPath(update.kind, update.namespace, update.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml');
+        // The background lane: statuses never hold up routing writes or lease renewals.
+        await this.client.request('PATCH', `${objectPath(update.kind, update.namespace, update.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml', { lane: 'background', discardBody: true });
       } catch (error) {
         // Deleted since it was observed: its status no longer matters.
         if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -135,8 +138,13 @@ export class Applier {
   }
 
   private withHash(object: DesiredObject): DesiredObject {
-    const hash = createHash('sha256').update(canonical(object)).digest('hex').slice(0, 32);
-    return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [appliedHashAnnotation]: hash } } };
+    let hashed = this.hashed.get(object);
+    if (!hashed) {
+      const hash = createHash('sha256').update(canonical(object)).digest('hex').slice(0, 32);
+      hashed = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [appliedHashAnnotation]: hash } } };
+      this.hashed.set(object, hashed);
+    }
+    return hashed;
   }
 
   /** Current when the watch still sees the object and it carries (or we just applied) this intent; a deleted object is re-created. */
@@ -145,7 +153,7 @@ export class Applier {
     const seen = this.owned.get(kind, metadata.namespace, metadata.name);
     if (!seen) return false;
     const hash = metadata.annotations?.[appliedHashAnnotation];
-    return seen.metadata?.annotations?.[appliedHashAnnotation] === hash || this.recentlyApplied.get(keyOf(kind, metadata.namespace, metadata.name)) === hash;
+    return seen.appliedHash === hash || this.recentlyApplied.get(keyOf(kind, metadata.namespace, metadata.name)) === hash;
   }
 
   private collectFailures(keys: string[], results: PromiseSettledResult<void>[], outcome: ApplyOutcome): void {

@@ -16,8 +16,12 @@ export interface StatusWriterHooks {
 }
 
 export class StatusWriter {
+  /** Keys in the order they were first submitted; `pending` holds each one's newest status. */
+  private order: string[] = [];
+  private next = 0;
   private readonly pending = new Map<string, { update: StatusUpdate; hash: string }>();
-  private readonly written = new Map<string, { hash: string; at: number }>();
+  private written = new Map<string, { hash: string; at: number }>();
+  private lastSweep = Date.now();
   private readonly applier: Applier;
   private readonly concurrency: number;
   private readonly hooks: StatusWriterHooks;
@@ -35,11 +39,13 @@ export class StatusWriter {
   }
 
   submit(updates: StatusUpdate[], now = Date.now()): void {
+    this.sweep(now);
     for (const update of updates) {
       const key = keyOf(update.kind, update.namespace, update.name);
       const hash = createHash('sha1').update(canonical(update.status)).digest('base64');
       const last = this.written.get(key);
       if (last?.hash === hash && now - last.at < rewriteAfterMs) continue;
+      if (!this.pending.has(key)) this.order.push(key);
       this.pending.set(key, { update, hash });
     }
     this.pump();
@@ -50,17 +56,43 @@ export class StatusWriter {
     return this.backlog === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Forgets writes older than rewriteAfterMs: they no longer stop a rewrite, and 100,000 of them would be kept for nothing. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < rewriteAfterMs) return;
+    this.lastSweep = now;
+    const recent = new Map<string, { hash: string; at: number }>();
+    for (const [key, write] of this.written) if (now - write.at < rewriteAfterMs) recent.set(key, write);
+    this.written = recent;
+  }
+
+  /** The oldest pending key; the order array is compacted once it is mostly consumed. */
+  private take(): string | undefined {
+    while (this.next < this.order.length) {
+      const key = this.order[this.next++];
+      if (key !== undefined && this.pending.has(key)) return key;
+    }
+    this.order = [];
+    this.next = 0;
+    return undefined;
+  }
+
   private pump(): void {
     while (this.inFlight < this.concurrency && this.pending.size > 0) {
-      const [key, { update, hash }] = this.pending.entries().next().value as [string, { update: StatusUpdate; hash: string }];
+      const key = this.take();
+      const entry = key === undefined ? undefined : this.pending.get(key);
+      if (key === undefined || !entry) break;
       this.pending.delete(key);
+      if (this.next > 1024 && this.next * 2 > this.order.length) {
+        this.order = this.order.slice(this.next);
+        this.next = 0;
+      }
       this.inFlight++;
-      void this.applier.writeStatuses([update]).then(({ failed }) => {
+      void this.applier.writeStatuses([entry.update]).then(({ failed }) => {
         this.inFlight--;
         const failure = failed[0];
         if (failure) this.hooks.onFailed(key, failure.error);
         else {
-          this.written.set(key, { hash, at: Date.now() });
+          this.written.set(key, { hash: entry.hash, at: Date.now() });
           this.hooks.onWritten(1);
         }
         this.pump();

@@ -1,95 +1,128 @@
-// Builds the compile step's input from the informer stores: specs parsed by the same zod schemas
-// that generated the CRDs (cached per resourceVersion, so 100,000 unchanged numbers parse once).
-import type { KubernetesObject, V1Lease, V1Secret } from '@kubernetes/client-node';
-import type { z } from 'zod';
+// The typed stores the reflectors fill, and the view of them the compile step reads. Valid and
+// invalid Switchyard objects are kept apart as they arrive, so a pass never walks 100,000
+// PhoneNumbers to find the few that do not parse.
+import type { Logger } from 'pino';
 import { allKinds } from '../../../api/v1alpha1/kinds.ts';
-import type { InvalidObject, Metadata, Observed, ObservedObject, ObservedSecret, WorkerReport } from '../compile/observed.ts';
-import { carrierLabel, componentLabel } from '../compile/names.ts';
-import type { Informers } from './informers.ts';
+import type { InvalidObject, ObservedObject, ObservedView, PhoneNumberObject, WorkerReport } from '../compile/observed.ts';
+import type { ApiClient } from '../kube/client.ts';
+import { leaseEntry, ownedMeta, parseSwitchyardObject, secretEntry, type LeaseEntry, type OwnedMeta, type Parsed, type SecretEntry } from './projections.ts';
+import { Reflector, type ProjectionStore } from './reflector.ts';
 
-export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
+export interface WatchedKind {
+  kind: string;
+  labelSelector?: string;
+}
 
-type KindName = 'Carrier' | 'Account' | 'InboundTrunk' | 'OutboundTrunk' | 'PhoneNumber' | 'SipDomain';
+/** Told about every change once the store holds it; `current` undefined means deleted. */
+export type ChangeListener = (kind: string, key: string, previous: unknown, current: unknown) => void;
 
-type Parsed = { ok: true; object: ObservedObject<unknown> } | { ok: false; invalid: InvalidObject };
+/** One kind's objects split by whether they parse; a ProjectionStore of `Parsed` for the reflector. */
+class ParsedStore implements ProjectionStore<Parsed> {
+  readonly valid = new Map<string, ObservedObject<unknown>>();
+  readonly invalid = new Map<string, InvalidObject>();
+
+  get(key: string): Parsed | undefined {
+    const object = this.valid.get(key);
+    if (object) return { ok: true, object };
+    const invalid = this.invalid.get(key);
+    return invalid ? { ok: false, invalid } : undefined;
+  }
+
+  set(key: string, value: Parsed): void {
+    if (value.ok) {
+      this.valid.set(key, value.object);
+      this.invalid.delete(key);
+    } else {
+      this.invalid.set(key, value.invalid);
+      this.valid.delete(key);
+    }
+  }
+
+  delete(key: string): void {
+    this.valid.delete(key);
+    this.invalid.delete(key);
+  }
+
+  *keys(): Iterable<string> {
+    yield* this.valid.keys();
+    yield* this.invalid.keys();
+  }
+
+  get size(): number {
+    return this.valid.size + this.invalid.size;
+  }
+}
 
 export class ObservedState {
-  private readonly parsed = new Map<string, { resourceVersion: string; result: Parsed }>();
-  private readonly informers: Informers;
+  private readonly switchyard = new Map(allKinds.map((kind) => [kind.kind, new ParsedStore()]));
+  private readonly secrets = new Map<string, SecretEntry>();
+  /** Owned kinds (ConfigMap, Deployment...) by kind, then namespace/name. */
+  private readonly owned = new Map<string, Map<string, OwnedMeta>>();
+  private readonly leases = new Map<string, LeaseEntry>();
 
-  constructor(informers: Informers) {
-    this.informers = informers;
+  /** One reflector per watched kind, each filling its typed store. */
+  reflectors(client: ApiClient, log: Logger, kinds: WatchedKind[], onChange: ChangeListener): Array<Pick<Reflector<unknown>, 'start'>> {
+    return kinds.map(({ kind, labelSelector }) => {
+      const listener = (key: string, previous: unknown, current: unknown) => onChange(kind, key, previous, current);
+      const common = { kind, ...(labelSelector ? { labelSelector } : {}), onChange: listener };
+      const definition = allKinds.find((k) => k.kind === kind);
+      const parsedStore = this.switchyard.get(kind);
+      if (definition && parsedStore) return new Reflector<Parsed>(client, log, { ...common, store: parsedStore, project: parseSwitchyardObject(kind, definition.spec) });
+      if (kind === 'Secret') return new Reflector<SecretEntry>(client, log, { ...common, store: this.secrets, project: secretEntry });
+      if (kind === 'Lease') return new Reflector<LeaseEntry>(client, log, { ...common, store: this.leases, project: leaseEntry });
+      const store = new Map<string, OwnedMeta>();
+      this.owned.set(kind, store);
+      return new Reflector<OwnedMeta>(client, log, { ...common, metadataOnly: true, store, project: ownedMeta });
+    });
   }
 
-  snapshot(now: Date): Observed {
-    const seen = new Set<string>();
-    const invalid: InvalidObject[] = [];
-    const valid = (kind: KindName): ObservedObject<unknown>[] => {
-      const definition = allKinds.find((k) => k.kind === kind);
-      if (!definition) throw new Error(`unknown kind ${kind}`);
-      const objects: ObservedObject<unknown>[] = [];
-      for (const object of this.informers.list(kind)) {
-        const result = this.parse(kind, definition.spec, object, seen);
-        if (result.ok) objects.push(result.object);
-        else invalid.push(result.invalid);
-      }
-      return objects;
-    };
-    const observed: Observed = {
-      carriers: valid('Carrier') as Observed['carriers'],
-      accounts: valid('Account') as Observed['accounts'],
-      inboundTrunks: valid('InboundTrunk') as Observed['inboundTrunks'],
-      outboundTrunks: valid('OutboundTrunk') as Observed['outboundTrunks'],
-      phoneNumbers: valid('PhoneNumber') as Observed['phoneNumbers'],
-      sipDomains: valid('SipDomain') as Observed['sipDomains'],
-      invalid,
-      secrets: this.secrets(),
+  /** What the compile step reads: small kinds as lists (rebuilt per pass), PhoneNumbers as the live store. */
+  view(now: Date): ObservedView {
+    const valid = <T>(kind: string) => [...(this.switchyard.get(kind)?.valid.values() ?? [])] as T[];
+    const phoneNumbers = this.switchyard.get('PhoneNumber');
+    return {
+      carriers: valid('Carrier'),
+      accounts: valid('Account'),
+      inboundTrunks: valid('InboundTrunk'),
+      outboundTrunks: valid('OutboundTrunk'),
+      sipDomains: valid('SipDomain'),
+      invalid: [...this.switchyard.entries()].filter(([kind]) => kind !== 'PhoneNumber').flatMap(([, store]) => [...store.invalid.values()]),
+      phoneNumbers: (phoneNumbers?.valid ?? new Map()) as ReadonlyMap<string, PhoneNumberObject>,
+      invalidPhoneNumbers: phoneNumbers?.invalid ?? new Map(),
+      secrets: this.secrets,
       workers: this.workers(now),
     };
-    for (const key of this.parsed.keys()) if (!seen.has(key)) this.parsed.delete(key);
-    return observed;
   }
 
-  private parse(kind: string, schema: z.ZodType, object: KubernetesObject, seen: Set<string>): Parsed {
-    const metadata = object.metadata as Metadata;
-    const key = `${kind}/${metadata.uid}`;
-    seen.add(key);
-    const cached = this.parsed.get(key);
-    if (cached && cached.resourceVersion === metadata.resourceVersion) return cached.result;
-    const raw = object as KubernetesObject & { spec?: unknown; status?: ObservedObject<unknown>['status'] };
-    const spec = schema.safeParse(raw.spec);
-    const result: Parsed = spec.success
-      ? { ok: true, object: { metadata, spec: spec.data, ...(raw.status ? { status: raw.status } : {}) } }
-      : { ok: false, invalid: { kind, metadata, ...(raw.status ? { status: raw.status } : {}), error: spec.error.issues.map((issue) => `spec.${issue.path.join('.')}: ${issue.message}`).join('; ') } };
-    this.parsed.set(key, { resourceVersion: metadata.resourceVersion ?? '', result });
-    return result;
+  /** The owned object (or any Secret) as last seen, for the applier. */
+  ownedObject(kind: string, namespace: string, name: string): OwnedMeta | undefined {
+    const key = `${namespace}/${name}`;
+    return kind === 'Secret' ? this.secrets.get(key)?.owned : this.owned.get(kind)?.get(key);
   }
 
-  private secrets(): Map<string, ObservedSecret> {
-    const secrets = new Map<string, ObservedSecret>();
-    for (const object of this.informers.list('Secret') as V1Secret[]) {
-      const { namespace = '', name = '' } = object.metadata ?? {};
-      const data = Object.fromEntries(Object.entries(object.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
-      secrets.set(`${namespace}/${name}`, { namespace, name, data });
-    }
-    return secrets;
+  /** Every object labelled as managed by Switchyard, for pruning. */
+  allOwned(): Array<{ kind: string; namespace: string; name: string; ownedBySwitchyard: boolean }> {
+    const stores: Array<[string, Iterable<[string, OwnedMeta]>]> = [...this.owned.entries(), ['Secret', [...this.secrets.entries()].map(([key, secret]): [string, OwnedMeta] => [key, secret.owned])]];
+    return stores.flatMap(([kind, store]) => [...store]
+      .filter(([, meta]) => meta.managed)
+      .map(([key, meta]) => {
+        const [namespace = '', name = ''] = key.split('/');
+        return { kind, namespace, name, ownedBySwitchyard: meta.controlledByCarrier };
+      }));
   }
 
-  /** Workers renew a Lease named after their pod; a lease renewed within its duration is a ready worker. */
+  count(kind: string): number {
+    return this.switchyard.get(kind)?.size ?? 0;
+  }
+
+  /** A lease renewed within its duration is a ready worker. */
   private workers(now: Date): WorkerReport[] {
-    return (this.informers.list('Lease') as V1Lease[])
-      .filter((lease) => lease.metadata?.labels?.[componentLabel] === 'sip-worker')
-      .map((lease) => {
-        const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-        const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-        const generation = lease.metadata?.annotations?.[routingGenerationAnnotation];
-        return {
-          namespace: lease.metadata?.namespace ?? '',
-          carrier: lease.metadata?.labels?.[carrierLabel] ?? '',
-          pod: lease.spec?.holderIdentity ?? lease.metadata?.name ?? '',
-          ready: now.getTime() - renewed <= duration,
-          ...(generation ? { routingGeneration: generation } : {}),
-        };
-      });
+    return [...this.leases.values()].map((lease) => ({
+      namespace: lease.namespace,
+      carrier: lease.carrier,
+      pod: lease.pod,
+      ready: now.getTime() - lease.renewedAt <= lease.durationMs,
+      ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}),
+    }));
   }
 }

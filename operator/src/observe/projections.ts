@@ -1,0 +1,145 @@
+// What the operator keeps of each watched object: at 100,000 PhoneNumbers the stores are most of
+// its memory, so each kind keeps only what compile, the applier or the controller read. Specs are
+// parsed by the same zod schemas that generated the CRDs, once per generation.
+import type { z } from 'zod';
+import { appliedHashAnnotation } from '../apply/applier.ts';
+import { carrierLabel, managedByLabel } from '../compile/names.ts';
+import type { InvalidObject, Metadata, ObservedObject, ObservedSecret } from '../compile/observed.ts';
+import type { RawObject } from './reflector.ts';
+import { apiVersion } from '../../../api/v1alpha1/meta.ts';
+
+export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
+
+/** A Switchyard object: its spec parsed, or why it does not parse. */
+export type Parsed = { ok: true; object: ObservedObject<unknown> } | { ok: false; invalid: InvalidObject };
+
+/** What the applier needs of an object it may own: the intent it was last applied with, and whether it is ours to prune. */
+export interface OwnedMeta {
+  appliedHash: string | undefined;
+  managed: boolean;
+  controlledByCarrier: boolean;
+}
+
+export interface SecretEntry extends ObservedSecret {
+  owned: OwnedMeta;
+}
+
+export interface LeaseEntry {
+  namespace: string;
+  carrier: string;
+  pod: string;
+  renewedAt: number;
+  durationMs: number;
+  routingGeneration?: string;
+}
+
+interface RawMetadata {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<{ apiVersion?: string; kind?: string; controller?: boolean }>;
+}
+
+/**
+ * Many objects carry the same strings (condition messages, timestamps, namespaces); sharing one
+ * copy of each saves a few hundred bytes per object. Bounded: when full it starts over, which
+ * only loses sharing for strings seen from then on.
+ */
+class Interner {
+  private readonly strings = new Map<string, string>();
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size >= this.limit) this.strings.clear();
+    this.strings.set(value, value);
+    return value;
+  }
+
+  /** Interns every string inside a freshly parsed JSON value, in place. */
+  json<T>(value: T): T {
+    if (typeof value === 'string') return this.string(value) as T;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = this.json(value[i] as unknown);
+    } else if (value && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = this.json(record[key]);
+    }
+    return value;
+  }
+}
+
+const interner = new Interner(50_000);
+
+const metadataOf = (object: RawObject) => (object.metadata ?? {}) as RawMetadata;
+
+function slimMetadata(raw: RawMetadata): Metadata {
+  return {
+    name: raw.name ?? '',
+    namespace: interner.string(raw.namespace ?? ''),
+    uid: raw.uid ?? '',
+    resourceVersion: raw.resourceVersion ?? '',
+    creationTimestamp: interner.string(raw.creationTimestamp ?? ''),
+    ...(raw.generation === undefined ? {} : { generation: raw.generation }),
+    ...(raw.labels && Object.keys(raw.labels).length > 0 ? { labels: interner.json(raw.labels) } : {}),
+    ...(raw.deletionTimestamp ? { deletionTimestamp: new Date(raw.deletionTimestamp) } : {}),
+  };
+}
+
+/** A Switchyard kind: metadata the compile reads, the parsed spec (re-parsed only when the generation moves), the status for diffing. */
+export function parseSwitchyardObject(kind: string, schema: z.ZodType) {
+  return (object: RawObject, previous: Parsed | undefined): Parsed => {
+    const metadata = slimMetadata(metadataOf(object));
+    const status = object.status ? interner.json(object.status as ObservedObject<unknown>['status']) : undefined;
+    const withStatus = status ? { status } : {};
+    const before = previous?.ok ? previous.object.metadata : previous?.invalid.metadata;
+    if (previous && before?.uid === metadata.uid && before.generation === metadata.generation) {
+      return previous.ok ? { ok: true, object: { metadata, spec: previous.object.spec, ...withStatus } } : { ok: false, invalid: { kind, metadata, error: previous.invalid.error, ...withStatus } };
+    }
+    const spec = schema.safeParse(object.spec);
+    if (spec.success) return { ok: true, object: { metadata, spec: spec.data, ...withStatus } };
+    return { ok: false, invalid: { kind, metadata, error: spec.error.issues.map((issue) => `spec.${issue.path.join('.')}: ${issue.message}`).join('; '), ...withStatus } };
+  };
+}
+
+export function ownedMeta(object: RawObject): OwnedMeta {
+  const metadata = metadataOf(object);
+  return {
+    appliedHash: metadata.annotations?.[appliedHashAnnotation],
+    managed: metadata.labels?.[managedByLabel] === 'switchyard',
+    controlledByCarrier: metadata.ownerReferences?.some((ref) => ref.controller === true && ref.apiVersion === apiVersion && ref.kind === 'Carrier') ?? false,
+  };
+}
+
+/** Secrets are decoded once here; the compile reads users' passwords and the auth tokens it created. */
+export function secretEntry(object: RawObject): SecretEntry {
+  const { namespace = '', name = '' } = metadataOf(object);
+  const data = Object.fromEntries(Object.entries((object.data ?? {}) as Record<string, string>).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+  return { namespace, name, data, owned: ownedMeta(object) };
+}
+
+/** Workers renew a Lease named after their pod and annotate it with the routing generation they serve. */
+export function leaseEntry(object: RawObject): LeaseEntry {
+  const metadata = metadataOf(object);
+  const spec = (object.spec ?? {}) as { renewTime?: string; leaseDurationSeconds?: number; holderIdentity?: string };
+  const generation = metadata.annotations?.[routingGenerationAnnotation];
+  return {
+    namespace: metadata.namespace ?? '',
+    carrier: metadata.labels?.[carrierLabel] ?? '',
+    pod: spec.holderIdentity ?? metadata.name ?? '',
+    renewedAt: spec.renewTime ? new Date(spec.renewTime).getTime() : 0,
+    durationMs: (spec.leaseDurationSeconds ?? 15) * 1000,
+    ...(generation ? { routingGeneration: generation } : {}),
+  };
+}
