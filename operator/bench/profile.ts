@@ -1,0 +1,48 @@
+// `--profile`: samples the operator's /metrics once a second during a benchmark phase and prints
+// where its time and memory went (compile vs. the whole pass, heap vs. RSS, CPU), to find the
+// cause of a slow figure before changing code.
+import type { BenchOperator } from './operator-process.ts';
+
+const prefix = 'switchyard_operator_';
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+export interface PhaseProfile {
+  stop(): Promise<void>;
+}
+
+export function profilePhase(operator: BenchOperator, phase: string, enabled: boolean): PhaseProfile {
+  if (!enabled) return { stop: () => Promise.resolve() };
+  let first: Map<string, number> | undefined;
+  let last: Map<string, number> | undefined;
+  const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
+  const sample = async () => {
+    const values = await operator.samples().catch(() => undefined);
+    if (!values) return;
+    first ??= values;
+    last = values;
+    peak.rss = Math.max(peak.rss, values.get(`${prefix}process_resident_memory_bytes`) ?? 0);
+    peak.heapUsed = Math.max(peak.heapUsed, values.get(`${prefix}nodejs_heap_size_used_bytes`) ?? 0);
+    peak.heapTotal = Math.max(peak.heapTotal, values.get(`${prefix}nodejs_heap_size_total_bytes`) ?? 0);
+    peak.external = Math.max(peak.external, values.get(`${prefix}nodejs_external_memory_bytes`) ?? 0);
+  };
+  void sample();
+  const timer = setInterval(() => void sample(), 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      if (!first || !last) return;
+      const delta = (name: string) => (last?.get(name) ?? 0) - (first?.get(name) ?? 0);
+      const passes = delta('switchyard_reconcile_duration_seconds_count');
+      const line = [
+        `passes ${passes}`,
+        `compile ${delta('switchyard_compile_duration_seconds_sum').toFixed(1)} s (mean ${((delta('switchyard_compile_duration_seconds_sum') / Math.max(1, passes)) * 1000).toFixed(0)} ms)`,
+        `pass ${delta('switchyard_reconcile_duration_seconds_sum').toFixed(1)} s (mean ${((delta('switchyard_reconcile_duration_seconds_sum') / Math.max(1, passes)) * 1000).toFixed(0)} ms)`,
+        `operator CPU ${delta(`${prefix}process_cpu_seconds_total`).toFixed(1)} s`,
+        `writes apply ${delta('switchyard_writes_total{operation="apply"}')} status ${delta('switchyard_writes_total{operation="status"}')}`,
+        `peak RSS ${mb(peak.rss)}, heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)}, external ${mb(peak.external)}`,
+      ];
+      console.log(`  [profile ${phase}] ${line.join('; ')}`);
+    },
+  };
+}
