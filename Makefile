@@ -58,9 +58,10 @@ bench-operator: deps ## The operator at 10,000 and 100,000 PhoneNumbers on a rea
 	node operator/bench/scale.ts
 
 .PHONY: bench-sip
-bench-sip: node_modules/.installed ## SIPp calls through Kamailio and the SIP worker at rising rates, digest auth, 100 Trying (BENCH_RATES, BENCH_STEP_SECONDS).
+bench-sip: deps ## SIP worker vs Kamailio under SIPp load (rates, setup time, 100 Trying, digest), then kubectl apply → worker serving.
 	scripts/install-bench-packages.sh
 	node sip-workers/bench/calls.ts
+	node sip-workers/bench/apply-to-serving.ts
 
 .PHONY: bench-routing
 bench-routing: node_modules/.installed ## The SIP worker's routing state at 1,000,000 numbers: lookup time, memory, rebuild.

@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   let directResult: SearchResult;
   let leftover: string;
   try {
-    worker = await startWorker(benchRouting(webhook.base), BENCH_CARRIER, workDir, workerLogLevel);
+    worker = await startWorker({ directory: benchRouting(webhook.base) }, BENCH_CARRIER, workDir, workerLogLevel);
     console.log(`\n(worker: sip-workers/src/main.ts in standalone mode, pid ${worker.pid}, SIP 127.0.0.1:${worker.sipPort}, LOG_LEVEL=${workerLogLevel}; webhook process pid ${webhook.pid})`);
     const remote = `127.0.0.1:${worker.sipPort}`;
     const common = { remote, calleePort, pid: worker.pid, helperPid: webhook.pid, reportRss: true, afterStep: workerSettle(worker) };

@@ -36,17 +36,33 @@ function listeningLine(logFile: string): Listening | undefined {
 
 const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
 
-export async function startWorker(texts: RoutingTexts, carrier: string, workDir: string, logLevel: string): Promise<RunningWorker> {
-  const routingDir = join(workDir, 'routing');
-  await writeRoutingDirectory(routingDir, { manifest: texts.manifest, shards: new Map(texts.shards.map((shard) => [shard.name, shard.text])), secrets: texts.secrets });
+/** Standalone over a directory written from these texts, or through the Kubernetes API as in a pod. */
+export type WorkerRouting =
+  | { directory: RoutingTexts }
+  | { kube: { kubeconfig: string; namespace: string; podName: string } };
+
+async function routingEnv(routing: WorkerRouting, workDir: string): Promise<Record<string, string>> {
+  if ('kube' in routing) {
+    const { kubeconfig, namespace, podName } = routing.kube;
+    return { SWITCHYARD_KUBECONFIG: kubeconfig, SWITCHYARD_NAMESPACE: namespace, SWITCHYARD_POD_NAME: podName };
+  }
+  const texts = routing.directory;
+  const dir = join(workDir, 'routing');
+  await writeRoutingDirectory(dir, { manifest: texts.manifest, shards: new Map(texts.shards.map((shard) => [shard.name, shard.text])), secrets: texts.secrets });
+  return { SWITCHYARD_ROUTING_DIR: dir };
+}
+
+/** Starts the worker and waits until it listens and, unless told otherwise, serves a routing generation. */
+export async function startWorker(routing: WorkerRouting, carrier: string, workDir: string, logLevel: string, options: { waitReady?: boolean } = {}): Promise<RunningWorker> {
+  const routingVariables = await routingEnv(routing, workDir);
   const logFile = join(workDir, 'worker.log');
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [mainEntry], {
     stdio: ['ignore', fd, fd],
     env: {
       ...process.env,
+      ...routingVariables,
       SWITCHYARD_CARRIER: carrier,
-      SWITCHYARD_ROUTING_DIR: routingDir,
       SWITCHYARD_SIP_HOST: '127.0.0.1',
       SWITCHYARD_SIP_PORT: '0',
       SWITCHYARD_HTTP_HOST: '127.0.0.1',
@@ -67,8 +83,9 @@ export async function startWorker(texts: RoutingTexts, carrier: string, workDir:
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const httpPort = portOf(listening.http);
-  // Ready means a routing generation is loaded, which the directory source does asynchronously.
+  // Ready means a routing generation is loaded, which the routing source does asynchronously.
   for (;;) {
+    if (options.waitReady === false) break;
     const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((response) => response.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) throw new Error(`the worker never became ready:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
