@@ -16,7 +16,7 @@ import { BENCH_CARRIER, benchAgent, benchDomain, benchNumber, benchRouting, doma
 import { KAMAILIO_CALLEE_PORT, KAMAILIO_PORT, kamailioVersion, startKamailio } from './kamailio.ts';
 import type { SearchOptions, SearchResult, SystemUnderTest } from './rate-search.ts';
 import { searchRate } from './rate-search.ts';
-import { processUsage } from './process-usage.ts';
+import { machineBusySeconds, processUsage } from './process-usage.ts';
 import { assertUdpPortFree } from './sip-ping.ts';
 import { bestText, failureDetail, RTD_ANSWER, RTD_TRYING, rttPercentile, STEP_HEADER, stepAt, stepLine, verdictLine } from './report.ts';
 import type { Verdict } from './report.ts';
@@ -37,6 +37,13 @@ const calleePort = KAMAILIO_CALLEE_PORT;
 function firstLine(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8' });
   return result.error ? 'not installed' : (result.stdout + result.stderr).split('\n').map((line) => line.trim()).find(Boolean) ?? '?';
+}
+
+/** Cores' worth of CPU the machine is busy with before the bench starts (other people's work). */
+async function idleLoad(): Promise<number> {
+  const before = machineBusySeconds();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return machineBusySeconds() - before;
 }
 
 function machineFacts(): string[] {
@@ -134,6 +141,7 @@ function latencyByRate(worker: SearchResult, direct: SearchResult): string[] {
 async function main(): Promise<void> {
   console.log('SIP worker bench: SIPp caller → X → SIPp callee on 127.0.0.1');
   for (const line of machineFacts()) console.log(`  ${line}`);
+  console.log(`  before the bench the machine was busy with ${Math.round((await idleLoad()) * 100)}% of a core (a quiet machine shows a few %)`);
   const workDir = await mkdtemp(join(tmpdir(), 'switchyard-bench-calls-'));
   const callerPort = await freeUdpPort();
   const options = { rates, stepSeconds, callerPort, workDir, warmup: { rate: 200, calls: 1000 } };

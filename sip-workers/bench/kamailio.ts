@@ -18,7 +18,7 @@ export interface RunningKamailio {
 
 export function kamailioVersion(): string | undefined {
   const result = spawnSync('kamailio', ['-v'], { encoding: 'utf8' });
-  return result.error ? undefined : /version:\s*(.+)/.exec(result.stdout)?.[1]?.trim();
+  return result.error ? undefined : /version:\s*(?:kamailio\s+)?(.+)/.exec(result.stdout)?.[1]?.trim();
 }
 
 export async function startKamailio(configFile: string, workDir: string): Promise<RunningKamailio> {

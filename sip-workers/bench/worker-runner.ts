@@ -1,11 +1,14 @@
 // The SIP worker under test, as production runs it but in standalone mode: main.ts in its own
 // process (one Node thread, so one core) over a routing directory written with the worker's own
 // writer. Its log goes to a file (at info, a line per call, as in production); the bench reads
-// its addresses from the log and its counters from /metrics.
+// its counters from /metrics.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { writeRoutingDirectory } from '../src/routing/routing-directory.ts';
+import { freeUdpPort } from '../test/support/sipp.ts';
 import type { RoutingTexts } from '../test/support/routing-fixture.ts';
 
 const mainEntry = new URL('../src/main.ts', import.meta.url).pathname;
@@ -20,21 +23,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-interface Listening {
-  sip: string;
-  http: string;
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
-function listeningLine(logFile: string): Listening | undefined {
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-    if (!line.includes('SIP worker listening')) continue;
-    const parsed = JSON.parse(line) as Partial<Listening>;
-    if (typeof parsed.sip === 'string' && typeof parsed.http === 'string') return { sip: parsed.sip, http: parsed.http };
-  }
-  return undefined;
-}
-
-const portOf = (address: string) => Number(address.slice(address.lastIndexOf(':') + 1));
+const httpUp = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((response) => response.ok, () => false);
 
 /** Standalone over a directory written from these texts, or through the Kubernetes API as in a pod. */
 export type WorkerRouting =
@@ -55,6 +52,9 @@ async function routingEnv(routing: WorkerRouting, workDir: string): Promise<Reco
 /** Starts the worker and waits until it listens and, unless told otherwise, serves a routing generation. */
 export async function startWorker(routing: WorkerRouting, carrier: string, workDir: string, logLevel: string, options: { waitReady?: boolean } = {}): Promise<RunningWorker> {
   const routingVariables = await routingEnv(routing, workDir);
+  // Ports chosen here rather than read from the log, which says nothing below LOG_LEVEL=info.
+  const sipPort = await freeUdpPort();
+  const httpPort = await freeTcpPort();
   const logFile = join(workDir, 'worker.log');
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [mainEntry], {
@@ -64,9 +64,9 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
       ...routingVariables,
       SWITCHYARD_CARRIER: carrier,
       SWITCHYARD_SIP_HOST: '127.0.0.1',
-      SWITCHYARD_SIP_PORT: '0',
+      SWITCHYARD_SIP_PORT: String(sipPort),
       SWITCHYARD_HTTP_HOST: '127.0.0.1',
-      SWITCHYARD_HTTP_PORT: '0',
+      SWITCHYARD_HTTP_PORT: String(httpPort),
       SWITCHYARD_DRAIN_SECONDS: '0',
       LOG_LEVEL: logLevel,
     },
@@ -74,26 +74,18 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
   closeSync(fd);
   const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const deadline = Date.now() + 20_000;
-  let listening: Listening | undefined;
-  while (!(listening = listeningLine(logFile))) {
+  // main.ts opens its HTTP port once SIP listens; ready means a routing generation is loaded too.
+  const path = options.waitReady === false ? '/livez' : '/readyz';
+  while (!(await httpUp(httpPort, path))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the worker did not start:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+      throw new Error(`the worker did not come up (${path}):\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const httpPort = portOf(listening.http);
-  // Ready means a routing generation is loaded, which the routing source does asynchronously.
-  for (;;) {
-    if (options.waitReady === false) break;
-    const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((response) => response.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`the worker never became ready:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     pid: child.pid ?? 0,
-    sipPort: portOf(listening.sip),
+    sipPort,
     httpPort,
     logFile,
     metric: async (name, labels = {}) => {
