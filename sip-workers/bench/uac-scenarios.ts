@@ -42,9 +42,12 @@ ${sdp}
 `;
 }
 
-/** `branch` is [branch] for a new transaction, or [branch-N] to reuse the INVITE's (ACK for a non-2xx). */
+/**
+ * `branch` is [branch] for a new transaction, or [branch-N] to reuse the INVITE's (ACK for a
+ * non-2xx). The BYE opens a SIPp transaction so only a 200 to the BYE ends the call (see byeOk).
+ */
 function request(method: 'ACK' | 'BYE', cseq: number, branch = '[branch]', host = '[remote_ip]:[remote_port]'): string {
-  return `  <send${method === 'BYE' ? ' retrans="500"' : ''}>
+  return `  <send${method === 'BYE' ? ' retrans="500" start_txn="bye"' : ''}>
     <![CDATA[
 ${method} sip:[service]@${host} SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=${branch}
@@ -60,6 +63,11 @@ Content-Length: 0
 `;
 }
 
+// SIPp matches responses by status alone: a late retransmission of the INVITE's 200 would pass
+// for the BYE's 200 and stop SIPp retransmitting a BYE the system under test may not have got,
+// leaving a call up there that SIPp counts as completed.
+const byeOk = '  <recv response="200" response_txn="bye" crlf="true"/>\n';
+
 // The 100 may be absent (SIPp's uas sends none when called directly); 180 and 183 as in `uac`.
 const provisionals = `  <recv response="100" optional="true" rtd="1"/>
   <recv response="180" optional="true"/>
@@ -69,8 +77,7 @@ const provisionals = `  <recv response="100" optional="true" rtd="1"/>
 /** INVITE → (100) → (180) → 200 → ACK → BYE → 200; rtd 1 = time to 100, rtd 2 = time to 200. */
 export function plainCaller(): string {
   return scenario('bench caller', `${invite('[remote_ip]:[remote_port]', 1)}${provisionals}  <recv response="200" rtd="2"/>
-${request('ACK', 1)}${request('BYE', 2)}  <recv response="200" crlf="true"/>
-`);
+${request('ACK', 1)}${request('BYE', 2)}${byeOk}`);
 }
 
 /**
@@ -86,6 +93,5 @@ ${request('ACK', 1, '[branch-3]', domain)}${invite(domain, 2, `[authentication u
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="2"/>
-${request('ACK', 2)}${request('BYE', 3)}  <recv response="200" crlf="true"/>
-`);
+${request('ACK', 2)}${request('BYE', 3)}${byeOk}`);
 }
