@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { freeUdpPort } from '../test/support/sipp.ts';
 import { BENCH_CARRIER, benchAgent, benchDomain, benchNumber, benchRouting, domainCallee } from './bench-routing.ts';
 import { KAMAILIO_CALLEE_PORT, KAMAILIO_PORT, kamailioVersion, startKamailio } from './kamailio.ts';
-import type { SearchOptions, SearchResult, SystemUnderTest } from './rate-search.ts';
-import { searchRate } from './rate-search.ts';
+import type { SearchOptions, SearchResult, Step, SystemUnderTest } from './rate-search.ts';
+import { passed, searchRate } from './rate-search.ts';
 import { machineBusySeconds, processUsage } from './process-usage.ts';
 import { assertUdpPortFree } from './sip-ping.ts';
 import { bestText, failureDetail, RTD_ANSWER, RTD_TRYING, rttPercentile, STEP_HEADER, stepAt, stepLine, verdictLine } from './report.ts';
@@ -98,6 +98,13 @@ function verdicts(kamailio: SearchResult, worker: SearchResult, digest: SearchRe
   const addedP99 = subtract(rttPercentile(atBest, RTD_ANSWER, 99), rttPercentile(directAtBest, RTD_ANSWER, 99));
   const tryingP99 = rttPercentile(atBest, RTD_TRYING, 99);
   const digestRatio = worker.best === 0 ? 0 : digest.best / worker.best;
+  // The rate at which a latency target still holds, for a reader weighing rate against latency.
+  const holdsUpTo = (holds: (step: Step) => boolean) => {
+    const rate = worker.steps.filter((step) => passed(step) && holds(step)).at(-1)?.rate;
+    return rate === undefined ? 'at no rate' : `up to ${rate} CPS`;
+  };
+  const addedHolds = (step: Step) => (subtract(rttPercentile(step, RTD_ANSWER, 99), rttPercentile(stepAt(direct, step.rate), RTD_ANSWER, 99)) ?? Infinity) < targets.addedSetupP99Ms;
+  const tryingHolds = (step: Step) => (rttPercentile(step, RTD_TRYING, 99) ?? Infinity) < targets.tryingP99Ms;
   return [
     {
       target: `worker rate ≥ ${targets.rateRatio} × Kamailio's`,
@@ -108,12 +115,12 @@ function verdicts(kamailio: SearchResult, worker: SearchResult, digest: SearchRe
       target: `p99 setup time the worker adds < ${targets.addedSetupP99Ms} ms`,
       met: addedP99 !== undefined && addedP99 < targets.addedSetupP99Ms,
       detail: `at ${worker.best} CPS, INVITE→200 through the worker minus caller→callee direct at the same rate: p50 ${ms(addedP50)}, p99 ${ms(addedP99)}`
-        + ` (worker p50/p99 ${ms(rttPercentile(atBest, RTD_ANSWER, 50))}/${ms(rttPercentile(atBest, RTD_ANSWER, 99))}, direct ${ms(rttPercentile(directAtBest, RTD_ANSWER, 50))}/${ms(rttPercentile(directAtBest, RTD_ANSWER, 99))})`,
+        + ` (worker p50/p99 ${ms(rttPercentile(atBest, RTD_ANSWER, 50))}/${ms(rttPercentile(atBest, RTD_ANSWER, 99))}, direct ${ms(rttPercentile(directAtBest, RTD_ANSWER, 50))}/${ms(rttPercentile(directAtBest, RTD_ANSWER, 99))}); holds ${holdsUpTo(addedHolds)}`,
     },
     {
       target: `p99 time to 100 Trying < ${targets.tryingP99Ms} ms`,
       met: tryingP99 !== undefined && tryingP99 < targets.tryingP99Ms,
-      detail: `at ${worker.best} CPS: p50 ${ms(rttPercentile(atBest, RTD_TRYING, 50))}, p99 ${ms(tryingP99)}`,
+      detail: `at ${worker.best} CPS: p50 ${ms(rttPercentile(atBest, RTD_TRYING, 50))}, p99 ${ms(tryingP99)}; holds ${holdsUpTo(tryingHolds)}`,
     },
     {
       target: `digest-authenticated rate ≥ ${targets.digestRatio} × unauthenticated`,
@@ -199,7 +206,7 @@ async function main(): Promise<void> {
   for (const line of latencyByRate(workerResult, directResult)) console.log(line);
   console.log(`  worker after the runs and the baseline: ${leftover}`);
   const busiest = Math.max(...[kamailioResult, workerResult, digestResult].flatMap((result) => result.steps.map((step) => step.foreignCpuShare)));
-  if (busiest > 0.15) console.log(`  note: other work on this machine used up to ${Math.round(busiest * 100)}% of a core during a step (column "others"): figures from those steps are pessimistic`);
+  if (busiest > 0.15) console.log(`  NOTE: other work on this machine used up to ${Math.round(busiest * 100)}% of a core during a step (column "others"): figures from those steps, and verdicts that rest on them, understate both systems; rerun on a quiet machine`);
 
   console.log('\nVerdicts');
   for (const verdict of verdicts(kamailioResult, workerResult, digestResult, directResult)) console.log(verdictLine(verdict));

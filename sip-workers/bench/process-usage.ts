@@ -1,6 +1,6 @@
-// CPU time and resident memory of a process and its descendants, from /proc (Linux), so the
-// bench can say how much of a core the worker or Kamailio (a main process with forked
-// children) used during a step and whether memory came back after it.
+// What /proc (Linux) says during a step: CPU time and resident memory of a process and its
+// descendants (the worker, or Kamailio's main process and its forked children), the machine's
+// busy time (to tell our load from other people's), and UDP datagrams dropped on full buffers.
 import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux, whatever the kernel's HZ
@@ -61,4 +61,12 @@ export function ownAndReapedCpuSeconds(): number {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const field = (n: number) => Number(fields[n - 3] ?? 0);
   return (field(14) + field(15) + field(16) + field(17)) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Datagrams the kernel dropped because a UDP socket's receive buffer was full (machine-wide, /proc/net/snmp). */
+export function udpReceiveBufferErrors(): number {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  return Number(values[names.indexOf('RcvbufErrors')] ?? 0);
 }

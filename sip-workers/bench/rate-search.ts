@@ -4,7 +4,7 @@
 // a failed step leaves nothing behind for the next one.
 import type { CallerResult } from './sipp-load.ts';
 import { runCaller, startCallee } from './sipp-load.ts';
-import { machineBusySeconds, ownAndReapedCpuSeconds, processUsage } from './process-usage.ts';
+import { machineBusySeconds, ownAndReapedCpuSeconds, processUsage, udpReceiveBufferErrors } from './process-usage.ts';
 import type { Usage } from './process-usage.ts';
 
 export interface SystemUnderTest {
@@ -30,6 +30,8 @@ export interface Step extends CallerResult {
   helperCpuShare?: number;
   /** Cores' worth of CPU used by processes that are not the bench's (other work on the machine). */
   foreignCpuShare: number;
+  /** UDP datagrams the kernel dropped on a full receive buffer during the step (any socket). */
+  udpDrops: number;
   rssBytes?: number;
   after?: string;
 }
@@ -60,7 +62,7 @@ export interface SearchOptions {
 async function runStep(system: SystemUnderTest, options: SearchOptions, rate: number, calls: number): Promise<Step> {
   const callee = await startCallee(system.calleePort, options.workDir);
   const usageOf = (pid: number | undefined) => (pid === undefined ? undefined : processUsage(pid));
-  const before = { system: usageOf(system.pid), helper: usageOf(system.helperPid), machine: machineBusySeconds(), own: ownAndReapedCpuSeconds() };
+  const before = { system: usageOf(system.pid), helper: usageOf(system.helperPid), machine: machineBusySeconds(), own: ownAndReapedCpuSeconds(), drops: udpReceiveBufferErrors() };
   let result: CallerResult;
   try {
     result = await runCaller({
@@ -76,7 +78,7 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
   } finally {
     await callee.stop();
   }
-  const after = { system: usageOf(system.pid), helper: usageOf(system.helperPid), machine: machineBusySeconds(), own: ownAndReapedCpuSeconds() };
+  const after = { system: usageOf(system.pid), helper: usageOf(system.helperPid), machine: machineBusySeconds(), own: ownAndReapedCpuSeconds(), drops: udpReceiveBufferErrors() };
   const seconds = result.elapsedMs / 1000;
   const spent = (a: Usage | undefined, b: Usage | undefined) => (a === undefined || b === undefined ? undefined : b.cpuSeconds - a.cpuSeconds);
   const systemCpu = spent(before.system, after.system);
@@ -85,6 +87,7 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
   return {
     ...result,
     foreignCpuShare: Math.max(0, (after.machine - before.machine - ours) / seconds),
+    udpDrops: after.drops - before.drops,
     ...(systemCpu === undefined ? {} : { cpuShare: systemCpu / seconds }),
     ...(helperCpu === undefined ? {} : { helperCpuShare: helperCpu / seconds }),
     ...(after.system && system.reportRss ? { rssBytes: after.system.rssBytes } : {}),

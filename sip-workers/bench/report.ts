@@ -12,7 +12,7 @@ const pct = (step: Step, rtd: number) => {
   return `${fmt(percentile(samples, 50))}/${fmt(percentile(samples, 99))}`;
 };
 
-export const STEP_HEADER = '    rate   calls      ok  failed  unfin  retrans  achieved  100 p50/p99 ms  200 p50/p99 ms    cpu  webhook  others     rss  after';
+export const STEP_HEADER = '    rate   calls      ok  failed  unfin  retrans  drops  achieved  100 p50/p99 ms  200 p50/p99 ms    cpu  webhook  others     rss  after';
 
 const share = (value: number | undefined) => (value === undefined ? '-' : `${Math.round(value * 100)}%`);
 
@@ -24,6 +24,7 @@ export function stepLine(step: Step): string {
     String(step.failed).padStart(7),
     String(step.unfinished).padStart(6),
     String(step.retransmissions).padStart(8),
+    String(step.udpDrops).padStart(6),
     step.achievedRate.toFixed(0).padStart(9),
     pct(step, RTD_TRYING).padStart(15),
     pct(step, RTD_ANSWER).padStart(15),
