@@ -1,6 +1,5 @@
 // The operator process: configuration, clients, leader election, the controller and the HTTP
 // endpoints for metrics and probes. `make run-operator` runs it against $KUBECONFIG.
-import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,19 +7,21 @@ import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { Controller } from './controller.ts';
 import { apiClient } from './kube/client.ts';
+import { loadConnection } from './kube/connection.ts';
 import { LeaderElector } from './leader-election.ts';
 import { operatorMetrics } from './metrics.ts';
 
 const config = loadConfig(process.env);
 const log = pino({ level: config.LOG_LEVEL, base: { component: 'switchyard-operator', identity: config.SWITCHYARD_IDENTITY } });
 const metrics = operatorMetrics();
-const kubeconfig = new KubeConfig();
-kubeconfig.loadFromDefault();
-const client = await apiClient(kubeconfig, {
+const client = apiClient(await loadConnection(process.env), {
   qps: config.SWITCHYARD_OPERATOR_QPS,
   burst: config.SWITCHYARD_OPERATOR_BURST,
   maxConnections: config.SWITCHYARD_OPERATOR_CONCURRENCY,
-  onRequest: (verb, code) => metrics.apiRequests.inc({ verb, code: String(code) }),
+  onRequest: (verb, code, seconds, lane) => {
+    metrics.apiRequests.inc({ verb, code: String(code) });
+    metrics.apiRequestDuration.observe({ verb, lane }, seconds);
+  },
 });
 const controller = new Controller({
   client, log, metrics,

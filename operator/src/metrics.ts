@@ -11,6 +11,7 @@ export function operatorMetrics() {
     errors: new Counter({ name: 'switchyard_reconcile_errors_total', help: 'Writes that failed, by kind.', labelNames: ['kind'], registers: [registry] }),
     writes: new Counter({ name: 'switchyard_writes_total', help: 'Writes to the API server, by operation.', labelNames: ['operation'], registers: [registry] }),
     apiRequests: new Counter({ name: 'switchyard_api_requests_total', help: 'Requests to the API server by verb and status code.', labelNames: ['verb', 'code'], registers: [registry] }),
+    apiRequestDuration: new Histogram({ name: 'switchyard_api_request_duration_seconds', help: 'Time from sending a request to its response (after the client rate limiter), by verb and lane (foreground: routing, leases; background: statuses).', labelNames: ['verb', 'lane'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
     queueDepth: new Gauge({ name: 'switchyard_queue_depth', help: 'Keys waiting in the work queue, including those backing off.', registers: [registry] }),
     objectsManaged: new Gauge({ name: 'switchyard_objects_managed', help: 'Switchyard objects observed, by kind.', labelNames: ['kind'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_routing_generation_info', help: 'The routing generation published per carrier (value 1).', labelNames: ['namespace', 'carrier', 'generation'], registers: [registry] }),

@@ -3,8 +3,8 @@
 // Requests run in one of two lanes with their own connections: background requests (statuses)
 // can fill theirs without a foreground request (routing, leases) ever waiting for a socket, and
 // the rate limiter serves the foreground first. Watches stream on connections of their own.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Agent, request, type RequestOptions as HttpsOptions } from 'node:https';
+import { Agent, request } from 'node:https';
+import type { Connection } from './connection.ts';
 import { RateLimiter, type Lane } from './rate-limiter.ts';
 
 export type { Lane } from './rate-limiter.ts';
@@ -13,7 +13,7 @@ export interface ClientOptions {
   qps: number;
   burst: number;
   maxConnections: number;
-  onRequest?: (verb: string, status: number, seconds: number) => void;
+  onRequest?: (verb: string, status: number, seconds: number, lane: Lane) => void;
 }
 
 export interface RequestOptions {
@@ -56,21 +56,16 @@ export interface ApiClient {
   readonly requests: Map<string, number>;
 }
 
-export async function apiClient(kubeconfig: KubeConfig, options: ClientOptions): Promise<ApiClient> {
-  const cluster = kubeconfig.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const base: HttpsOptions = {};
-  await kubeconfig.applyToHTTPSOptions(base);
-  const tls = { ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized };
+export function apiClient(connection: Connection, options: ClientOptions): ApiClient {
+  const { tls, server } = connection;
   const agents: Record<Lane, Agent> = {
     foreground: new Agent({ keepAlive: true, maxSockets: options.maxConnections, ...tls }),
     background: new Agent({ keepAlive: true, maxSockets: options.maxConnections, ...tls }),
   };
   const watchAgent = new Agent({ keepAlive: false, ...tls });
   const limiter = new RateLimiter(options.qps, options.burst);
-  const server = new URL(cluster.server);
   const requests = new Map<string, number>();
-  const headers = (accept: string | undefined) => ({ ...(base.headers ?? {}), accept: accept ?? 'application/json' });
+  const headers = (accept: string | undefined) => ({ ...connection.headers(), accept: accept ?? 'application/json' });
 
   return {
     requests,
@@ -94,7 +89,7 @@ export async function apiClient(kubeconfig: KubeConfig, options: ClientOptions):
         req.on('error', reject);
         req.end(payload);
       });
-      options.onRequest?.(method, status, (performance.now() - started) / 1000);
+      options.onRequest?.(method, status, (performance.now() - started) / 1000, lane);
       if (status < 200 || status >= 300) throw new ApiError(method, path, status, text);
       return (text && !requestOptions.discardBody ? JSON.parse(text) : undefined) as T;
     },
