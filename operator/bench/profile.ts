@@ -34,12 +34,19 @@ export function profilePhase(operator: BenchOperator, phase: string, enabled: bo
       if (!first || !last) return;
       const delta = (name: string) => (last?.get(name) ?? 0) - (first?.get(name) ?? 0);
       const passes = delta('switchyard_reconcile_duration_seconds_count');
+      const meanMs = (verb: string, lane: string) => {
+        const labels = `{verb="${verb}",lane="${lane}"}`;
+        const count = delta(`switchyard_api_request_duration_seconds_count${labels}`);
+        return count > 0 ? `${((delta(`switchyard_api_request_duration_seconds_sum${labels}`) / count) * 1000).toFixed(0)} ms` : '-';
+      };
       const line = [
         `passes ${passes}`,
         `compile ${delta('switchyard_compile_duration_seconds_sum').toFixed(1)} s (mean ${((delta('switchyard_compile_duration_seconds_sum') / Math.max(1, passes)) * 1000).toFixed(0)} ms)`,
         `pass ${delta('switchyard_reconcile_duration_seconds_sum').toFixed(1)} s (mean ${((delta('switchyard_reconcile_duration_seconds_sum') / Math.max(1, passes)) * 1000).toFixed(0)} ms)`,
         `operator CPU ${delta(`${prefix}process_cpu_seconds_total`).toFixed(1)} s`,
         `writes apply ${delta('switchyard_writes_total{operation="apply"}')} status ${delta('switchyard_writes_total{operation="status"}')}`,
+        `mean PATCH latency routing ${meanMs('PATCH', 'foreground')} status ${meanMs('PATCH', 'background')}`,
+        `GC major ${delta(`${prefix}nodejs_gc_duration_seconds_sum{kind="major"}`).toFixed(1)} s minor ${delta(`${prefix}nodejs_gc_duration_seconds_sum{kind="minor"}`).toFixed(1)} s`,
         `peak RSS ${mb(peak.rss)}, heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)}, external ${mb(peak.external)}`,
       ];
       console.log(`  [profile ${phase}] ${line.join('; ')}`);

@@ -1,6 +1,7 @@
 // make bench (operator part): PhoneNumbers at scale on a real kube-apiserver. Prints how long
 // until routing and statuses are current, what it cost, and how fast a single edit lands.
 import { KubeConfig } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { routingManifest, routingShard } from '../../api/routing/schema.ts';
 import { startControlPlane } from '../../testing/control-plane/control-plane.ts';
 import { inPool } from '../src/apply/pool.ts';
 import { apiClient, type ApiClient } from '../src/kube/client.ts';
+import { connectionOf } from '../src/kube/connection.ts';
 import { collectionPath, objectPath } from '../src/kube/resources.ts';
 import { shardIndex } from '../src/compile/routing.ts';
 import { startBenchOperator, type BenchOperator } from './operator-process.ts';
@@ -34,19 +36,16 @@ const shardCounts = new Map<string, { numbers: number; bytes: number }>();
 async function routedCount(client: ApiClient): Promise<{ numbers: number; shards: number; largestBytes: number }> {
   const manifestMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, `${carrier}-routing`));
   const manifest = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? ''));
-  let numbers = 0;
-  let largestBytes = 0;
-  for (const ref of manifest.shards) {
-    let counted = shardCounts.get(`${ref.name}@${ref.sha256}`);
-    if (!counted) {
-      const shardMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, ref.name));
-      counted = { numbers: Object.keys(routingShard.parse(JSON.parse(shardMap.data['shard.json'] ?? '')).numbers).length, bytes: Buffer.byteLength(JSON.stringify(shardMap)) };
-      shardCounts.set(`${ref.name}@${ref.sha256}`, counted);
-    }
-    numbers += counted.numbers;
-    largestBytes = Math.max(largestBytes, counted.bytes);
-  }
-  return { numbers, shards: manifest.shards.length, largestBytes };
+  const missing = manifest.shards.filter((ref) => !shardCounts.has(`${ref.name}@${ref.sha256}`));
+  await inPool(missing, 16, async (ref) => {
+    const shardMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, ref.name));
+    const text = shardMap.data['shard.json'] ?? '';
+    // A shard already newer than the manifest read is counted with the next manifest.
+    if (createHash('sha256').update(text).digest('hex') !== ref.sha256) return;
+    shardCounts.set(`${ref.name}@${ref.sha256}`, { numbers: Object.keys(routingShard.parse(JSON.parse(text)).numbers).length, bytes: Buffer.byteLength(JSON.stringify(shardMap)) });
+  });
+  const counts = manifest.shards.map((ref) => shardCounts.get(`${ref.name}@${ref.sha256}`) ?? { numbers: 0, bytes: 0 });
+  return { numbers: counts.reduce((sum, c) => sum + c.numbers, 0), shards: manifest.shards.length, largestBytes: Math.max(...counts.map((c) => c.bytes)) };
 }
 
 interface Condition { type: string; status: string }
@@ -213,7 +212,7 @@ const plane = await startControlPlane({ dir });
 try {
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromFile(plane.kubeconfig);
-  const client = await apiClient(kubeconfig, { qps: 3000, burst: 3000, maxConnections: 64 });
+  const client = apiClient(await connectionOf(kubeconfig), { qps: 3000, burst: 3000, maxConnections: 64 });
   const { execFileSync } = await import('node:child_process');
   const kubectl = (...args: string[]) => execFileSync(join(repoRoot, '.switchyard/bin/kubectl'), ['--kubeconfig', plane.kubeconfig, ...args], { stdio: 'pipe' });
   kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
