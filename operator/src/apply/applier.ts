@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import type { DesiredObject } from '../compile/desired.ts';
 import { fieldManager } from '../compile/names.ts';
 import type { StatusUpdate, TransitionEvent } from '../compile/result.ts';
-import { canonical } from '../compile/status-diff.ts';
 import { ApiError, type ApiClient } from '../kube/client.ts';
 import { collectionPath, objectPath, resourceOf } from '../kube/resources.ts';
 import { inPool } from './pool.ts';
@@ -27,6 +26,19 @@ export interface ApplyOutcome {
 }
 
 export const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
+
+/**
+ * The hash of what we apply: its JSON with sorted keys, where a large string (a shard's 60 KiB of
+ * JSON) stands in as its own sha256 rather than being copied, escaped, into the serialisation.
+ */
+function intentHash(object: DesiredObject): string {
+  const text = JSON.stringify(object, (_key, value: unknown) => {
+    if (typeof value === 'string' && value.length > 4096) return `sha256:${createHash('sha256').update(value).digest('hex')}`;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+  });
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
 
 export class Applier {
   private readonly client: ApiClient;
@@ -81,21 +93,19 @@ export class Applier {
     return outcome;
   }
 
-  async writeStatuses(updates: StatusUpdate[]): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { writes: 0, failed: [] };
-    const results = await inPool(updates, this.concurrency, async (update) => {
-      const body = { apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status };
-      try {
-        // The background lane: statuses never hold up routing writes or lease renewals.
-        await this.client.request('PATCH', `${objectPath(update.kind, update.namespace, update.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml', { lane: 'background', discardBody: true });
-      } catch (error) {
-        // Deleted since it was observed: its status no longer matters.
-        if (!(error instanceof ApiError && error.status === 404)) throw error;
-      }
-    });
-    outcome.writes += updates.length;
-    this.collectFailures(updates.map((u) => keyOf(u.kind, u.namespace, u.name)), results, outcome);
-    return outcome;
+  /** The body of a status write: server-side apply of the status alone. */
+  static statusBody(update: StatusUpdate): string {
+    return JSON.stringify({ apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status });
+  }
+
+  /** Writes one status (a body from statusBody); an object deleted since it was observed is no error. */
+  async writeStatus(ref: { kind: string; namespace: string; name: string }, body: string): Promise<void> {
+    try {
+      // The background lane: statuses never hold up routing writes or lease renewals.
+      await this.client.request('PATCH', `${objectPath(ref.kind, ref.namespace, ref.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml', { lane: 'background', discardBody: true });
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
   }
 
   /** Deletes owned objects the compile no longer wants (a shard too many, push turned off). */
@@ -140,7 +150,7 @@ export class Applier {
   private withHash(object: DesiredObject): DesiredObject {
     let hashed = this.hashed.get(object);
     if (!hashed) {
-      const hash = createHash('sha256').update(canonical(object)).digest('hex').slice(0, 32);
+      const hash = intentHash(object);
       hashed = { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [appliedHashAnnotation]: hash } } };
       this.hashed.set(object, hashed);
     }

@@ -1,11 +1,11 @@
 // Statuses are written in the background, so that 100,000 new statuses never hold up the next
 // routing update: the reconcile loop hands over what it computed and moves on. Only the newest
-// wanted status of an object is kept; one written moments ago (whose watch event has not arrived
-// yet) is not written again.
+// wanted status of an object is kept, already serialised (a string is a third of the memory of
+// the object it came from, and 50,000 may wait); one written moments ago (whose watch event has
+// not arrived yet) is not written again.
 import { createHash } from 'node:crypto';
 import type { StatusUpdate } from '../compile/result.ts';
-import { canonical } from '../compile/status-diff.ts';
-import { keyOf, type Applier } from './applier.ts';
+import { Applier, keyOf } from './applier.ts';
 
 /** After this long a status we wrote but do not observe is written again (someone else changed it). */
 const rewriteAfterMs = 30_000;
@@ -15,11 +15,17 @@ export interface StatusWriterHooks {
   onFailed(key: string, error: Error): void;
 }
 
+interface PendingStatus {
+  ref: { kind: string; namespace: string; name: string };
+  body: string;
+  hash: string;
+}
+
 export class StatusWriter {
   /** Keys in the order they were first submitted; `pending` holds each one's newest status. */
   private order: string[] = [];
   private next = 0;
-  private readonly pending = new Map<string, { update: StatusUpdate; hash: string }>();
+  private readonly pending = new Map<string, PendingStatus>();
   private written = new Map<string, { hash: string; at: number }>();
   private lastSweep = Date.now();
   private readonly applier: Applier;
@@ -42,11 +48,12 @@ export class StatusWriter {
     this.sweep(now);
     for (const update of updates) {
       const key = keyOf(update.kind, update.namespace, update.name);
-      const hash = createHash('sha1').update(canonical(update.status)).digest('base64');
+      const body = Applier.statusBody(update);
+      const hash = createHash('sha1').update(body).digest('base64');
       const last = this.written.get(key);
       if (last?.hash === hash && now - last.at < rewriteAfterMs) continue;
       if (!this.pending.has(key)) this.order.push(key);
-      this.pending.set(key, { update, hash });
+      this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash });
     }
     this.pump();
   }
@@ -69,7 +76,13 @@ export class StatusWriter {
   private take(): string | undefined {
     while (this.next < this.order.length) {
       const key = this.order[this.next++];
-      if (key !== undefined && this.pending.has(key)) return key;
+      if (key !== undefined && this.pending.has(key)) {
+        if (this.next > 1024 && this.next * 2 > this.order.length) {
+          this.order = this.order.slice(this.next);
+          this.next = 0;
+        }
+        return key;
+      }
     }
     this.order = [];
     this.next = 0;
@@ -82,19 +95,15 @@ export class StatusWriter {
       const entry = key === undefined ? undefined : this.pending.get(key);
       if (key === undefined || !entry) break;
       this.pending.delete(key);
-      if (this.next > 1024 && this.next * 2 > this.order.length) {
-        this.order = this.order.slice(this.next);
-        this.next = 0;
-      }
       this.inFlight++;
-      void this.applier.writeStatuses([entry.update]).then(({ failed }) => {
-        this.inFlight--;
-        const failure = failed[0];
-        if (failure) this.hooks.onFailed(key, failure.error);
-        else {
+      void this.applier.writeStatus(entry.ref, entry.body).then(
+        () => {
           this.written.set(key, { hash: entry.hash, at: Date.now() });
           this.hooks.onWritten(1);
-        }
+        },
+        (error: unknown) => this.hooks.onFailed(key, error as Error),
+      ).finally(() => {
+        this.inFlight--;
         this.pump();
         if (this.backlog === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });

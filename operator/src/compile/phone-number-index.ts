@@ -7,12 +7,6 @@ import { accountKeyOf, carrierKeyOf, claimKeyOf, compileClaim, numberRoute } fro
 import type { ChangedNumbers } from './routing.ts';
 import type { CompileScope } from './scope.ts';
 
-interface RoutedClaim {
-  carrier: string;
-  number: string;
-  account: string | undefined;
-}
-
 const none: ReadonlyMap<string, NumberRoute> = new Map();
 
 export class PhoneNumberIndex {
@@ -20,7 +14,8 @@ export class PhoneNumberIndex {
   private readonly claims = new Map<string, string | Set<string>>();
   /** PhoneNumber (namespace/name) → the claim it is filed under. */
   private readonly filed = new Map<string, string>();
-  private readonly routed = new Map<string, RoutedClaim>();
+  /** Claim → the Account its routed number counts towards ('' for none). The claim names the carrier and the number. */
+  private readonly routed = new Map<string, string>();
   /** Carrier (namespace/name) → number → route. */
   private readonly numbers = new Map<string, Map<string, NumberRoute>>();
   /** Account (namespace/name) → how many numbers route to it. */
@@ -98,12 +93,14 @@ export class PhoneNumberIndex {
   }
 
   private compileClaim(scope: CompileScope, source: ReadonlyMap<string, PhoneNumberObject>, claim: string): void {
-    const before = this.routed.get(claim);
-    if (before) {
+    const routedTo = this.routed.get(claim);
+    if (routedTo !== undefined) {
       this.routed.delete(claim);
-      this.numbers.get(before.carrier)?.delete(before.number);
-      this.count(before.account, -1);
-      this.markChanged(before.carrier, before.number);
+      const slash = claim.lastIndexOf('/');
+      const [carrier, number] = [claim.slice(0, slash), claim.slice(slash + 1)];
+      this.numbers.get(carrier)?.delete(number);
+      this.count(routedTo, -1);
+      this.markChanged(carrier, number);
     }
     const keys = this.claims.get(claim);
     if (keys === undefined) return;
@@ -114,9 +111,8 @@ export class PhoneNumberIndex {
     let routes = this.numbers.get(carrier);
     if (!routes) this.numbers.set(carrier, (routes = new Map<string, NumberRoute>()));
     routes.set(winner.spec.number, numberRoute(winner));
-    const accountKey = accountKeyOf(winner);
-    const account = accountKey === undefined ? undefined : this.shared(accountKey);
-    this.routed.set(claim, { carrier, number: winner.spec.number, account });
+    const account = this.shared(accountKeyOf(winner) ?? '');
+    this.routed.set(claim, account);
     this.count(account, 1);
     this.markChanged(carrier, winner.spec.number);
   }
@@ -128,8 +124,8 @@ export class PhoneNumberIndex {
     return key;
   }
 
-  private count(account: string | undefined, delta: number): void {
-    if (account === undefined) return;
+  private count(account: string, delta: number): void {
+    if (account === '') return;
     const count = (this.perAccount.get(account) ?? 0) + delta;
     if (count === 0) this.perAccount.delete(account);
     else this.perAccount.set(account, count);

@@ -8,7 +8,8 @@ import { byAge, type PhoneNumberObject } from './observed.ts';
 import type { CompileScope } from './scope.ts';
 import { optional, webhook } from './values.ts';
 
-export const claimKeyOf = (number: PhoneNumberObject) => `${number.metadata.namespace}/${number.spec.carrierRef.name}/${number.spec.number}`;
+/** Kept for every number, so built flat (join) rather than as a template literal's chain of pieces. */
+export const claimKeyOf = (number: PhoneNumberObject) => [number.metadata.namespace, number.spec.carrierRef.name, number.spec.number].join('/');
 export const carrierKeyOf = (number: PhoneNumberObject) => `${number.metadata.namespace}/${number.spec.carrierRef.name}`;
 /** The Account a number counts towards (`namespace/name`), if it names one. */
 export const accountKeyOf = (number: PhoneNumberObject) => (number.spec.accountRef ? `${number.metadata.namespace}/${number.spec.accountRef.name}` : undefined);

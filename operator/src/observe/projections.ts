@@ -37,7 +37,6 @@ interface RawMetadata {
   name?: string;
   namespace?: string;
   uid?: string;
-  resourceVersion?: string;
   generation?: number;
   creationTimestamp?: string;
   deletionTimestamp?: string;
@@ -47,12 +46,14 @@ interface RawMetadata {
 }
 
 /**
- * Many objects carry the same strings (condition messages, timestamps, namespaces); sharing one
- * copy of each saves a few hundred bytes per object. Bounded: when full it starts over, which
- * only loses sharing for strings seen from then on.
+ * Most objects carry the same values: condition messages and timestamps, carrier and account
+ * names, whole statuses (100,000 numbers routed the same way have equal statuses). Sharing one
+ * instance of each equal string, object or array saves most of a status's ~500 bytes per object.
+ * Shared values are never mutated (the compile only reads observed objects). Bounded: when full
+ * it starts over, which only loses sharing for values seen from then on.
  */
 class Interner {
-  private readonly strings = new Map<string, string>();
+  private readonly values = new Map<string, unknown>();
   private readonly limit: number;
 
   constructor(limit: number) {
@@ -60,27 +61,40 @@ class Interner {
   }
 
   string(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    if (this.strings.size >= this.limit) this.strings.clear();
-    this.strings.set(value, value);
-    return value;
+    return this.share(value, value);
   }
 
-  /** Interns every string inside a freshly parsed JSON value, in place. */
+  /** The shared instance of a freshly parsed JSON value (interned bottom-up, in place). */
   json<T>(value: T): T {
     if (typeof value === 'string') return this.string(value) as T;
+    if (value === null || typeof value !== 'object') return value;
+    this.children(value);
+    const key = JSON.stringify(value);
+    // A long value is likely unique (a number's own webhook URLs): keeping its key would cost more than sharing saves.
+    return key.length > 1024 ? value : this.share(`\u0000${key}`, value);
+  }
+
+  /** Interns what a value holds but not the value itself (a spec, unique to its object). */
+  children<T extends object>(value: T): T {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) value[i] = this.json(value[i] as unknown);
-    } else if (value && typeof value === 'object') {
+    } else {
       const record = value as Record<string, unknown>;
       for (const key of Object.keys(record)) record[key] = this.json(record[key]);
     }
     return value;
   }
+
+  private share<T>(key: string, value: T): T {
+    const known = this.values.get(key);
+    if (known !== undefined) return known as T;
+    if (this.values.size >= this.limit) this.values.clear();
+    this.values.set(key, value);
+    return value;
+  }
 }
 
-const interner = new Interner(50_000);
+const interner = new Interner(20_000);
 
 const metadataOf = (object: RawObject) => (object.metadata ?? {}) as RawMetadata;
 
@@ -89,7 +103,6 @@ function slimMetadata(raw: RawMetadata): Metadata {
     name: raw.name ?? '',
     namespace: interner.string(raw.namespace ?? ''),
     uid: raw.uid ?? '',
-    resourceVersion: raw.resourceVersion ?? '',
     creationTimestamp: interner.string(raw.creationTimestamp ?? ''),
     ...(raw.generation === undefined ? {} : { generation: raw.generation }),
     ...(raw.labels && Object.keys(raw.labels).length > 0 ? { labels: interner.json(raw.labels) } : {}),
@@ -108,7 +121,7 @@ export function parseSwitchyardObject(kind: string, schema: z.ZodType) {
       return previous.ok ? { ok: true, object: { metadata, spec: previous.object.spec, ...withStatus } } : { ok: false, invalid: { kind, metadata, error: previous.invalid.error, ...withStatus } };
     }
     const spec = schema.safeParse(object.spec);
-    if (spec.success) return { ok: true, object: { metadata, spec: spec.data, ...withStatus } };
+    if (spec.success) return { ok: true, object: { metadata, spec: spec.data && typeof spec.data === 'object' ? interner.children(spec.data) : spec.data, ...withStatus } };
     return { ok: false, invalid: { kind, metadata, error: spec.error.issues.map((issue) => `spec.${issue.path.join('.')}: ${issue.message}`).join('; '), ...withStatus } };
   };
 }

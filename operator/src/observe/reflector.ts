@@ -33,7 +33,8 @@ export interface ReflectorOptions<T> {
 
 const pageSize = 2000;
 const metadataAccept = (list: boolean) => `application/json;as=PartialObjectMetadata${list ? 'List' : ''};g=meta.k8s.io;v=v1`;
-const keyOf = (object: RawObject) => `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+/** namespace/name, as one flat string: a template literal keeps its pieces (and ~50 more bytes) alive in every key of 100,000. */
+const keyOf = (object: RawObject) => [object.metadata?.namespace ?? '', object.metadata?.name ?? ''].join('/');
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, ms);
   signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
