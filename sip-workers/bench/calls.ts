@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import { freeUdpPort } from '../test/support/sipp.ts';
 import { BENCH_CARRIER, benchAgent, benchDomain, benchNumber, benchRouting, domainCallee } from './bench-routing.ts';
 import { KAMAILIO_CALLEE_PORT, KAMAILIO_PORT, kamailioVersion, startKamailio } from './kamailio.ts';
-import type { SearchOptions, SearchResult, Step, SystemUnderTest } from './rate-search.ts';
-import { passed, searchRate } from './rate-search.ts';
+import type { SearchOptions, SearchResult, SystemUnderTest } from './rate-search.ts';
+import { searchRate } from './rate-search.ts';
 import { machineBusySeconds, processUsage } from './process-usage.ts';
 import { assertUdpPortFree } from './sip-ping.ts';
-import { bestText, failureDetail, RTD_ANSWER, RTD_TRYING, rttPercentile, STEP_HEADER, stepAt, stepLine, verdictLine } from './report.ts';
-import type { Verdict } from './report.ts';
+import { failureDetail, probeLine, STEP_HEADER, stepLine, verdictLine } from './report.ts';
 import { authenticatingCaller, plainCaller } from './uac-scenarios.ts';
+import { latencyByRate, verdicts } from './verdicts.ts';
 import { startWebhook } from './webhook-runner.ts';
 import { startWorker } from './worker-runner.ts';
 import type { RunningWorker } from './worker-runner.ts';
@@ -30,7 +30,7 @@ const rates = (process.env.BENCH_RATES ?? '100,250,500,1000,1500,2000,3000,4000'
 const stepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? 5);
 const kamailioConfig = process.env.BENCH_KAMAILIO_CFG ?? join(repoRoot, '../shared/bench/kamailio-proxy.cfg');
 const workerLogLevel = process.env.BENCH_WORKER_LOG_LEVEL ?? 'info';
-const targets = { rateRatio: 0.5, addedSetupP99Ms: 10, tryingP99Ms: 10, digestRatio: 0.5 };
+const probeRate = Number(process.env.BENCH_PROBE_CPS ?? 30);
 /** The callee sits where the Kamailio config relays to; the worker dials it there too. */
 const calleePort = KAMAILIO_CALLEE_PORT;
 
@@ -62,6 +62,8 @@ function machineFacts(): string[] {
   ];
 }
 
+const probeAt = (port: number, service: string) => ({ host: '127.0.0.1', port, service, callsPerSecond: probeRate });
+
 async function search(system: SystemUnderTest, options: Omit<SearchOptions, 'onStep'>): Promise<SearchResult> {
   console.log(`\n${system.name}`);
   console.log(STEP_HEADER);
@@ -69,6 +71,7 @@ async function search(system: SystemUnderTest, options: Omit<SearchOptions, 'onS
     ...options,
     onStep: (step, warmup) => {
       console.log(`${stepLine(step)}${warmup ? '  (warm-up, not judged)' : ''}`);
+      if (step.probe) console.log(probeLine(step.probe));
       const detail = failureDetail(step);
       if (detail !== '' && (step.failed > 0 || step.unfinished > 0)) console.log(detail);
     },
@@ -88,63 +91,6 @@ function workerSettle(worker: RunningWorker): () => Promise<string> {
   };
 }
 
-const ms = (value: number | undefined) => (value === undefined ? '?' : `${value} ms`);
-
-function verdicts(kamailio: SearchResult, worker: SearchResult, digest: SearchResult, direct: SearchResult): Verdict[] {
-  const ratio = kamailio.best === 0 ? 0 : worker.best / kamailio.best;
-  const atBest = stepAt(worker, worker.best);
-  const directAtBest = stepAt(direct, worker.best);
-  const addedP50 = subtract(rttPercentile(atBest, RTD_ANSWER, 50), rttPercentile(directAtBest, RTD_ANSWER, 50));
-  const addedP99 = subtract(rttPercentile(atBest, RTD_ANSWER, 99), rttPercentile(directAtBest, RTD_ANSWER, 99));
-  const tryingP99 = rttPercentile(atBest, RTD_TRYING, 99);
-  const digestRatio = worker.best === 0 ? 0 : digest.best / worker.best;
-  // The rate at which a latency target still holds, for a reader weighing rate against latency.
-  const holdsUpTo = (holds: (step: Step) => boolean) => {
-    const rate = worker.steps.filter((step) => passed(step) && holds(step)).at(-1)?.rate;
-    return rate === undefined ? 'at no rate' : `up to ${rate} CPS`;
-  };
-  const addedHolds = (step: Step) => (subtract(rttPercentile(step, RTD_ANSWER, 99), rttPercentile(stepAt(direct, step.rate), RTD_ANSWER, 99)) ?? Infinity) < targets.addedSetupP99Ms;
-  const tryingHolds = (step: Step) => (rttPercentile(step, RTD_TRYING, 99) ?? Infinity) < targets.tryingP99Ms;
-  return [
-    {
-      target: `worker rate ≥ ${targets.rateRatio} × Kamailio's`,
-      met: worker.best > 0 && ratio >= targets.rateRatio,
-      detail: `worker ${bestText(worker)}, Kamailio ${bestText(kamailio)}: ratio ${ratio.toFixed(2)}${kamailio.capped ? ' (Kamailio capped by the top step: the true ratio is at most this)' : ''}`,
-    },
-    {
-      target: `p99 setup time the worker adds < ${targets.addedSetupP99Ms} ms`,
-      met: addedP99 !== undefined && addedP99 < targets.addedSetupP99Ms,
-      detail: `at ${worker.best} CPS, INVITE→200 through the worker minus caller→callee direct at the same rate: p50 ${ms(addedP50)}, p99 ${ms(addedP99)}`
-        + ` (worker p50/p99 ${ms(rttPercentile(atBest, RTD_ANSWER, 50))}/${ms(rttPercentile(atBest, RTD_ANSWER, 99))}, direct ${ms(rttPercentile(directAtBest, RTD_ANSWER, 50))}/${ms(rttPercentile(directAtBest, RTD_ANSWER, 99))}); holds ${holdsUpTo(addedHolds)}`,
-    },
-    {
-      target: `p99 time to 100 Trying < ${targets.tryingP99Ms} ms`,
-      met: tryingP99 !== undefined && tryingP99 < targets.tryingP99Ms,
-      detail: `at ${worker.best} CPS: p50 ${ms(rttPercentile(atBest, RTD_TRYING, 50))}, p99 ${ms(tryingP99)}; holds ${holdsUpTo(tryingHolds)}`,
-    },
-    {
-      target: `digest-authenticated rate ≥ ${targets.digestRatio} × unauthenticated`,
-      met: digest.best > 0 && digestRatio >= targets.digestRatio,
-      detail: `${bestText(digest)} with a 401 challenge on every call vs ${worker.best} CPS: ratio ${digestRatio.toFixed(2)}`
-        + `; its setup p50/p99 ${ms(rttPercentile(stepAt(digest, digest.best), RTD_ANSWER, 50))}/${ms(rttPercentile(stepAt(digest, digest.best), RTD_ANSWER, 99))} (two INVITE round trips)`,
-    },
-  ];
-}
-
-function subtract(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : a - b;
-}
-
-/** The Trying and setup latencies at every rate, so a reader sees up to where the targets hold. */
-function latencyByRate(worker: SearchResult, direct: SearchResult): string[] {
-  return worker.steps.map((step) => {
-    const base = stepAt(direct, step.rate);
-    const added99 = subtract(rttPercentile(step, RTD_ANSWER, 99), rttPercentile(base, RTD_ANSWER, 99));
-    const added50 = subtract(rttPercentile(step, RTD_ANSWER, 50), rttPercentile(base, RTD_ANSWER, 50));
-    return `    ${String(step.rate).padStart(5)} CPS: added setup p50 ${ms(added50)}, p99 ${ms(added99)}; 100 Trying p99 ${ms(rttPercentile(step, RTD_TRYING, 99))}${step.failed + step.unfinished > 0 ? ' (calls failed)' : ''}`;
-  });
-}
-
 async function main(): Promise<void> {
   console.log('SIP worker bench: SIPp caller → X → SIPp callee on 127.0.0.1');
   for (const line of machineFacts()) console.log(`  ${line}`);
@@ -159,7 +105,7 @@ async function main(): Promise<void> {
   let kamailioResult: SearchResult;
   try {
     kamailioResult = await search(
-      { name: `Kamailio ${kamailioVersion() ?? ''} (stateful proxy, 1 child, TLSF, -m 2048) on 127.0.0.1:${KAMAILIO_PORT} (cpu: all its processes)`, remote: `127.0.0.1:${KAMAILIO_PORT}`, scenario, service: 'service', calleePort, pid: kamailio.pid },
+      { name: `Kamailio ${kamailioVersion() ?? ''} (stateful proxy, 1 child, TLSF, -m 2048) on 127.0.0.1:${KAMAILIO_PORT} (cpu: all its processes)`, remote: `127.0.0.1:${KAMAILIO_PORT}`, scenario, service: 'service', calleePort, pid: kamailio.pid, probe: probeAt(KAMAILIO_PORT, 'service') },
       options,
     );
   } finally {
@@ -178,7 +124,7 @@ async function main(): Promise<void> {
     const remote = `127.0.0.1:${worker.sipPort}`;
     const common = { remote, calleePort, pid: worker.pid, helperPid: webhook.pid, reportRss: true, afterStep: workerSettle(worker) };
     workerResult = await search(
-      { ...common, name: 'Switchyard worker: trunk call → webhook → <Dial><Sip> (cpu: the worker process; webhook: the customer app process)', scenario, service: benchNumber },
+      { ...common, name: 'Switchyard worker: trunk call → webhook → <Dial><Sip> (cpu: the worker process; webhook: the customer app process)', scenario, service: benchNumber, probe: probeAt(worker.sipPort, benchNumber) },
       options,
     );
     digestResult = await search(
@@ -192,7 +138,7 @@ async function main(): Promise<void> {
     );
     // The worker stays up, idle, while the baseline runs: afterwards its calls should all be over.
     directResult = await search(
-      { name: 'Direct: SIPp caller → SIPp callee, at the worker\'s rates (the baseline for the setup time the worker adds)', remote: `127.0.0.1:${calleePort}`, scenario, service: 'service', calleePort },
+      { name: 'Direct: SIPp caller → SIPp callee, at the worker\'s rates (the baseline for the setup time the worker adds)', remote: `127.0.0.1:${calleePort}`, scenario, service: 'service', calleePort, probe: probeAt(calleePort, 'service') },
       { ...options, rates: workerResult.steps.map((step) => step.rate), keepGoing: true },
     );
     const heapMB = Math.round((await worker.metric('switchyard_worker_nodejs_heap_size_used_bytes')) / 1e6);
@@ -202,7 +148,7 @@ async function main(): Promise<void> {
     await webhook.stop();
   }
 
-  console.log('\nSetup latency through the worker, by rate (minus the direct baseline at the same rate)');
+  console.log(`\nLatency through the worker by rate, from the probe (${probeRate} calls/s beside the load, microsecond clock); setup time added = minus the direct baseline at the same rate`);
   for (const line of latencyByRate(workerResult, directResult)) console.log(line);
   console.log(`  worker after the runs and the baseline: ${leftover}`);
   const busiest = Math.max(...[kamailioResult, workerResult, digestResult].flatMap((result) => result.steps.map((step) => step.foreignCpuShare)));

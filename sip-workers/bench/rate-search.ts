@@ -2,6 +2,8 @@
 // or straight to the callee), a few seconds and a bounded number of calls per step, stopping at
 // the first step where any call failed or did not finish. A fresh SIPp callee serves each step so
 // a failed step leaves nothing behind for the next one.
+import { startProbe } from './latency-probe.ts';
+import type { ProbeOptions, ProbeResult } from './latency-probe.ts';
 import type { CallerResult } from './sipp-load.ts';
 import { runCaller, startCallee } from './sipp-load.ts';
 import { machineBusySeconds, ownAndReapedCpuSeconds, processUsage, udpReceiveBufferErrors } from './process-usage.ts';
@@ -20,6 +22,8 @@ export interface SystemUnderTest {
   helperPid?: number;
   /** Resident memory is meaningful (not for Kamailio, whose processes share a 2 GB segment). */
   reportRss?: boolean;
+  /** Where the latency probe calls (see latency-probe.ts); absent: no probe. */
+  probe?: ProbeOptions;
   /** After each step: wait for the system to settle and say what is left (e.g. active calls). */
   afterStep?: () => Promise<string>;
 }
@@ -30,6 +34,7 @@ export interface Step extends CallerResult {
   helperCpuShare?: number;
   /** Cores' worth of CPU used by processes that are not the bench's (other work on the machine). */
   foreignCpuShare: number;
+  probe?: ProbeResult;
   /** UDP datagrams the kernel dropped on a full receive buffer during the step (any socket). */
   udpDrops: number;
   rssBytes?: number;
@@ -64,7 +69,9 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
   const usageOf = (pid: number | undefined) => (pid === undefined ? undefined : processUsage(pid));
   const before = { system: usageOf(system.pid), helper: usageOf(system.helperPid), machine: machineBusySeconds(), own: ownAndReapedCpuSeconds(), drops: udpReceiveBufferErrors() };
   let result: CallerResult;
+  let probe: ProbeResult | undefined;
   try {
+    const probing = system.probe === undefined ? undefined : await startProbe(system.probe);
     result = await runCaller({
       scenario: system.scenario,
       remote: system.remote,
@@ -75,6 +82,7 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
       workDir: options.workDir,
       ...(system.extraArgs === undefined ? {} : { extraArgs: system.extraArgs }),
     });
+    probe = await probing?.stop();
   } finally {
     await callee.stop();
   }
@@ -88,6 +96,7 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
     ...result,
     foreignCpuShare: Math.max(0, (after.machine - before.machine - ours) / seconds),
     udpDrops: after.drops - before.drops,
+    ...(probe === undefined ? {} : { probe }),
     ...(systemCpu === undefined ? {} : { cpuShare: systemCpu / seconds }),
     ...(helperCpu === undefined ? {} : { helperCpuShare: helperCpu / seconds }),
     ...(after.system && system.reportRss ? { rssBytes: after.system.rssBytes } : {}),

@@ -1,4 +1,5 @@
 // Printing the bench: a line per step as it finishes, then the figures against their targets.
+import type { ProbeResult } from './latency-probe.ts';
 import { percentile } from './rtt-stats.ts';
 import type { SearchResult, Step } from './rate-search.ts';
 import { passed } from './rate-search.ts';
@@ -35,6 +36,12 @@ export function stepLine(step: Step): string {
     ` ${step.after ?? ''}${passed(step) ? '' : '  FAILED'}`,
   ];
   return cells.join(' ');
+}
+
+const probeMs = (samples: readonly number[], p: number) => percentile(samples, p)?.toFixed(2) ?? '-';
+
+export function probeLine(probe: ProbeResult): string {
+  return `      probe: ${probe.answer.length} calls answered${probe.lost > 0 ? `, ${probe.lost} lost` : ''}; 100 p50/p99 ${probeMs(probe.trying, 50)}/${probeMs(probe.trying, 99)} ms, 200 p50/p99 ${probeMs(probe.answer, 50)}/${probeMs(probe.answer, 99)} ms`;
 }
 
 export function failureDetail(step: Step): string {
