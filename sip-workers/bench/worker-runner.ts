@@ -57,7 +57,9 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
   const httpPort = await freeTcpPort();
   const logFile = join(workDir, 'worker.log');
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [mainEntry], {
+  // BENCH_WORKER_NODE_FLAGS tries V8 settings on the worker alone, e.g. --max-semi-space-size=64.
+  const flags = (process.env.BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, mainEntry], {
     stdio: ['ignore', fd, fd],
     env: {
       ...process.env,
