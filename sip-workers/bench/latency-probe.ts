@@ -1,7 +1,9 @@
 // A few calls a second alongside SIPp's load, timed with a microsecond clock: SIPp's own response
 // times tick in whole kernel jiffies (4 ms here), too coarse for a 10 ms target. Each probe call
 // is INVITE → (100) → 200 → ACK → BYE → 200 through the same system as the load, from
-// 127.0.0.1, one at a time per interval; a call without its 200 within the timeout is counted lost.
+// 127.0.0.1; a call without its 200 within the timeout is counted lost. INVITE and BYE are
+// retransmitted every T1 as over UDP they must be: a BYE lost on an overloaded system would
+// otherwise leave the call up there for good.
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 
@@ -17,7 +19,11 @@ interface PendingCall {
   sentAt: number;
   trying?: number;
   answered: boolean;
+  /** Retransmits the last request (INVITE until a response, BYE until its 200), as UDP needs. */
+  retransmit?: NodeJS.Timeout;
 }
+
+const T1 = 500;
 
 const sdp = 'v=0\r\no=probe 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -50,6 +56,11 @@ export async function startProbe(options: ProbeOptions): Promise<RunningProbe> {
   const result: ProbeResult = { trying: [], answer: [], lost: 0 };
   const timeoutMs = options.timeoutMs ?? 8000;
   const send = (text: string) => socket.send(text, options.port, options.host);
+  const sendReliably = (call: PendingCall, text: string) => {
+    clearInterval(call.retransmit);
+    send(text);
+    call.retransmit = setInterval(() => send(text), T1);
+  };
   const inDialog = (method: 'ACK' | 'BYE', callId: string, cseq: number, fromTag: string, to: string) => [
     `${method} ${target} SIP/2.0`,
     `Via: SIP/2.0/UDP ${local};branch=z9hG4bK${randomBytes(8).toString('hex')};rport`,
@@ -63,6 +74,22 @@ export async function startProbe(options: ProbeOptions): Promise<RunningProbe> {
     '',
   ].join('\r\n');
 
+  const onInviteResponse = (call: PendingCall, callId: string, status: number, text: string, at: number) => {
+    // Any response stops the INVITE's retransmission; once answered the timer is the BYE's.
+    if (!call.answered) clearInterval(call.retransmit);
+    if (status === 100 && call.trying === undefined) call.trying = at - call.sentAt;
+    if (status < 200) return;
+    const to = header(text, '(?:To|t)') ?? '';
+    const fromTag = /tag=([^;>\s]+)/.exec(header(text, '(?:From|f)') ?? '')?.[1] ?? '';
+    // ACK every 2xx, retransmissions included; time and hang up only the first.
+    send(inDialog('ACK', callId, 1, fromTag, to));
+    if (status !== 200 || call.answered) return;
+    call.answered = true;
+    result.answer.push(at - call.sentAt);
+    if (call.trying !== undefined) result.trying.push(call.trying);
+    sendReliably(call, inDialog('BYE', callId, 2, fromTag, to));
+  };
+
   socket.on('message', (data) => {
     const at = now();
     const text = data.toString('latin1');
@@ -72,18 +99,9 @@ export async function startProbe(options: ProbeOptions): Promise<RunningProbe> {
     const call = callId === undefined ? undefined : calls.get(callId);
     if (!call || !callId || !cseq || Number.isNaN(status)) return;
     if (cseq.endsWith('INVITE')) {
-      if (status === 100 && call.trying === undefined) call.trying = at - call.sentAt;
-      if (status < 200) return;
-      const to = header(text, '(?:To|t)') ?? '';
-      const fromTag = /tag=([^;>\s]+)/.exec(header(text, '(?:From|f)') ?? '')?.[1] ?? '';
-      // ACK every 2xx, retransmissions included; time and hang up only the first.
-      send(inDialog('ACK', callId, 1, fromTag, to));
-      if (status !== 200 || call.answered) return;
-      call.answered = true;
-      result.answer.push(at - call.sentAt);
-      if (call.trying !== undefined) result.trying.push(call.trying);
-      send(inDialog('BYE', callId, 2, fromTag, to));
-    } else if (cseq.endsWith('BYE')) {
+      onInviteResponse(call, callId, status, text, at);
+    } else if (cseq.endsWith('BYE') && status >= 200) {
+      clearInterval(call.retransmit);
       calls.delete(callId);
     }
   });
@@ -105,11 +123,12 @@ export async function startProbe(options: ProbeOptions): Promise<RunningProbe> {
       '',
       sdp,
     ].join('\r\n');
-    calls.set(callId, { sentAt: now(), answered: false });
-    send(invite);
+    const call: PendingCall = { sentAt: now(), answered: false };
+    calls.set(callId, call);
+    sendReliably(call, invite);
     setTimeout(() => {
-      const call = calls.get(callId);
-      if (call && !call.answered) result.lost++;
+      clearInterval(call.retransmit);
+      if (calls.get(callId) === call && !call.answered) result.lost++;
       calls.delete(callId);
     }, timeoutMs).unref();
   };
@@ -123,6 +142,7 @@ export async function startProbe(options: ProbeOptions): Promise<RunningProbe> {
       // Calls whose BYE is still out are done as far as timing goes.
       await new Promise((resolve) => setTimeout(resolve, 200));
       result.lost += [...calls.values()].filter((call) => !call.answered).length;
+      for (const call of calls.values()) clearInterval(call.retransmit);
       calls.clear();
       socket.close();
       return result;
