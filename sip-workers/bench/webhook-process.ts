@@ -25,6 +25,10 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 });
 
+// The bench holds our stdin open; when it ends (the bench exited, even by a crash) so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+
 process.on('SIGTERM', () => {
   server.closeAllConnections();
   server.close(() => process.exit(0));

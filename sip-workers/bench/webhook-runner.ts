@@ -9,7 +9,7 @@ export interface RunningWebhook {
 }
 
 export async function startWebhook(dialTarget: string): Promise<RunningWebhook> {
-  const child = spawn(process.execPath, [new URL('webhook-process.ts', import.meta.url).pathname, dialTarget], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [new URL('webhook-process.ts', import.meta.url).pathname, dialTarget], { stdio: ['pipe', 'pipe', 'inherit'] });
   const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([
