@@ -30,6 +30,10 @@ export async function startKamailio(configFile: string, workDir: string): Promis
   let stderr = '';
   child.stderr?.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4000)));
   const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // A bench that throws must not leave Kamailio holding 127.0.0.1:5070 for the next run.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  void done.then(() => process.off('exit', reap));
   try {
     await Promise.race([
       waitForSip('127.0.0.1', KAMAILIO_PORT),

@@ -75,6 +75,10 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
   });
   closeSync(fd);
   const done = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // A bench that throws must not leave the worker running.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  void done.then(() => process.off('exit', reap));
   const deadline = Date.now() + 20_000;
   // main.ts opens its HTTP port once SIP listens; ready means a routing generation is loaded too.
   const path = options.waitReady === false ? '/livez' : '/readyz';
