@@ -4,7 +4,10 @@
 # and caches them outside git. Prints the directory holding them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-version=$(sed -n 's/^require k8s.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$here/go.mod")
+# The pin sits inside go.mod's require block; an empty version would name the cache `k8s-` and
+# keep serving stale binaries after the pin moved.
+version=$(awk '$1 == "k8s.io/kubernetes" { print $2 } $1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$here/go.mod")
+[ -n "$version" ] || { echo "control-plane: no k8s.io/kubernetes version in $here/go.mod" >&2; exit 1; }
 out="${SWITCHYARD_KUBE_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/k8s-$version}"
 mkdir -p "$out"
 cd "$here"

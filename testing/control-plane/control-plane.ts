@@ -40,6 +40,15 @@ function httpsOk(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): P
 
 const httpOk = (url: string) => fetch(url, { signal: AbortSignal.timeout(2000) }).then((res) => res.ok);
 
+async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 function exitWatcher(child: ChildProcess) {
   let exit: string | undefined;
   child.once('exit', (code, signal) => (exit = `code ${code} signal ${signal}`));
@@ -53,10 +62,11 @@ export async function startControlPlane(options: { dir: string; detached?: boole
   const [bin, pki] = await Promise.all([controlPlaneBinaries(), createPki(dir)]);
   const [etcdPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const children: ChildProcess[] = [];
+  // Newest first, each gone before the next is signalled: kube-apiserver's graceful shutdown waits
+  // on etcd, and with etcd already dead it never ended, so the test run never exited. A child that
+  // outlives its grace period is killed.
   const stop = async () => {
-    for (const child of children.reverse()) child.kill('SIGTERM');
-    const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-    await Promise.all(running.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    for (const child of [...children].reverse()) await terminate(child, 10_000);
   };
   try {
     const etcd = startProcess(join(bin, 'etcd'), [
