@@ -1,10 +1,24 @@
 // `--profile`: samples the operator's /metrics once a second during a benchmark phase and prints
 // where its time and memory went (compile vs. the whole pass, heap vs. RSS, CPU), to find the
 // cause of a slow figure before changing code.
+import { readFileSync } from 'node:fs';
 import type { BenchOperator } from './operator-process.ts';
 
 const prefix = 'switchyard_operator_';
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The control plane's processes, to show how busy the API server was (it is often the bottleneck). */
+export const controlPlane: { pids: number[]; names: string[] } = { pids: [], names: [] };
 
 export interface PhaseProfile {
   stop(): Promise<void>;
@@ -12,6 +26,8 @@ export interface PhaseProfile {
 
 export function profilePhase(operator: BenchOperator, phase: string, enabled: boolean): PhaseProfile {
   if (!enabled) return { stop: () => Promise.resolve() };
+  const startedAt = performance.now();
+  const planeCpu = controlPlane.pids.map(cpuSeconds);
   let first: Map<string, number> | undefined;
   let last: Map<string, number> | undefined;
   const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0 };
@@ -49,6 +65,9 @@ export function profilePhase(operator: BenchOperator, phase: string, enabled: bo
         `GC major ${delta(`${prefix}nodejs_gc_duration_seconds_sum{kind="major"}`).toFixed(1)} s minor ${delta(`${prefix}nodejs_gc_duration_seconds_sum{kind="minor"}`).toFixed(1)} s`,
         `peak RSS ${mb(peak.rss)}, heap used ${mb(peak.heapUsed)} of ${mb(peak.heapTotal)}, external ${mb(peak.external)}`,
       ];
+      const elapsed = (performance.now() - startedAt) / 1000;
+      const plane = controlPlane.pids.map((pid, i) => `${controlPlane.names[i] ?? pid} ${((cpuSeconds(pid) - (planeCpu[i] ?? 0)) / elapsed).toFixed(2)}`);
+      line.push(`control plane cores busy: ${plane.join(', ')}`);
       console.log(`  [profile ${phase}] ${line.join('; ')}`);
     },
   };

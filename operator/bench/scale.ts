@@ -13,8 +13,8 @@ import { apiClient, type ApiClient } from '../src/kube/client.ts';
 import { connectionOf } from '../src/kube/connection.ts';
 import { collectionPath, objectPath } from '../src/kube/resources.ts';
 import { shardIndex } from '../src/compile/routing.ts';
-import { startBenchOperator, type BenchOperator } from './operator-process.ts';
-import { profilePhase } from './profile.ts';
+import { operatorNodeOptions, startBenchOperator, type BenchOperator } from './operator-process.ts';
+import { controlPlane, profilePhase } from './profile.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const sizes = (process.env.BENCH_NUMBERS ?? '10000,100000').split(',').map(Number);
@@ -143,6 +143,15 @@ async function shardContains(client: ApiClient, shard: string, resourceVersion: 
   return found;
 }
 
+/** What became of an edit that did not reach its shard in time: is it there now, what does the number's status say? */
+async function explainLost(client: ApiClient, i: number, url: string, shard: string): Promise<void> {
+  const pn = await client.request<{ metadata: { generation: number }; spec: { voiceURL?: string }; status?: { observedGeneration?: number; conditions?: Array<{ type: string; message: string }> } }>('GET', objectPath('PhoneNumber', ns, `pn-${i}`));
+  const map = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, shard));
+  const manifestMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, `${carrier}-routing`));
+  const manifest = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? ''));
+  console.log(`  lost edit pn-${i} (${number(i)}): spec has it ${pn.spec.voiceURL === url}, generation ${pn.metadata.generation} observed ${pn.status?.observedGeneration}, Ready "${pn.status?.conditions?.find((c) => c.type === 'Ready')?.message}"; ${shard} has it now ${map.data['shard.json']?.includes(url)}; manifest ${manifest.shards.length} shards, number in ${manifest.shards.find((ref) => ref.name === shard) ? 'a listed shard' : 'an unlisted shard'}`);
+}
+
 async function editLatency(client: ApiClient, operator: BenchOperator, total: number) {
   const manifestMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, `${carrier}-routing`));
   const shardCount = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? '')).shards.length;
@@ -175,11 +184,16 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   for (const [sample, i] of samples.entries()) {
     const url = `https://edit.example/${sample}/${Date.now()}`;
     const shard = `${carrier}-routing-${shardIndex(number(i), shardCount)}`;
-    const { metadata } = await client.request<{ metadata: { resourceVersion: string } }>('GET', objectPath('ConfigMap', ns, shard));
+    // Watched from the collection's current resourceVersion: the shard's own may be older than the
+    // API server's watch window (410 Gone), if nothing in it changed for minutes.
+    const { metadata } = await client.request<{ metadata: { resourceVersion: string } }>('GET', `${collectionPath('ConfigMap', ns)}?fieldSelector=${encodeURIComponent(`metadata.name=${shard}`)}`);
     const started = performance.now();
     const arrived = shardContains(client, shard, metadata.resourceVersion, url, 30_000);
     await patch(i, url);
-    if (!(await arrived)) lost++;
+    if (!(await arrived)) {
+      lost++;
+      await explainLost(client, i, url, shard);
+    }
     latencies.push(performance.now() - started);
   }
   running = false;
@@ -209,6 +223,8 @@ async function failover(kubeconfig: string) {
 
 const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-'));
 const plane = await startControlPlane({ dir });
+controlPlane.pids.push(...plane.pids);
+controlPlane.names.push('etcd', 'kube-apiserver', 'kube-controller-manager');
 try {
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromFile(plane.kubeconfig);
@@ -221,7 +237,7 @@ try {
   kubectl('apply', '-n', ns, '-f', join(repoRoot, 'examples/01-carrier.yaml'), '-f', join(repoRoot, 'examples/02-accounts.yaml'));
   const operator = startBenchOperator(plane.kubeconfig, { LOG_LEVEL: 'info', SWITCHYARD_RESYNC_SECONDS: '600' });
   await operator.waitForLog((line) => line.msg === 'caches synced');
-  console.log(`operator benchmark: kube-apiserver v1.35.4 on 127.0.0.1, operator QPS ${process.env.SWITCHYARD_OPERATOR_QPS ?? 600}, 2 cores`);
+  console.log(`operator benchmark: kube-apiserver v1.35.4 on 127.0.0.1, operator QPS ${process.env.SWITCHYARD_OPERATOR_QPS ?? 600}, node ${operatorNodeOptions}, 2 cores`);
   const watching = new AbortController();
   const { ready } = watchReadyNumbers(client, watching.signal);
   let existing = 0;

@@ -28,12 +28,28 @@ export const watchedKinds: WatchedKind[] = [
   { kind: 'Lease', labelSelector: `${componentLabel}=sip-worker` },
 ];
 
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/**
+ * A pass that rewrote most of what it routes is a bulk import (new numbers land in every shard):
+ * the next pass waits as long as those writes took, so that a bulk import publishes a generation
+ * every few seconds and leaves the API server half its time for statuses, instead of rewriting
+ * every shard back to back. Edits rewrite a few shards a pass and are never held back.
+ */
+function bulkPause(written: number, desired: number, applyMs: number): number {
+  return written * 2 > desired ? Math.min(applyMs, 10_000) : 0;
+}
+
 export interface ControllerOptions {
   client: ApiClient;
   log: Logger;
   metrics: OperatorMetrics;
   context: Omit<CompileContext, 'now'>;
   concurrency: number;
+  statusConcurrency: number;
   resyncSeconds: number;
   identity: string;
   clock?: () => Date;
@@ -59,7 +75,7 @@ export class Controller {
       all: () => this.state.allOwned(),
     };
     this.applier = new Applier(options.client, owned, options.log, { concurrency: options.concurrency, identity: options.identity });
-    this.statusWriter = new StatusWriter(this.applier, options.concurrency, {
+    this.statusWriter = new StatusWriter(this.applier, options.statusConcurrency, {
       onWritten: (count) => options.metrics.writes.inc({ operation: 'status' }, count),
       onFailed: (key, error) => {
         const delay = this.queue.retry(key);
@@ -98,9 +114,15 @@ export class Controller {
     const resync = setInterval(() => this.queue.add('resync'), this.options.resyncSeconds * 1000);
     try {
       while (!signal.aborted) {
+        if (this.queue.readyCount === 0) this.statusWriter.yieldToRouting(false);
         const keys = await this.queue.takeAll(signal);
         if (signal.aborted) break;
-        await this.reconcile(keys);
+        this.statusWriter.yieldToRouting(true);
+        const { pauseMs } = await this.reconcile(keys);
+        if (pauseMs > 0) {
+          this.statusWriter.yieldToRouting(false);
+          await sleep(pauseMs, signal);
+        }
       }
     } finally {
       this.leading = false;
@@ -110,7 +132,7 @@ export class Controller {
   }
 
   /** One pass: compile what changed, write routing, hand statuses to the background writer; failed writes come back through the queue with backoff. */
-  async reconcile(keys: string[]): Promise<ApplyOutcome> {
+  async reconcile(keys: string[]): Promise<ApplyOutcome & { pauseMs: number }> {
     const { metrics } = this.options;
     const started = performance.now();
     const now = this.clock();
@@ -118,7 +140,9 @@ export class Controller {
     const result = this.compiler.compile(this.state.view(now), { full: keys.includes('resync'), phoneNumbers }, { ...this.options.context, now });
     metrics.compileDuration.observe((performance.now() - started) / 1000);
 
+    const applyStarted = performance.now();
     const applied = await this.applier.apply(result.phases);
+    const applyMs = performance.now() - applyStarted;
     const created = await this.applier.createOnce(result.createOnly);
     this.statusWriter.submit(result.statuses);
     const desired = new Set([...result.phases.flat(), ...result.createOnly].map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
@@ -138,7 +162,7 @@ export class Controller {
     if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
       this.options.log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
     }
-    return { writes, failed };
+    return { writes, failed, pauseMs: bulkPause(applied.writes, result.phases.flat().length, applyMs) };
   }
 
   private requeue(keys: string[], failed: ApplyOutcome['failed']): void {

@@ -2,6 +2,7 @@
 // endpoints for metrics and probes. `make run-operator` runs it against $KUBECONFIG.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { getHeapStatistics } from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from './config.ts';
@@ -27,6 +28,7 @@ const controller = new Controller({
   client, log, metrics,
   context: { randomBytes, images: { sipWorker: config.SWITCHYARD_SIP_WORKER_IMAGE, mediaRelay: config.SWITCHYARD_MEDIA_RELAY_IMAGE, pushService: config.SWITCHYARD_PUSH_SERVICE_IMAGE } },
   concurrency: config.SWITCHYARD_OPERATOR_CONCURRENCY,
+  statusConcurrency: config.SWITCHYARD_STATUS_CONCURRENCY,
   resyncSeconds: config.SWITCHYARD_RESYNC_SECONDS,
   identity: config.SWITCHYARD_IDENTITY,
 });
@@ -47,6 +49,9 @@ const server = createServer((req, res) => {
 });
 const [host = '0.0.0.0', port = '8080'] = config.SWITCHYARD_HTTP_ADDRESS.split(/:(?=\d+$)/);
 server.listen(Number(port), host, () => log.info({ address: `${host}:${(server.address() as AddressInfo).port}` }, 'http listening'));
+// Without --max-old-space-size, V8 sizes the heap for the machine (4 GB on a large node) and lets it
+// grow to several times what is live; docs/adr/0002-operator-at-scale.md says what to set.
+log.info({ heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20) }, 'heap limit');
 
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => { log.info({ signal }, 'shutting down'); stop.abort(); });

@@ -37,6 +37,11 @@ export class WorkQueue {
     this.failures.delete(key);
   }
 
+  /** Keys that could be taken now (not backing off). */
+  get readyCount(): number {
+    return this.ready.size;
+  }
+
   get depth(): number {
     return this.ready.size + this.delayed.size;
   }

@@ -10,6 +10,9 @@ import { Applier, keyOf } from './applier.ts';
 /** After this long a status we wrote but do not observe is written again (someone else changed it). */
 const rewriteAfterMs = 30_000;
 
+/** Status writes in flight while routing work is waiting: enough to make progress, few enough not to crowd the API server. */
+const whileRoutingWaits = 2;
+
 export interface StatusWriterHooks {
   onWritten(count: number): void;
   onFailed(key: string, error: Error): void;
@@ -33,6 +36,7 @@ export class StatusWriter {
   private readonly hooks: StatusWriterHooks;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private routingFirst = false;
 
   constructor(applier: Applier, concurrency: number, hooks: StatusWriterHooks) {
     this.applier = applier;
@@ -56,6 +60,17 @@ export class StatusWriter {
       this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash });
     }
     this.pump();
+  }
+
+  /**
+   * Routing first: while the controller has routing work waiting (passes back to back: an edit
+   * storm, a bulk import between its pauses), statuses trickle; whenever it is idle or paused they
+   * go at full concurrency. Each status write costs the API server as much as a user's edit, and
+   * a status can wait where a route should not.
+   */
+  yieldToRouting(yielding: boolean): void {
+    this.routingFirst = yielding;
+    if (!yielding) this.pump();
   }
 
   /** Resolves when nothing is pending or in flight (for shutdown and tests). */
@@ -90,7 +105,7 @@ export class StatusWriter {
   }
 
   private pump(): void {
-    while (this.inFlight < this.concurrency && this.pending.size > 0) {
+    while (this.inFlight < (this.routingFirst ? whileRoutingWaits : this.concurrency) && this.pending.size > 0) {
       const key = this.take();
       const entry = key === undefined ? undefined : this.pending.get(key);
       if (key === undefined || !entry) break;

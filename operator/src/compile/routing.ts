@@ -37,10 +37,17 @@ export interface CompiledRouting {
  * A shard's JSON is kept below this. The API server's limit for the whole object is 1 MiB, but an
  * edit to one number rewrites its whole shard (and workers fetch it again), and the API server
  * spends ~1 ms plus ~0.06 ms per KiB on each ConfigMap write: at 100,000 numbers and 100 edits a
- * second, 32 KiB shards cost it ~0.3 cores where 700 KiB shards (~10 rewritten per pass) cost more
- * than it has.
+ * second, shards of ~15 KB (512 of them) cost it ~0.2 cores where 700 KiB shards (~10 rewritten
+ * per pass) cost more than it has.
  */
-export const shardBudgetBytes = 32 * 1024;
+export const shardBudgetBytes = 24 * 1024;
+
+/**
+ * Shards are sized for the estimate to fill them to two thirds on average, so that hashing's
+ * unevenness never pushes one over the budget (with 10% to spare, one of 256 shards did, and
+ * the count doubled after every pass had first tried the estimate's).
+ */
+const shardFill = 2 / 3;
 
 /** Numbers whose route changed since the last pass, or every number. */
 export type ChangedNumbers = ReadonlySet<string> | 'all';
@@ -65,10 +72,10 @@ export const shardIndex = (key: string, shardCount: number) => fnv1a(key) % shar
 /** The length of one `[number, route]` entry in `JSON.stringify([...numbers])`, which sizes the shard count. */
 const entryLength = (number: string, route: NumberRoute) => JSON.stringify([number, route]).length;
 
-/** The fewest power-of-two shards the estimated size fits (with 10% to spare); powers of two keep rehashing rare. */
+/** The fewest power-of-two shards the estimated size fits at shardFill; powers of two keep rehashing rare. */
 function shardCountFor(estimatedBytes: number): number {
   let count = 1;
-  while (count * shardBudgetBytes < estimatedBytes * 1.1) count *= 2;
+  while (count * shardBudgetBytes * shardFill < estimatedBytes) count *= 2;
   return count;
 }
 
