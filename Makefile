@@ -9,7 +9,7 @@ NODE_BIN := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/.switchyard/bin:$(PATH)
 export KUBECONFIG ?= $(CURDIR)/.switchyard/kubeconfig
 
-TEST_FILES ?= $(shell find api operator sip-workers cli testing -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+TEST_FILES ?= $(shell find api operator sip-workers cli charts local-platform testing -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
 ##@ General
 .PHONY: help
