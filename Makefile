@@ -9,7 +9,7 @@ NODE_BIN := $(shell scripts/ensure-node.sh)
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(CURDIR)/.switchyard/bin:$(PATH)
 export KUBECONFIG ?= $(CURDIR)/.switchyard/kubeconfig
 
-TEST_FILES ?= $(shell find api operator sip-workers cli charts local-platform testing -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
+TEST_FILES ?= $(shell find api operator sip-workers cli charts images local-platform testing -name '*.test.ts' -not -path '*/node_modules/*' 2>/dev/null | sort)
 
 ##@ General
 .PHONY: help
@@ -35,9 +35,15 @@ verify-generated: node_modules/.installed ## Fail if generated files are stale.
 	node api/generate/main.ts --check
 
 .PHONY: lint
-lint: node_modules/.installed ## ESLint (typed rules) and the TypeScript compiler.
+lint: node_modules/.installed ## ESLint (typed rules), the TypeScript compiler, the Dockerfiles and the Helm chart.
 	eslint .
 	tsc -p tsconfig.json --noEmit
+	@# dockerfile-utils exits non-zero on errors only; a warning fails the lint too.
+	@for dockerfile in images/*/Dockerfile; do \
+	  findings=$$(dockerfile-utils lint "$$dockerfile" 2>&1) && [ -z "$$findings" ] || { echo "$$dockerfile:"; echo "$$findings"; exit 1; }; \
+	done
+	@scripts/ensure-kube-tools.sh >/dev/null
+	helm lint --strict --quiet charts/switchyard
 
 # `test` checks the generated files instead of regenerating them, so CI catches a forgotten `make generate`.
 .PHONY: test
@@ -66,6 +72,56 @@ bench-sip: deps ## SIP worker vs Kamailio under SIPp load (rates, setup time, 10
 .PHONY: bench-routing
 bench-routing: node_modules/.installed ## The SIP worker's routing state at 1,000,000 numbers: lookup time, memory, rebuild.
 	@if [ -f sip-workers/bench/routing-table.ts ]; then node sip-workers/bench/routing-table.ts; else echo "bench-routing: sip-workers/bench/routing-table.ts not in this checkout; skipped"; fi
+
+##@ Images and a kind cluster (need Docker, and kind for the cluster)
+IMAGE_REGISTRY ?= ghcr.io/switchyard-dev
+IMAGE_TAG ?= dev
+KIND_CLUSTER ?= switchyard
+KIND_KUBECONFIG ?= $(CURDIR)/.switchyard/kind-kubeconfig
+# Where `make deploy` installs the chart: the kind cluster's kubeconfig unless told otherwise.
+DEPLOY_KUBECONFIG ?= $(KIND_KUBECONFIG)
+DEPLOY_NAMESPACE ?= switchyard-system
+OPERATOR_IMAGE := $(IMAGE_REGISTRY)/operator:$(IMAGE_TAG)
+SIP_WORKER_IMAGE := $(IMAGE_REGISTRY)/sip-worker:$(IMAGE_TAG)
+MEDIA_RELAY_IMAGE := $(IMAGE_REGISTRY)/rtpengine:$(IMAGE_TAG)
+
+.PHONY: check-docker
+check-docker:
+	@command -v docker >/dev/null 2>&1 || { echo "docker is not installed: make images, kind-up and kind-load need Docker" >&2; exit 1; }
+	@docker info >/dev/null 2>&1 || { echo "docker is installed but no Docker engine answers (docker info failed): start the Docker daemon, or build where one runs" >&2; exit 1; }
+
+.PHONY: check-kind
+check-kind: check-docker
+	@command -v kind >/dev/null 2>&1 || { echo "kind is not installed: go install sigs.k8s.io/kind@latest (it runs the cluster in Docker)" >&2; exit 1; }
+
+.PHONY: images
+images: check-docker ## Build the operator, SIP worker (also the push service) and media relay images as IMAGE_REGISTRY/NAME:IMAGE_TAG (default ghcr.io/switchyard-dev/NAME:dev).
+	docker build -f images/operator/Dockerfile -t $(OPERATOR_IMAGE) .
+	docker build -f images/sip-worker/Dockerfile -t $(SIP_WORKER_IMAGE) .
+	docker build -t $(MEDIA_RELAY_IMAGE) images/media-relay
+
+.PHONY: kind-up
+kind-up: check-kind ## Create the kind cluster KIND_CLUSTER (default switchyard) unless it exists; kubeconfig in .switchyard/kind-kubeconfig.
+	@mkdir -p $(dir $(KIND_KUBECONFIG))
+	@if kind get clusters 2>/dev/null | grep -qx '$(KIND_CLUSTER)'; then \
+	  kind export kubeconfig --name $(KIND_CLUSTER) --kubeconfig $(KIND_KUBECONFIG); \
+	else \
+	  kind create cluster --name $(KIND_CLUSTER) --kubeconfig $(KIND_KUBECONFIG); \
+	fi
+
+.PHONY: kind-load
+kind-load: check-kind ## Load the images `make images` built into the kind cluster.
+	kind load docker-image --name $(KIND_CLUSTER) $(OPERATOR_IMAGE) $(SIP_WORKER_IMAGE) $(MEDIA_RELAY_IMAGE)
+
+.PHONY: deploy
+deploy: node_modules/.installed ## helm upgrade --install the chart with the built image tags into DEPLOY_KUBECONFIG (default: the kind cluster).
+	@scripts/ensure-kube-tools.sh >/dev/null
+	@[ -f '$(DEPLOY_KUBECONFIG)' ] || { echo "deploy: no kubeconfig at $(DEPLOY_KUBECONFIG): run make kind-up, or set DEPLOY_KUBECONFIG" >&2; exit 1; }
+	helm upgrade --install switchyard charts/switchyard --kubeconfig '$(DEPLOY_KUBECONFIG)' \
+	  --namespace $(DEPLOY_NAMESPACE) --create-namespace --wait --timeout 5m \
+	  --set image.repository=$(IMAGE_REGISTRY)/operator --set image.tag=$(IMAGE_TAG) \
+	  --set workloadImages.sipWorker.repository=$(IMAGE_REGISTRY)/sip-worker --set workloadImages.sipWorker.tag=$(IMAGE_TAG) \
+	  --set workloadImages.mediaRelay.repository=$(IMAGE_REGISTRY)/rtpengine --set workloadImages.mediaRelay.tag=$(IMAGE_TAG)
 
 ##@ Control plane
 .PHONY: control-plane
