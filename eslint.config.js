@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.switchyard/', 'charts/', 'crds/', 'hack/', '**/*.generated.ts'] },
+  { ignores: ['node_modules/', '.switchyard/', 'charts/switchyard/', 'crds/', 'hack/', '**/*.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
