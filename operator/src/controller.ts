@@ -13,12 +13,18 @@ import type { ApiClient } from './kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { isNews } from './news.ts';
 import { ObservedState, type WatchedKind } from './observe/observed-state.ts';
+import { ResyncCursor } from './resync-cursor.ts';
 import { WorkQueue } from './work-queue.ts';
 
 const customKinds = allKinds.map((kind) => kind.kind);
 const ownedKinds = ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget'];
 const managed = `${managedByLabel}=switchyard`;
 const phoneNumberPrefix = 'PhoneNumber/';
+const resyncKey = 'resync';
+/** Queued while a resync's walk over the PhoneNumbers is unfinished, so the next slice gets a pass. */
+const resyncContinueKey = 'resync-continue';
+/** PhoneNumbers a resync recompiles per pass: ~0.1 s of compile at 100,000. */
+const resyncSlice = 5_000;
 
 export const watchedKinds: WatchedKind[] = [
   ...customKinds.map((kind) => ({ kind })),
@@ -59,6 +65,9 @@ export class Controller {
   private readonly queue = new WorkQueue({ baseDelayMs: 500, maxDelayMs: 60_000 });
   private readonly state = new ObservedState();
   private readonly compiler = new IncrementalCompiler();
+  private readonly resync = new ResyncCursor(resyncSlice);
+  /** Whether the compiler has compiled since this replica last became leader; the first pass is a full one. */
+  private compiledOnce = false;
   private readonly applier: Applier;
   private readonly statusWriter: StatusWriter;
   private readonly options: ControllerOptions;
@@ -110,8 +119,9 @@ export class Controller {
     if (signal.aborted) return;
     log.info({ kinds: watchedKinds.length }, 'caches synced');
     this.leading = true;
-    this.queue.add('resync');
-    const resync = setInterval(() => this.queue.add('resync'), this.options.resyncSeconds * 1000);
+    this.compiledOnce = false;
+    this.queue.add(resyncKey);
+    const resync = setInterval(() => this.queue.add(resyncKey), this.options.resyncSeconds * 1000);
     try {
       while (!signal.aborted) {
         if (this.queue.readyCount === 0) this.statusWriter.yieldToRouting(false);
@@ -136,8 +146,14 @@ export class Controller {
     const { metrics } = this.options;
     const started = performance.now();
     const now = this.clock();
+    const view = this.state.view(now);
     const phoneNumbers = keys.filter((key) => key.startsWith(phoneNumberPrefix)).map((key) => key.slice(phoneNumberPrefix.length));
-    const result = this.compiler.compile(this.state.view(now), { full: keys.includes('resync'), phoneNumbers }, { ...this.options.context, now });
+    const full = !this.compiledOnce;
+    if (keys.includes(resyncKey) && !full) this.resync.start([...view.phoneNumbers.keys(), ...view.invalidPhoneNumbers.keys()]);
+    phoneNumbers.push(...this.resync.next());
+    if (!this.resync.done) this.queue.add(resyncContinueKey);
+    const result = this.compiler.compile(view, { full, phoneNumbers }, { ...this.options.context, now });
+    this.compiledOnce = true;
     metrics.compileDuration.observe((performance.now() - started) / 1000);
 
     const applyStarted = performance.now();
