@@ -5,6 +5,7 @@ import { CommandError, exitCodes, UsageError, type Command, type CommandIO } fro
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   'import-numbers': { summary: 'Turn a Somleng phone-number CSV into PhoneNumber manifests, or apply them.', load: async () => (await import('./commands/import-numbers.ts')).importNumbers },
+  render: { summary: 'Print what the operator would write for a directory of manifests; --diff against a cluster.', load: async () => (await import('./commands/render.ts')).render },
   'zero-config-link': { summary: 'Make a sip:phone zero-config sipphone:// link from SIP credentials.', load: async () => (await import('./commands/zero-config-link.ts')).zeroConfigLink },
 };
 

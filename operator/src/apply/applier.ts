@@ -31,7 +31,7 @@ export const keyOf = (kind: string, namespace: string, name: string) => `${kind}
  * The hash of what we apply: its JSON with sorted keys, where a large string (a shard's 60 KiB of
  * JSON) stands in as its own sha256 rather than being copied, escaped, into the serialisation.
  */
-function intentHash(object: DesiredObject): string {
+export function intentHash(object: DesiredObject): string {
   const text = JSON.stringify(object, (_key, value: unknown) => {
     if (typeof value === 'string' && value.length > 4096) return `sha256:${createHash('sha256').update(value).digest('hex')}`;
     if (!value || typeof value !== 'object' || Array.isArray(value)) return value;

@@ -1,0 +1,80 @@
+// Differences between what the cluster holds and what the operator would write, as one line per
+// changed leaf: a path a human can follow (JSON held in strings, like a shard's, is followed into;
+// conditions and named list items are addressed by type or name) and the value before and after.
+export interface Difference {
+  path: string;
+  /** Absent: the field would be added. */
+  before?: unknown;
+  /** Absent: the field would be removed. */
+  after?: unknown;
+}
+
+/**
+ * "subset": only fields the desired side sets are compared (the API server defaults others and
+ * other field managers own theirs). "exact": both sides entirely (data, statuses).
+ */
+export type Comparison = 'subset' | 'exact';
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const keyPath = (path: string, key: string) => (identifier.test(key) ? `${path}${path ? '.' : ''}${key}` : `${path}[${JSON.stringify(key)}]`);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function parsedJson(value: string): unknown {
+  if (!/^\s*[[{]/.test(value)) return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lists whose items all carry a `type` or a `name` are compared item by item under that key. */
+function itemKey(items: unknown[]): 'type' | 'name' | undefined {
+  for (const key of ['type', 'name'] as const) {
+    if (items.length > 0 && items.every((item) => isRecord(item) && typeof item[key] === 'string')) return key;
+  }
+  return undefined;
+}
+
+function listDifferences(before: unknown[], after: unknown[], mode: Comparison, path: string): Difference[] {
+  const key = itemKey([...before, ...after]);
+  if (!key) {
+    const length = Math.max(before.length, after.length);
+    return Array.from({ length }, (_, i) => differences(before[i], after[i], mode, `${path}[${i}]`)).flat();
+  }
+  const keyed = (items: unknown[]) => new Map(items.map((item) => [String((item as Record<string, unknown>)[key]), item]));
+  const [left, right] = [keyed(before), keyed(after)];
+  const names = [...new Set([...right.keys(), ...(mode === 'exact' ? left.keys() : [])])];
+  return names.flatMap((name) => differences(left.get(name), right.get(name), mode, `${path}[${key}=${name}]`));
+}
+
+export function differences(before: unknown, after: unknown, mode: Comparison, path = ''): Difference[] {
+  if (after === undefined) return before === undefined || mode === 'subset' ? [] : [{ path, before }];
+  if (before === undefined) return [{ path, after }];
+  if (typeof before === 'string' && typeof after === 'string' && before !== after) {
+    const [parsedBefore, parsedAfter] = [parsedJson(before), parsedJson(after)];
+    if (parsedBefore !== undefined && parsedAfter !== undefined) return differences(parsedBefore, parsedAfter, 'exact', path);
+  }
+  if (Array.isArray(before) && Array.isArray(after)) return listDifferences(before, after, mode, path);
+  if (isRecord(before) && isRecord(after)) {
+    const keys = new Set([...Object.keys(after), ...(mode === 'exact' ? Object.keys(before) : [])]);
+    return [...keys].flatMap((key) => differences(before[key], after[key], mode, keyPath(path, key)));
+  }
+  return before === after ? [] : [{ path, before, after }];
+}
+
+const shown = (value: unknown, redact: boolean) => {
+  if (redact) return '<redacted>';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+};
+
+/** "path: before → after", "path: + after" or "path: - before"; Secret values as <redacted>. */
+export function formatDifference(difference: Difference, redact = false): string {
+  const { path } = difference;
+  const where = path === '' ? '(whole value)' : path;
+  if (!('before' in difference)) return `${where}: + ${shown(difference.after, redact)}`;
+  if (!('after' in difference)) return `${where}: - ${shown(difference.before, redact)}`;
+  return `${where}: ${shown(difference.before, redact)} → ${shown(difference.after, redact)}`;
+}
