@@ -3,6 +3,8 @@
 set -euo pipefail
 # sip-tester is SIPp, the peer in call tests.
 packages=(openssl python3 make sip-tester)
+# rtpengine-daemon is the media relay the worker anchors calls on; tests run it in userspace (--table=-1).
+packages+=(rtpengine-daemon)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

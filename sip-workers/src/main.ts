@@ -8,7 +8,7 @@ import { startDirectoryRoutingSource } from './routing/directory-source.ts';
 import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
 import { RoutingStore } from './routing/routing-store.ts';
-import { loadWorkerConfig } from './worker/config.ts';
+import { loadWorkerConfig, mediaAnchoringSettings } from './worker/config.ts';
 import { startHttpServer } from './worker/http-server.ts';
 import { workerMetrics } from './worker/metrics.ts';
 import { startSipWorker } from './worker/start-worker.ts';
@@ -34,6 +34,8 @@ const source = config.SWITCHYARD_ROUTING_DIR
       logger: log,
     });
 
+const media = mediaAnchoringSettings(config);
+if (media === undefined) log.info('SWITCHYARD_MEDIA_RELAY unset: media is not anchored, descriptions pass end to end');
 const sip = await startSipWorker(
   {
     host: config.SWITCHYARD_SIP_HOST,
@@ -44,6 +46,7 @@ const sip = await startSipWorker(
     signatureHeader: config.SWITCHYARD_WEBHOOK_SIGNATURE_HEADER,
     trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
+    ...(media === undefined ? {} : { media }),
   },
   () => store.current(),
   metrics,

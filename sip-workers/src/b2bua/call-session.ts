@@ -1,7 +1,10 @@
 // One call through the B2BUA: the caller's leg, at most one callee leg at a time, and what
 // happens between them. Whoever handles the call (webhook, TwiML) asks the session to dial,
 // connect or reject; the session relays ringing, ACK, BYE and CANCEL between the legs.
-import type { HeaderField, SipRequest } from '../sip/message.ts';
+// With media anchored, every description crossing between the legs goes through the relay first.
+import type { CallMedia } from '../media/call-media.ts';
+import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
+import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import { bodyHeaders, CallerLeg } from './caller-leg.ts';
@@ -44,6 +47,13 @@ export class CallSession {
   #leg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
   #answeredAt: number | undefined;
+  #media: CallMedia | undefined;
+  /** The description the callee got from us (the relay's, when anchored), for answering its refreshes. */
+  #towardsCallee: { body: Buffer; headers: HeaderField[] } | undefined;
+  /** The callee's 2xx carried the offer (the caller's INVITE had none): the caller's ACK carries the answer. */
+  #lateOffer = false;
+  /** What our ACK to the callee carried, sent again when its 2xx is retransmitted. */
+  #calleeAck: { body: Buffer; headers: HeaderField[] } = { body: Buffer.alloc(0), headers: [] };
   /** Each side's session description as last given, for answering session refreshes. */
   readonly #descriptions: Record<LegSide, { body: Buffer; headers: HeaderField[] }>;
   #resolveEnd: (end: CallEnd) => void = () => undefined;
@@ -70,31 +80,89 @@ export class CallSession {
     if (this.#state === 'routing' || this.#state === 'dialing') this.caller.ringing();
   }
 
+  /** Anchors this call's media on a relay: offers and answers crossing the legs are rewritten, and the relay is released when the call ends. */
+  anchorMedia(media: CallMedia): void {
+    this.#media = media;
+  }
+
   /** Rings one target; the caller hears its ringing. Cancelled at once if the caller has gone. */
   async dial(target: DialTarget): Promise<DialOutcome> {
     if (this.#state === 'ended' || this.cancelled) return { kind: 'cancelled' };
     this.#state = 'dialing';
-    const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact, {
-      onProvisional: (response) => this.caller.ringing(response),
+    const media = this.#media;
+    const offer = target.body !== undefined && target.body.length > 0 && isSdpContentType(target.contentType ?? 'application/sdp') ? target.body : undefined;
+    let sent = target;
+    if (media && offer) {
+      const anchored = await media.offer(offer, 'caller');
+      // The caller may have gone while the relay answered (the state changed under the await).
+      if (this.state === 'ended' || this.cancelled) return { kind: 'cancelled' };
+      if (!anchored.ok) {
+        this.#state = 'routing';
+        return { kind: 'media-unavailable', reason: anchored.reason };
+      }
+      sent = { ...target, body: anchored.sdp };
+    }
+    this.#towardsCallee = { body: sent.body ?? Buffer.alloc(0), headers: offer ? [{ name: 'Content-Type', value: target.contentType ?? 'application/sdp' }] : [] };
+    // Provisional responses reach the caller in order even when one waits on the relay.
+    let early = Promise.resolve();
+    const leg = new OutgoingLeg(this.#deps.layer, sent, this.#deps.contact, {
+      onProvisional: (response) => void (early = early.then(() => this.#relayProvisional(response))),
       onAnswerRetransmitted: () => this.#ackCallee(),
     });
     this.#leg = leg;
-    const outcome = await leg.start();
+    let outcome = await leg.start();
     this.#leg = undefined;
+    await early;
+    if (media) outcome = await this.#anchorOutcome(media, outcome, offer !== undefined || (target.body?.length ?? 0) > 0);
     if (this.#state === 'dialing') this.#state = 'routing';
     return outcome;
+  }
+
+  /** A 180/183 to the caller; early media in a 183 is answered on the relay first. */
+  async #relayProvisional(response: SipResponse): Promise<void> {
+    const media = this.#media;
+    const sdp = sdpOf(response);
+    if (!media || !sdp || !media.anchored) {
+      this.caller.ringing(response);
+      return;
+    }
+    const anchored = await media.answer(sdp, 'callee');
+    // Without the relay's description the caller still hears that it rings, just not the early media.
+    this.caller.ringing({ ...response, body: anchored.ok ? anchored.sdp : Buffer.alloc(0) });
+  }
+
+  /**
+   * The relay's side of a dial's outcome: a failed attempt gives its session back (the next trunk
+   * starts afresh); an answer is rewritten, or, when the callee's 2xx carries the offer because the
+   * caller sent none, offered. A relay failure there ends the callee's leg: fail closed.
+   */
+  async #anchorOutcome(media: CallMedia, outcome: DialOutcome, callerOffered: boolean): Promise<DialOutcome> {
+    if (outcome.kind !== 'answered') {
+      await media.discard();
+      return outcome;
+    }
+    const sdp = sdpOf(outcome.response);
+    if (!sdp) return outcome;
+    this.#lateOffer = !callerOffered;
+    const anchored = callerOffered ? await media.answer(sdp, 'callee') : await media.offer(sdp, 'callee');
+    if (!anchored.ok) {
+      this.#dropAnswered(outcome.dialog);
+      await media.discard();
+      return { kind: 'media-unavailable', reason: anchored.reason };
+    }
+    return { ...outcome, response: { ...outcome.response, body: anchored.sdp } };
   }
 
   /** Bridges the caller to a callee that answered: the caller gets the callee's 2xx and session description. */
   connect(outcome: Extract<DialOutcome, { kind: 'answered' }>): void {
     const callee = outcome.dialog;
     if (this.#state === 'ended' || this.cancelled) {
-      this.#bye(callee);
+      this.#dropAnswered(callee);
       return;
     }
     const dialog = this.caller.answer(outcome.response, () => this.hangup('worker', 408));
     if (!dialog) {
-      this.#bye(callee);
+      this.#dropAnswered(callee);
       this.#finish({ reason: 'failed', callerStatus: 500 });
       return;
     }
@@ -102,6 +170,7 @@ export class CallSession {
     this.#answeredAt = Date.now();
     this.#callee = callee;
     this.#descriptions.callee = { body: outcome.response.body, headers: bodyHeaders(outcome.response) };
+    if (this.#towardsCallee && !this.#lateOffer) this.#descriptions.caller = this.#towardsCallee;
     this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
   }
@@ -125,7 +194,20 @@ export class CallSession {
   /** The caller's ACK for our 2xx: passed to the callee end to end, with its body (a late answer). */
   onCallerAck(ack: SipRequest): void {
     if (!this.caller.acknowledge()) return;
-    this.#ackCallee(ack);
+    const media = this.#media;
+    const sdp = sdpOf(ack);
+    if (!media || !sdp || !this.#lateOffer) {
+      this.#ackCallee(ack);
+      return;
+    }
+    void media.answer(sdp, 'caller').then((anchored) => {
+      if (!anchored.ok) {
+        this.hangup('worker', 503);
+        return;
+      }
+      this.#descriptions.caller = { body: anchored.sdp, headers: bodyHeaders(ack) };
+      this.#ackCallee({ ...ack, body: anchored.sdp });
+    });
   }
 
   /** A request inside the call's dialogs, from either side. */
@@ -157,16 +239,23 @@ export class CallSession {
     this.#finish({ reason: 'completed', callerStatus, hangupBy: by });
   }
 
+  /** The end-to-end ACK for the callee's 2xx; a retransmitted 2xx gets the same ACK again, body included. */
   #ackCallee(ack?: SipRequest): void {
     const callee = this.#callee;
     if (!callee || !this.caller.acked) return;
-    const body = ack?.body ?? Buffer.alloc(0);
-    const request = inDialogRequest(callee, 'ACK', { seq: callee.localSeq, headers: ack ? bodyHeaders(ack) : [], body });
+    if (ack) this.#calleeAck = { body: ack.body, headers: bodyHeaders(ack) };
+    const request = inDialogRequest(callee, 'ACK', { seq: callee.localSeq, ...this.#calleeAck });
     void this.#deps.layer.sendAck(request, callee.destination);
   }
 
   #bye(dialog: Dialog): void {
     this.#deps.layer.sendRequest(inDialogRequest(dialog, 'BYE'), dialog.destination);
+  }
+
+  /** A callee's 2xx we will not bridge: ACK it (or it retransmits for 32 s) and hang up. */
+  #dropAnswered(dialog: Dialog): void {
+    void this.#deps.layer.sendAck(inDialogRequest(dialog, 'ACK', { seq: dialog.localSeq }), dialog.destination);
+    this.#bye(dialog);
   }
 
   #finish(end: Omit<CallEnd, 'endedAt' | 'answeredAt'>): void {
@@ -176,6 +265,7 @@ export class CallSession {
     const caller = this.caller.dialog;
     if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);
     if (this.#callee) this.#deps.registry.remove(this.#callee.callId, this.#callee.localTag);
+    void this.#media?.release();
     const full: CallEnd = { ...end, endedAt: Date.now(), ...(this.#answeredAt === undefined ? {} : { answeredAt: this.#answeredAt }) };
     this.#deps.onEnd?.(this, full);
     this.#resolveEnd(full);

@@ -41,7 +41,9 @@ export type DialOutcome =
   /** No response at all (progress timeout or Timer B). */
   | { kind: 'timeout' }
   | { kind: 'transport-error'; error: string }
-  | { kind: 'cancelled' };
+  | { kind: 'cancelled' }
+  /** The media relay did not take the offer or the answer; the callee's leg, if it answered, was hung up. */
+  | { kind: 'media-unavailable'; reason: string };
 
 export interface OutgoingLegEvents {
   onProvisional?(response: SipResponse): void;

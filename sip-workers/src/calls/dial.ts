@@ -24,6 +24,8 @@ export interface DialFailure {
   callStatus: DialCallStatus;
   status: number;
   reason: string;
+  /** The media relay failed: no other trunk or noun is tried, since each would meet the same relay. */
+  mediaRelayFailed?: true;
 }
 export type DialResult = { kind: 'answered' } | DialFailure;
 
@@ -46,6 +48,8 @@ function failureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFai
       return failure(503, 'Service Unavailable - Unreachable');
     case 'cancelled':
       return failure(487, 'Request Terminated');
+    case 'media-unavailable':
+      return { ...failure(503, 'Service Unavailable - Media Relay Unavailable'), mediaRelayFailed: true };
   }
 }
 
@@ -105,7 +109,7 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
       return { kind: 'answered' };
     }
     const failed = failureOf(outcome);
-    if (outcome.kind === 'no-answer' || outcome.kind === 'cancelled') return failed;
+    if (outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return failed;
     const attempt = attemptOutcome(outcome);
     if (nextAction(attempt, trunk) === 'stop') return failed;
     context.log.info({ trunk: trunk.name, status: failed.status }, 'outbound trunk failed; trying the next');
@@ -151,7 +155,7 @@ export async function dial(context: CallContext, verb: DialVerb): Promise<DialRe
       context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
       result = failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`);
     }
-    if (result.kind === 'answered' || result.callStatus === 'canceled') return result;
+    if (result.kind === 'answered' || result.callStatus === 'canceled' || result.mediaRelayFailed) return result;
     last = result;
   }
   return last;

@@ -2,6 +2,8 @@
 // URL (fallback URL on failure), carry out its verbs in order, follow <Redirect>, and post the
 // status callback when the call is over.
 import type { CallSession } from '../b2bua/call-session.ts';
+import type { MediaAnchoring } from '../media/media-anchoring.ts';
+import { sdpOf } from '../media/sdp-body.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { headerValue } from '../sip/message.ts';
 import { fromHeader } from '../sip/name-addr.ts';
@@ -36,13 +38,30 @@ function callDetails(session: CallSession, call: WebhookCall): CallDetails {
   };
 }
 
-export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger): CallHandler {
+/**
+ * Puts the call's media on the relay. A body the relay cannot rewrite is refused before anything
+ * else happens (415, RFC 3261 §21.4.13): passing it through would leave the call unanchored.
+ */
+function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLogger): boolean {
+  const invite = session.caller.invite;
+  if (invite.request.body.length > 0 && !sdpOf(invite.request)) {
+    log.info('INVITE body is not a bare application/sdp; refused since media must be anchored');
+    session.reject(415, 'Unsupported Media Type', [{ name: 'Accept', value: 'application/sdp' }]);
+    return false;
+  }
+  const callerTag = fromHeader(invite.request)?.params.get('tag') ?? `${session.callSid}-caller`;
+  session.anchorMedia(media.forCall({ callId: session.callSid, callerTag, calleeTag: invite.toTag }, log));
+  return true;
+}
+
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
     void session.ended.then(() => abort.abort());
     const details = callDetails(session, call);
     const context: CallContext = { session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal };
     void session.ended.then((end) => postCallStatus(context, end));
+    if (media && !anchorMedia(session, media, context.log)) return;
     const started = performance.now();
     const fetched = await fetchTwiml({
       primary: call.voice,

@@ -1,6 +1,8 @@
 // The SIP worker's settings, parsed once from the environment the operator's Deployment sets
 // (operator/src/compile/workloads/sip-workers.ts); nothing else reads process.env.
 import { z } from 'zod';
+import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
+import { parseRelayTarget } from '../media/relay-pool.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -23,8 +25,13 @@ export const workerConfig = z
     SWITCHYARD_DIGEST_KEY: z.string().optional().describe('Key that signs digest nonces; replicas sharing it accept each other\'s nonces.'),
     SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('A trunk silent this long is skipped for the next one.'),
     SWITCHYARD_UDP_BUFFER_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
-    SWITCHYARD_MEDIA_RELAY: z.string().optional(),
-    SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: flag.default(true),
+    SWITCHYARD_MEDIA_RELAY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === '' || parseRelayTarget(value) !== undefined, 'expected host:port of rtpengine\'s ng control port')
+      .describe('rtpengine\'s ng control address (a headless Service name resolving to every relay, or one address); unset: media is not anchored.'),
+    SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: flag.default(true).describe('Let the relay learn each endpoint\'s media address from its packets (endpoints behind NAT).'),
+    SWITCHYARD_MEDIA_RELAY_TIMEOUT_MS: z.coerce.number().int().positive().default(2000).describe('An ng command unanswered this long (retransmitted meanwhile) fails: the call gets 503.'),
     SWITCHYARD_PUSH_SERVICE: z.string().optional(),
     SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
     SWITCHYARD_DRAIN_SECONDS: z.coerce.number().min(0).default(50).describe('After SIGTERM, how long calls in progress may continue before they are hung up; below the pod\'s termination grace period.'),
@@ -37,4 +44,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = workerConfig.safeParse(env);
   if (!parsed.success) throw new Error(`invalid SIP worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
+}
+
+/** Media anchoring as the worker runs it, or undefined when no relay is configured (descriptions pass end to end). */
+export function mediaAnchoringSettings(config: WorkerConfig): MediaAnchoringSettings | undefined {
+  const relay = config.SWITCHYARD_MEDIA_RELAY ? parseRelayTarget(config.SWITCHYARD_MEDIA_RELAY) : undefined;
+  if (!relay) return undefined;
+  return { relay, symmetricLatching: config.SWITCHYARD_MEDIA_SYMMETRIC_LATCHING, timeoutMs: config.SWITCHYARD_MEDIA_RELAY_TIMEOUT_MS };
 }

@@ -3,6 +3,8 @@
 // endpoints and signals; tests start it in-process on loopback.
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
+import { MediaAnchoring } from '../media/media-anchoring.ts';
+import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { SipTransport } from '../sip/transport.ts';
@@ -21,12 +23,15 @@ export interface SipWorkerOptions {
   /** Shared by replicas so a nonce from one is accepted by another. */
   digestKey?: Uint8Array;
   random?: () => number;
+  /** Anchor every call's media on rtpengine; without it descriptions pass end to end. */
+  media?: MediaAnchoringSettings;
 }
 
 export interface RunningSipWorker {
   transport: SipTransport;
   worker: SipWorker;
   layer: TransactionLayer;
+  media: MediaAnchoring | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     onError: (event) => log.debug({ event }, 'transport event'),
   });
   const localHost = transport.sentBy.replace(/:\d+$/, '');
+  const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -46,7 +52,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     localHost,
     maxRedirects: 10,
     random: options.random ?? Math.random,
-  }, metrics, log);
+  }, metrics, log, media);
   const worker = new SipWorker({
     routing,
     authenticator: new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey }),
@@ -61,8 +67,11 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     transport,
     worker,
     layer,
+    media,
     close: async () => {
       worker.hangupAll();
+      // The BYEs just sent and the relay deletes go out before the sockets close.
+      await media?.close();
       layer.close();
       await transport.close();
     },
