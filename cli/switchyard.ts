@@ -6,6 +6,7 @@ import { CommandError, exitCodes, UsageError, type Command, type CommandIO } fro
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   'import-numbers': { summary: 'Turn a Somleng phone-number CSV into PhoneNumber manifests, or apply them.', load: async () => (await import('./commands/import-numbers.ts')).importNumbers },
   render: { summary: 'Print what the operator would write for a directory of manifests; --diff against a cluster.', load: async () => (await import('./commands/render.ts')).render },
+  'explain-route': { summary: 'Say which trunk, number, account and webhook an inbound call would hit, or why none.', load: async () => (await import('./commands/explain-route.ts')).explainRoute },
   'zero-config-link': { summary: 'Make a sip:phone zero-config sipphone:// link from SIP credentials.', load: async () => (await import('./commands/zero-config-link.ts')).zeroConfigLink },
 };
 

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { appliedHashAnnotation, intentHash } from '../../operator/src/apply/applier.ts';
 import { compile, type CompileContext } from '../../operator/src/compile/compile.ts';
 import type { DesiredObject } from '../../operator/src/compile/desired.ts';
+import type { Observed } from '../../operator/src/compile/observed.ts';
 import type { CarrierSummary } from '../../operator/src/compile/result.ts';
 import { resourceOf } from '../../operator/src/kube/resources.ts';
 import { objectId, type ClusterSnapshot } from './cluster-snapshot.ts';
@@ -26,6 +27,8 @@ export interface Rendering {
   statuses: RenderedStatus[];
   carriers: CarrierSummary[];
   switchyard: ManifestRef[];
+  /** What the compile saw (specs parsed, defaults applied), for tools that explain its output. */
+  observed: Observed;
   warnings: string[];
 }
 
@@ -64,5 +67,5 @@ export function renderManifests(manifests: readonly LocatedManifest[], options: 
     const status = (computed.get(id) ?? clusterStatuses.get(id) ?? {}) as Record<string, unknown>;
     return { apiVersion: resourceOf(kind).apiVersion, kind, metadata: { name, namespace }, status };
   });
-  return { applied: result.phases.flat().map(withAppliedHash), created: result.createOnly, statuses, carriers: result.carriers, switchyard, warnings };
+  return { applied: result.phases.flat().map(withAppliedHash), created: result.createOnly, statuses, carriers: result.carriers, switchyard, observed, warnings };
 }
