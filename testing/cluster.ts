@@ -47,6 +47,9 @@ export async function testCluster(): Promise<TestCluster> {
       const child = execFile(kubectlBinary, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
+      // kubectl that exits before reading its input (a bad flag, a refused connection) closes the
+      // pipe under us; that EPIPE is not the result, the exit code and stderr are.
+      child.stdin?.on('error', () => {});
       child.stdin?.end(options.input ?? '');
     });
   const kubectlOk = async (args: string[], options?: { input?: string }) => {

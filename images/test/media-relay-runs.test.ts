@@ -33,8 +33,7 @@ test('rtpengine starts with the operator\'s flags as an unprivileged user and an
   // The kubelet expands $(POD_IP); the example's port range, moved clear of other tests' ports.
   const args = (container?.args ?? []).map((arg) => arg.replaceAll('$(POD_IP)', podIP).replace(/^--port-min=\d+$/, '--port-min=47000').replace(/^--port-max=\d+$/, '--port-max=47100'));
   assert.ok(args.includes('--table=-1'), 'userspace forwarding');
-  // The image deletes Debian's sample /etc/rtpengine/rtpengine.conf; on a machine that has it, this stands in.
-  args.push('--config-file=none');
+  assert.ok(args.includes('--config-file=none'), 'Debian\'s /etc/rtpengine/rtpengine.conf is not read');
   const [command = '', ...rest] = container?.command ?? [];
   const unprivileged = process.getuid?.() === 0
     ? ['setpriv', [`--reuid=${nonRootID}`, `--regid=${nonRootID}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', command, ...rest, ...args]] as const

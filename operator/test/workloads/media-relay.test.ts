@@ -22,12 +22,12 @@ describe('media relay', () => {
     {
       name: 'behind NAT: the public IP is advertised with local!public',
       spec: exampleSpec(),
-      args: ['--foreground', '--log-stderr', '--table=-1', '--interface=$(POD_IP)!203.0.113.50', '--listen-ng=$(POD_IP):2223', '--port-min=30000', '--port-max=40000', '--tos=184', '--delete-delay=0'],
+      args: ['--config-file=none', '--foreground', '--log-stderr', '--table=-1', '--interface=$(POD_IP)!203.0.113.50', '--listen-ng=$(POD_IP):2223', '--port-min=30000', '--port-max=40000', '--tos=184', '--delete-delay=0'],
     },
     {
       name: 'no public IP: the pod address is advertised',
       spec: minimalSpec({ mediaRelay: { portRange: { min: 20000, max: 20999 } } }),
-      args: ['--foreground', '--log-stderr', '--table=-1', '--interface=$(POD_IP)', '--listen-ng=$(POD_IP):2223', '--port-min=20000', '--port-max=20999', '--tos=184', '--delete-delay=0'],
+      args: ['--config-file=none', '--foreground', '--log-stderr', '--table=-1', '--interface=$(POD_IP)', '--listen-ng=$(POD_IP):2223', '--port-min=20000', '--port-max=20999', '--tos=184', '--delete-delay=0'],
     },
   ];
   for (const { name, spec, args } of argCases) {

@@ -27,6 +27,9 @@ export function mediaRelayControlAddress(inputs: WorkloadInputs): string {
 export function rtpengineArgs(relay: WorkloadInputs['carrier']['spec']['mediaRelay']): string[] {
   const advertised = relay.publicIP ? `!${relay.publicIP}` : '';
   return [
+    // Debian's package reads /etc/rtpengine/rtpengine.conf by default, which opens its CLI and HTTP
+    // ports; with hostNetwork those would listen on the node. Everything comes from these flags.
+    '--config-file=none',
     '--foreground',
     '--log-stderr',
     '--table=-1',
