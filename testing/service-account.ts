@@ -1,12 +1,13 @@
-// Acting as the chart's ServiceAccount: a token from the TokenRequest API in a kubeconfig of its
-// own, so the operator and kubectl authenticate as the ServiceAccount, not as the test's admin.
+// Acting as a ServiceAccount (the chart's, or one a test limits on purpose): a token from the
+// TokenRequest API in a kubeconfig of its own, so the operator and kubectl authenticate as the
+// ServiceAccount, not as the test's admin.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { kubectlBinary, type KubectlResult, type TestCluster } from '../../testing/cluster.ts';
+import { kubectlBinary, type KubectlResult, type TestCluster } from './cluster.ts';
 
 interface Kubeconfig {
   'current-context': string;

@@ -10,7 +10,7 @@ import { testCluster } from '../../testing/cluster.ts';
 import { eventually, startOperator } from '../../testing/operator-process.ts';
 import { allReady, list, routingState } from '../../operator/test/cluster-objects.ts';
 import { chartDir, helmOk } from './helm.ts';
-import { actAsServiceAccount } from './service-account.ts';
+import { actAsServiceAccount } from '../../testing/service-account.ts';
 
 const examples = join(new URL('../..', import.meta.url).pathname, 'examples');
 const cluster = await testCluster();

@@ -3,6 +3,7 @@
 // first, statuses in the background.
 import type { Logger } from 'pino';
 import { allKinds } from '../../api/v1alpha1/kinds.ts';
+import { applyFailure } from './apply/apply-failure.ts';
 import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './apply/applier.ts';
 import { StatusWriter } from './apply/status-writer.ts';
 import type { CompileContext } from './compile/compile.ts';
@@ -160,11 +161,21 @@ export class Controller {
     const applied = await this.applier.apply(result.phases);
     const applyMs = performance.now() - applyStarted;
     const created = await this.applier.createOnce(result.createOnly);
-    this.statusWriter.submit(result.statuses);
+    const writeFailures = [...applied.failed, ...created.failed];
+    if (writeFailures.length === 0) {
+      this.statusWriter.submit(result.statuses);
+      await this.applier.emit(result.events, now);
+    } else {
+      // The statuses compiled for this pass describe writes that did not land; the next pass
+      // compiles everything again and states them once the writes succeed.
+      this.compiledOnce = false;
+      const failure = applyFailure(writeFailures, [...result.phases.flat(), ...result.createOnly], view.carriers, result.statuses, now);
+      this.statusWriter.submit(failure.statuses);
+      await this.applier.emit(failure.events, now);
+    }
     const desired = new Set([...result.phases.flat(), ...result.createOnly].map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
     // Prune only after a clean apply: a half-applied generation must not lose its old objects.
     const pruned = applied.failed.length === 0 ? await this.applier.prune(desired) : { writes: 0, failed: [] };
-    await this.applier.emit(result.events, now);
 
     const failed = [...applied.failed, ...created.failed, ...pruned.failed];
     this.requeue(keys, failed);
