@@ -21,9 +21,13 @@ Exit codes: 0 done, 1 the answer is no (bad rows, a diff, a rejected call), 2 er
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.stderr.write(overview);
+    return exitCodes.error;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(overview);
-    return name === undefined ? exitCodes.error : exitCodes.ok;
+    return exitCodes.ok;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
