@@ -1,14 +1,14 @@
 // switchyard explain-route: which inbound trunk, number, account and webhook a call would hit,
 // decided by the SIP worker's own inbound router over the carrier's routing generation.
 import { parseAddress } from '../../api/routing/cidr.ts';
-import { operatorConfig } from '../../operator/src/config.ts';
 import { evidenceFromCluster } from '../explain/evidence-from-cluster.ts';
 import { evidenceFromManifests } from '../explain/evidence-from-manifests.ts';
 import { calledNumber, explainCall, inboundRequest, type CallFacts } from '../explain/explain-call.ts';
 import type { RouteEvidence } from '../explain/route-evidence.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
+import { operatorImages } from '../render/operator-images.ts';
 import { routeInbound } from '../../sip-workers/src/router/inbound/route-inbound.ts';
-import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
+import { exitCodes, parseCommandArgs, requireString, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
 
 const help = `Usage: switchyard explain-route --carrier C --from IP --to NUMBER [--domain D]
                               [--dir DIR | --kubeconfig K] [--namespace N]
@@ -63,15 +63,9 @@ function parse(args: string[]) {
   return { call, dir: values.dir, kubeconfig: values.kubeconfig, namespace: values.namespace };
 }
 
-function images(env: NodeJS.ProcessEnv) {
-  const parsed = operatorConfig.pick({ SWITCHYARD_SIP_WORKER_IMAGE: true, SWITCHYARD_MEDIA_RELAY_IMAGE: true, SWITCHYARD_PUSH_SERVICE_IMAGE: true }).safeParse(env);
-  if (!parsed.success) throw new CommandError(`image settings: ${parsed.error.message}`);
-  return { sipWorker: parsed.data.SWITCHYARD_SIP_WORKER_IMAGE, mediaRelay: parsed.data.SWITCHYARD_MEDIA_RELAY_IMAGE, pushService: parsed.data.SWITCHYARD_PUSH_SERVICE_IMAGE };
-}
-
 async function evidenceFor(options: ReturnType<typeof parse>, io: CommandIO): Promise<RouteEvidence> {
   if (options.dir !== undefined) {
-    const evidence = await evidenceFromManifests({ dir: options.dir, carrier: options.call.carrier, namespace: options.namespace, images: images(io.env), now: new Date() });
+    const evidence = await evidenceFromManifests({ dir: options.dir, carrier: options.call.carrier, namespace: options.namespace, images: operatorImages(io.env), now: new Date() });
     for (const warning of evidence.warnings) await write(io.stderr, `warning: ${warning}\n`);
     return evidence;
   }

@@ -1,13 +1,13 @@
 // switchyard render: the operator's compile over a directory of manifests, printed, or compared
 // with the cluster (--diff).
-import { operatorConfig } from '../../operator/src/config.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
+import { operatorImages } from '../render/operator-images.ts';
 import { diffAgainstCluster } from '../render/cluster-diff.ts';
 import { readClusterSnapshot } from '../render/cluster-snapshot.ts';
 import { readManifestDir } from '../render/manifest-files.ts';
 import { renderingYaml } from '../render/print-rendering.ts';
 import { renderManifests } from '../render/render-manifests.ts';
-import { CommandError, exitCodes, parseCommandArgs, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
+import { exitCodes, parseCommandArgs, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
 
 const help = `Usage: switchyard render DIR [--namespace N] [--kubeconfig K] [--diff] [--now TIME]
 
@@ -55,13 +55,6 @@ Examples:
   switchyard render examples/ --namespace telco --diff
 `;
 
-/** The images the operator would use: its own settings, read from the same variables. */
-function images(env: NodeJS.ProcessEnv) {
-  const parsed = operatorConfig.pick({ SWITCHYARD_SIP_WORKER_IMAGE: true, SWITCHYARD_MEDIA_RELAY_IMAGE: true, SWITCHYARD_PUSH_SERVICE_IMAGE: true }).safeParse(env);
-  if (!parsed.success) throw new CommandError(`image settings: ${parsed.error.message}`);
-  return { sipWorker: parsed.data.SWITCHYARD_SIP_WORKER_IMAGE, mediaRelay: parsed.data.SWITCHYARD_MEDIA_RELAY_IMAGE, pushService: parsed.data.SWITCHYARD_PUSH_SERVICE_IMAGE };
-}
-
 function parse(args: string[]) {
   const { values, positionals } = parseCommandArgs(args, {
     namespace: { type: 'string', short: 'n' }, kubeconfig: { type: 'string' }, diff: { type: 'boolean' }, now: { type: 'string' },
@@ -79,7 +72,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const client = useCluster ? await clusterClient({ kubeconfig: options.kubeconfig, env: io.env }) : undefined;
   const namespaces = new Set(manifests.map(({ object }) => object.metadata.namespace ?? options.namespace));
   const cluster = client ? await readClusterSnapshot(client, namespaces) : undefined;
-  const rendering = renderManifests(manifests, { defaultNamespace: options.namespace, images: images(io.env), now: options.now, ...(cluster ? { cluster } : {}) });
+  const rendering = renderManifests(manifests, { defaultNamespace: options.namespace, images: operatorImages(io.env), now: options.now, ...(cluster ? { cluster } : {}) });
   for (const warning of rendering.warnings) await write(io.stderr, `warning: ${warning}\n`);
 
   if (!options.diff || !client || !cluster) {
