@@ -1,0 +1,176 @@
+// SIPp scenarios for calls with media through the relay. Each party checks that the description
+// it gets names the relay (a port in rtpengine's range, `relayPorts` as a pattern), and callers
+// and callees that carry media play a PCMU pcap to the address in that description after the ACK.
+
+const sdp = `v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+a=ptime:20
+`;
+
+function scenario(name: string, body: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="${name}">
+${body}
+</scenario>
+`;
+}
+
+/** A check that fails the SIPp call unless the message's SDP names a relay port. */
+const relayed = (relayPorts: string, variable: string) => `    <action>
+      <ereg regexp="m=audio ${relayPorts} " search_in="body" check_it="true" assign_to="${variable}"/>
+    </action>
+`;
+
+const play = (pcap: string) => `  <nop>
+    <action>
+      <exec play_pcap_audio="${pcap}"/>
+    </action>
+  </nop>
+`;
+
+function invite(to: string, withSdp: boolean): string {
+  return `  <send retrans="500">
+    <![CDATA[
+INVITE sip:${to}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Media Caller" <sip:+85512000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:${to}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:+85512000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+${withSdp ? `Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}` : 'Content-Length: 0\n'}
+    ]]>
+  </send>
+`;
+}
+
+const inDialog = (method: string, cseq: number, body = '') => `  <send${method === 'ACK' ? '' : ' retrans="500"'}>
+    <![CDATA[
+${method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ${method}
+Max-Forwards: 70
+${body ? `Content-Type: application/sdp
+Content-Length: [len]
+
+${body}` : 'Content-Length: 0\n'}
+    ]]>
+  </send>
+`;
+
+export interface MediaCallerOptions {
+  to: string;
+  relayPorts: string;
+  /** Played after the ACK; without it the caller sends no RTP. */
+  pcap?: string;
+  holdMs: number;
+}
+
+/** INVITE with an offer → 200 whose answer names the relay → ACK → RTP for `holdMs` → BYE. */
+export function mediaCaller(options: MediaCallerOptions): string {
+  return scenario('media caller', `${invite(options.to, true)}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true">
+${relayed(options.relayPorts, 'answer')}  </recv>
+  <Reference variables="answer"/>
+${inDialog('ACK', 1)}${options.pcap ? play(options.pcap) : ''}  <pause milliseconds="${options.holdMs}"/>
+${inDialog('BYE', 2)}  <recv response="200" crlf="true"/>
+`);
+}
+
+/** INVITE without SDP → 200 whose offer names the relay → ACK with the answer → hold → BYE. */
+export function lateOfferCaller(options: Omit<MediaCallerOptions, 'pcap'>): string {
+  return scenario('late offer caller', `${invite(options.to, false)}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true">
+${relayed(options.relayPorts, 'offer')}  </recv>
+  <Reference variables="offer"/>
+${inDialog('ACK', 1, sdp)}  <pause milliseconds="${options.holdMs}"/>
+${inDialog('BYE', 2)}  <recv response="200" crlf="true"/>
+`);
+}
+
+/** INVITE → 183 whose early media names the relay → CANCEL → 200 and 487 → ACK. */
+export function cancellingAfterEarlyMedia(options: { to: string; relayPorts: string }): string {
+  return scenario('caller cancelling after early media', `${invite(options.to, true)}  <recv response="100" optional="true"/>
+  <recv response="183">
+${relayed(options.relayPorts, 'early')}  </recv>
+  <Reference variables="early"/>
+  <send>
+    <![CDATA[
+CANCEL sip:${options.to}@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:${options.to}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+${inDialog('ACK', 1)}`);
+}
+
+const reply = (status: number, reason: string, withSdp = false, cseq = '[last_CSeq:]') => `  <send>
+    <![CDATA[
+SIP/2.0 ${status} ${reason}
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+${cseq}
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${withSdp ? `Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}` : 'Content-Length: 0\n'}
+    ]]>
+  </send>
+`;
+
+/** Gets an offer naming the relay, rings, answers, plays `pcap` after the ACK, waits for the BYE. */
+export function mediaCallee(options: { relayPorts: string; pcap?: string }): string {
+  return scenario('media callee', `  <recv request="INVITE" crlf="true">
+${relayed(options.relayPorts, 'offer')}  </recv>
+  <Reference variables="offer"/>
+${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+${options.pcap ? play(options.pcap) : ''}  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}
+
+/** Gets an INVITE without SDP, offers in its 200, gets the answer (naming the relay) in the ACK, waits for the BYE. */
+export function lateOfferCallee(options: { relayPorts: string }): string {
+  return scenario('late offer callee', `  <recv request="INVITE" crlf="true"/>
+${reply(200, 'OK', true)}  <recv request="ACK" crlf="true">
+${relayed(options.relayPorts, 'answer')}  </recv>
+  <Reference variables="answer"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}
+
+/** Sends early media (183 with SDP) and rings until cancelled. */
+export function earlyMediaUntilCancelled(options: { relayPorts: string }): string {
+  return scenario('callee with early media until cancelled', `  <recv request="INVITE" crlf="true">
+${relayed(options.relayPorts, 'offer')}  </recv>
+  <Reference variables="offer"/>
+${reply(183, 'Session Progress', true)}  <recv request="CANCEL"/>
+${reply(200, 'OK')}${reply(487, 'Request Terminated', false, 'CSeq: [cseq] INVITE')}  <recv request="ACK" crlf="true"/>
+`);
+}
