@@ -32,6 +32,7 @@ export interface Rtpengine {
   relayedPackets(): Promise<number>;
   /** RTP packets received from each tag's endpoint in one call (ng `query`). */
   rtpPackets(callId: string): Promise<PacketsByTag>;
+  pid: number;
   log(): string;
   stop(): Promise<void>;
 }
@@ -55,17 +56,23 @@ export function rtpPacketsByTag(reply: NgDictionary): PacketsByTag {
   return result;
 }
 
-export async function startRtpengine(): Promise<Rtpengine> {
+export interface RtpengineOptions {
+  /** Media ports; by default a random block of 100 (about 25 calls), which `portPattern` matches. */
+  ports?: { min: number; max: number };
+  logLevel?: number;
+}
+
+export async function startRtpengine(options: RtpengineOptions = {}): Promise<Rtpengine> {
   if (binary === undefined) throw new Error('rtpengine not installed');
   const ngPort = await freeUdpPort();
-  // A block of 100 ports (so SDP can be checked with one pattern) inside no common ephemeral use.
+  // A block of 100 ports, so SDP can be checked with one pattern.
   const block = 420 + Math.floor(Math.random() * 160);
-  const portMin = block * 100;
-  const portMax = portMin + 99;
+  const portMin = options.ports?.min ?? block * 100;
+  const portMax = options.ports?.max ?? portMin + 99;
   const args = [
     '--config-file=none', '--foreground', '--log-stderr', '--table=-1',
     '--interface=127.0.0.1', `--listen-ng=127.0.0.1:${ngPort}`,
-    `--port-min=${portMin}`, `--port-max=${portMax}`, '--tos=184', '--delete-delay=0', '--log-level=6',
+    `--port-min=${portMin}`, `--port-max=${portMax}`, '--tos=184', '--delete-delay=0', `--log-level=${options.logLevel ?? 6}`,
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -96,12 +103,13 @@ export async function startRtpengine(): Promise<Rtpengine> {
     relay: `127.0.0.1:${ngPort}`,
     portMin,
     portMax,
-    portPattern: `${block}[0-9][0-9]`,
+    portPattern: options.ports ? `[0-9]+` : `${block}[0-9][0-9]`,
     command,
     calls: async () => asList((await command({ command: 'list', limit: 1000 })).calls).map(String),
     sessions: async () => Number(asDict(asDict((await command({ command: 'statistics' })).statistics).currentstatistics).sessionsown),
     relayedPackets: async () => Number(asDict(asDict((await command({ command: 'statistics' })).statistics).totalstatistics).relayedpackets),
     rtpPackets: async (callId) => rtpPacketsByTag(await command({ command: 'query', 'call-id': callId })),
+    pid: child.pid ?? 0,
     log: () => stderr,
     stop,
   };
