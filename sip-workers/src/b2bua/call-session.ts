@@ -122,11 +122,13 @@ export class CallSession {
   async #relayProvisional(response: SipResponse): Promise<void> {
     const media = this.#media;
     const sdp = sdpOf(response);
-    if (!media || !sdp || !media.anchored) {
+    if (!media || !sdp) {
       this.caller.ringing(response);
       return;
     }
-    const anchored = await media.answer(sdp, 'callee');
+    // An offer in a provisional (the caller sent none) is not relayed: it would give the caller the
+    // callee's own address. The 2xx repeats it, and that one is anchored.
+    const anchored = media.anchored ? await media.answer(sdp, 'callee') : { ok: false as const };
     // Without the relay's description the caller still hears that it rings, just not the early media.
     this.caller.ringing({ ...response, body: anchored.ok ? anchored.sdp : Buffer.alloc(0) });
   }
