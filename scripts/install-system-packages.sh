@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(openssl python3 make sip-tester)
 # rtpengine-daemon is the media relay the worker anchors calls on; tests run it in userspace (--table=-1).
 packages+=(rtpengine-daemon)
+# redis-server holds the registrar's bindings, shared by all worker replicas; tests start their own on loopback.
+packages+=(redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
