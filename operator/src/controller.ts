@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { allKinds } from '../../api/v1alpha1/kinds.ts';
 import { applyFailure } from './apply/apply-failure.ts';
+import { bulkPause } from './bulk-pause.ts';
 import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './apply/applier.ts';
 import { StatusWriter } from './apply/status-writer.ts';
 import type { CompileContext } from './compile/compile.ts';
@@ -39,16 +40,6 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) =
   const timer = setTimeout(resolve, ms);
   signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
 });
-
-/**
- * A pass that rewrote most of what it routes is a bulk import (new numbers land in every shard):
- * the next pass waits as long as those writes took, so that a bulk import publishes a generation
- * every few seconds and leaves the API server half its time for statuses, instead of rewriting
- * every shard back to back. Edits rewrite a few shards a pass and are never held back.
- */
-function bulkPause(written: number, desired: number, applyMs: number): number {
-  return written * 2 > desired ? Math.min(applyMs, 10_000) : 0;
-}
 
 export interface ControllerOptions {
   client: ApiClient;
@@ -189,7 +180,11 @@ export class Controller {
     if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
       this.options.log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
     }
-    return { writes, failed, pauseMs: bulkPause(applied.writes, result.phases.flat().length, applyMs) };
+    const newNumbers = phoneNumbers.reduce((count, key) => {
+      const number = view.phoneNumbers.get(key);
+      return number?.metadata.generation === 1 && !number.status ? count + 1 : count;
+    }, 0);
+    return { writes, failed, pauseMs: bulkPause({ written: applied.writes, desired: result.phases.flat().length, newNumbers, applyMs }) };
   }
 
   private requeue(keys: string[], failed: ApplyOutcome['failed']): void {
