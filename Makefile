@@ -54,10 +54,11 @@ test: deps verify-generated ## Run every test against a real control plane (or $
 ##@ Benchmarks
 # One after another even under make -j: benchmarks running together would measure each other.
 .PHONY: bench
-bench: ## Every benchmark in turn: bench-operator, bench-sip, bench-routing.
+bench: ## Every benchmark in turn: bench-operator, bench-sip, bench-routing, bench-media.
 	$(MAKE) --no-print-directory bench-operator
 	$(MAKE) --no-print-directory bench-sip
 	$(MAKE) --no-print-directory bench-routing
+	$(MAKE) --no-print-directory bench-media
 
 .PHONY: bench-operator
 bench-operator: deps ## The operator at 10,000 and 100,000 PhoneNumbers on a real API server (BENCH_NUMBERS to change).
@@ -68,6 +69,10 @@ bench-sip: deps ## SIP worker vs Kamailio under SIPp load (rates, setup time, 10
 	scripts/install-bench-packages.sh
 	node sip-workers/bench/calls.ts
 	node sip-workers/bench/apply-to-serving.ts
+
+.PHONY: bench-media
+bench-media: deps ## Concurrent RTP calls one rtpengine relays on loopback with no loss, and its CPU per call.
+	node sip-workers/bench/media-relay.ts
 
 .PHONY: bench-routing
 bench-routing: node_modules/.installed ## The SIP worker's routing state at 1,000,000 numbers: lookup time, memory, rebuild.
