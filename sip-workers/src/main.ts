@@ -47,6 +47,7 @@ const sip = await startSipWorker(
     trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
     ...(media === undefined ? {} : { media }),
+    maxCallMs: config.SWITCHYARD_MAX_CALL_SECONDS * 1000,
   },
   () => store.current(),
   metrics,

@@ -31,8 +31,12 @@ export interface CallSessionDeps {
   registry: DialogRegistry<CallSession>;
   /** Our Contact header value, the same for both legs. */
   contact: string;
+  /** An answered call is hung up by the worker after this long (default: Twilio's 4 hours). */
+  maxCallMs?: number;
   onEnd?: (session: CallSession, end: CallEnd) => void;
 }
+
+const defaultMaxCallMs = 4 * 3600 * 1000;
 
 type State = 'routing' | 'dialing' | 'answered' | 'ended';
 
@@ -57,6 +61,8 @@ export class CallSession {
   /** Each side's session description as last given, for answering session refreshes. */
   readonly #descriptions: Record<LegSide, { body: Buffer; headers: HeaderField[] }>;
   #resolveEnd: (end: CallEnd) => void = () => undefined;
+  /** Ends the call at its time limit; also what ends a call whose BYE never reached us. */
+  #timeLimit: ReturnType<typeof setTimeout> | undefined;
 
   constructor(invite: ServerTransaction, callSid: string, deps: CallSessionDeps) {
     this.callSid = callSid;
@@ -170,6 +176,8 @@ export class CallSession {
     }
     this.#state = 'answered';
     this.#answeredAt = Date.now();
+    this.#timeLimit = setTimeout(() => this.hangup('worker'), this.#deps.maxCallMs ?? defaultMaxCallMs);
+    this.#timeLimit.unref();
     this.#callee = callee;
     this.#descriptions.callee = { body: outcome.response.body, headers: bodyHeaders(outcome.response) };
     if (this.#towardsCallee && !this.#lateOffer) this.#descriptions.caller = this.#towardsCallee;
@@ -263,6 +271,7 @@ export class CallSession {
   #finish(end: Omit<CallEnd, 'endedAt' | 'answeredAt'>): void {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
+    clearTimeout(this.#timeLimit);
     this.caller.stop();
     const caller = this.caller.dialog;
     if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);

@@ -34,6 +34,7 @@ export const workerConfig = z
     SWITCHYARD_MEDIA_RELAY_TIMEOUT_MS: z.coerce.number().int().positive().default(2000).describe('An ng command unanswered this long (retransmitted meanwhile) fails: the call gets 503.'),
     SWITCHYARD_PUSH_SERVICE: z.string().optional(),
     SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+    SWITCHYARD_MAX_CALL_SECONDS: z.coerce.number().positive().default(14_400).describe('An answered call is hung up (BYE to both sides) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours; it also ends calls whose BYE was lost, which would otherwise stay up forever.'),
     SWITCHYARD_DRAIN_SECONDS: z.coerce.number().min(0).default(50).describe('After SIGTERM, how long calls in progress may continue before they are hung up; below the pod\'s termination grace period.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   });

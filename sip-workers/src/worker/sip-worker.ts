@@ -32,6 +32,7 @@ export interface SipWorkerDeps {
   log: WorkerLogger;
   /** Our Contact for both legs of every call. */
   contact: string;
+  maxCallMs?: number;
 }
 
 export class SipWorker implements TransactionUser {
@@ -156,6 +157,7 @@ export class SipWorker implements TransactionUser {
       layer,
       registry: this.registry,
       contact: this.#deps.contact,
+      ...(this.#deps.maxCallMs === undefined ? {} : { maxCallMs: this.#deps.maxCallMs }),
       onEnd: (ended, end) => this.#ended(ended, end, log),
     });
     this.#pending.set(transaction, session);

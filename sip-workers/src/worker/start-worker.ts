@@ -25,6 +25,8 @@ export interface SipWorkerOptions {
   random?: () => number;
   /** Anchor every call's media on rtpengine; without it descriptions pass end to end. */
   media?: MediaAnchoringSettings;
+  /** Answered calls are hung up after this long (default 4 hours). */
+  maxCallMs?: number;
 }
 
 export interface RunningSipWorker {
@@ -60,6 +62,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     metrics,
     log,
     contact: `<sip:switchyard@${transport.sentBy}>`,
+    ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
   });
   const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
   worker.attach(layer);

@@ -19,11 +19,11 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-export async function startTestWorker(texts: RoutingTexts, options: { trunkProgressTimeoutMs?: number; webhookTimeoutMs?: number } = {}): Promise<TestWorker> {
+export async function startTestWorker(texts: RoutingTexts, options: { trunkProgressTimeoutMs?: number; webhookTimeoutMs?: number; maxCallMs?: number } = {}): Promise<TestWorker> {
   let view: RoutingView | undefined = await viewOf(texts);
   const metrics = workerMetrics();
   const running = await startSipWorker(
-    { host: '127.0.0.1', port: 0, webhookTimeoutMs: options.webhookTimeoutMs ?? 2000, signatureHeader: 'X-Twilio-Signature', trunkProgressTimeoutMs: options.trunkProgressTimeoutMs ?? 2000 },
+    { host: '127.0.0.1', port: 0, webhookTimeoutMs: options.webhookTimeoutMs ?? 2000, signatureHeader: 'X-Twilio-Signature', trunkProgressTimeoutMs: options.trunkProgressTimeoutMs ?? 2000, ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }) },
     () => view,
     metrics,
     pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' }),

@@ -1,0 +1,45 @@
+// An answered call ends at the worker's time limit even when neither side hangs up: a BYE lost in
+// an overload must not leave a call (and its relay session and memory) up forever.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RoutingTexts } from '../support/routing-fixture.ts';
+import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import { calleeAnswering, callerHungUpOn } from '../support/scenarios.ts';
+import { startWebhookServer, twiml } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
+import type { TestWorker } from '../support/worker-harness.ts';
+import { numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+
+describe('the call time limit', { skip: sippMissing, timeout: 60_000 }, () => {
+  let webhook: WebhookServer;
+  let worker: TestWorker;
+  let routing: RoutingTexts;
+  const ports = { primary: 0, secondary: 0, digest: 0 };
+
+  before(async () => {
+    webhook = await startWebhookServer();
+    ports.primary = await freeUdpPort();
+    ports.secondary = await freeUdpPort();
+    ports.digest = await freeUdpPort();
+    routing = trunkCallRouting(webhook.base, ports);
+    worker = await startTestWorker(routing, { maxCallMs: 1500 });
+    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
+  });
+  after(async () => {
+    await worker.close();
+    await webhook.close();
+  });
+
+  test('a call neither side hangs up gets a BYE on both legs at the limit', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>'));
+    const callee = await startSippServer({ scenario: calleeAnswering(), localPort: ports.primary, calls: 1 });
+    const started = performance.now();
+    const caller = await runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: `127.0.0.1:${worker.port}`, calls: 1 });
+    const heldMs = performance.now() - started;
+    assert.equal(caller.code, 0, `the caller got the worker's BYE\n${caller.stderr.slice(-1500)}`);
+    assert.equal((await callee.exited).code, 0, 'the callee got the worker\'s BYE');
+    assert.ok(heldMs >= 1400, `the call lasted its limit (${heldMs.toFixed(0)} ms)`);
+    assert.equal(await worker.metric('switchyard_active_calls'), 0);
+  });
+});
