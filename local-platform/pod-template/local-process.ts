@@ -114,10 +114,24 @@ function mountVolumes(inputs: PlanInputs, container: V1Container, plan: ProcessP
   return mounts.sort((a, b) => b.path.length - a.path.length);
 }
 
+/** What the template asks of the kubelet that a plain process does not get. */
+function notApplied(inputs: PlanInputs, container: V1Container): string[] {
+  const spec = inputs.deployment.spec?.template.spec;
+  return [
+    ...(spec?.securityContext || container.securityContext ? ['securityContext (runs as the user running make run)'] : []),
+    ...(container.resources?.limits ? ['resource limits'] : []),
+    ...(container.livenessProbe ? ['liveness probe (a process that exits stops the run instead)'] : []),
+    ...(container.lifecycle?.preStop ? ['preStop hook'] : []),
+    ...(spec?.hostNetwork ? ['hostNetwork (the pod address is a loopback address)'] : []),
+  ];
+}
+
 function planContainer(inputs: PlanInputs, container: V1Container): ProcessPlan {
   const plan = emptyPlan(inputs, container);
   const replicas = inputs.deployment.spec?.replicas ?? 1;
   if (replicas > 1) plan.overrides.push(`replicas: ${replicas} → 1 (one process per Deployment: replicas on one host would share the pod address and ports)`);
+  const ignored = notApplied(inputs, container);
+  if (ignored.length > 0) plan.overrides.push(`not applied: ${ignored.join(', ')}`);
   try {
     const mounts = mountVolumes(inputs, container, plan);
     const env = containerEnv(container, inputs.pod, inputs.cluster);

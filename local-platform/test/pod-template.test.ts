@@ -64,6 +64,7 @@ test('the SIP worker: downward API from the local pod, the relay and push Servic
   assert.equal(worker.problem, undefined);
   assert.ok(worker.overrides.some((line) => line.startsWith('replicas: 2 → 1')), worker.overrides.join('\n'));
   assert.ok(worker.overrides.includes(`env SWITCHYARD_MEDIA_RELAY: mekong-telecom-media-relay.voice.svc:2223 → ${relayIP}:2223`));
+  assert.ok(worker.overrides.includes('not applied: securityContext (runs as the user running make run), resource limits, liveness probe (a process that exits stops the run instead), preStop hook'), worker.overrides.join('\n'));
 });
 
 test('a Service whose workload does not run here leaves its setting unset, said so', () => {
