@@ -67,7 +67,10 @@ export const port = (description: string) => z.number().int().min(1).max(65535).
 
 export const portWithDefault = (description: string, defaultPort: number) => z.number().int().min(1).max(65535).default(defaultPort).describe(description);
 
-export const e164OrShortCodePattern = String.raw`^(\+[1-9][0-9]{1,14}|[0-9]{3,8})$`;
+const shortCode = '[0-9]{3,8}';
+export const e164OrShortCodePattern = String.raw`^(\+[1-9][0-9]{1,14}|${shortCode})$`;
+/** A short code as PhoneNumbers may hold it; the SIP workers read called numbers by the same rule. */
+export const shortCodePattern = new RegExp(`^${shortCode}$`);
 
 export const phoneNumber = () =>
   z

@@ -2,13 +2,13 @@
 // Request-URI user part of calls from an InboundTrunk (strip, then add, then national → E.164)
 // and for the numbers a webhook dials in <Dial><Number>.
 import type { CarrierRoute, InboundTrunkRoute } from '../../../../api/routing/schema.ts';
+import { shortCodePattern } from '../../../../api/v1alpha1/meta.ts';
 
 export type NumberNormalization = InboundTrunkRoute['normalization'];
 export type CarrierNumbering = Pick<CarrierRoute, 'callingCode' | 'nationalPrefix'>;
 
 /** The longest number E.164 allows; nothing longer is a number we could route. */
 const MAX_DIGITS = 15;
-const SHORT_CODE = /^[0-9]{3,6}$/;
 // Visual separators of RFC 3966 and of how people write numbers: "+855 (12) 345-678", "012.345.678".
 const VISUAL_SEPARATORS = /[\s\-.()]/g;
 const DIALABLE = /^(\+?)([0-9]+)$/;
@@ -27,12 +27,12 @@ function readNumber(text: string): { plus: boolean; digits: string } | undefined
 const e164 = (digits: string): string | undefined => (digits.length <= MAX_DIGITS && !digits.startsWith('0') ? `+${digits}` : undefined);
 
 /**
- * 3–6 digits are a short code and stay as they are. A number starting with the national prefix
+ * 3–8 digits are a short code (as the PhoneNumber schema says) and stay as they are. A number starting with the national prefix
  * is national: the prefix becomes the country code. Any other digits already carry a country
  * code (E.164 country codes never start with the "0" most countries use as national prefix).
  */
 function toE164(digits: string, carrier: CarrierNumbering): string | undefined {
-  if (SHORT_CODE.test(digits)) return digits;
+  if (shortCodePattern.test(digits)) return digits;
   if (digits.length < 3) return undefined;
   const { callingCode, nationalPrefix } = carrier;
   const national = nationalPrefix !== '' && callingCode !== '' && digits.startsWith(nationalPrefix);

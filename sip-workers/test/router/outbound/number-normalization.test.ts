@@ -16,6 +16,10 @@ test('inbound Request-URI user parts become E.164 or stay short codes (KH carrie
     ['1294', toE164, '1294'],
     ['123', toE164, '123'],
     ['123456', toE164, '123456'],
+    // Short codes run to 8 digits, as the PhoneNumber schema allows; a 7-digit one used to become "+1234567".
+    ['1234567', toE164, '1234567'],
+    ['12345678', toE164, '12345678'],
+    ['123456789', toE164, '+123456789'],
     ['012-345-678', toE164, '+85512345678'],
     ['(012) 345.678', toE164, '+85512345678'],
     ['+855 12 345 678', toE164, '+85512345678'],
