@@ -43,7 +43,7 @@ export interface Workloads {
 function missingProgram(container: V1Container, repoRoot: string): string | undefined {
   const [command, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
   if (command === undefined) return undefined;
-  if (!onPath(command)) return `${command} is not installed (not on PATH)`;
+  if (!onPath(command)) return `${command} is not on PATH`;
   const script = command === 'node' ? rest.find((arg) => !arg.startsWith('-')) : undefined;
   if (script && !existsSync(join(repoRoot, script))) return `${script} is not in this checkout`;
   return undefined;
@@ -76,7 +76,7 @@ async function place(context: WorkloadContext, deployments: V1Deployment[]): Pro
     const containers = deployment.spec?.template.spec?.containers ?? [];
     const missing = containers.map((container) => missingProgram(container, context.repoRoot)).find(Boolean);
     if (missing) {
-      const relayNote = component(deployment) === 'media-relay' ? ' (apt-get install rtpengine-daemon); media relay skipped, calls still connect since the worker does not anchor media yet' : '';
+      const relayNote = component(deployment) === 'media-relay' ? ' (apt-get install rtpengine-daemon): media relay skipped, calls connect without media anchoring' : '';
       context.say(`${deployment.metadata?.name}: skipped: ${missing}${relayNote}`);
       continue;
     }
