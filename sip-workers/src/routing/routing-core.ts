@@ -15,6 +15,8 @@ export interface RoutingCore {
   readonly outboundTrunks: ReadonlyMap<string, OutboundTrunkRoute>;
   /** By domainKey(domain). */
   readonly sipDomains: ReadonlyMap<string, SipDomainRoute>;
+  /** By Account name: where a <Dial><Client> of that account looks for the registered user. */
+  readonly sipDomainsByAccount: ReadonlyMap<string, readonly SipDomainRoute[]>;
 }
 
 /** DNS names compare case-insensitively, and "example.com." is "example.com". */
@@ -40,12 +42,24 @@ function firstByKey<T>(entries: readonly T[], key: (entry: T) => string): Map<st
   return map;
 }
 
+function byAccount(domains: ReadonlyMap<string, SipDomainRoute>): Map<string, SipDomainRoute[]> {
+  const map = new Map<string, SipDomainRoute[]>();
+  for (const domain of domains.values()) {
+    const list = map.get(domain.account);
+    if (list) list.push(domain);
+    else map.set(domain.account, [domain]);
+  }
+  return map;
+}
+
 export function compileCore(core: CoreTables): RoutingCore {
+  const sipDomains = firstByKey(core.sipDomains, (domain) => domainKey(domain.domain));
   return {
     carrier: core.carrier,
     inbound: new CidrMatcher(inboundPrefixes(core.inboundTrunks)),
     outbound: new OutboundPrefixIndex(core.outboundTrunks),
     outboundTrunks: firstByKey(core.outboundTrunks, (trunk) => trunk.name),
-    sipDomains: firstByKey(core.sipDomains, (domain) => domainKey(domain.domain)),
+    sipDomains,
+    sipDomainsByAccount: byAccount(sipDomains),
   };
 }

@@ -73,6 +73,10 @@ export class RoutingTable implements RoutingView {
     return this.core.sipDomains.get(domainKey(fqdn));
   }
 
+  sipDomainsOf(account: string): readonly SipDomainRoute[] {
+    return this.core.sipDomainsByAccount.get(account) ?? [];
+  }
+
   sipDomainCredential(fqdn: string, username: string): DigestCredential | undefined {
     return this.secrets.sipDomains.get(domainKey(fqdn))?.get(username);
   }

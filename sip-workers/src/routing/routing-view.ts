@@ -19,6 +19,8 @@ export interface RoutingView {
   authToken(accountSid: string): string | undefined;
   /** By the fully qualified domain of the Request-URI, case-insensitive. */
   sipDomain(fqdn: string): SipDomainRoute | undefined;
+  /** The SIP domains of an Account, disabled ones included; one per domain name (the oldest wins). */
+  sipDomainsOf(account: string): readonly SipDomainRoute[];
   sipDomainCredential(fqdn: string, username: string): DigestCredential | undefined;
   /**
    * Enabled trunks whose longest matching route prefix is the longest among all enabled trunks
