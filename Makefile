@@ -47,7 +47,7 @@ lint: node_modules/.installed ## ESLint (typed rules), the TypeScript compiler, 
 
 # `test` checks the generated files instead of regenerating them, so CI catches a forgotten `make generate`.
 .PHONY: test
-test: deps verify-generated ## Run every test against a real control plane (or $SWITCHYARD_TEST_KUBECONFIG).
+test: system-packages deps verify-generated ## Run every test against a real control plane (or $SWITCHYARD_TEST_KUBECONFIG).
 	node --test --test-concurrency=1 --test-timeout=600000 --test-global-setup=testing/global-setup.ts \
 	  --test-reporter=spec --test-reporter-destination=stdout $(TEST_FILES)
 
@@ -147,9 +147,10 @@ install-crds: ## Apply the CRDs to the cluster in $KUBECONFIG.
 run-operator: node_modules/.installed ## Run the operator in the foreground against $KUBECONFIG (default: the one make control-plane wrote).
 	SWITCHYARD_LEADER_ELECTION=$${SWITCHYARD_LEADER_ELECTION:-false} SWITCHYARD_HTTP_ADDRESS=$${SWITCHYARD_HTTP_ADDRESS:-127.0.0.1:8080} node operator/src/main.ts
 
+.PHONY: system-packages
+system-packages: ## Debian packages the tests and make run use (SIPp, rtpengine, Redis); a no-op when all are present.
+	scripts/install-system-packages.sh
+
 .PHONY: run
-run: control-plane install-crds ## The main job: control plane, CRDs, examples/ applied and the operator in the foreground.
-	kubectl apply -f examples/
-	@echo "examples applied; the operator now reconciles them (Ctrl-C stops it; make control-plane-down stops the cluster)"
-	@echo "in another shell: export KUBECONFIG=$(KUBECONFIG); kubectl get telecom"
-	$(MAKE) --no-print-directory run-operator
+run: system-packages node_modules/.installed ## The main job: control plane, CRDs, operator, examples/, then each worker, relay and push service as a local process from the pod template the operator wrote, a demo webhook and a SIPp callee; prints `SIP:` and a `sipp` command; Ctrl-C stops it all.
+	node local-platform/main.ts
