@@ -1,0 +1,56 @@
+// Where a <Dial><Client> rings: the identity names a SipDomain user of the call's account, and
+// each current binding of that user is a target, reached through the flow its REGISTER came
+// over (RFC 5626): a phone behind NAT is only reachable through the pinhole its REGISTER opened.
+import type { SipDomainRoute } from '../../../api/routing/schema.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import type { Destination } from '../sip/transport.ts';
+import { parseUri } from '../sip/uri.ts';
+import type { SipUri } from '../sip/uri.ts';
+import type { AddressOfRecord, CurrentBinding } from './binding.ts';
+
+export interface ClientTarget {
+  binding: CurrentBinding;
+  requestUri: SipUri;
+  destination: Destination;
+}
+
+/**
+ * The users a <Client> identity may mean, most likely first: `user@domain` names one domain of
+ * the account; a bare `user` is looked for in the domain the call came from, then in the
+ * account's other enabled domains that have that user.
+ */
+export function clientAddresses(identity: string, account: string, view: RoutingView, callDomain?: string): Array<Omit<AddressOfRecord, 'carrier'>> {
+  const at = identity.lastIndexOf('@');
+  const user = at < 0 ? identity : identity.slice(0, at);
+  const named = at < 0 ? undefined : view.sipDomain(identity.slice(at + 1));
+  const candidates: SipDomainRoute[] = at >= 0
+    ? (named ? [named] : [])
+    : [...view.sipDomainsOf(account)].sort((a, b) => Number(b.domain === callDomain) - Number(a.domain === callDomain));
+  return candidates
+    .filter((domain) => domain.account === account && domain.enabled && domain.usernames.includes(user))
+    .map((domain) => ({ domain: domain.domain.toLowerCase(), user }));
+}
+
+/**
+ * Highest q first (a Contact without q counts as 1), then the binding with the most time left,
+ * which is usually the one registered last. A UDP flow is reachable from any replica's socket; a
+ * TCP flow only from the worker holding the connection (`edge`), so another replica falls back
+ * to the Contact's own address.
+ */
+export function clientTargets(bindings: readonly CurrentBinding[], edge: string): ClientTarget[] {
+  const ordered = [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.expiresIn - a.expiresIn);
+  const targets: ClientTarget[] = [];
+  for (const binding of ordered) {
+    const parsed = parseUri(binding.uri);
+    if (!parsed.ok || parsed.value.kind !== 'sip') continue;
+    const uri = parsed.value;
+    const { flow } = binding;
+    const viaFlow = flow.transport === 'udp' || flow.edge === edge;
+    const transport = uri.params.get('transport')?.toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+    const destination: Destination = viaFlow
+      ? { address: flow.address, port: flow.port, transport: flow.transport }
+      : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? 5060, transport };
+    targets.push({ binding, requestUri: uri, destination });
+  }
+  return targets;
+}

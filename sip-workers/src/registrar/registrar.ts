@@ -1,0 +1,157 @@
+// The registrar (RFC 3261 §10.3): a REGISTER passes named steps in the RFC's order (the domain of
+// the Request-URI, Require, digest, the AOR, the Contacts and their expiry) and changes the AOR's
+// bindings in the shared store in one atomic step; the 200 lists every current binding.
+import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import { headerValues } from '../sip/message.ts';
+import type { HeaderField, SipRequest } from '../sip/message.ts';
+import type { MessageSource } from '../sip/transport.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { AddressOfRecord, Binding, CurrentBinding } from './binding.ts';
+import { BindingStoreUnavailable } from './binding-store.ts';
+import type { BindingStore, UpdateResult } from './binding-store.ts';
+import { grantExpiries } from './expiry-policy.ts';
+import type { ExpirySettings, GrantedContact } from './expiry-policy.ts';
+import { authenticateRegister } from './register-auth.ts';
+import { readRegister } from './register-request.ts';
+import type { RegisterRequest } from './register-request.ts';
+import { refuse } from './registrar-answer.ts';
+import type { RegistrarAnswer } from './registrar-answer.ts';
+import type { RegistrarMetrics } from './registrar-metrics.ts';
+
+export interface RegistrarSettings {
+  expiry: ExpirySettings;
+  /** Bindings one user may hold at once (phones, apps, desks); more is refused with 403. */
+  maxBindingsPerUser: number;
+}
+
+export interface RegistrarDeps {
+  carrier: string;
+  /** This worker's sent-by, recorded with each flow it received. */
+  edge: string;
+  store: BindingStore;
+  authenticator: DigestAuthenticator;
+  settings: RegistrarSettings;
+  metrics: RegistrarMetrics;
+  log: WorkerLogger;
+}
+
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+
+export class Registrar {
+  readonly #deps: RegistrarDeps;
+
+  constructor(deps: RegistrarDeps) {
+    this.#deps = deps;
+  }
+
+  get store(): BindingStore {
+    return this.#deps.store;
+  }
+
+  /** Never throws: every REGISTER gets an answer, 503 when the store cannot be reached. */
+  async register(request: SipRequest, source: MessageSource, view: RoutingView | undefined): Promise<RegistrarAnswer> {
+    let answer: RegistrarAnswer;
+    try {
+      answer = await this.#decide(request, source, view);
+    } catch (error) {
+      if (!(error instanceof BindingStoreUnavailable)) this.#deps.log.error({ err: error }, 'REGISTER handling failed');
+      answer = error instanceof BindingStoreUnavailable
+        ? refuse(503, 'Service Unavailable - Registrar Store Unavailable', error.message, [{ name: 'Retry-After', value: String(UNAVAILABLE_RETRY_AFTER_SECONDS) }])
+        : refuse(500, 'Server Internal Error', String(error));
+    }
+    this.#deps.metrics.registers.inc({ status: answer.status, reason: answer.reason ?? '' });
+    return answer;
+  }
+
+  /** The AOR's current bindings (for a call to the user); an unreachable store throws BindingStoreUnavailable. */
+  lookup(aor: Omit<AddressOfRecord, 'carrier'>): Promise<CurrentBinding[]> {
+    return this.#timed('lookup', () => this.#deps.store.lookup({ carrier: this.#deps.carrier, ...aor }));
+  }
+
+  async #decide(request: SipRequest, source: MessageSource, view: RoutingView | undefined): Promise<RegistrarAnswer> {
+    if (!view) return refuse(503, 'Service Unavailable - No Routing Yet', 'no routing generation loaded yet', [{ name: 'Retry-After', value: '5' }]);
+    // Step 1: the Request-URI names a domain whose bindings we keep.
+    const domain = request.uri.kind === 'sip' ? view.sipDomain(request.uri.host) : undefined;
+    if (!domain) return refuse(404, 'Not Found - Unknown Domain', `the Request-URI names no SIP domain of carrier ${view.carrier.name}`);
+    if (!domain.enabled) return refuse(403, 'Forbidden - Domain Disabled', `SIP domain ${domain.domain} is disabled`);
+    // Step 2: no extension is supported, so any Require is refused (RFC 3261 §8.2.2.3).
+    const required = headerValues(request, 'Require').flatMap((value) => value.split(',')).map((tag) => tag.trim()).filter((tag) => tag !== '');
+    if (required.length > 0) return refuse(420, 'Bad Extension', `unsupported Require: ${required.join(', ')}`, [{ name: 'Unsupported', value: required.join(', ') }]);
+    // Step 3: authentication.
+    const authenticated = authenticateRegister(request, source, domain, view, this.#deps.authenticator);
+    if ('status' in authenticated) return authenticated;
+    const read = readRegister(request, source, this.#deps.edge);
+    if (!read.ok) return read.answer;
+    const register = read.request;
+    // Steps 4-5: the AOR is this domain's, and the authenticated user's own.
+    if (register.aor.host !== domain.domain.toLowerCase()) {
+      return refuse(404, 'Not Found - AOR Not In Domain', `To names ${register.aor.host}, not SIP domain ${domain.domain}`);
+    }
+    if (register.aor.user !== authenticated.username) {
+      return refuse(403, 'Forbidden - Not Your Address', `${authenticated.username} may not register sip:${register.aor.user}@${domain.domain}`);
+    }
+    const aor: AddressOfRecord = { carrier: this.#deps.carrier, domain: domain.domain.toLowerCase(), user: register.aor.user };
+    // Steps 6-8.
+    if (register.contacts.kind === 'query') return this.#ok(await this.lookup(aor), 'bindings listed');
+    const granted = register.contacts.kind === 'update' ? grantExpiries(register.contacts.contacts, register.flow, this.#deps.settings.expiry) : [];
+    if (!Array.isArray(granted)) return granted;
+    const result = await this.#timed('update', () => this.#deps.store.update(aor, {
+      callId: register.callId,
+      cseq: register.cseq,
+      removeAll: register.contacts.kind === 'remove-all',
+      changes: granted.map((grant) => ({ binding: bindingOf(grant, register), seconds: grant.seconds })),
+      maxBindings: this.#deps.settings.maxBindingsPerUser,
+    }));
+    return this.#answerUpdate(result, register);
+  }
+
+  #answerUpdate(result: UpdateResult, register: RegisterRequest): RegistrarAnswer {
+    if (result.ok) {
+      const log = this.#deps.log.child({ aor: `sip:${register.aor.user}@${register.aor.host}`, flow: `${register.flow.transport}:${register.flow.address}:${register.flow.port}` });
+      log.debug({ bindings: result.bindings.length, contacts: register.contacts.kind }, 'bindings updated');
+      return this.#ok(result.bindings, `bindings updated (${register.contacts.kind})`);
+    }
+    if (result.reason === 'out-of-order') {
+      return refuse(400, 'Bad Request - CSeq Out Of Order', `Call-ID ${register.callId} already registered with CSeq ${register.cseq} or higher (binding ${result.bindingId ?? '*'})`);
+    }
+    return refuse(403, 'Forbidden - Too Many Registrations', `sip:${register.aor.user}@${register.aor.host} would hold more than ${this.#deps.settings.maxBindingsPerUser} bindings`);
+  }
+
+  #ok(bindings: readonly CurrentBinding[], detail: string): RegistrarAnswer {
+    const headers: HeaderField[] = bindings.map((binding) => ({ name: 'Contact', value: `${binding.contact};expires=${binding.expiresIn}` }));
+    // §10.3 step 8: the Date lets a UA without a clock learn the time.
+    headers.push({ name: 'Date', value: new Date().toUTCString() });
+    return { status: 200, headers, detail };
+  }
+
+  async #timed<T>(operation: 'update' | 'lookup', run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof BindingStoreUnavailable) this.#deps.metrics.storeFailures.inc({ operation });
+      throw error;
+    } finally {
+      this.#deps.metrics.storeSeconds.observe({ operation }, (performance.now() - started) / 1000);
+    }
+  }
+}
+
+function bindingOf(grant: GrantedContact, register: RegisterRequest): Binding {
+  const { contact } = grant;
+  return {
+    id: contact.id,
+    contact: contact.contact,
+    uri: contact.uri,
+    ...(contact.q === undefined ? {} : { q: contact.q }),
+    callId: register.callId,
+    cseq: register.cseq,
+    flow: register.flow,
+    natted: contact.natted,
+    ...(contact.instance === undefined ? {} : { instance: contact.instance }),
+    ...(contact.regId === undefined ? {} : { regId: contact.regId }),
+    ...(contact.push === undefined ? {} : { push: contact.push }),
+    ...(register.userAgent === undefined ? {} : { userAgent: register.userAgent }),
+  };
+}
