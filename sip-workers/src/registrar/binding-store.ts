@@ -31,6 +31,8 @@ export interface BindingStore {
   update(aor: AddressOfRecord, update: BindingUpdate): Promise<UpdateResult>;
   /** The AOR's current bindings; expired ones are never returned, whatever the store still holds. */
   lookup(aor: AddressOfRecord): Promise<CurrentBinding[]>;
+  /** Resolves once the store can first be asked (the worker does not wait for it to start). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 

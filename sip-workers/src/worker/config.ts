@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { parseRelayTarget } from '../media/relay-pool.ts';
+import type { RegistrarOptions } from './start-worker.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -32,6 +33,15 @@ export const workerConfig = z
       .describe('rtpengine\'s ng control address (a headless Service name resolving to every relay, or one address); unset: media is not anchored.'),
     SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: flag.default(true).describe('Let the relay learn each endpoint\'s media address from its packets (endpoints behind NAT).'),
     SWITCHYARD_MEDIA_RELAY_TIMEOUT_MS: z.coerce.number().int().positive().default(2000).describe('An ng command unanswered this long (retransmitted meanwhile) fails: the call gets 503.'),
+    SWITCHYARD_REDIS_URL: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === '' || /^rediss?:\/\/[^\s]+$/.test(value), 'expected redis://[[user]:password@]host[:port][/db] or rediss://')
+      .describe('The Redis holding registrar bindings, shared by every replica of the carrier\'s workers; unset: REGISTER gets 405 and <Dial><Client> finds no one.'),
+    SWITCHYARD_REGISTRAR_MIN_EXPIRES_SECONDS: z.coerce.number().int().min(1).default(60).describe('A REGISTER asking for less (other than 0) gets 423 with Min-Expires.'),
+    SWITCHYARD_REGISTRAR_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(1).default(3600).describe('Longer registrations are cut to this.'),
+    SWITCHYARD_REGISTRAR_NATTED_UDP_EXPIRES_SECONDS: z.coerce.number().int().min(1).default(60).describe('The most a UDP phone behind NAT gets, so its re-REGISTERs keep the NAT pinhole open.'),
+    SWITCHYARD_REGISTRAR_MAX_BINDINGS: z.coerce.number().int().min(1).default(10).describe('Contacts one SIP domain user may have registered at once.'),
     SWITCHYARD_PUSH_SERVICE: z.string().optional(),
     SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
     SWITCHYARD_MAX_CALL_SECONDS: z.coerce.number().positive().default(14_400).describe('An answered call is hung up (BYE to both sides) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours; it also ends calls whose BYE was lost, which would otherwise stay up forever.'),
@@ -45,6 +55,24 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = workerConfig.safeParse(env);
   if (!parsed.success) throw new Error(`invalid SIP worker configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
+}
+
+/** The registrar as the worker runs it, or undefined without Redis (REGISTER is then not allowed). */
+export function registrarOptions(config: WorkerConfig): RegistrarOptions | undefined {
+  if (!config.SWITCHYARD_REDIS_URL) return undefined;
+  return {
+    redisUrl: config.SWITCHYARD_REDIS_URL,
+    carrier: config.SWITCHYARD_CARRIER,
+    settings: {
+      expiry: {
+        defaultSeconds: config.SWITCHYARD_REGISTRAR_MAX_EXPIRES_SECONDS,
+        minSeconds: config.SWITCHYARD_REGISTRAR_MIN_EXPIRES_SECONDS,
+        maxSeconds: config.SWITCHYARD_REGISTRAR_MAX_EXPIRES_SECONDS,
+        nattedUdpSeconds: config.SWITCHYARD_REGISTRAR_NATTED_UDP_EXPIRES_SECONDS,
+      },
+      maxBindingsPerUser: config.SWITCHYARD_REGISTRAR_MAX_BINDINGS,
+    },
+  };
 }
 
 /** Media anchoring as the worker runs it, or undefined when no relay is configured (descriptions pass end to end). */

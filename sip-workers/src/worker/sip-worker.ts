@@ -5,6 +5,7 @@ import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { CallSession } from '../b2bua/call-session.ts';
 import type { CallEnd } from '../b2bua/call-session.ts';
 import { DialogRegistry } from '../b2bua/dialog-registry.ts';
+import type { Registrar } from '../registrar/registrar.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { routeInbound } from '../router/inbound/route-inbound.ts';
 import { newCallSid } from '../calls/call-context.ts';
@@ -33,6 +34,8 @@ export interface SipWorkerDeps {
   /** Our Contact for both legs of every call. */
   contact: string;
   maxCallMs?: number;
+  /** Answers REGISTER for SipDomain users; without it REGISTER gets 405. */
+  registrar?: Registrar;
 }
 
 export class SipWorker implements TransactionUser {
@@ -81,14 +84,32 @@ export class SipWorker implements TransactionUser {
         return;
       case 'OPTIONS':
         // Carriers' SBCs probe with OPTIONS; a draining worker says so, so they stop sending calls.
-        void transaction.reply(this.#draining ? 503 : 200, { headers: [{ name: 'Allow', value: ALLOW }, { name: 'Accept', value: 'application/sdp' }] });
+        void transaction.reply(this.#draining ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }] });
         return;
       case 'BYE':
         void transaction.reply(481);
         return;
+      case 'REGISTER':
+        if (this.#deps.registrar) this.#register(this.#deps.registrar, request, transaction);
+        else void transaction.reply(405, { headers: [{ name: 'Allow', value: this.#allow }] });
+        return;
       default:
-        void transaction.reply(405, { headers: [{ name: 'Allow', value: ALLOW }] });
+        void transaction.reply(405, { headers: [{ name: 'Allow', value: this.#allow }] });
     }
+  }
+
+  get #allow(): string {
+    return this.#deps.registrar ? `${ALLOW}, REGISTER` : ALLOW;
+  }
+
+  #register(registrar: Registrar, request: SipRequest, transaction: ServerTransaction): void {
+    void registrar.register(request, transaction.source, this.#deps.routing()).then((answer) => {
+      if (answer.digestFailure !== undefined) this.#deps.metrics.digestFailures.inc({ reason: answer.digestFailure });
+      if (answer.status >= 300 && answer.status !== 401) {
+        this.#deps.log.info({ status: answer.status, detail: answer.detail, callId: headerValue(request, 'Call-ID'), source: `${transaction.source.address}:${transaction.source.port}` }, 'REGISTER refused');
+      }
+      return transaction.reply(answer.status, { ...(answer.reason === undefined ? {} : { reason: answer.reason }), headers: answer.headers });
+    });
   }
 
   onCancel(_cancel: SipRequest, invite: ServerTransaction): void {

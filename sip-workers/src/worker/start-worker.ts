@@ -5,6 +5,10 @@ import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
+import { RedisBindingStore } from '../registrar/redis-binding-store.ts';
+import { Registrar } from '../registrar/registrar.ts';
+import type { RegistrarSettings } from '../registrar/registrar.ts';
+import { registrarMetrics } from '../registrar/registrar-metrics.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { SipTransport } from '../sip/transport.ts';
@@ -27,6 +31,14 @@ export interface SipWorkerOptions {
   media?: MediaAnchoringSettings;
   /** Answered calls are hung up after this long (default 4 hours). */
   maxCallMs?: number;
+  /** Accept REGISTER for SipDomain users, bindings in this Redis; without it REGISTER gets 405. */
+  registrar?: RegistrarOptions;
+}
+
+export interface RegistrarOptions {
+  redisUrl: string;
+  carrier: string;
+  settings: RegistrarSettings;
 }
 
 export interface RunningSipWorker {
@@ -34,6 +46,7 @@ export interface RunningSipWorker {
   worker: SipWorker;
   layer: TransactionLayer;
   media: MediaAnchoring | undefined;
+  registrar: Registrar | undefined;
   close(): Promise<void>;
 }
 
@@ -55,14 +68,26 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     maxRedirects: 10,
     random: options.random ?? Math.random,
   }, metrics, log, media);
+  // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
+  const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
+  const registrar = options.registrar === undefined ? undefined : new Registrar({
+    carrier: options.registrar.carrier,
+    edge: transport.sentBy,
+    store: new RedisBindingStore({ url: options.registrar.redisUrl, log }),
+    authenticator,
+    settings: options.registrar.settings,
+    metrics: registrarMetrics(metrics.registry),
+    log,
+  });
   const worker = new SipWorker({
     routing,
-    authenticator: new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey }),
+    authenticator,
     handleCall,
     metrics,
     log,
     contact: `<sip:switchyard@${transport.sentBy}>`,
     ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
+    ...(registrar === undefined ? {} : { registrar }),
   });
   const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
   worker.attach(layer);
@@ -71,12 +96,14 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     worker,
     layer,
     media,
+    registrar,
     close: async () => {
       worker.hangupAll();
       // The BYEs just sent and the relay deletes go out before the sockets close.
       await media?.close();
       layer.close();
       await transport.close();
+      await registrar?.store.close();
     },
   };
 }
