@@ -2,6 +2,7 @@
 // admitted under, the webhook facts, and the worker's settings for webhooks and trunks.
 import { randomBytes } from 'node:crypto';
 import type { CallSession } from '../b2bua/call-session.ts';
+import type { Registrar } from '../registrar/registrar.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
@@ -31,6 +32,8 @@ export interface CallContext {
   metrics: WorkerMetrics;
   /** Aborted when the caller goes away: pending webhooks and pauses stop. */
   signal: AbortSignal;
+  /** Where <Dial><Client> finds registered users; absent without Redis. */
+  registrar?: Registrar;
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */

@@ -140,6 +140,35 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   return { kind: 'answered' };
 }
 
+/**
+ * A SipDomain user of the call's account: each of its registered phones in turn (highest q first)
+ * until one answers, a 6xx refuses for all of them, or the <Dial> timeout runs out.
+ */
+async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number): Promise<DialResult> {
+  if (!context.registrar) return failure(480, 'Temporarily Unavailable - No Registrar');
+  const callDomain = context.call.origin.kind === 'domain' ? context.call.origin.domain.domain : undefined;
+  const targets = await context.registrar.clientTargets(identity, context.call.account.name, context.view, callDomain);
+  if (targets === 'unavailable') return failure(480, 'Temporarily Unavailable - Registrar Unavailable');
+  if (targets.length === 0) return failure(480, 'Temporarily Unavailable - Not Registered');
+  let last = failure(480, 'Temporarily Unavailable - No Answer');
+  for (const target of targets) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    if (target.binding.push) context.log.debug({ provider: target.binding.push.provider }, 'client binding has push parameters; no push is sent, its flow is tried as is');
+    const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination };
+    const outcome = await context.session.dial(leg);
+    if (outcome.kind === 'answered') {
+      context.session.connect(outcome);
+      return { kind: 'answered' };
+    }
+    last = failureOf(outcome);
+    const final = outcome.kind === 'rejected' && outcome.status >= 600;
+    if (final || outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return last;
+    context.log.info({ contact: target.binding.uri, status: last.status }, 'client binding did not answer; trying the next');
+  }
+  return last;
+}
+
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
   const callerId = verb.callerId ?? context.call.from;
@@ -150,8 +179,8 @@ export async function dial(context: CallContext, verb: DialVerb): Promise<DialRe
     let result: DialResult;
     if (noun.noun === 'Number') result = await dialNumber(context, noun.number, callerId, remaining);
     else if (noun.noun === 'Sip') result = await dialSip(context, noun, callerId, remaining);
+    else if (noun.noun === 'Client') result = await dialClient(context, noun.identity, callerId, deadline);
     else {
-      // <Client> needs the registrar (bindings in Redis), which this worker does not have yet.
       context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
       result = failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`);
     }

@@ -3,6 +3,7 @@
 // status callback when the call is over.
 import type { CallSession } from '../b2bua/call-session.ts';
 import type { MediaAnchoring } from '../media/media-anchoring.ts';
+import type { Registrar } from '../registrar/registrar.ts';
 import { sdpOf } from '../media/sdp-body.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { headerValue } from '../sip/message.ts';
@@ -54,12 +55,14 @@ function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLog
   return true;
 }
 
-export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring): CallHandler {
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
     void session.ended.then(() => abort.abort());
     const details = callDetails(session, call);
-    const context: CallContext = { session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal };
+    const context: CallContext = {
+      session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }),
+    };
     void session.ended.then((end) => postCallStatus(context, end));
     if (media && !anchorMedia(session, media, context.log)) return;
     const started = performance.now();

@@ -10,6 +10,9 @@ import type { AddressOfRecord, CurrentBinding } from './binding.ts';
 
 export interface ClientTarget {
   binding: CurrentBinding;
+  /** The user's address-of-record: the To of the call, as the phone expects to see itself called. */
+  aor: SipUri;
+  /** The registered Contact. */
   requestUri: SipUri;
   destination: Destination;
 }
@@ -37,7 +40,8 @@ export function clientAddresses(identity: string, account: string, view: Routing
  * TCP flow only from the worker holding the connection (`edge`), so another replica falls back
  * to the Contact's own address.
  */
-export function clientTargets(bindings: readonly CurrentBinding[], edge: string): ClientTarget[] {
+export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string): ClientTarget[] {
+  const aorUri: SipUri = { kind: 'sip', scheme: 'sip', user: aor.user, host: aor.domain, params: new Map(), headers: [] };
   const ordered = [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.expiresIn - a.expiresIn);
   const targets: ClientTarget[] = [];
   for (const binding of ordered) {
@@ -50,7 +54,7 @@ export function clientTargets(bindings: readonly CurrentBinding[], edge: string)
     const destination: Destination = viaFlow
       ? { address: flow.address, port: flow.port, transport: flow.transport }
       : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? 5060, transport };
-    targets.push({ binding, requestUri: uri, destination });
+    targets.push({ binding, aor: aorUri, requestUri: uri, destination });
   }
   return targets;
 }

@@ -10,6 +10,8 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { AddressOfRecord, Binding, CurrentBinding } from './binding.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, UpdateResult } from './binding-store.ts';
+import { clientAddresses, clientTargets } from './client-targets.ts';
+import type { ClientTarget } from './client-targets.ts';
 import { grantExpiries } from './expiry-policy.ts';
 import type { ExpirySettings, GrantedContact } from './expiry-policy.ts';
 import { authenticateRegister } from './register-auth.ts';
@@ -67,6 +69,24 @@ export class Registrar {
   /** The AOR's current bindings (for a call to the user); an unreachable store throws BindingStoreUnavailable. */
   lookup(aor: Omit<AddressOfRecord, 'carrier'>): Promise<CurrentBinding[]> {
     return this.#timed('lookup', () => this.#deps.store.lookup({ carrier: this.#deps.carrier, ...aor }));
+  }
+
+  /**
+   * Where a <Dial><Client> of this account rings, best first; 'unavailable' when the store could
+   * not be asked and nothing was found elsewhere.
+   */
+  async clientTargets(identity: string, account: string, view: RoutingView, callDomain?: string): Promise<ClientTarget[] | 'unavailable'> {
+    const targets: ClientTarget[] = [];
+    let unavailable = false;
+    for (const aor of clientAddresses(identity, account, view, callDomain)) {
+      try {
+        targets.push(...clientTargets(await this.lookup(aor), aor, this.#deps.edge));
+      } catch (error) {
+        if (!(error instanceof BindingStoreUnavailable)) throw error;
+        unavailable = true;
+      }
+    }
+    return targets.length === 0 && unavailable ? 'unavailable' : targets;
   }
 
   async #decide(request: SipRequest, source: MessageSource, view: RoutingView | undefined): Promise<RegistrarAnswer> {

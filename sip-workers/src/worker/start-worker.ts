@@ -60,14 +60,6 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   });
   const localHost = transport.sentBy.replace(/:\d+$/, '');
   const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
-  const handleCall = createCallHandler({
-    webhookTimeoutMs: options.webhookTimeoutMs,
-    signatureHeader: options.signatureHeader,
-    trunkProgressTimeoutMs: options.trunkProgressTimeoutMs,
-    localHost,
-    maxRedirects: 10,
-    random: options.random ?? Math.random,
-  }, metrics, log, media);
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
   const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
   const registrar = options.registrar === undefined ? undefined : new Registrar({
@@ -79,6 +71,14 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     metrics: registrarMetrics(metrics.registry),
     log,
   });
+  const handleCall = createCallHandler({
+    webhookTimeoutMs: options.webhookTimeoutMs,
+    signatureHeader: options.signatureHeader,
+    trunkProgressTimeoutMs: options.trunkProgressTimeoutMs,
+    localHost,
+    maxRedirects: 10,
+    random: options.random ?? Math.random,
+  }, metrics, log, media, registrar);
   const worker = new SipWorker({
     routing,
     authenticator,
