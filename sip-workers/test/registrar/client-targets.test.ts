@@ -1,0 +1,59 @@
+// Which users a <Client> identity means for an account, and in what order and over which flow
+// their registered phones are rung.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CurrentBinding } from '../../src/registrar/binding.ts';
+import { clientAddresses, clientTargets } from '../../src/registrar/client-targets.ts';
+import { kampot, other, registrarRouting, strict } from '../support/registrar-routing.ts';
+import { viewOf } from '../support/routing-view-of.ts';
+
+const edge = '10.0.0.10:5060';
+const binding = (uri: string, extra: Partial<CurrentBinding> = {}): CurrentBinding => ({
+  id: uri, contact: `<${uri}>`, uri, callId: 'c', cseq: 1, natted: true, expiresIn: 100,
+  flow: { transport: 'udp', address: '203.0.113.7', port: 41_000, edge },
+  ...extra,
+});
+const aor = { domain: kampot, user: 'agent-101' };
+
+test('a bare identity is the user in the call\'s own domain first, then in the account\'s other enabled domains that have it', async () => {
+  const view = await viewOf(registrarRouting());
+  assert.deepEqual(clientAddresses('agent-101', 'pepper', view, strict).map((a) => a.domain), [strict, kampot]);
+  assert.deepEqual(clientAddresses('agent-101', 'pepper', view).map((a) => a.domain).sort(), [kampot, strict], 'closed is disabled');
+  assert.deepEqual(clientAddresses('agent-102', 'pepper', view), [{ domain: kampot, user: 'agent-102' }], 'strict has no agent-102');
+  assert.deepEqual(clientAddresses('agent-102', 'salt', view), [{ domain: other, user: 'agent-102' }]);
+  assert.deepEqual(clientAddresses('nobody', 'pepper', view), []);
+});
+
+test('user@domain names that domain, and only when it is the account\'s own', async () => {
+  const view = await viewOf(registrarRouting());
+  assert.deepEqual(clientAddresses(`agent-101@${kampot.toUpperCase()}`, 'pepper', view), [{ domain: kampot, user: 'agent-101' }]);
+  assert.deepEqual(clientAddresses(`agent-102@${other}`, 'pepper', view), [], 'another account\'s domain');
+  assert.deepEqual(clientAddresses('agent-101@unknown.sip.test', 'pepper', view), []);
+});
+
+test('phones are rung highest q first (no q counts as 1), then the one with most time left', () => {
+  const targets = clientTargets([
+    binding('sip:low@10.1.1.1', { q: 0.1 }),
+    binding('sip:older@10.1.1.2', { expiresIn: 20 }),
+    binding('sip:newer@10.1.1.3', { expiresIn: 90 }),
+    binding('sip:half@10.1.1.4', { q: 0.5 }),
+  ], aor, edge);
+  assert.deepEqual(targets.map((t) => t.requestUri.user), ['newer', 'older', 'half', 'low']);
+  assert.equal(targets[0]?.aor.user, 'agent-101');
+  assert.equal(targets[0]?.aor.host, kampot);
+});
+
+test('a phone is reached through its flow: any UDP flow, and a TCP flow from the worker holding the connection; elsewhere its Contact', () => {
+  const [udp, tcpHere, tcpElsewhere] = clientTargets([
+    binding('sip:udp@192.168.1.5:5060', { expiresIn: 300 }),
+    binding('sip:here@192.168.1.6:5070;transport=tcp', { expiresIn: 200, flow: { transport: 'tcp', address: '203.0.113.8', port: 50_001, edge } }),
+    binding('sip:there@198.51.100.9:5070;transport=tcp', { expiresIn: 100, flow: { transport: 'tcp', address: '203.0.113.9', port: 50_002, edge: '10.0.0.11:5060' } }),
+  ], aor, edge);
+  assert.deepEqual(udp?.destination, { address: '203.0.113.7', port: 41_000, transport: 'udp' }, 'the NAT pinhole, not 192.168.1.5');
+  assert.deepEqual(tcpHere?.destination, { address: '203.0.113.8', port: 50_001, transport: 'tcp' });
+  assert.deepEqual(tcpElsewhere?.destination, { address: '198.51.100.9', port: 5070, transport: 'tcp' });
+});
+
+test('a binding whose Contact no longer parses is skipped, not rung', () => {
+  assert.deepEqual(clientTargets([binding('not a uri'), binding('tel:+85512345678')], aor, edge), []);
+});
