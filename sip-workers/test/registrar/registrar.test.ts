@@ -85,7 +85,7 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
   });
 
   /** The REGISTER as a phone sends it: unauthenticated first (401), then again with credentials and CSeq + 1. */
-  async function register(r: Register, password = agent101.password, source = phone): Promise<RegistrarAnswer> {
+  async function register(r: Register, password: string = agent101.password, source = phone): Promise<RegistrarAnswer> {
     const callId = r.callId ?? `reg-${++callIds}`;
     const first = registerRequest({ ...r, callId });
     const challenged = await registrar.register(first, source, view);
