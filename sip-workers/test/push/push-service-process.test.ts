@@ -1,0 +1,133 @@
+// The push service process started as the operator's Deployment starts it: the container's
+// command and environment from the operator's own compile, each Secret volume written where the
+// kubelet would mount it (under a temporary root), and only the gateway URLs, their CA and the
+// listen address added. It serves the workers' HTTP API and pushes through both fake gateways.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import type { V1Container, V1Deployment, V1Volume } from '@kubernetes/client-node';
+import { carrierWorkloads } from '../../../operator/src/compile/workloads/index.ts';
+import { exampleSpec, find, inputsFor } from '../../../operator/test/workloads/fixtures.ts';
+import { collectJsonLines } from '../../../testing/json-log-lines.ts';
+import { eventually } from '../../../testing/operator-process.ts';
+import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
+import { startFakeFcm } from '../support/push-gateways/fake-fcm.ts';
+import { apnsSigningKey, googleServiceAccount } from '../support/push-gateways/push-credentials.ts';
+import { deviceToken, gatewayCertificate, keyID, projectID, teamID, topic } from './push-harness.ts';
+
+const repoRoot = new URL('../../..', import.meta.url).pathname;
+
+const push = {
+  apns: { teamID, keyID, topic, environment: 'production' as const, privateKeySecretRef: { name: 'apns-key', key: 'AuthKey_KEY1234567.p8' } },
+  fcm: { projectID, serviceAccountSecretRef: { name: 'fcm-key', key: 'firebase.json' } },
+};
+const deployment = find<V1Deployment>(carrierWorkloads(inputsFor(exampleSpec({ push }))), 'Deployment', 'mekong-telecom-push');
+const pod = deployment.spec?.template.spec;
+const container: V1Container | undefined = pod?.containers[0];
+
+/** Each Secret volume's items as files under `root` + mountPath, as the kubelet projects them. */
+function mountSecrets(root: string, secrets: Record<string, Record<string, string>>): Map<string, string> {
+  const moved = new Map<string, string>();
+  for (const mount of container?.volumeMounts ?? []) {
+    const volume: V1Volume | undefined = pod?.volumes?.find((candidate) => candidate.name === mount.name);
+    if (!volume?.secret) continue;
+    for (const item of volume.secret.items ?? []) {
+      const content = secrets[volume.secret.secretName ?? '']?.[item.key];
+      assert.ok(content !== undefined, `Secret ${volume.secret.secretName} key ${item.key}`);
+      const file = join(root, mount.mountPath, item.path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content, { mode: 0o440 });
+    }
+    moved.set(mount.mountPath, join(root, mount.mountPath));
+  }
+  return moved;
+}
+
+test('the push service runs as the Deployment starts it, answers the workers\' API and pushes through APNs and FCM', async () => {
+  assert.deepEqual(container?.command, ['node', 'sip-workers/src/push/main.ts']);
+  const podEnv = Object.fromEntries((container?.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
+  assert.equal(podEnv.SWITCHYARD_HTTP_PORT, '8080');
+
+  const root = mkdtempSync(join(tmpdir(), 'switchyard-push-pod-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  const certificate = gatewayCertificate();
+  const appleKey = apnsSigningKey();
+  const apns = await startFakeApns({ certificate, teamID, keyID, publicKey: appleKey.publicKey, topic });
+  const bootstrap = googleServiceAccount(projectID, 'https://placeholder.invalid/token');
+  const fcm = await startFakeFcm({ certificate, projectID, clientEmail: bootstrap.clientEmail, privateKeyID: bootstrap.privateKeyID, publicKey: bootstrap.publicKey });
+  after(async () => {
+    await apns.close();
+    await fcm.close();
+  });
+  const serviceAccount = JSON.stringify({ ...(JSON.parse(bootstrap.json) as object), token_uri: fcm.tokenURI });
+  const mounts = mountSecrets(root, { 'apns-key': { 'AuthKey_KEY1234567.p8': appleKey.pem }, 'fcm-key': { 'firebase.json': serviceAccount } });
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(podEnv)) {
+    const mount = [...mounts.keys()].find((path) => value.startsWith(`${path}/`));
+    env[name] = mount === undefined ? value : `${mounts.get(mount)}${value.slice(mount.length)}`;
+  }
+
+  const child = spawn(process.execPath, [container?.command?.[1] ?? ''], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH, ...env,
+      SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_HTTP_PORT: '0',
+      SWITCHYARD_APNS_URL: apns.origin, SWITCHYARD_FCM_URL: fcm.origin, SWITCHYARD_PUSH_CA_FILE: certificate.certFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  collectJsonLines(child.stdout, logs);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  const listening = await eventually(`the listening log line (stderr: ${stderr})`, () => logs.find((line) => line.msg === 'push service listening'), 15_000, 50);
+  const base = `http://${String(listening.http)}`;
+  const post = (body: unknown) => fetch(`${base}/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  assert.equal((await fetch(`${base}/livez`)).status, 200);
+
+  const call = { callId: 'CA5001', provider: 'apns', prid: deviceToken(0xa1), param: `${teamID}.${topic}`, from: '+85523900100', carrier: 'mekong-telecom' };
+  const first = await post(call);
+  assert.equal(first.status, 200);
+  assert.deepEqual(await first.json(), { outcome: 'sent', provider: 'apns', callId: 'CA5001', id: apns.delivered()[0]?.headers['apns-id'], attempts: 1, duplicate: false });
+  const retried = await post(call);
+  assert.equal(retried.status, 200);
+  assert.equal((await retried.json() as { duplicate: boolean }).duplicate, true);
+  assert.equal(apns.requests.length, 1, 'one push for the call');
+
+  const android = await post({ callId: 'CA5002', provider: 'fcm', prid: 'eXq0:APA91bHfake', param: projectID, from: '+85523900100' });
+  assert.equal(android.status, 200);
+  assert.equal(fcm.delivered().length, 1);
+
+  assert.equal((await post('{"callId":')).status, 400);
+  assert.equal((await post({ callId: 'CA5003', provider: 'webpush', prid: 'x' })).status, 400);
+  assert.equal((await post({ ...call, callId: 'CA5004', carrier: 'another-carrier' })).status, 421);
+
+  const status = await eventually('FCM credentials checked', async () => {
+    const body = await (await fetch(`${base}/v1/status`)).json() as { carrier: string; credentials: Record<string, { state: string }> };
+    return body.credentials.fcm?.state === 'valid' ? body : undefined;
+  }, 5000, 50);
+  assert.equal(status.carrier, 'mekong-telecom');
+  assert.equal(status.credentials.apns?.state, 'valid');
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /^switchyard_push_sent_total\{provider="apns"\} 1$/m);
+  assert.match(metrics, /^switchyard_push_sent_total\{provider="fcm"\} 1$/m);
+  assert.match(metrics, /^switchyard_push_duplicate_requests_total\{provider="apns"\} 1$/m);
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  assert.ok(logs.some((line) => line.msg === 'stopped'));
+  const logText = JSON.stringify(logs);
+  const secrets = [apns.requests[0]?.providerToken, fcm.sendRequests[0]?.accessToken, deviceToken(0xa1), 'APA91bHfake', appleKey.pem.split('\n')[1]];
+  for (const secret of secrets) {
+    assert.ok(secret && !logText.includes(secret), 'no token, device token or key in the logs');
+  }
+});
