@@ -2,6 +2,7 @@
 // what `kubectl explain` prints; CEL rules carry messages because they are what a refused
 // `kubectl apply` prints.
 import { z } from 'zod';
+import { e164OrShortCodePattern } from './number-format.ts';
 
 export const group = 'telecom.switchyard.dev';
 export const version = 'v1alpha1';
@@ -67,10 +68,7 @@ export const port = (description: string) => z.number().int().min(1).max(65535).
 
 export const portWithDefault = (description: string, defaultPort: number) => z.number().int().min(1).max(65535).default(defaultPort).describe(description);
 
-const shortCode = '[0-9]{3,8}';
-export const e164OrShortCodePattern = String.raw`^(\+[1-9][0-9]{1,14}|${shortCode})$`;
-/** A short code as PhoneNumbers may hold it; the SIP workers read called numbers by the same rule. */
-export const shortCodePattern = new RegExp(`^${shortCode}$`);
+export { e164OrShortCodePattern } from './number-format.ts';
 
 export const phoneNumber = () =>
   z

@@ -2,7 +2,7 @@
 // Request-URI user part of calls from an InboundTrunk (strip, then add, then national → E.164)
 // and for the numbers a webhook dials in <Dial><Number>.
 import type { CarrierRoute, InboundTrunkRoute } from '../../../../api/routing/schema.ts';
-import { shortCodePattern } from '../../../../api/v1alpha1/meta.ts';
+import { shortCodePattern } from '../../../../api/v1alpha1/number-format.ts';
 
 export type NumberNormalization = InboundTrunkRoute['normalization'];
 export type CarrierNumbering = Pick<CarrierRoute, 'callingCode' | 'nationalPrefix'>;
