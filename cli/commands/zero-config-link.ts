@@ -5,7 +5,7 @@ import { ApiError } from '../../operator/src/kube/client.ts';
 import { objectPath } from '../../operator/src/kube/resources.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
 import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, type Command, type CommandIO } from '../terminal/command.ts';
-import { defaultZeroConfigKey, launchLink, zeroConfigLink as linkOf, type ZeroConfigKey } from '../zero-config/link-cipher.ts';
+import { defaultZeroConfigKey, launchLink, zeroConfigLink as linkOf, type ZeroConfigKey } from '../../sip-workers/src/zero-config/link-cipher.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -32,7 +32,7 @@ Options:
                        raw or as 32 hex digits).
   --kubeconfig K       Kubeconfig for --key-secret (default: $KUBECONFIG, then ~/.kube/config).
   --launch-url URL     Also print the link to the launch handler, URL?c=<URL-escaped Base64>, on
-                       a second line (the launch handler is cli/zero-config/launch-handler.ts).
+                       a second line (the push service answers it: GET /p).
   -h, --help           This help.
 
 Example (the handbook's test vector):

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { testCluster } from '../../testing/cluster.ts';
-import { encryptZeroConfig } from '../zero-config/link-cipher.ts';
+import { encryptZeroConfig } from '../../sip-workers/src/zero-config/link-cipher.ts';
 import { runBin } from './run-cli.ts';
 
 const cluster = await testCluster();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { launchHandler } from '../zero-config/launch-handler.ts';
-import { decryptZeroConfig, defaultZeroConfigKey, encryptZeroConfig, parseZeroConfigPlaintext, zeroConfigLink, zeroConfigPlaintext } from '../zero-config/link-cipher.ts';
+import { launchHandler } from '../../sip-workers/src/zero-config/launch-handler.ts';
+import { decryptZeroConfig, defaultZeroConfigKey, encryptZeroConfig, parseZeroConfigPlaintext, zeroConfigLink, zeroConfigPlaintext } from '../../sip-workers/src/zero-config/link-cipher.ts';
 import { runBin } from './run-cli.ts';
 
 // The Sipwise handbook's example: `echo -n 'username=testuser&server=example.org&password=testpass' | encrypt.pl`.

@@ -1,15 +1,19 @@
 // The push service's HTTP port. For SIP workers: POST /v1/push (one push per call and device,
 // answered with the outcome). For the operator and people: GET /v1/status (credentials per
-// provider). For Kubernetes and Prometheus: /livez, /readyz, /metrics.
+// provider). For phones: GET /p, the zero-config launch handler that turns the http link an SMS
+// carries into the sipphone:// link that opens the app. For Kubernetes and Prometheus: /livez,
+// /readyz, /metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkerLogger } from '../worker/logger.ts';
+import { launchHandler } from '../zero-config/launch-handler.ts';
 import type { PushOutcome } from './gateway-outcome.ts';
 import type { PushReply } from './push-dispatcher.ts';
 import { pushRequest } from './push-request.ts';
 import type { PushService } from './push-service.ts';
 
 const maxBodyBytes = 16 * 1024;
+const launch = launchHandler();
 
 /** The HTTP status a worker acts on; the body's `outcome` says the same in words. */
 export const statusForOutcome: Record<PushOutcome['kind'], number> = {
@@ -95,6 +99,10 @@ function route(request: IncomingMessage, response: ServerResponse, options: Http
     return service.metrics.registry.metrics().then((text) => {
       response.writeHead(200, { 'content-type': service.metrics.registry.contentType }).end(text);
     });
+  }
+  if (path === '/p') {
+    const answer = launch(request.url ?? '/', request.method);
+    return void response.writeHead(answer.status, answer.headers).end(answer.body);
   }
   if (path === '/livez') return void response.writeHead(200).end('ok\n');
   // Ready while taking requests: a provider with bad credentials still has its answer to give,

@@ -122,6 +122,15 @@ test('the push service runs as the Deployment starts it, answers the workers\' A
   assert.match(metrics, /^switchyard_push_sent_total\{provider="fcm"\} 1$/m);
   assert.match(metrics, /^switchyard_push_duplicate_requests_total\{provider="apns"\} 1$/m);
 
+  // The zero-config launch handler (Sipwise handbook's example link): an SMS's http link becomes the
+  // sipphone:// link that opens the app; a link without its c= is refused.
+  const seedLink = 'CI8VN8toaE40w8E4OH2rAuFj3Qev9QdLI%2FWv%2FVaBCVK2yNkBZjxE9eafXkkrQfmYdeu01PquS5P40zhUq8Mfjg%3D%3D';
+  const launched = await fetch(`${base}/p?c=${seedLink}`, { redirect: 'manual' });
+  assert.equal(launched.status, 302);
+  assert.equal(launched.headers.get('location'), 'sipphone://CI8VN8toaE40w8E4OH2rAuFj3Qev9QdLI/Wv/VaBCVK2yNkBZjxE9eafXkkrQfmYdeu01PquS5P40zhUq8Mfjg==');
+  assert.equal((await fetch(`${base}/p`, { redirect: 'manual' })).status, 400);
+  assert.equal((await fetch(`${base}/p?c=not-base64!`, { redirect: 'manual' })).status, 400);
+
   child.kill('SIGTERM');
   assert.equal(await exited, 0, stderr);
   assert.ok(logs.some((line) => line.msg === 'stopped'));
