@@ -18,6 +18,8 @@ import { authenticateRegister } from './register-auth.ts';
 import { readRegister } from './register-request.ts';
 import type { RegisterRequest } from './register-request.ts';
 import { refuse } from './registrar-answer.ts';
+import { waitForRegistration } from './registration-wait.ts';
+import type { RegistrationWait, RegistrationWaitResult } from './registration-wait.ts';
 import type { RegistrarAnswer } from './registrar-answer.ts';
 import type { RegistrarMetrics } from './registrar-metrics.ts';
 
@@ -87,6 +89,33 @@ export class Registrar {
       }
     }
     return targets.length === 0 && unavailable ? 'unavailable' : targets;
+  }
+
+  /**
+   * After a push: where to ring the phones of these AORs that REGISTERed (through any replica)
+   * since the marks in `wait.known` were taken, best first; or timeout, or cancelled.
+   */
+  awaitRegistration(aors: ReadonlyArray<Omit<AddressOfRecord, 'carrier'>>, wait: RegistrationWait): Promise<RegistrationWaitResult<ClientTarget[]>> {
+    const lookupAll = async () => (await Promise.all(aors.map(async (aor) => (await this.lookup(aor)).map((binding) => ({ ...binding, aor }))))).flat();
+    return waitForRegistration(lookupAll, (fresh) => {
+      const targets = aors.flatMap((aor) => clientTargets(fresh.filter((binding) => binding.aor === aor), aor, this.#deps.edge));
+      return targets.length > 0 ? targets : undefined;
+    }, wait);
+  }
+
+  /**
+   * Drops a binding whose push token the provider no longer knows (the app was removed). The
+   * binding's own CSeq plus one: a refresh over the same Call-ID meanwhile carries at least that,
+   * and then it stays.
+   */
+  async forget(aor: Omit<AddressOfRecord, 'carrier'>, binding: Binding): Promise<void> {
+    await this.#timed('update', () => this.#deps.store.update({ carrier: this.#deps.carrier, ...aor }, {
+      callId: binding.callId,
+      cseq: binding.cseq + 1,
+      removeAll: false,
+      changes: [{ binding, seconds: 0 }],
+      maxBindings: Number.MAX_SAFE_INTEGER,
+    }));
   }
 
   async #decide(request: SipRequest, source: MessageSource, view: RoutingView | undefined): Promise<RegistrarAnswer> {
