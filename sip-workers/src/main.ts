@@ -8,7 +8,7 @@ import { startDirectoryRoutingSource } from './routing/directory-source.ts';
 import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
 import { RoutingStore } from './routing/routing-store.ts';
-import { loadWorkerConfig, mediaAnchoringSettings, registrarOptions } from './worker/config.ts';
+import { loadWorkerConfig, mediaAnchoringSettings, pushOptions, registrarOptions } from './worker/config.ts';
 import { startHttpServer } from './worker/http-server.ts';
 import { workerMetrics } from './worker/metrics.ts';
 import { startSipWorker } from './worker/start-worker.ts';
@@ -38,6 +38,8 @@ const media = mediaAnchoringSettings(config);
 if (media === undefined) log.info('SWITCHYARD_MEDIA_RELAY unset: media is not anchored, descriptions pass end to end');
 const registrar = registrarOptions(config);
 if (registrar === undefined) log.info('SWITCHYARD_REDIS_URL unset: no registrar, REGISTER gets 405');
+const push = pushOptions(config);
+if (push === undefined) log.info('SWITCHYARD_PUSH_SERVICE unset: phones with a push token are not woken by push');
 const sip = await startSipWorker(
   {
     host: config.SWITCHYARD_SIP_HOST,
@@ -51,6 +53,7 @@ const sip = await startSipWorker(
     ...(media === undefined ? {} : { media }),
     maxCallMs: config.SWITCHYARD_MAX_CALL_SECONDS * 1000,
     ...(registrar === undefined ? {} : { registrar }),
+    ...(push === undefined ? {} : { push }),
   },
   () => store.current(),
   metrics,

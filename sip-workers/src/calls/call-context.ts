@@ -8,6 +8,7 @@ import type { RoutingView } from '../routing/routing-view.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
+import type { PushCalls } from './push-wake.ts';
 
 export interface CallHandlingSettings {
   webhookTimeoutMs: number;
@@ -34,6 +35,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Where <Dial><Client> finds registered users; absent without Redis. */
   registrar?: Registrar;
+  /** Wakes phones that registered a push token (RFC 8599); absent without a push service. */
+  push?: PushCalls;
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */

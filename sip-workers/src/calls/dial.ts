@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
 import { authorizationFor, digestChallengeOf } from '../auth/digest-client.ts';
 import type { DigestCredential } from '../../../api/routing/schema.ts';
+import type { ClientTarget } from '../registrar/client-targets.ts';
 import { normalizeDialedNumber } from '../router/outbound/number-normalization.ts';
 import { planOutboundAttempts } from '../router/outbound/outbound-plan.ts';
 import { nextAction, whenAllTrunksFail } from '../router/outbound/failover.ts';
@@ -16,6 +17,7 @@ import { parseUri } from '../sip/uri.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { DialTarget as DialNoun, DialVerb } from '../twiml/twiml-verbs.ts';
 import type { CallContext } from './call-context.ts';
+import { wakeable, wakeClient } from './push-wake.ts';
 import { sipDestination } from './sip-destination.ts';
 
 export type DialCallStatus = 'busy' | 'no-answer' | 'failed' | 'canceled';
@@ -140,33 +142,59 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   return { kind: 'answered' };
 }
 
-/**
- * A SipDomain user of the call's account: each of its registered phones in turn (highest q first)
- * until one answers, a 6xx refuses for all of them, or the <Dial> timeout runs out.
- */
-async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number): Promise<DialResult> {
-  if (!context.registrar) return failure(480, 'Temporarily Unavailable - No Registrar');
-  const callDomain = context.call.origin.kind === 'domain' ? context.call.origin.domain.domain : undefined;
-  const targets = await context.registrar.clientTargets(identity, context.call.account.name, context.view, callDomain);
-  if (targets === 'unavailable') return failure(480, 'Temporarily Unavailable - Registrar Unavailable');
-  if (targets.length === 0) return failure(480, 'Temporarily Unavailable - Not Registered');
+/** Rings registered phones in turn; `stop` when the outcome holds for the user's other phones too. */
+async function ringTargets(context: CallContext, targets: readonly ClientTarget[], callerId: string, deadline: number): Promise<{ result: DialResult; stop: boolean }> {
   let last = failure(480, 'Temporarily Unavailable - No Answer');
   for (const target of targets) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    if (target.binding.push) context.log.debug({ provider: target.binding.push.provider }, 'client binding has push parameters; no push is sent, its flow is tried as is');
+    if (remaining <= 0) return { result: last, stop: true };
     const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination };
     const outcome = await context.session.dial(leg);
     if (outcome.kind === 'answered') {
       context.session.connect(outcome);
-      return { kind: 'answered' };
+      return { result: { kind: 'answered' }, stop: true };
     }
     last = failureOf(outcome);
     const final = outcome.kind === 'rejected' && outcome.status >= 600;
-    if (final || outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return last;
+    if (final || outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return { result: last, stop: true };
     context.log.info({ contact: target.binding.uri, status: last.status }, 'client binding did not answer; trying the next');
   }
-  return last;
+  return { result: last, stop: false };
+}
+
+/**
+ * A SipDomain user of the call's account: each of its registered phones in turn (highest q first)
+ * until one answers, a 6xx refuses for all of them, or the <Dial> timeout runs out. Phones that
+ * registered a push token are pushed and rung once they REGISTER again (push-wake.ts), after the
+ * phones without one: their old flow is not trusted to reach a sleeping app.
+ */
+async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number): Promise<DialResult> {
+  const { registrar, push } = context;
+  if (!registrar) return failure(480, 'Temporarily Unavailable - No Registrar');
+  const callDomain = context.call.origin.kind === 'domain' ? context.call.origin.domain.domain : undefined;
+  const targets = await registrar.clientTargets(identity, context.call.account.name, context.view, callDomain);
+  if (targets === 'unavailable') return failure(480, 'Temporarily Unavailable - Registrar Unavailable');
+  if (targets.length === 0) return failure(480, 'Temporarily Unavailable - Not Registered');
+  const sleeping = push ? targets.filter(wakeable) : [];
+  const awake = targets.filter((target) => !sleeping.includes(target));
+  let last: DialResult = failure(480, 'Temporarily Unavailable - No Answer');
+  if (awake.length > 0) {
+    const rung = await ringTargets(context, awake, callerId, deadline);
+    if (rung.stop || sleeping.length === 0) return rung.result;
+    last = rung.result;
+  }
+  if (!push || sleeping.length === 0) return last;
+  const woken = await wakeClient(context, registrar, push, sleeping, deadline);
+  switch (woken.kind) {
+    case 'woken':
+      return (await ringTargets(context, woken.targets, callerId, deadline)).result;
+    case 'cancelled':
+      return failure(487, 'Request Terminated');
+    case 'timeout':
+      return failure(480, 'Temporarily Unavailable - No Registration After Push');
+    case 'push-failed':
+      return awake.length > 0 ? last : failure(480, 'Temporarily Unavailable - Push Failed');
+  }
 }
 
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {

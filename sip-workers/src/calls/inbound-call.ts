@@ -16,6 +16,7 @@ import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { postCallStatus } from './call-status.ts';
+import type { PushCalls } from './push-wake.ts';
 import { runTwiml } from './twiml-runner.ts';
 
 function callDetails(session: CallSession, call: WebhookCall): CallDetails {
@@ -55,13 +56,13 @@ function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLog
   return true;
 }
 
-export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar): CallHandler {
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar, push?: PushCalls): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
     void session.ended.then(() => abort.abort());
     const details = callDetails(session, call);
     const context: CallContext = {
-      session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }),
+      session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     void session.ended.then((end) => postCallStatus(context, end));
     if (media && !anchorMedia(session, media, context.log)) return;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { parseRelayTarget } from '../media/relay-pool.ts';
-import type { RegistrarOptions } from './start-worker.ts';
+import type { PushOptions, RegistrarOptions } from './start-worker.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -42,8 +42,12 @@ export const workerConfig = z
     SWITCHYARD_REGISTRAR_MAX_EXPIRES_SECONDS: z.coerce.number().int().min(1).default(3600).describe('Longer registrations are cut to this.'),
     SWITCHYARD_REGISTRAR_NATTED_UDP_EXPIRES_SECONDS: z.coerce.number().int().min(1).default(60).describe('The most a UDP phone behind NAT gets, so its re-REGISTERs keep the NAT pinhole open.'),
     SWITCHYARD_REGISTRAR_MAX_BINDINGS: z.coerce.number().int().min(1).default(10).describe('Contacts one SIP domain user may have registered at once.'),
-    SWITCHYARD_PUSH_SERVICE: z.string().optional(),
-    SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+    SWITCHYARD_PUSH_SERVICE: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === '' || /^https?:\/\/[^\s]+$/.test(value), 'expected the push service\'s http:// or https:// base URL')
+      .describe('The Carrier\'s push service; unset: phones that registered a push token are rung through their last flow, never pushed.'),
+    SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30).describe('How long a call to a pushed phone waits for its REGISTER before the caller gets 480.'),
     SWITCHYARD_MAX_CALL_SECONDS: z.coerce.number().positive().default(14_400).describe('An answered call is hung up (BYE to both sides) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours; it also ends calls whose BYE was lost, which would otherwise stay up forever.'),
     SWITCHYARD_DRAIN_SECONDS: z.coerce.number().min(0).default(50).describe('After SIGTERM, how long calls in progress may continue before they are hung up; below the pod\'s termination grace period.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -72,6 +76,16 @@ export function registrarOptions(config: WorkerConfig): RegistrarOptions | undef
       },
       maxBindingsPerUser: config.SWITCHYARD_REGISTRAR_MAX_BINDINGS,
     },
+  };
+}
+
+/** Waking phones by push as the worker runs it, or undefined without a push service. */
+export function pushOptions(config: WorkerConfig): PushOptions | undefined {
+  if (!config.SWITCHYARD_PUSH_SERVICE) return undefined;
+  return {
+    serviceUrl: config.SWITCHYARD_PUSH_SERVICE,
+    carrier: config.SWITCHYARD_CARRIER,
+    registrationTimeoutMs: config.SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS * 1000,
   };
 }
 

@@ -3,8 +3,10 @@
 // endpoints and signals; tests start it in-process on loopback.
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
+import type { PushCalls } from '../calls/push-wake.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
+import { PushClient, pushCallMetrics } from '../push/push-client.ts';
 import { RedisBindingStore } from '../registrar/redis-binding-store.ts';
 import { Registrar } from '../registrar/registrar.ts';
 import type { RegistrarSettings } from '../registrar/registrar.ts';
@@ -33,6 +35,18 @@ export interface SipWorkerOptions {
   maxCallMs?: number;
   /** Accept REGISTER for SipDomain users, bindings in this Redis; without it REGISTER gets 405. */
   registrar?: RegistrarOptions;
+  /** Wake phones that registered a push token through this push service; needs the registrar. */
+  push?: PushOptions;
+}
+
+export interface PushOptions {
+  /** The push service's base URL (SWITCHYARD_PUSH_SERVICE). */
+  serviceUrl: string;
+  /** The Carrier the push service must serve (it refuses another's with 421). */
+  carrier: string;
+  registrationTimeoutMs: number;
+  /** Between store lookups while a call waits for the woken phone; default 200 ms. */
+  pollIntervalMs?: number;
 }
 
 export interface RegistrarOptions {
@@ -71,6 +85,12 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     metrics: registrarMetrics(metrics.registry),
     log,
   });
+  const push: PushCalls | undefined = options.push === undefined || registrar === undefined ? undefined : {
+    client: new PushClient({ serviceUrl: options.push.serviceUrl, carrier: options.push.carrier, metrics: pushCallMetrics(metrics.registry), log }),
+    registrationTimeoutMs: options.push.registrationTimeoutMs,
+    ...(options.push.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.push.pollIntervalMs }),
+  };
+  if (options.push !== undefined && registrar === undefined) log.warn('a push service is configured but no registrar (SWITCHYARD_REDIS_URL): phones cannot register, so none is pushed');
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -78,7 +98,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     localHost,
     maxRedirects: 10,
     random: options.random ?? Math.random,
-  }, metrics, log, media, registrar);
+  }, metrics, log, media, registrar, push);
   const worker = new SipWorker({
     routing,
     authenticator,

@@ -8,7 +8,7 @@ import type { ExpirySettings } from '../../src/registrar/expiry-policy.ts';
 import { workerMetrics } from '../../src/worker/metrics.ts';
 import type { WorkerMetrics } from '../../src/worker/metrics.ts';
 import { startSipWorker } from '../../src/worker/start-worker.ts';
-import type { RunningSipWorker } from '../../src/worker/start-worker.ts';
+import type { PushOptions, RunningSipWorker } from '../../src/worker/start-worker.ts';
 import type { RoutingTexts } from './routing-fixture.ts';
 import { viewOf } from './routing-view-of.ts';
 
@@ -28,6 +28,8 @@ export interface RegistrarWorkerOptions {
   maxBindingsPerUser?: number;
   /** Replicas share it so each accepts the nonces of the others. */
   digestKey?: Uint8Array;
+  /** Wake phones with a push token through this push service. */
+  push?: PushOptions;
 }
 
 export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string, options: RegistrarWorkerOptions = {}): Promise<RegistrarWorker> {
@@ -37,6 +39,7 @@ export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string
     {
       host: '127.0.0.1', port: 0, webhookTimeoutMs: 2000, signatureHeader: 'X-Twilio-Signature', trunkProgressTimeoutMs: 2000,
       ...(options.digestKey === undefined ? {} : { digestKey: options.digestKey }),
+      ...(options.push === undefined ? {} : { push: options.push }),
       registrar: {
         redisUrl,
         carrier: 'mekong',

@@ -1,0 +1,151 @@
+// Calls to a phone that sleeps behind a push token (RFC 8599, Sipwise's mobile push flow): its
+// only binding carries pn-provider/pn-prid/pn-param and the flow it registered over is gone. The
+// caller hears ringing, the push service pushes once through a fake APNs that checks the request
+// and its signed token as Apple does, and the call waits for the phone's REGISTER (through
+// either replica: both share one Redis) before ringing it; without one the caller gets 480.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { eventually } from '../../../testing/operator-process.ts';
+import { deviceToken } from '../push/push-harness.ts';
+import { startPushServiceFixture } from '../support/push-service-fixture.ts';
+import type { PushServiceFixture } from '../support/push-service-fixture.ts';
+import { redisMissing, startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { phoneRegistering, registeredPhoneAnswering } from '../support/register-scenarios.ts';
+import { agent102, kampot, pepperNumber, registrarRouting } from '../support/registrar-routing.ts';
+import { startRegistrarWorker } from '../support/registrar-worker.ts';
+import type { RegistrarWorker } from '../support/registrar-worker.ts';
+import { callerAnswered, callerCancelling, callerExpecting } from '../support/scenarios.ts';
+import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { startWebhookServer, twiml } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-800)}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many observations a histogram of `worker` holds for these labels. */
+async function observations(worker: RegistrarWorker, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await worker.metrics.registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
+  const values = (metric?.values ?? []) as Array<{ metricName?: string; labels: Record<string, string | number>; value: number }>;
+  return values
+    .filter((value) => value.metricName === `${name}_count` && Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted))
+    .reduce((sum, value) => sum + value.value, 0);
+}
+
+describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, timeout: 120_000 }, () => {
+  let redis: RedisServer;
+  let webhook: WebhookServer;
+  let push: PushServiceFixture;
+  /** Waits 10 s for the woken phone: the replica the caller calls when the phone will answer. */
+  let patient: RegistrarWorker;
+  /** Waits 2 s: the replica for the calls nobody answers. */
+  let hasty: RegistrarWorker;
+
+  before(async () => {
+    redis = await startRedisServer();
+    webhook = await startWebhookServer();
+    push = await startPushServiceFixture('mekong-telecom');
+    const routing = registrarRouting(webhook.base);
+    const digestKey = randomBytes(32);
+    const pushVia = (registrationTimeoutMs: number) => ({ serviceUrl: push.url, carrier: push.carrier, registrationTimeoutMs });
+    patient = await startRegistrarWorker(routing, redis.url, { digestKey, push: pushVia(10_000) });
+    hasty = await startRegistrarWorker(routing, redis.url, { digestKey, push: pushVia(2000) });
+    webhook.route('/client', twiml('<Dial timeout="20"><Client>agent-102</Client></Dial>'));
+  });
+  after(async () => {
+    await patient.close();
+    await hasty.close();
+    await push.close();
+    await webhook.close();
+    await redis.stop();
+  });
+
+  const pushContact = (port: number, token: string) => `<sip:agent-102@127.0.0.1:${port};pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}>`;
+
+  /** agent-102's app registers its push token from `port`, then goes to sleep: SIPp exits, nothing listens there any more. */
+  async function registerAndSleep(worker: RegistrarWorker, token: string): Promise<number> {
+    const port = await freeUdpPort();
+    const contact = pushContact(port, token);
+    ok(await runSipp({ scenario: phoneRegistering({ domain: kampot, ...agent102WithPassword, contact, expires: 600 }), remote: `127.0.0.1:${worker.port}`, localPort: port, calls: 1, extraArgs: ['-auth_uri', kampot] }), 'the app registers its push token');
+    const [binding] = await worker.bindings(kampot, agent102.username);
+    assert.deepEqual(binding?.push, { provider: 'apns', prid: token, param: push.apnsParam });
+    return port;
+  }
+  const agent102WithPassword = { user: agent102.username, password: agent102.password };
+
+  async function unregisterAll(): Promise<void> {
+    ok(await runSipp({ scenario: phoneRegistering({ domain: kampot, ...agent102WithPassword, contact: '*', expires: 0 }), remote: `127.0.0.1:${patient.port}`, calls: 1, extraArgs: ['-auth_uri', kampot] }), 'unregister');
+  }
+
+  const pushesTo = (token: string) => push.apns.requests.filter((request) => request.deviceToken === token);
+
+  test('one push wakes the phone; it REGISTERs through the other replica and the call connects', async () => {
+    const token = deviceToken(0xb1);
+    await registerAndSleep(hasty, token);
+    const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber }), remote: `127.0.0.1:${patient.port}`, calls: 1 });
+
+    await eventually('the push reaches APNs', () => (pushesTo(token).length > 0 ? true : undefined), 10_000, 20);
+    const [pushed] = pushesTo(token);
+    assert.equal(pushed?.status, 200, `APNs accepted the push and its provider token (${pushed?.reason ?? ''})`);
+    assert.equal(pushed?.headers['apns-push-type'], 'voip');
+    assert.equal((pushed?.payload as { type?: string; from?: string } | undefined)?.type, 'incoming-call');
+
+    // The woken app registers from a new address, and answers there.
+    const woken = await freeUdpPort();
+    ok(await runSipp({ scenario: phoneRegistering({ domain: kampot, ...agent102WithPassword, contact: pushContact(woken, token), expires: 600 }), remote: `127.0.0.1:${hasty.port}`, localPort: woken, calls: 1, extraArgs: ['-auth_uri', kampot] }), 'the woken app registers');
+    const callee = await startSippServer({ scenario: registeredPhoneAnswering(`sip:agent-102@127.0.0.1:${woken};pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}`, `sip:agent-102@${kampot}`), localPort: woken, calls: 1 });
+    try {
+      ok(await caller, 'the caller is answered by the woken phone');
+      ok(await callee.exited, 'the woken phone answers');
+    } finally {
+      await callee.stop();
+    }
+    assert.equal(pushesTo(token).length, 1, 'exactly one push for the call');
+    assert.equal(await patient.metric('switchyard_worker_push_requests_total', { provider: 'apns', outcome: 'sent' }), 1);
+    assert.equal(await observations(patient, 'switchyard_worker_push_registration_wait_seconds', { result: 'registered' }), 1);
+    await unregisterAll();
+  });
+
+  test('no REGISTER after the push: the caller gets 480 once the registration timeout (2 s) is over', async () => {
+    const token = deviceToken(0xb2);
+    await registerAndSleep(hasty, token);
+    const started = Date.now();
+    ok(await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${hasty.port}`, calls: 1 }), 'caller gets 480');
+    const took = Date.now() - started;
+    assert.ok(took >= 2000 && took < 6000, `480 came after ${took} ms`);
+    assert.equal(pushesTo(token).length, 1, 'exactly one push');
+    assert.equal(pushesTo(token)[0]?.status, 200);
+    assert.equal(await observations(hasty, 'switchyard_worker_push_registration_wait_seconds', { result: 'timeout' }), 1);
+    await unregisterAll();
+  });
+
+  test('the caller cancels while the call waits for the phone: 487, and the wait stops', async () => {
+    const token = deviceToken(0xb3);
+    await registerAndSleep(patient, token);
+    const lookups = () => observations(patient, 'switchyard_registrar_store_seconds', { operation: 'lookup' });
+    // The caller hangs on a second after the ringing starts: the push is out and the call waits.
+    const cancelling = callerCancelling({ to: pepperNumber }).replace('<recv response="180"/>', '<recv response="180"/>\n  <pause milliseconds="1000"/>');
+    ok(await runSipp({ scenario: cancelling, remote: `127.0.0.1:${patient.port}`, calls: 1 }), 'caller cancels and gets 487');
+    await eventually('the call has ended', () => (patient.running.worker.activeCalls === 0 ? true : undefined), 5000, 20);
+    await sleep(300);
+    const settled = await lookups();
+    await sleep(800);
+    assert.equal(await lookups(), settled, 'no more store lookups for the cancelled call');
+    assert.equal(await observations(patient, 'switchyard_worker_push_registration_wait_seconds', { result: 'cancelled' }), 1);
+    assert.equal(pushesTo(token).length, 1, 'exactly one push');
+    await unregisterAll();
+  });
+
+  test('a token APNs no longer knows: 410 drops the binding, no wait, the caller gets 480 at once', async () => {
+    const token = deviceToken(0xb4);
+    await registerAndSleep(hasty, token);
+    push.apns.unregister(token);
+    const started = Date.now();
+    ok(await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${hasty.port}`, calls: 1 }), 'caller gets 480');
+    assert.ok(Date.now() - started < 1800, 'no wait for a phone that cannot be woken');
+    assert.deepEqual(await hasty.bindings(kampot, agent102.username), [], 'the binding was dropped');
+    assert.equal(await hasty.metric('switchyard_worker_push_requests_total', { provider: 'apns', outcome: 'unregistered' }), 1);
+  });
+});
