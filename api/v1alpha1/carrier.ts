@@ -75,6 +75,12 @@ const push = z
   .describe('Mobile push: wake a sleeping app when its user is called and has no live registration.')
   .meta(validations({ rule: 'has(self.apns) || has(self.fcm)', message: 'push needs apns, fcm or both' }));
 
+const registrar = z
+  .object({
+    redisURLSecretRef: secretKeySelector('the Redis URL (redis://[user:password@]host:port[/db], or rediss:// for TLS) where SIP workers keep registrations', 'url'),
+  })
+  .describe('Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405.');
+
 const webhooks = z
   .object({
     timeoutSeconds: z.number().int().min(1).max(60).default(10).describe('How long a worker waits for a webhook answer before trying the fallback URL. Defaults to 10.'),
@@ -91,6 +97,7 @@ export const carrierSpec = z
     sipWorkers: sipWorkerPool,
     mediaRelay,
     push: push.optional(),
+    registrar: registrar.optional(),
     webhooks,
   })
   .describe('Desired state of the Carrier.');

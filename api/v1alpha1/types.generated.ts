@@ -125,6 +125,16 @@ export interface CarrierSpec {
     /** How long a call waits for the woken phone to REGISTER before the caller gets 480. Defaults to 30. */
     registrationTimeoutSeconds: number;
   };
+  /** Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405. */
+  registrar?: {
+    /** Secret key holding the Redis URL (redis://[user:password@]host:port[/db], or rediss:// for TLS) where SIP workers keep registrations. */
+    redisURLSecretRef: {
+      /** Name of the Secret in the same namespace. */
+      name: string;
+      /** Key within the Secret. Defaults to "url". */
+      key: string;
+    };
+  };
   /** How SIP workers call account webhooks. */
   webhooks: {
     /** How long a worker waits for a webhook answer before trying the fallback URL. Defaults to 10. */

@@ -17,8 +17,8 @@ const push: SpecInput['push'] = {
 const variants: { name: string; spec: SpecInput }[] = [
   { name: 'the example Carrier (LoadBalancer, relay behind NAT)', spec: exampleCarrier().spec },
   {
-    name: 'ClusterIP, push with APNs and FCM, no relay, SIP on a low port',
-    spec: minimalSpec({ sipWorkers: { service: { type: 'ClusterIP', loadBalancerSourceRanges: ['203.0.113.0/24'] }, ports: { sip: 506 } }, mediaRelay: { enabled: false }, push }),
+    name: 'ClusterIP, push with APNs and FCM, a registrar, no relay, SIP on a low port',
+    spec: minimalSpec({ sipWorkers: { service: { type: 'ClusterIP', loadBalancerSourceRanges: ['203.0.113.0/24'] }, ports: { sip: 506 } }, mediaRelay: { enabled: false }, push, registrar: { redisURLSecretRef: { name: 'registrar-redis', key: 'url' } } }),
   },
   {
     name: 'NodePort, numeric resources, relay with its own port range and replicas',

@@ -71,6 +71,12 @@ describe('SIP worker Deployment', () => {
     });
   }
 
+  test('with a registrar, workers get the Redis URL from the Secret it names (never as a plain value); without one, no Redis', () => {
+    const env = onlyContainer(workers(minimalSpec({ registrar: { redisURLSecretRef: { name: 'registrar-redis' } } }))).env ?? [];
+    assert.deepEqual(env.find((variable) => variable.name === 'SWITCHYARD_REDIS_URL'), { name: 'SWITCHYARD_REDIS_URL', valueFrom: { secretKeyRef: { name: 'registrar-redis', key: 'url' } } });
+    assert.equal((onlyContainer(workers(minimalSpec())).env ?? []).some((variable) => variable.name === 'SWITCHYARD_REDIS_URL'), false);
+  });
+
   test('ports and probes', () => {
     const container = onlyContainer(workers(minimalSpec({ sipWorkers: { ports: { sip: 5080, http: 9090 } } })));
     assert.deepEqual(container.ports, [

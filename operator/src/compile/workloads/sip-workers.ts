@@ -36,6 +36,10 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
           // rtpengine latching is chosen per call in ng offers, so the worker needs the setting.
           { name: 'SWITCHYARD_MEDIA_SYMMETRIC_LATCHING', value: String(spec.mediaRelay.symmetricLatching) },
         ]),
+    // A Secret reference, not a value: Redis URLs carry passwords. The kubelet resolves it.
+    ...(spec.registrar
+      ? [{ name: 'SWITCHYARD_REDIS_URL', valueFrom: { secretKeyRef: { name: spec.registrar.redisURLSecretRef.name, key: spec.registrar.redisURLSecretRef.key } } }]
+      : []),
     ...(spec.push
       ? [
           { name: 'SWITCHYARD_PUSH_SERVICE', value: pushServiceURL(inputs) },
