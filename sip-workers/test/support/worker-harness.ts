@@ -1,11 +1,12 @@
 // A SIP worker started in-process on 127.0.0.1 over routing texts compiled by the operator,
 // as the call tests need it: its port, its metrics, and a way to swap the routing generation.
+// The media and registrar harnesses start theirs through it too.
 import pino from 'pino';
 import type { RoutingView } from '../../src/routing/routing-view.ts';
 import { workerMetrics } from '../../src/worker/metrics.ts';
 import type { WorkerMetrics } from '../../src/worker/metrics.ts';
 import { startSipWorker } from '../../src/worker/start-worker.ts';
-import type { RunningSipWorker } from '../../src/worker/start-worker.ts';
+import type { RunningSipWorker, SipWorkerOptions } from '../../src/worker/start-worker.ts';
 import type { RoutingTexts } from './routing-fixture.ts';
 import { viewOf } from './routing-view-of.ts';
 
@@ -19,11 +20,21 @@ export interface TestWorker {
   close(): Promise<void>;
 }
 
-export async function startTestWorker(texts: RoutingTexts, options: { trunkProgressTimeoutMs?: number; webhookTimeoutMs?: number; maxCallMs?: number } = {}): Promise<TestWorker> {
+/** Anything a worker can be started with (media relay, registrar, push, limits); the rest is the tests' defaults. */
+export type TestWorkerOptions = Partial<Omit<SipWorkerOptions, 'host' | 'port'>>;
+
+export async function startTestWorker(texts: RoutingTexts, options: TestWorkerOptions = {}): Promise<TestWorker> {
   let view: RoutingView | undefined = await viewOf(texts);
   const metrics = workerMetrics();
   const running = await startSipWorker(
-    { host: '127.0.0.1', port: 0, webhookTimeoutMs: options.webhookTimeoutMs ?? 2000, signatureHeader: 'X-Twilio-Signature', trunkProgressTimeoutMs: options.trunkProgressTimeoutMs ?? 2000, ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }) },
+    {
+      ...options,
+      host: '127.0.0.1',
+      port: 0,
+      webhookTimeoutMs: options.webhookTimeoutMs ?? 2000,
+      signatureHeader: options.signatureHeader ?? 'X-Twilio-Signature',
+      trunkProgressTimeoutMs: options.trunkProgressTimeoutMs ?? 2000,
+    },
     () => view,
     metrics,
     pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' }),
