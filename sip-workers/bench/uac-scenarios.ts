@@ -2,24 +2,11 @@
 // ACK, BYE straight away) and add response-time timers: rtd 1 stops on the 100 Trying, rtd 2 on
 // the 200, both counted from the call's first INVITE. The built-in callee (`-sn uas`) answers.
 
-const sdp = `v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-`;
+import { pcmuOffer, scenario as sippScenario, sdpBody } from '../test/support/sipp-xml.ts';
 
-function scenario(name: string, body: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${name}">
-${body}
-<ResponseTimeRepartition value="5, 10, 20, 50, 100"/>
-</scenario>
-`;
-}
+const sdp = pcmuOffer();
+
+const scenario = (name: string, body: string) => sippScenario(name, body, '<ResponseTimeRepartition value="5, 10, 20, 50, 100"/>\n');
 
 /** The Request-URI is sip:[service]@HOST, where HOST is the remote address unless a domain is given. */
 function invite(host: string, cseq: number, extra = ''): string {
@@ -33,10 +20,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} INVITE
 Contact: <sip:+85512000111@[local_ip]:[local_port]>
 Max-Forwards: 70
-${extra}Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}
+${extra}${sdpBody(sdp)}
     ]]>
   </send>
 `;

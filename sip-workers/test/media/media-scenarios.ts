@@ -2,24 +2,9 @@
 // it gets names the relay (a port in rtpengine's range, `relayPorts` as a pattern), and callers
 // and callees that carry media play a PCMU pcap to the address in that description after the ACK.
 
-const sdp = `v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-a=ptime:20
-`;
+import { pcmuOffer, scenario, sdpBody, uasReply } from '../support/sipp-xml.ts';
 
-function scenario(name: string, body: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${name}">
-${body}
-</scenario>
-`;
-}
+const sdp = pcmuOffer('a=ptime:20\n');
 
 /** A check that fails the SIPp call unless the message's SDP names a relay port. */
 const relayed = (relayPorts: string, variable: string) => `    <action>
@@ -45,10 +30,7 @@ Call-ID: [call_id]
 CSeq: 1 INVITE
 Contact: <sip:+85512000111@[local_ip]:[local_port]>
 Max-Forwards: 70
-${withSdp ? `Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}` : 'Content-Length: 0\n'}
+${sdpBody(withSdp ? sdp : undefined)}
     ]]>
   </send>
 `;
@@ -63,10 +45,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 Call-ID: [call_id]
 CSeq: ${cseq} ${method}
 Max-Forwards: 70
-${body ? `Content-Type: application/sdp
-Content-Length: [len]
-
-${body}` : 'Content-Length: 0\n'}
+${sdpBody(body)}
     ]]>
   </send>
 `;
@@ -128,22 +107,7 @@ Content-Length: 0
 ${inDialog('ACK', 1)}`);
 }
 
-const reply = (status: number, reason: string, withSdp = false, cseq = '[last_CSeq:]') => `  <send>
-    <![CDATA[
-SIP/2.0 ${status} ${reason}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-${cseq}
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${withSdp ? `Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}` : 'Content-Length: 0\n'}
-    ]]>
-  </send>
-`;
+const reply = (status: number, reason: string, withSdp = false, cseq = '[last_CSeq:]') => uasReply(status, reason, { cseq, ...(withSdp ? { sdp } : {}) });
 
 /** Gets an offer naming the relay, rings, answers, plays `pcap` after the ACK, waits for the BYE. */
 export function mediaCallee(options: { relayPorts: string; pcap?: string }): string {

@@ -2,14 +2,7 @@
 // password) and checks the final status and what the 200 lists, and a registered phone that
 // answers a call and checks it was called at its Contact with its AOR in To.
 
-function scenario(name: string, body: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${name}">
-${body}
-</scenario>
-`;
-}
+import { pcmuOffer, scenario, uasReply } from './sipp-xml.ts';
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -68,31 +61,6 @@ ${register(options, 2, `[authentication username=${options.user} password=${opti
 ${referenced(variables)}`);
 }
 
-const reply = (status: number, reason: string, body = '') => `  <send>
-    <![CDATA[
-SIP/2.0 ${status} ${reason}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${body === '' ? 'Content-Length: 0\n' : `Content-Type: application/sdp
-Content-Length: [len]
-
-${body}`}
-    ]]>
-  </send>
-`;
-
-const sdp = `v=0
-o=phone 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-`;
 
 /**
  * A registered phone answering one call: the INVITE must be for `requestUri` (its Contact) with
@@ -106,7 +74,7 @@ export function registeredPhoneAnswering(requestUri: string, aor: string): strin
       <ereg regexp="&lt;${escapeXml(quoted(aor))}&gt;" search_in="hdr" header="To:" check_it="true" assign_to="to"/>
     </action>
   </recv>
-${reply(180, 'Ringing')}${reply(200, 'OK', sdp)}  <recv request="ACK" crlf="true"/>
+${uasReply(180, 'Ringing')}${uasReply(200, 'OK', { sdp: pcmuOffer() })}  <recv request="ACK" crlf="true"/>
   <recv request="BYE"/>
-${reply(200, 'OK')}${referenced(['ruri', 'to'])}`);
+${uasReply(200, 'OK')}${referenced(['ruri', 'to'])}`);
 }

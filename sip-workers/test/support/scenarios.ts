@@ -2,23 +2,9 @@
 // final status they get; callees (UAS) answer, ring, refuse or hang up. Optional provisional
 // responses are accepted wherever a worker may send them.
 
-const sdp = `v=0
-o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-`;
+import { pcmuOffer, scenario, sdpBody, uasReply } from './sipp-xml.ts';
 
-function scenario(name: string, body: string): string {
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="${name}">
-${body}
-</scenario>
-`;
-}
+const sdp = pcmuOffer();
 
 export interface CallerOptions {
   /** Request-URI user and host (default [service]@[remote_ip]:[remote_port]). */
@@ -42,10 +28,7 @@ Call-ID: [call_id]
 CSeq: 1 INVITE
 Contact: <sip:${from}@[local_ip]:[local_port]>
 Max-Forwards: 70
-${(options.extraHeaders ?? []).join('\n')}${(options.extraHeaders ?? []).length > 0 ? '\n' : ''}${extra}Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}
+${(options.extraHeaders ?? []).join('\n')}${(options.extraHeaders ?? []).length > 0 ? '\n' : ''}${extra}${sdpBody(sdp)}
     ]]>
   </send>
 `;
@@ -151,22 +134,7 @@ ${ack()}${second}${optionalProvisionals}  <recv response="${status}"/>
 ${end}`);
 }
 
-const reply = (status: number, reason: string, withSdp = false) => `  <send>
-    <![CDATA[
-SIP/2.0 ${status} ${reason}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-${withSdp ? `Content-Type: application/sdp
-Content-Length: [len]
-
-${sdp}` : 'Content-Length: 0\n'}
-    ]]>
-  </send>
-`;
+const reply = (status: number, reason: string, withSdp = false) => uasReply(status, reason, withSdp ? { sdp } : {});
 
 /** A callee that rings, answers, and waits for the caller's BYE. */
 export function calleeAnswering(): string {
