@@ -2,7 +2,7 @@
 // it gets names the relay (a port in rtpengine's range, `relayPorts` as a pattern), and callers
 // and callees that carry media play a PCMU pcap to the address in that description after the ACK.
 
-import { pcmuOffer, scenario, sdpBody, uasReply } from '../support/sipp-xml.ts';
+import { cancelInvite, pcmuOffer, scenario, sdpBody, uasReply } from '../support/sipp-xml.ts';
 
 const sdp = pcmuOffer('a=ptime:20\n');
 
@@ -89,22 +89,7 @@ export function cancellingAfterEarlyMedia(options: { to: string; relayPorts: str
   <recv response="183">
 ${relayed(options.relayPorts, 'early')}  </recv>
   <Reference variables="early"/>
-  <send>
-    <![CDATA[
-CANCEL sip:${options.to}@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-To: <sip:${options.to}@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-  <recv response="487"/>
-${inDialog('ACK', 1)}`);
+${cancelInvite(options.to)}${inDialog('ACK', 1)}`);
 }
 
 const reply = (status: number, reason: string, withSdp = false, cseq = '[last_CSeq:]') => uasReply(status, reason, { cseq, ...(withSdp ? { sdp } : {}) });

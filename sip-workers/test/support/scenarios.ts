@@ -2,7 +2,7 @@
 // final status they get; callees (UAS) answer, ring, refuse or hang up. Optional provisional
 // responses are accepted wherever a worker may send them.
 
-import { pcmuOffer, scenario, sdpBody, uasReply } from './sipp-xml.ts';
+import { cancelInvite, pcmuOffer, scenario, sdpBody, uasReply } from './sipp-xml.ts';
 
 const sdp = pcmuOffer();
 
@@ -106,22 +106,7 @@ Content-Length: 0
 export function callerCancelling(options: CallerOptions = {}): string {
   return scenario('caller cancelling', `${invite(options)}  <recv response="100" optional="true"/>
   <recv response="180"/>
-  <send>
-    <![CDATA[
-CANCEL sip:${options.to ?? '[service]'}@${options.host ?? '[remote_ip]:[remote_port]'} SIP/2.0
-[last_Via:]
-[last_From:]
-To: <sip:${options.to ?? '[service]'}@${options.host ?? '[remote_ip]:[remote_port]'}>
-Call-ID: [call_id]
-CSeq: 1 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-  <recv response="487"/>
-${ack()}`);
+${cancelInvite(options.to ?? '[service]', options.host)}${ack()}`);
 }
 
 /** INVITE → 401 → ACK → INVITE with digest credentials → `status` (200 continues to BYE). */

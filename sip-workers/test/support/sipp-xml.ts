@@ -42,3 +42,21 @@ ${sdpBody(options.sdp)}
     ]]>
   </send>
 `;
+
+/** CANCEL of the INVITE sent to sip:USER@HOST (its branch and CSeq number), then its 200 and the INVITE's 487. */
+export const cancelInvite = (user: string, host = '[remote_ip]:[remote_port]') => `  <send>
+    <![CDATA[
+CANCEL sip:${user}@${host} SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:${user}@${host}>
+Call-ID: [call_id]
+CSeq: 1 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+`;
