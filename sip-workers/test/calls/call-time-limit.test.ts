@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
-import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import { calleeAnswering, callerHungUpOn } from '../support/scenarios.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
-import { numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
 
 describe('the call time limit', { skip: sippMissing, timeout: 60_000 }, () => {
   let webhook: WebhookServer;
@@ -19,9 +19,7 @@ describe('the call time limit', { skip: sippMissing, timeout: 60_000 }, () => {
 
   before(async () => {
     webhook = await startWebhookServer();
-    ports.primary = await freeUdpPort();
-    ports.secondary = await freeUdpPort();
-    ports.digest = await freeUdpPort();
+    Object.assign(ports, await freeFixturePorts());
     routing = trunkCallRouting(webhook.base, ports);
     worker = await startTestWorker(routing, { maxCallMs: 1500 });
     webhook.route('/status', (_hit, response) => void response.writeHead(204).end());

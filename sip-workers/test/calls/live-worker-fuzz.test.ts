@@ -8,12 +8,11 @@ import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { CORPUS, OPTIONS } from '../sip/fixtures.ts';
 import { mutate, prng } from '../sip/mutations.ts';
-import { freeUdpPort } from '../support/sipp.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
-import { trunkCallRouting } from './trunk-call-fixture.ts';
+import { freeFixturePorts, trunkCallRouting } from './trunk-call-fixture.ts';
 
 const UDP_MESSAGES = 4000;
 const TCP_MESSAGES = 1000;
@@ -52,7 +51,7 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
   before(async () => {
     webhook = await startWebhookServer();
     webhook.route('/voice', twiml('<Reject/>'));
-    worker = await startTestWorker(trunkCallRouting(webhook.base, { primary: await freeUdpPort(), secondary: await freeUdpPort(), digest: await freeUdpPort() }));
+    worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()));
   });
   after(async () => {
     await worker.close();

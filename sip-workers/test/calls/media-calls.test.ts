@@ -22,7 +22,7 @@ import type { MediaWorker } from '../media/media-worker.ts';
 import { writePcmuPcap } from '../media/pcmu-pcap.ts';
 import { rtpengineMissing, startRtpengine } from '../media/rtpengine-process.ts';
 import type { PacketsByTag, Rtpengine } from '../media/rtpengine-process.ts';
-import { numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-2500)}`);
 const mediaPort = async () => ['-mp', String(await freeUdpPort())];
@@ -51,9 +51,7 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     pcapPackets = await writePcmuPcap(pcap, 1);
     relay = await startRtpengine();
     webhook = await startWebhookServer();
-    ports.primary = await freeUdpPort();
-    ports.secondary = await freeUdpPort();
-    ports.digest = await freeUdpPort();
+    Object.assign(ports, await freeFixturePorts());
     routing = trunkCallRouting(webhook.base, ports);
     worker = await startMediaWorker(routing, relay.relay);
     webhook.route('/status', (_hit, response) => void response.writeHead(204).end());

@@ -2,14 +2,14 @@
 // the HA1 hashes in routing state (401 challenge, then 200, or 403 for a wrong password).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { calleeAnswering, callerAnswered, callerAuthenticating, callerExpecting } from '../support/scenarios.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
-import { agent, domainFqdn, trunkCallRouting } from './trunk-call-fixture.ts';
+import { agent, domainFqdn, freeFixturePorts, trunkCallRouting } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-800)}`);
 
@@ -19,7 +19,7 @@ describe('calls into a SipDomain', { skip: sippMissing, timeout: 60_000 }, () =>
 
   before(async () => {
     webhook = await startWebhookServer();
-    worker = await startTestWorker(trunkCallRouting(webhook.base, { primary: await freeUdpPort(), secondary: await freeUdpPort(), digest: await freeUdpPort() }));
+    worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()));
   });
   after(async () => {
     await worker.close();

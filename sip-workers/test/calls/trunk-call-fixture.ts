@@ -4,6 +4,7 @@
 import { account, carrier, carrierRef, inboundTrunk, outboundTrunk, phoneNumber, secret, sipDomain } from '../../../operator/test/builders.ts';
 import { compileRoutingTexts } from '../support/routing-fixture.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
+import { freeUdpPort } from '../support/sipp.ts';
 
 export const domainFqdn = 'kampot.sip-ap.sip.test';
 export const numbers = { clinic: '+85523900100', closed: '+85523900101', flaky: '+85523900102', disabled: '+85523900103' } as const;
@@ -17,6 +18,9 @@ export interface FixturePorts {
   /** The far end of us-transit, a trunk for +1 numbers that challenges with digest. */
   digest: number;
 }
+
+/** Free loopback UDP ports for the outbound trunks' far ends. */
+export const freeFixturePorts = async (): Promise<FixturePorts> => ({ primary: await freeUdpPort(), secondary: await freeUdpPort(), digest: await freeUdpPort() });
 
 export function trunkCallRouting(webhookBase: string, ports: FixturePorts): RoutingTexts {
   return compileRoutingTexts({

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
-import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
 import { failing, startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
-import { numbers, trunkCallRouting, trunkCredentials } from './trunk-call-fixture.ts';
+import { freeFixturePorts, numbers, trunkCallRouting, trunkCredentials } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
@@ -24,9 +24,7 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
 
   before(async () => {
     webhook = await startWebhookServer();
-    ports.primary = await freeUdpPort();
-    ports.secondary = await freeUdpPort();
-    ports.digest = await freeUdpPort();
+    Object.assign(ports, await freeFixturePorts());
     routing = trunkCallRouting(webhook.base, ports);
     worker = await startTestWorker(routing);
     webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
