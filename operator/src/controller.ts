@@ -152,6 +152,8 @@ export class Controller {
     const applied = await this.applier.apply(result.phases);
     const applyMs = performance.now() - applyStarted;
     const created = await this.applier.createOnce(result.createOnly);
+    const routed = result.phases.flat();
+    const desiredObjects = [...routed, ...result.createOnly];
     const writeFailures = [...applied.failed, ...created.failed];
     if (writeFailures.length === 0) {
       this.statusWriter.submit(result.statuses);
@@ -160,11 +162,11 @@ export class Controller {
       // The statuses compiled for this pass describe writes that did not land; the next pass
       // compiles everything again and states them once the writes succeed.
       this.compiledOnce = false;
-      const failure = applyFailure(writeFailures, [...result.phases.flat(), ...result.createOnly], view.carriers, result.statuses, now);
+      const failure = applyFailure(writeFailures, desiredObjects, view.carriers, result.statuses, now);
       this.statusWriter.submit(failure.statuses);
       await this.applier.emit(failure.events, now);
     }
-    const desired = new Set([...result.phases.flat(), ...result.createOnly].map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
+    const desired = new Set(desiredObjects.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)));
     // Prune only after a clean apply: a half-applied generation must not lose its old objects.
     const pruned = applied.failed.length === 0 ? await this.applier.prune(desired) : { writes: 0, failed: [] };
 
@@ -184,7 +186,7 @@ export class Controller {
       const number = view.phoneNumbers.get(key);
       return number?.metadata.generation === 1 && !number.status ? count + 1 : count;
     }, 0);
-    return { writes, failed, pauseMs: bulkPause({ written: applied.writes, desired: result.phases.flat().length, newNumbers, applyMs }) };
+    return { writes, failed, pauseMs: bulkPause({ written: applied.writes, desired: routed.length, newNumbers, applyMs }) };
   }
 
   private requeue(keys: string[], failed: ApplyOutcome['failed']): void {
