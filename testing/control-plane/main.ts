@@ -9,16 +9,29 @@ const runDir = join(stateDir, 'control-plane');
 const pidFile = join(runDir, 'pids');
 const kubeconfig = join(stateDir, 'kubeconfig');
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`; these are not our children, so we poll. */
+async function terminatePid(pid: number, graceMs: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 async function down() {
   const pids = await readFile(pidFile, 'utf8').catch(() => '');
-  for (const pid of pids.split('\n').filter(Boolean).map(Number).reverse()) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // Newest first, each gone before the next, as ControlPlane.stop does: kube-apiserver's shutdown
+  // waits on etcd, and with etcd killed first it never ended.
+  for (const pid of pids.split('\n').filter(Boolean).map(Number).reverse()) await terminatePid(pid, 10_000);
   await rm(runDir, { recursive: true, force: true });
   await rm(kubeconfig, { force: true });
 }
