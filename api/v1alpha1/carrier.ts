@@ -142,6 +142,7 @@ export const Carrier = defineKind({
     { name: 'Programmed', type: 'string', jsonPath: '.status.conditions[?(@.type=="Programmed")].status', description: 'Whether every ready worker serves the current routing generation.' },
     { name: 'Numbers', type: 'integer', jsonPath: '.status.counts.phoneNumbers', priority: 1 },
     { name: 'Generation', type: 'string', jsonPath: '.status.routingGeneration', priority: 1 },
+    { name: 'Push', type: 'string', jsonPath: '.status.conditions[?(@.type=="PushCredentialsValid")].status', description: 'Whether APNs and FCM accept the push credentials (empty without push).', priority: 1 },
     ...trailingColumns,
   ],
 });

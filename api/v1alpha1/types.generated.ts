@@ -150,7 +150,7 @@ export interface CarrierStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -234,7 +234,7 @@ export interface AccountStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -302,7 +302,7 @@ export interface InboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -386,7 +386,7 @@ export interface OutboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -450,7 +450,7 @@ export interface PhoneNumberStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -539,7 +539,7 @@ export interface SipDomainStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict or Programmed. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";

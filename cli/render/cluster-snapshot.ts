@@ -31,7 +31,7 @@ export async function readClusterSnapshot(client: ApiClient, namespaces: Iterabl
     }
     const secrets = await listAll(client, 'Secret', namespace);
     snapshot.secrets.push(...secrets);
-    snapshot.leases.push(...(await listAll(client, 'Lease', namespace, `${componentLabel}=sip-worker`)));
+    snapshot.leases.push(...(await listAll(client, 'Lease', namespace, `${componentLabel} in (sip-worker,push-service)`)));
     for (const kind of ownedKinds) {
       const objects = kind === 'Secret' ? secrets : await listAll(client, kind, namespace, `${managedByLabel}=switchyard`);
       for (const object of objects) {

@@ -9,7 +9,7 @@ import { allKinds } from '../../api/v1alpha1/kinds.ts';
 import { apiVersion as switchyardVersion } from '../../api/v1alpha1/meta.ts';
 import type { InvalidObject, Observed, ObservedObject } from '../../operator/src/compile/observed.ts';
 import { sameJson } from '../../operator/src/compile/status-diff.ts';
-import { leaseEntry, parseSwitchyardObject, secretEntry, type Parsed } from '../../operator/src/observe/projections.ts';
+import { leaseEntry, parseSwitchyardObject, podReports, secretEntry, type Parsed } from '../../operator/src/observe/projections.ts';
 import type { RawObject } from '../kube/cluster-objects.ts';
 import { CommandError } from '../terminal/command.ts';
 import { objectId, type ClusterSnapshot } from './cluster-snapshot.ts';
@@ -123,14 +123,9 @@ export function observeManifests(manifests: readonly LocatedManifest[], options:
     switchyard.push({ kind: object.kind, namespace, name, source });
   });
 
-  const workers = (cluster?.leases ?? []).map(leaseEntry).map((lease) => ({
-    namespace: lease.namespace, carrier: lease.carrier, pod: lease.pod,
-    ready: now.getTime() - lease.renewedAt <= lease.durationMs,
-    ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}),
-  }));
   const observed = {
     carriers: lists.Carrier, accounts: lists.Account, inboundTrunks: lists.InboundTrunk, outboundTrunks: lists.OutboundTrunk,
-    phoneNumbers: lists.PhoneNumber, sipDomains: lists.SipDomain, invalid, secrets, workers,
+    phoneNumbers: lists.PhoneNumber, sipDomains: lists.SipDomain, invalid, secrets, ...podReports((cluster?.leases ?? []).map(leaseEntry), now),
   } as Observed;
   return { observed, switchyard, clusterStatuses, warnings };
 }

@@ -33,7 +33,8 @@ export const watchedKinds: WatchedKind[] = [
   // All Secrets: trunks and domains reference users' password Secrets by name.
   { kind: 'Secret' },
   ...ownedKinds.map((kind) => ({ kind, labelSelector: managed })),
-  { kind: 'Lease', labelSelector: `${componentLabel}=sip-worker` },
+  // Pods' reports: the generation a worker serves, what the gateways said of the push credentials.
+  { kind: 'Lease', labelSelector: `${componentLabel} in (sip-worker,push-service)` },
 ];
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {

@@ -26,7 +26,7 @@ export const sipDomain = build((s) => sipDomainSpec.parse(s));
 export const carrierRef = (name = 'mekong') => ({ carrierRef: { name } });
 
 export function observed(parts: Partial<Observed>): Observed {
-  return { carriers: [], accounts: [], inboundTrunks: [], outboundTrunks: [], phoneNumbers: [], sipDomains: [], invalid: [], secrets: new Map(), workers: [], ...parts };
+  return { carriers: [], accounts: [], inboundTrunks: [], outboundTrunks: [], phoneNumbers: [], sipDomains: [], invalid: [], secrets: new Map(), workers: [], pushServices: [], ...parts };
 }
 
 export const context: CompileContext = {

@@ -24,7 +24,8 @@ function programmed(generation: string, workers: WorkerReport[]): ConditionInput
   return { type: 'Programmed', status: 'True', reason: 'Programmed', message: `All ${ready.length} ready workers serve routing generation ${generation}.` };
 }
 
-export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], now: Date): StatusUpdate['status'] {
+/** `push` is the PushCredentialsValid condition (push-credentials.ts), absent without spec.push. */
+export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], push: ConditionInput | undefined, now: Date): StatusUpdate['status'] {
   const knownCountry = countryNumbering(carrier.spec.country).callingCode !== '';
   const accepted: ConditionInput = knownCountry
     ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The spec is valid.' }
@@ -32,7 +33,7 @@ export function carrierStatus(carrier: CarrierObject, generation: string, member
   const ready: ConditionInput = knownCountry
     ? { type: 'Ready', status: 'True', reason: 'RoutingPublished', message: `Routing generation ${generation} is published: ${members.phoneNumbers} numbers, ${members.accounts} accounts, ${members.inboundTrunks} inbound and ${members.outboundTrunks} outbound trunks, ${members.sipDomains} SIP domains.` }
     : { type: 'Ready', status: 'False', reason: accepted.reason, message: accepted.message };
-  const inputs = [accepted, programmed(generation, workers), ready];
+  const inputs = [accepted, programmed(generation, workers), ...(push ? [push] : []), ready];
   const readyWorkers = workers.filter((worker) => worker.ready);
   return {
     observedGeneration: carrier.metadata.generation ?? 0,

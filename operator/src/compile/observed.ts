@@ -1,5 +1,6 @@
 // What the compile step sees: every Switchyard object (spec already parsed by zod, defaults applied),
 // the Secrets it references or owns, and what the workers report. Built by the watchers; no I/O here.
+import type { PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import type { accountSpec } from '../../../api/v1alpha1/account.ts';
@@ -33,6 +34,16 @@ export interface ObservedSecret {
   data: Record<string, string>;
 }
 
+/** What one push service pod says of the Carrier's push credentials (its Lease). */
+export interface PushServiceReport {
+  namespace: string;
+  carrier: string;
+  pod: string;
+  /** Renewed within its duration: a running pod. */
+  live: boolean;
+  credentials?: PushCredentialsReport;
+}
+
 /** What one SIP worker pod says about itself. */
 export interface WorkerReport {
   namespace: string;
@@ -61,6 +72,7 @@ export interface Observed {
   /** Keyed by `namespace/name`. */
   secrets: ReadonlyMap<string, ObservedSecret>;
   workers: WorkerReport[];
+  pushServices: PushServiceReport[];
 }
 
 /**

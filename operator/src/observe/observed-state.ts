@@ -3,9 +3,9 @@
 // PhoneNumbers to find the few that do not parse.
 import type { Logger } from 'pino';
 import { allKinds } from '../../../api/v1alpha1/kinds.ts';
-import type { InvalidObject, ObservedObject, ObservedView, PhoneNumberObject, WorkerReport } from '../compile/observed.ts';
+import type { InvalidObject, ObservedObject, ObservedView, PhoneNumberObject } from '../compile/observed.ts';
 import type { ApiClient } from '../kube/client.ts';
-import { leaseEntry, ownedMeta, parseSwitchyardObject, secretEntry, type LeaseEntry, type OwnedMeta, type Parsed, type SecretEntry } from './projections.ts';
+import { leaseEntry, ownedMeta, podReports, parseSwitchyardObject, secretEntry, type LeaseEntry, type OwnedMeta, type Parsed, type SecretEntry } from './projections.ts';
 import { Reflector, type ProjectionStore } from './reflector.ts';
 
 export interface WatchedKind {
@@ -90,7 +90,7 @@ export class ObservedState {
       phoneNumbers: (phoneNumbers?.valid ?? new Map()) as ReadonlyMap<string, PhoneNumberObject>,
       invalidPhoneNumbers: phoneNumbers?.invalid ?? new Map(),
       secrets: this.secrets,
-      workers: this.workers(now),
+      ...podReports(this.leases.values(), now),
     };
   }
 
@@ -115,14 +115,5 @@ export class ObservedState {
     return this.switchyard.get(kind)?.size ?? 0;
   }
 
-  /** A lease renewed within its duration is a ready worker. */
-  private workers(now: Date): WorkerReport[] {
-    return [...this.leases.values()].map((lease) => ({
-      namespace: lease.namespace,
-      carrier: lease.carrier,
-      pod: lease.pod,
-      ready: now.getTime() - lease.renewedAt <= lease.durationMs,
-      ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}),
-    }));
-  }
+
 }

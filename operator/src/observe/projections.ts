@@ -3,12 +3,11 @@
 // parsed by the same zod schemas that generated the CRDs, once per generation.
 import type { z } from 'zod';
 import { appliedHashAnnotation } from '../apply/applier.ts';
-import { carrierLabel, managedByLabel } from '../compile/names.ts';
-import type { InvalidObject, Metadata, ObservedObject, ObservedSecret } from '../compile/observed.ts';
+import { carrierLabel, componentLabel, managedByLabel } from '../compile/names.ts';
+import type { InvalidObject, Metadata, ObservedObject, ObservedSecret, PushServiceReport, WorkerReport } from '../compile/observed.ts';
 import type { RawObject } from './reflector.ts';
 import { apiVersion } from '../../../api/v1alpha1/meta.ts';
-
-export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
+import { pushCredentialsAnnotation, readPushCredentials, routingGenerationAnnotation, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 
 /** A Switchyard object: its spec parsed, or why it does not parse. */
 export type Parsed = { ok: true; object: ObservedObject<unknown> } | { ok: false; invalid: InvalidObject };
@@ -25,12 +24,15 @@ export interface SecretEntry extends ObservedSecret {
 }
 
 export interface LeaseEntry {
+  /** sip-worker or push-service: the pod's component label. */
+  component: string;
   namespace: string;
   carrier: string;
   pod: string;
   renewedAt: number;
   durationMs: number;
   routingGeneration?: string;
+  pushCredentials?: PushCredentialsReport;
 }
 
 interface RawMetadata {
@@ -142,17 +144,36 @@ export function secretEntry(object: RawObject): SecretEntry {
   return { namespace, name, data, owned: ownedMeta(object) };
 }
 
-/** Workers renew a Lease named after their pod and annotate it with the routing generation they serve. */
+/**
+ * Workers and push services renew a Lease named after their pod, annotated with what they report:
+ * the routing generation a worker serves, what the gateways said of the push credentials.
+ */
 export function leaseEntry(object: RawObject): LeaseEntry {
   const metadata = metadataOf(object);
   const spec = (object.spec ?? {}) as { renewTime?: string; leaseDurationSeconds?: number; holderIdentity?: string };
   const generation = metadata.annotations?.[routingGenerationAnnotation];
+  const pushCredentials = readPushCredentials(metadata.annotations?.[pushCredentialsAnnotation]);
   return {
+    component: metadata.labels?.[componentLabel] ?? '',
     namespace: metadata.namespace ?? '',
     carrier: metadata.labels?.[carrierLabel] ?? '',
     pod: spec.holderIdentity ?? metadata.name ?? '',
     renewedAt: spec.renewTime ? new Date(spec.renewTime).getTime() : 0,
     durationMs: (spec.leaseDurationSeconds ?? 15) * 1000,
     ...(generation ? { routingGeneration: generation } : {}),
+    ...(pushCredentials ? { pushCredentials } : {}),
   };
+}
+
+/** What the pods' Leases say: a Lease renewed within its duration is a live pod (a ready worker). */
+export function podReports(leases: Iterable<LeaseEntry>, now: Date): { workers: WorkerReport[]; pushServices: PushServiceReport[] } {
+  const workers: WorkerReport[] = [];
+  const pushServices: PushServiceReport[] = [];
+  for (const lease of leases) {
+    const { namespace, carrier, pod } = lease;
+    const live = now.getTime() - lease.renewedAt <= lease.durationMs;
+    if (lease.component === 'sip-worker') workers.push({ namespace, carrier, pod, ready: live, ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}) });
+    else if (lease.component === 'push-service') pushServices.push({ namespace, carrier, pod, live, ...(lease.pushCredentials ? { credentials: lease.pushCredentials } : {}) });
+  }
+  return { workers, pushServices };
 }

@@ -37,11 +37,11 @@ describe('carrierWorkloads', () => {
     );
   });
 
-  test('with push configured, the push Deployment and Service come last', () => {
+  test('with push configured, the push service\'s RBAC, Deployment and Service come last', () => {
     const objects = carrierWorkloads(inputsFor(exampleSpec({ push })));
     assert.deepEqual(
-      objects.slice(-2).map((o) => `${o.kind} ${o.metadata.name}`),
-      ['Deployment mekong-telecom-push', 'Service mekong-telecom-push'],
+      objects.slice(-5).map((o) => `${o.kind} ${o.metadata.name}`),
+      ['ServiceAccount mekong-telecom-push', 'Role mekong-telecom-push', 'RoleBinding mekong-telecom-push', 'Deployment mekong-telecom-push', 'Service mekong-telecom-push'],
     );
   });
 

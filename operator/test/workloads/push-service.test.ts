@@ -1,5 +1,5 @@
 // The push service: only with spec.push; APNs and FCM settings as env, credentials as narrow mounts.
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Role, V1RoleBinding, V1Service } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { selectorFor } from '../../src/compile/names.ts';
@@ -80,14 +80,30 @@ describe('push service', () => {
     });
   }
 
-  test('runs the push entry point, hardened, without an API token', () => {
-    const deployment = pushDeployment({ fcm });
+  test('runs the push entry point, hardened, as its own ServiceAccount that may keep Leases and nothing else', () => {
+    const objects = carrierWorkloads(inputsFor(minimalSpec({ push: { fcm } })));
+    const deployment = find<V1Deployment>(objects, 'Deployment', 'mekong-telecom-push');
     const container = onlyContainer(deployment);
     assert.deepEqual(container.command, ['node', 'sip-workers/src/push/main.ts']);
     assert.deepEqual(container.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext?.runAsNonRoot, true);
-    assert.equal(podSpec(deployment).automountServiceAccountToken, false);
+    assert.equal(podSpec(deployment).serviceAccountName, 'mekong-telecom-push');
+    assert.equal(podSpec(deployment).automountServiceAccountToken, true);
+    const fields = Object.fromEntries((container.env ?? []).filter((v) => v.valueFrom?.fieldRef).map((v) => [v.name, v.valueFrom?.fieldRef?.fieldPath]));
+    assert.deepEqual(fields, { SWITCHYARD_NAMESPACE: 'metadata.namespace', SWITCHYARD_POD_NAME: 'metadata.name', SWITCHYARD_POD_UID: 'metadata.uid' });
+    assert.deepEqual(find<V1Role>(objects, 'Role', 'mekong-telecom-push').rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }]);
+    const binding = find<V1RoleBinding>(objects, 'RoleBinding', 'mekong-telecom-push');
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'mekong-telecom-push', namespace: 'voice' }]);
+    assert.equal(binding.roleRef.name, 'mekong-telecom-push');
+    find(objects, 'ServiceAccount', 'mekong-telecom-push');
+  });
+
+  test('the pod template carries the credentials checksum, so a rotated key rolls the pods; without one (a Secret missing) no annotation', () => {
+    const spec = minimalSpec({ push: { fcm } });
+    const annotation = (checksum?: string) => find<V1Deployment>(carrierWorkloads({ ...inputsFor(spec), ...(checksum === undefined ? {} : { pushCredentialsChecksum: checksum }) }), 'Deployment', 'mekong-telecom-push').spec?.template.metadata?.annotations;
+    assert.deepEqual(annotation('0123456789abcdef'), { 'telecom.switchyard.dev/push-credentials-checksum': '0123456789abcdef' });
+    assert.equal(annotation(), undefined);
   });
 
   const imageCases: { name: string; spec: SpecInput; push: PushInput; image: string }[] = [

@@ -8,6 +8,10 @@ const httpsURL = z.url({ protocol: /^https$/, message: 'expected an https:// URL
 export const pushConfig = z
   .object({
     SWITCHYARD_CARRIER: z.string().min(1).describe('The Carrier this push service serves.'),
+    SWITCHYARD_NAMESPACE: z.string().default('default'),
+    SWITCHYARD_POD_NAME: z.string().optional().describe('Names the pod\'s Lease, through which the operator learns whether the gateways take the credentials; without it the service does not report.'),
+    SWITCHYARD_POD_UID: z.string().optional(),
+    SWITCHYARD_KUBECONFIG: z.string().optional().describe('Outside a pod: the kubeconfig the Lease is written with (in a pod, the ServiceAccount\'s token is used).'),
     SWITCHYARD_HTTP_HOST: z.string().default('0.0.0.0'),
     SWITCHYARD_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     SWITCHYARD_APNS_TEAM_ID: z.string().regex(/^[A-Z0-9]{10}$/).optional(),

@@ -1,26 +1,20 @@
-// Whether each provider takes our credentials, as last seen: what /v1/status reports for the
-// operator to turn into a Carrier condition, and the one log line an on-call engineer needs when
-// a Secret holds the wrong key. Only changes are logged, not every push.
+// Whether each provider takes our credentials, as last seen: what /v1/status and the pod's Lease
+// report (the operator turns the Lease into the Carrier's PushCredentialsValid condition), and the
+// one log line an on-call engineer needs when a Secret holds the wrong key. Only changes are logged, not every push.
+import type { ProviderCredentials } from '../../../api/reports/lease-annotations.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { Provider } from './gateway-outcome.ts';
 import type { PushMetrics } from './metrics.ts';
 
-export type CredentialState = 'unknown' | 'valid' | 'rejected' | 'unreadable';
-
-export interface ProviderCredentials {
-  state: CredentialState;
-  /** The gateway's reason (InvalidProviderToken, invalid_grant…) or KeyUnreadable. */
-  reason?: string;
-  message?: string;
-  /** When the state last changed (RFC 3339). */
-  since: string;
-}
+export type { ProviderCredentials };
+export type CredentialState = ProviderCredentials['state'];
 
 export class CredentialHealth {
   readonly #providers = new Map<Provider, ProviderCredentials>();
   readonly #metrics: PushMetrics;
   readonly #log: WorkerLogger;
   readonly #now: () => number;
+  readonly #listeners = new Set<() => void>();
 
   constructor(providers: Provider[], metrics: PushMetrics, log: WorkerLogger, now: () => number) {
     this.#metrics = metrics;
@@ -49,11 +43,18 @@ export class CredentialHealth {
     return Object.fromEntries(this.#providers);
   }
 
+  /** Calls back after every change of state (the pod's Lease reports it to the operator); returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   #set(provider: Provider, next: Omit<ProviderCredentials, 'since'>): boolean {
     const current = this.#providers.get(provider);
     this.#metrics.credentialsValid.set({ provider }, next.state === 'valid' ? 1 : 0);
     if (current?.state === next.state && current.reason === next.reason) return false;
     this.#providers.set(provider, { ...next, since: new Date(this.#now()).toISOString() });
+    for (const listener of this.#listeners) listener();
     return true;
   }
 }

@@ -1,13 +1,15 @@
 // The push service process, as the operator's Deployment runs it (`node sip-workers/src/push/main.ts`,
 // operator/src/compile/workloads/push-service.ts): settings from the environment, the keys from
 // the mounted Secrets, the HTTP API the SIP workers call, and on SIGTERM a stop that lets pushes
-// in flight finish. It never talks to the Kubernetes API.
+// in flight finish. Its only Kubernetes API use is its pod Lease, which tells the operator whether
+// Apple and Google take the credentials.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { apnsOrigins } from './apns/apns-client.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { fcmOrigin } from './fcm/fcm-client.ts';
+import { startCredentialLease } from './credential-lease.ts';
 import { startHttpApi } from './http-api.ts';
 import { createPushService, type PushServiceSettings } from './push-service.ts';
 
@@ -55,6 +57,17 @@ let draining = false;
 const http = await startHttpApi({ host: config.SWITCHYARD_HTTP_HOST, port: config.SWITCHYARD_HTTP_PORT, carrier: config.SWITCHYARD_CARRIER, service, draining: () => draining, log });
 log.info({ http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, providers: Object.keys(service.health.snapshot()) }, 'push service listening');
 void service.checkCredentials();
+const lease = config.SWITCHYARD_POD_NAME === undefined
+  ? undefined
+  : startCredentialLease({
+      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      namespace: config.SWITCHYARD_NAMESPACE,
+      carrier: config.SWITCHYARD_CARRIER,
+      podName: config.SWITCHYARD_POD_NAME,
+      ...(config.SWITCHYARD_POD_UID === undefined ? {} : { podUID: config.SWITCHYARD_POD_UID }),
+      health: service.health,
+      logger: log,
+    });
 
 async function shutdown(signal: string): Promise<void> {
   if (draining) return;
@@ -63,6 +76,7 @@ async function shutdown(signal: string): Promise<void> {
   http.server.close();
   await Promise.race([service.dispatcher.idle(), sleep(config.SWITCHYARD_DRAIN_SECONDS * 1000, undefined, { ref: false })]);
   await service.close();
+  await lease?.stop();
   log.info('stopped');
   process.exit(0);
 }

@@ -3,56 +3,29 @@
 // kubelet would mount it (under a temporary root), and only the gateway URLs, their CA and the
 // listen address added. It serves the workers' HTTP API and pushes through both fake gateways.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import type { V1Container, V1Deployment, V1Volume } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import { carrierWorkloads } from '../../../operator/src/compile/workloads/index.ts';
 import { exampleSpec, find, inputsFor } from '../../../operator/test/workloads/fixtures.ts';
-import { collectJsonLines } from '../../../testing/json-log-lines.ts';
 import { eventually } from '../../../testing/operator-process.ts';
 import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
 import { startFakeFcm } from '../support/push-gateways/fake-fcm.ts';
 import { apnsSigningKey, googleServiceAccount } from '../support/push-gateways/push-credentials.ts';
 import { deviceToken, gatewayCertificate, keyID, projectID, teamID, topic } from './push-harness.ts';
-
-const repoRoot = new URL('../../..', import.meta.url).pathname;
+import { startPushPod } from './push-pod.ts';
 
 const push = {
   apns: { teamID, keyID, topic, environment: 'production' as const, privateKeySecretRef: { name: 'apns-key', key: 'AuthKey_KEY1234567.p8' } },
   fcm: { projectID, serviceAccountSecretRef: { name: 'fcm-key', key: 'firebase.json' } },
 };
 const deployment = find<V1Deployment>(carrierWorkloads(inputsFor(exampleSpec({ push }))), 'Deployment', 'mekong-telecom-push');
-const pod = deployment.spec?.template.spec;
-const container: V1Container | undefined = pod?.containers[0];
-
-/** Each Secret volume's items as files under `root` + mountPath, as the kubelet projects them. */
-function mountSecrets(root: string, secrets: Record<string, Record<string, string>>): Map<string, string> {
-  const moved = new Map<string, string>();
-  for (const mount of container?.volumeMounts ?? []) {
-    const volume: V1Volume | undefined = pod?.volumes?.find((candidate) => candidate.name === mount.name);
-    if (!volume?.secret) continue;
-    for (const item of volume.secret.items ?? []) {
-      const content = secrets[volume.secret.secretName ?? '']?.[item.key];
-      assert.ok(content !== undefined, `Secret ${volume.secret.secretName} key ${item.key}`);
-      const file = join(root, mount.mountPath, item.path);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content, { mode: 0o440 });
-    }
-    moved.set(mount.mountPath, join(root, mount.mountPath));
-  }
-  return moved;
-}
+const container = deployment.spec?.template.spec?.containers[0];
 
 test('the push service runs as the Deployment starts it, answers the workers\' API and pushes through APNs and FCM', async () => {
   assert.deepEqual(container?.command, ['node', 'sip-workers/src/push/main.ts']);
   const podEnv = Object.fromEntries((container?.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
   assert.equal(podEnv.SWITCHYARD_HTTP_PORT, '8080');
 
-  const root = mkdtempSync(join(tmpdir(), 'switchyard-push-pod-'));
-  after(() => rmSync(root, { recursive: true, force: true }));
   const certificate = gatewayCertificate();
   const appleKey = apnsSigningKey();
   const apns = await startFakeApns({ certificate, teamID, keyID, publicKey: appleKey.publicKey, topic });
@@ -63,33 +36,12 @@ test('the push service runs as the Deployment starts it, answers the workers\' A
     await fcm.close();
   });
   const serviceAccount = JSON.stringify({ ...(JSON.parse(bootstrap.json) as object), token_uri: fcm.tokenURI });
-  const mounts = mountSecrets(root, { 'apns-key': { 'AuthKey_KEY1234567.p8': appleKey.pem }, 'fcm-key': { 'firebase.json': serviceAccount } });
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(podEnv)) {
-    const mount = [...mounts.keys()].find((path) => value.startsWith(`${path}/`));
-    env[name] = mount === undefined ? value : `${mounts.get(mount)}${value.slice(mount.length)}`;
-  }
-
-  const child = spawn(process.execPath, [container?.command?.[1] ?? ''], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH, ...env,
-      SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_HTTP_PORT: '0',
-      SWITCHYARD_APNS_URL: apns.origin, SWITCHYARD_FCM_URL: fcm.origin, SWITCHYARD_PUSH_CA_FILE: certificate.certFile,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // No pod name: outside a cluster the service keeps no Lease (push-credentials-reach-the-carrier tests that one).
+  const { child, logs, base, exited, stderr } = await startPushPod({
+    deployment,
+    secrets: { 'apns-key': { 'AuthKey_KEY1234567.p8': appleKey.pem }, 'fcm-key': { 'firebase.json': serviceAccount } },
+    env: { SWITCHYARD_APNS_URL: apns.origin, SWITCHYARD_FCM_URL: fcm.origin, SWITCHYARD_PUSH_CA_FILE: certificate.certFile },
   });
-  const logs: Array<Record<string, unknown>> = [];
-  collectJsonLines(child.stdout, logs);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-
-  const listening = await eventually(`the listening log line (stderr: ${stderr})`, () => logs.find((line) => line.msg === 'push service listening'), 15_000, 50);
-  const base = `http://${String(listening.http)}`;
   const post = (body: unknown) => fetch(`${base}/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   assert.equal((await fetch(`${base}/readyz`)).status, 200);
   assert.equal((await fetch(`${base}/livez`)).status, 200);
@@ -132,7 +84,7 @@ test('the push service runs as the Deployment starts it, answers the workers\' A
   assert.equal((await fetch(`${base}/p?c=not-base64!`, { redirect: 'manual' })).status, 400);
 
   child.kill('SIGTERM');
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await exited, 0, stderr());
   assert.ok(logs.some((line) => line.msg === 'stopped'));
   const logText = JSON.stringify(logs);
   const secrets = [apns.requests[0]?.providerToken, fcm.sendRequests[0]?.accessToken, deviceToken(0xa1), 'APA91bHfake', appleKey.pem.split('\n')[1]];

@@ -3,6 +3,7 @@ import type { DesiredObject } from '../desired.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { sipWorkerDisruptionBudget } from './disruption-budget.ts';
 import { mediaRelayDeployment, mediaRelayService } from './media-relay.ts';
+import { pushRole, pushRoleBinding, pushServiceAccount } from './push-rbac.ts';
 import { pushServiceDeployment, pushServiceService } from './push-service.ts';
 import { sipService } from './sip-service.ts';
 import { sipWorkerDeployment } from './sip-workers.ts';
@@ -13,7 +14,7 @@ export type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 /**
  * Every workload object of one Carrier, in a fixed order: worker RBAC first (so pods never start
  * without their permissions), then SIP workers, their Service and budget, then the media relay and
- * push service when enabled. Equal inputs give deep-equal, JSON-identical output.
+ * push service (its RBAC first) when enabled. Equal inputs give deep-equal, JSON-identical output.
  */
 export function carrierWorkloads(inputs: WorkloadInputs): DesiredObject[] {
   const { spec } = inputs.carrier;
@@ -25,6 +26,6 @@ export function carrierWorkloads(inputs: WorkloadInputs): DesiredObject[] {
     sipService(inputs),
     sipWorkerDisruptionBudget(inputs),
     ...(spec.mediaRelay.enabled ? [mediaRelayDeployment(inputs), mediaRelayService(inputs)] : []),
-    ...(spec.push ? [pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
+    ...(spec.push ? [pushServiceAccount(inputs), pushRole(inputs), pushRoleBinding(inputs), pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
   ];
 }

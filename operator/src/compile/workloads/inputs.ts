@@ -16,4 +16,6 @@ export interface WorkloadInputs {
    * from the API, so a routing change must not roll the SIP worker Deployment.
    */
   routingConfigChecksum: string;
+  /** A digest of the push credential Secrets' keys (when push is configured and they exist); rolls the push service when a key is rotated. */
+  pushCredentialsChecksum?: string;
 }

@@ -5,13 +5,19 @@ import type { DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
 import type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
-import { containerSecurityContext, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
+import { containerSecurityContext, fieldEnv, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
 
 export const pushHTTPPort = 8080;
 
 type PushSpec = NonNullable<CarrierSpec['push']>;
 
 export const apnsMountPath = '/var/run/secrets/switchyard/apns';
+/**
+ * On the pod template: a digest of the credential Secrets' keys. The push service reads its keys
+ * once at start, so a rotated key must roll the pods; the digest changes exactly then.
+ */
+export const pushCredentialsChecksumAnnotation = 'telecom.switchyard.dev/push-credentials-checksum';
+
 export const fcmMountPath = '/var/run/secrets/switchyard/fcm';
 // Fixed file names inside the mounts, whatever the Secret's key is called.
 const apnsKeyFile = 'key.p8';
@@ -31,6 +37,10 @@ export function pushImage(inputs: WorkloadInputs, push: PushSpec): string {
 function pushEnv(carrier: string, push: PushSpec): V1EnvVar[] {
   const env: V1EnvVar[] = [
     { name: 'SWITCHYARD_CARRIER', value: carrier },
+    fieldEnv('SWITCHYARD_NAMESPACE', 'metadata.namespace'),
+    // Name and UID make the pod's Lease, which reports the gateways' verdict on the credentials.
+    fieldEnv('SWITCHYARD_POD_NAME', 'metadata.name'),
+    fieldEnv('SWITCHYARD_POD_UID', 'metadata.uid'),
     { name: 'SWITCHYARD_HTTP_PORT', value: String(pushHTTPPort) },
   ];
   if (push.apns) {
@@ -79,10 +89,14 @@ export function pushServiceDeployment(inputs: WorkloadInputs, push: PushSpec): D
       selector: { matchLabels: selectorFor(carrier, 'push-service') },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
-        metadata: { labels: podLabels(inputs, 'push-service') },
+        metadata: {
+          labels: podLabels(inputs, 'push-service'),
+          ...(inputs.pushCredentialsChecksum === undefined ? {} : { annotations: { [pushCredentialsChecksumAnnotation]: inputs.pushCredentialsChecksum } }),
+        },
         spec: {
-          // The push service talks to Apple and Google, never to the Kubernetes API.
-          automountServiceAccountToken: false,
+          // Its own account, allowed only its pod Lease (push-rbac.ts).
+          serviceAccountName: names.pushService(carrier),
+          automountServiceAccountToken: true,
           enableServiceLinks: false,
           securityContext: podSecurityContext(),
           containers: [

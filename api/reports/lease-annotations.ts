@@ -1,0 +1,40 @@
+// What Switchyard's pods tell the operator through their Leases (one Lease per pod, named after
+// it, labelled with its component and Carrier). The pods write these annotations, the operator
+// reads them into the Carrier's status; both sides import this file, so they cannot drift.
+import { z } from 'zod';
+
+/** On a SIP worker's Lease: the routing generation it serves (the Carrier's Programmed condition). */
+export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
+
+/** On a push service's Lease: what APNs and FCM last said of its credentials, as JSON (the Carrier's PushCredentialsValid condition). */
+export const pushCredentialsAnnotation = 'telecom.switchyard.dev/push-credentials';
+
+export const pushProviders = ['apns', 'fcm'] as const;
+export type PushProvider = (typeof pushProviders)[number];
+
+export const providerCredentials = z.object({
+  /** unknown: not used yet; valid: the gateway took them; rejected: it refused them; unreadable: the mounted key is not a usable key. */
+  state: z.enum(['unknown', 'valid', 'rejected', 'unreadable']),
+  /** The gateway's reason (InvalidProviderToken, invalid_grant…) or KeyUnreadable. */
+  reason: z.string().max(200).optional(),
+  message: z.string().max(1000).optional(),
+  /** When the state last changed (RFC 3339). */
+  since: z.string(),
+});
+
+export type ProviderCredentials = z.output<typeof providerCredentials>;
+
+export const pushCredentialsReport = z.object({ apns: providerCredentials.optional(), fcm: providerCredentials.optional() });
+
+export type PushCredentialsReport = z.output<typeof pushCredentialsReport>;
+
+/** The annotation's value as the operator reads it; anything it cannot read counts as no report. */
+export function readPushCredentials(value: string | undefined): PushCredentialsReport | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = pushCredentialsReport.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
