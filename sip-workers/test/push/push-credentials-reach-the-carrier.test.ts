@@ -5,7 +5,7 @@
 // PushCredentialsValid condition and an Event. Rotating the key in the Secret rolls the
 // Deployment; the new pod's accepted key clears the condition.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { conditionOf, list } from '../../../operator/test/cluster-objects.ts';
 import { pushCredentialsChecksumAnnotation } from '../../../operator/src/compile/workloads/push-service.ts';
@@ -13,10 +13,8 @@ import { testCluster } from '../../../testing/cluster.ts';
 import { installCrds } from '../../../testing/crds.ts';
 import { eventually, startOperator } from '../../../testing/operator-process.ts';
 import { actAsServiceAccount } from '../../../testing/service-account.ts';
-import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
-import { startFakeFcm } from '../support/push-gateways/fake-fcm.ts';
-import { apnsSigningKey, googleServiceAccount } from '../support/push-gateways/push-credentials.ts';
-import { deviceToken, gatewayCertificate, keyID, projectID, teamID, topic } from './push-harness.ts';
+import { apnsSigningKey } from '../support/push-gateways/push-credentials.ts';
+import { deviceToken, keyID, projectID, startGateways, teamID, topic } from './push-harness.ts';
 import { startPushPod, type PushPod } from './push-pod.ts';
 
 const cluster = await testCluster();
@@ -25,17 +23,8 @@ startOperator(cluster.kubeconfig, { SWITCHYARD_RESYNC_SECONDS: '30' });
 const namespace = await cluster.namespace('push-credentials');
 const carrier = 'mekong-telecom';
 
-const certificate = gatewayCertificate();
-const appleKey = apnsSigningKey();
+const { certificate, appleKey, apns, fcm, serviceAccountJson } = await startGateways();
 const revokedKey = apnsSigningKey();
-const apns = await startFakeApns({ certificate, teamID, keyID, publicKey: appleKey.publicKey, topic });
-const bootstrap = googleServiceAccount(projectID, 'https://placeholder.invalid/token');
-const fcm = await startFakeFcm({ certificate, projectID, clientEmail: bootstrap.clientEmail, privateKeyID: bootstrap.privateKeyID, publicKey: bootstrap.publicKey });
-after(async () => {
-  await apns.close();
-  await fcm.close();
-});
-const serviceAccountJson = JSON.stringify({ ...(JSON.parse(bootstrap.json) as object), token_uri: fcm.tokenURI });
 
 const secret = (name: string, key: string, value: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: { [key]: value } });
 const apply = (objects: object[]) => cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });

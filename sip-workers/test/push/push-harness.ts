@@ -101,3 +101,28 @@ export async function pushFixture(options: FixtureOptions = {}): Promise<PushFix
     },
   };
 }
+
+export interface RealTimeGateways {
+  certificate: TestCertificate;
+  /** The key Apple holds for keyID. */
+  appleKey: ReturnType<typeof apnsSigningKey>;
+  apns: FakeApns;
+  fcm: FakeFcm;
+  /** The service-account key JSON Google knows, pointing at the fake token endpoint. */
+  serviceAccountJson: string;
+}
+
+/** Both fake gateways on the real clock, for the push service run as a process; closed when the test file ends. */
+export async function startGateways(): Promise<RealTimeGateways> {
+  const certificate = gatewayCertificate();
+  const appleKey = apnsSigningKey();
+  const apns = await startFakeApns({ certificate, teamID, keyID, publicKey: appleKey.publicKey, topic });
+  const bootstrap = googleServiceAccount(projectID, 'https://placeholder.invalid/token');
+  const fcm = await startFakeFcm({ certificate, projectID, clientEmail: bootstrap.clientEmail, privateKeyID: bootstrap.privateKeyID, publicKey: bootstrap.publicKey });
+  after(async () => {
+    await apns.close();
+    await fcm.close();
+  });
+  const serviceAccountJson = JSON.stringify({ ...(JSON.parse(bootstrap.json) as object), token_uri: fcm.tokenURI });
+  return { certificate, appleKey, apns, fcm, serviceAccountJson };
+}

@@ -3,15 +3,12 @@
 // kubelet would mount it (under a temporary root), and only the gateway URLs, their CA and the
 // listen address added. It serves the workers' HTTP API and pushes through both fake gateways.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
 import { carrierWorkloads } from '../../../operator/src/compile/workloads/index.ts';
 import { exampleSpec, find, inputsFor } from '../../../operator/test/workloads/fixtures.ts';
 import { eventually } from '../../../testing/operator-process.ts';
-import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
-import { startFakeFcm } from '../support/push-gateways/fake-fcm.ts';
-import { apnsSigningKey, googleServiceAccount } from '../support/push-gateways/push-credentials.ts';
-import { deviceToken, gatewayCertificate, keyID, projectID, teamID, topic } from './push-harness.ts';
+import { deviceToken, keyID, projectID, startGateways, teamID, topic } from './push-harness.ts';
 import { startPushPod } from './push-pod.ts';
 
 const push = {
@@ -26,16 +23,7 @@ test('the push service runs as the Deployment starts it, answers the workers\' A
   const podEnv = Object.fromEntries((container?.env ?? []).map((variable) => [variable.name, variable.value ?? '']));
   assert.equal(podEnv.SWITCHYARD_HTTP_PORT, '8080');
 
-  const certificate = gatewayCertificate();
-  const appleKey = apnsSigningKey();
-  const apns = await startFakeApns({ certificate, teamID, keyID, publicKey: appleKey.publicKey, topic });
-  const bootstrap = googleServiceAccount(projectID, 'https://placeholder.invalid/token');
-  const fcm = await startFakeFcm({ certificate, projectID, clientEmail: bootstrap.clientEmail, privateKeyID: bootstrap.privateKeyID, publicKey: bootstrap.publicKey });
-  after(async () => {
-    await apns.close();
-    await fcm.close();
-  });
-  const serviceAccount = JSON.stringify({ ...(JSON.parse(bootstrap.json) as object), token_uri: fcm.tokenURI });
+  const { certificate, appleKey, apns, fcm, serviceAccountJson: serviceAccount } = await startGateways();
   // No pod name: outside a cluster the service keeps no Lease (push-credentials-reach-the-carrier tests that one).
   const { child, logs, base, exited, stderr } = await startPushPod({
     deployment,

@@ -3,11 +3,11 @@ import type { DesiredObject } from '../desired.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { sipWorkerDisruptionBudget } from './disruption-budget.ts';
 import { mediaRelayDeployment, mediaRelayService } from './media-relay.ts';
-import { pushRole, pushRoleBinding, pushServiceAccount } from './push-rbac.ts';
+import { pushServiceIdentity } from './push-rbac.ts';
 import { pushServiceDeployment, pushServiceService } from './push-service.ts';
 import { sipService } from './sip-service.ts';
 import { sipWorkerDeployment } from './sip-workers.ts';
-import { workerRole, workerRoleBinding, workerServiceAccount } from './worker-rbac.ts';
+import { workerIdentity } from './worker-rbac.ts';
 
 export type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 
@@ -19,13 +19,11 @@ export type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 export function carrierWorkloads(inputs: WorkloadInputs): DesiredObject[] {
   const { spec } = inputs.carrier;
   return [
-    workerServiceAccount(inputs),
-    workerRole(inputs),
-    workerRoleBinding(inputs),
+    ...workerIdentity(inputs),
     sipWorkerDeployment(inputs),
     sipService(inputs),
     sipWorkerDisruptionBudget(inputs),
     ...(spec.mediaRelay.enabled ? [mediaRelayDeployment(inputs), mediaRelayService(inputs)] : []),
-    ...(spec.push ? [pushServiceAccount(inputs), pushRole(inputs), pushRoleBinding(inputs), pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
+    ...(spec.push ? [...pushServiceIdentity(inputs), pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
   ];
 }

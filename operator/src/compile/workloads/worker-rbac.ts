@@ -1,10 +1,10 @@
 // What a SIP worker may do with the Kubernetes API: its ServiceAccount, a namespaced Role and the
-// RoleBinding between them. Nothing here is cluster-wide.
-import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
+// RoleBinding between them (pod-identity.ts). Nothing here is cluster-wide.
+import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DesiredObject } from '../desired.ts';
 import { names } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
-import { desired, objectMeta, type Manifest } from './object-meta.ts';
+import { podIdentity } from './pod-identity.ts';
 
 export function routingConfigMapNames(carrier: string, shardCount: number): string[] {
   return [names.routingManifest(carrier), ...Array.from({ length: shardCount }, (_, index) => names.routingShard(carrier, index))];
@@ -35,33 +35,7 @@ export function workerRules(inputs: WorkloadInputs): V1PolicyRule[] {
   ];
 }
 
-export function workerServiceAccount(inputs: WorkloadInputs): DesiredObject {
-  const account: V1ServiceAccount & Manifest = {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: objectMeta(inputs, names.sipWorkers(inputs.carrier.metadata.name), 'sip-worker'),
-  };
-  return desired(account);
-}
-
-export function workerRole(inputs: WorkloadInputs): DesiredObject {
-  const role: V1Role & Manifest = {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: objectMeta(inputs, names.sipWorkers(inputs.carrier.metadata.name), 'sip-worker'),
-    rules: workerRules(inputs),
-  };
-  return desired(role);
-}
-
-export function workerRoleBinding(inputs: WorkloadInputs): DesiredObject {
-  const { name, namespace } = inputs.carrier.metadata;
-  const binding: V1RoleBinding & Manifest = {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: objectMeta(inputs, names.sipWorkers(name), 'sip-worker'),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.sipWorkers(name) },
-    subjects: [{ kind: 'ServiceAccount', name: names.sipWorkers(name), namespace }],
-  };
-  return desired(binding);
+/** ServiceAccount, Role and RoleBinding, all named `<carrier>-sip-worker`. */
+export function workerIdentity(inputs: WorkloadInputs): DesiredObject[] {
+  return podIdentity(inputs, names.sipWorkers(inputs.carrier.metadata.name), 'sip-worker', workerRules(inputs));
 }
