@@ -16,6 +16,8 @@ export interface BenchOperator {
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Every sample of the metrics text, by name with labels, e.g. `switchyard_writes_total{operation="apply"}`. */
   samples(): Promise<Map<string, number>>;
+  /** Every log line from now on, to `listener`, until the returned function is called. */
+  tap(listener: (line: LogLine) => void): () => void;
   kill(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export function startBenchOperator(kubeconfig: string, env: Record<string, strin
   // Only the lines someone waits for are kept: at 100,000 numbers the log is long.
   const waiting = new Set<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
   const seen: LogLine[] = [];
+  const taps = new Set<(line: LogLine) => void>();
   let buffer = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -60,6 +63,7 @@ export function startBenchOperator(kubeconfig: string, env: Record<string, strin
         line = { msg: text };
       }
       if (line.msg === 'http listening' || line.msg === 'caches synced' || line.msg === 'became leader') seen.push(line);
+      for (const listener of taps) listener(line);
       for (const waiter of waiting) {
         if (waiter.predicate(line)) {
           waiting.delete(waiter);
@@ -94,6 +98,10 @@ export function startBenchOperator(kubeconfig: string, env: Record<string, strin
   };
   return {
     child, waitForLog, address, samples,
+    tap(listener) {
+      taps.add(listener);
+      return () => taps.delete(listener);
+    },
     async metric(name, labels = {}) {
       let total = 0;
       for (const [key, value] of await samples()) {

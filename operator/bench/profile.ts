@@ -17,6 +17,15 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+function residentBytes(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kb ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** The control plane's processes, to show how busy the API server was (it is often the bottleneck). */
 export const controlPlane: { pids: number[]; names: string[] } = { pids: [], names: [] };
 
@@ -68,6 +77,9 @@ export function profilePhase(operator: BenchOperator, phase: string, enabled: bo
       const elapsed = (performance.now() - startedAt) / 1000;
       const plane = controlPlane.pids.map((pid, i) => `${controlPlane.names[i] ?? pid} ${((cpuSeconds(pid) - (planeCpu[i] ?? 0)) / elapsed).toFixed(2)}`);
       line.push(`control plane cores busy: ${plane.join(', ')}`);
+      // The API server keeps every object decoded in its watch cache: its heap, and so its garbage
+      // collector's work, grows with the object count.
+      line.push(`control plane RSS: ${controlPlane.pids.map((pid, i) => `${controlPlane.names[i] ?? pid} ${mb(residentBytes(pid))}`).join(', ')}`);
       console.log(`  [profile ${phase}] ${line.join('; ')}`);
     },
   };
