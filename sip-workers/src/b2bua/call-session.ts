@@ -49,6 +49,8 @@ export class CallSession {
   readonly #deps: CallSessionDeps;
   #state: State = 'routing';
   #leg: OutgoingLeg | undefined;
+  /** The leg that answered, released when the call ends (OutgoingLeg.release). */
+  #answeredLeg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
   #answeredAt: number | undefined;
   #media: CallMedia | undefined;
@@ -118,10 +120,18 @@ export class CallSession {
     this.#leg = leg;
     let outcome = await leg.start();
     this.#leg = undefined;
+    this.#keepAnswered(leg, outcome);
     await early;
     if (media) outcome = await this.#anchorOutcome(media, outcome, offer !== undefined || (target.body?.length ?? 0) > 0);
     if (this.#state === 'dialing') this.#state = 'routing';
     return outcome;
+  }
+
+  /** An answering leg is released when the call ends, or now if it already has (others release themselves). */
+  #keepAnswered(leg: OutgoingLeg, outcome: DialOutcome): void {
+    if (outcome.kind !== 'answered') return;
+    if (this.#state === 'ended') leg.release();
+    else this.#answeredLeg = leg;
   }
 
   /** A 180/183 to the caller; early media in a 183 is answered on the relay first. */
@@ -272,6 +282,7 @@ export class CallSession {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
     clearTimeout(this.#timeLimit);
+    this.#answeredLeg?.release();
     this.caller.stop();
     const caller = this.caller.dialog;
     if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);

@@ -1,0 +1,93 @@
+// A B leg's INVITE transaction outlives its call by up to 32 s (RFC 6026's Accepted state), so
+// whatever its callbacks reach stays in memory that long: at 500 calls a second that was every
+// finished call, whole. Once released, the leg itself ACKs a retransmitted 2xx and no longer calls
+// into the session; an unanswered leg lets go of the session as soon as it settles.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { OutgoingLeg, type DialTarget } from '../../src/b2bua/outgoing-leg.ts';
+import type { ClientTransactionCallbacks } from '../../src/sip/client-transaction.ts';
+import type { SipRequest, SipResponse } from '../../src/sip/message.ts';
+import { parseNameAddr } from '../../src/sip/name-addr.ts';
+import { createResponse } from '../../src/sip/response-builder.ts';
+import type { TransactionLayer } from '../../src/sip/transaction-layer.ts';
+import { parseUri } from '../../src/sip/uri.ts';
+
+/** The part of the transaction layer a leg uses, recording what the leg sends. */
+function recordingLayer() {
+  const sent: { invites: SipRequest[]; acks: SipRequest[]; others: SipRequest[]; callbacks: ClientTransactionCallbacks[] } = { invites: [], acks: [], others: [], callbacks: [] };
+  const layer = {
+    transport: { sentBy: '127.0.0.1:5060' },
+    sendRequest(request: SipRequest, _destination: unknown, callbacks: ClientTransactionCallbacks = {}) {
+      if (request.method === 'INVITE') {
+        sent.invites.push(request);
+        sent.callbacks.push(callbacks);
+      } else sent.others.push(request);
+      return { state: 'calling', request };
+    },
+    sendAck(ack: SipRequest) {
+      sent.acks.push(ack);
+      return Promise.resolve({ ok: true });
+    },
+    cancel() {
+      return undefined;
+    },
+  };
+  return { layer: layer as unknown as TransactionLayer, sent };
+}
+
+function target(): DialTarget {
+  const uri = parseUri('sip:+85597000111@127.0.0.1:5080');
+  const from = parseNameAddr('<sip:+85523900100@switchyard.example>');
+  const to = parseNameAddr('<sip:+85597000111@127.0.0.1:5080>');
+  assert.ok(uri.ok && from.ok && to.ok);
+  return { requestUri: uri.value, destination: { address: '127.0.0.1', port: 5080, transport: 'udp' }, from: from.value, to: to.value, maxForwards: 69, ringTimeoutMs: 60_000, progressTimeoutMs: 60_000 };
+}
+
+const answer = (invite: SipRequest, status: number): SipResponse => createResponse(invite, status, { toTag: 'callee-tag', headers: status < 300 ? [{ name: 'Contact', value: '<sip:callee@127.0.0.1:5080>' }] : [] });
+
+describe('releasing a B leg', () => {
+  test('an answered leg reports a retransmitted 2xx to the session until released, then ACKs it itself', async () => {
+    const { layer, sent } = recordingLayer();
+    let reported = 0;
+    const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', { onAnswerRetransmitted: () => reported++ });
+    const outcome = leg.start();
+    const invite = sent.invites[0];
+    const callbacks = sent.callbacks[0];
+    assert.ok(invite && callbacks?.onFinal);
+    const ok = answer(invite, 200);
+    callbacks.onFinal(ok);
+    assert.equal((await outcome).kind, 'answered');
+
+    callbacks.onFinal(ok);
+    assert.equal(reported, 1, 'while the call is up the session re-sends its own ACK (it may carry the caller\'s answer)');
+    assert.equal(sent.acks.length, 0);
+
+    leg.release();
+    callbacks.onFinal(ok);
+    assert.equal(reported, 1, 'a released leg no longer calls into the session');
+    assert.equal(sent.acks.length, 1, 'but the 2xx is still ACKed, as §13.2.2.4 requires');
+    const ack = sent.acks[0];
+    assert.equal(ack?.method, 'ACK');
+    assert.match(ack?.headers.find((h) => h.name === 'To')?.value ?? '', /tag=callee-tag/);
+    assert.match(ack?.headers.find((h) => h.name === 'CSeq')?.value ?? '', /^1 ACK$/);
+  });
+
+  test('an unanswered leg drops the session\'s callbacks when it settles, and still ends a 2xx that crosses its CANCEL', async () => {
+    const { layer, sent } = recordingLayer();
+    let provisionals = 0;
+    const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', { onProvisional: () => provisionals++, onAnswerRetransmitted: () => assert.fail('not answered') });
+    const outcome = leg.start();
+    const invite = sent.invites[0];
+    const callbacks = sent.callbacks[0];
+    assert.ok(invite && callbacks?.onFinal && callbacks.onProvisional);
+    callbacks.onProvisional(answer(invite, 180));
+    assert.equal(provisionals, 1);
+    leg.cancel();
+    assert.equal((await outcome).kind, 'cancelled');
+    callbacks.onProvisional(answer(invite, 183));
+    assert.equal(provisionals, 1, 'nothing more reaches the session');
+    callbacks.onFinal(answer(invite, 200));
+    assert.equal(sent.acks.length, 1, 'the late 2xx is ACKed');
+    assert.deepEqual(sent.others.map((request) => request.method), ['BYE'], 'and hung up');
+  });
+});
