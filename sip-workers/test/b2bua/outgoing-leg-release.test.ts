@@ -53,17 +53,17 @@ describe('releasing a B leg', () => {
     const outcome = leg.start();
     const invite = sent.invites[0];
     const callbacks = sent.callbacks[0];
-    assert.ok(invite && callbacks?.onFinal);
+    assert.ok(invite && callbacks);
     const ok = answer(invite, 200);
-    callbacks.onFinal(ok);
+    callbacks.onFinal?.(ok);
     assert.equal((await outcome).kind, 'answered');
 
-    callbacks.onFinal(ok);
+    callbacks.onFinal?.(ok);
     assert.equal(reported, 1, 'while the call is up the session re-sends its own ACK (it may carry the caller\'s answer)');
     assert.equal(sent.acks.length, 0);
 
     leg.release();
-    callbacks.onFinal(ok);
+    callbacks.onFinal?.(ok);
     assert.equal(reported, 1, 'a released leg no longer calls into the session');
     assert.equal(sent.acks.length, 1, 'but the 2xx is still ACKed, as §13.2.2.4 requires');
     const ack = sent.acks[0];
@@ -79,14 +79,14 @@ describe('releasing a B leg', () => {
     const outcome = leg.start();
     const invite = sent.invites[0];
     const callbacks = sent.callbacks[0];
-    assert.ok(invite && callbacks?.onFinal && callbacks.onProvisional);
-    callbacks.onProvisional(answer(invite, 180));
+    assert.ok(invite && callbacks);
+    callbacks.onProvisional?.(answer(invite, 180));
     assert.equal(provisionals, 1);
     leg.cancel();
     assert.equal((await outcome).kind, 'cancelled');
-    callbacks.onProvisional(answer(invite, 183));
+    callbacks.onProvisional?.(answer(invite, 183));
     assert.equal(provisionals, 1, 'nothing more reaches the session');
-    callbacks.onFinal(answer(invite, 200));
+    callbacks.onFinal?.(answer(invite, 200));
     assert.equal(sent.acks.length, 1, 'the late 2xx is ACKed');
     assert.deepEqual(sent.others.map((request) => request.method), ['BYE'], 'and hung up');
   });
