@@ -1,7 +1,6 @@
 // One side of a call as a dialog (RFC 3261 §12): the identifiers, the remote target and route
 // set, and our CSeq, so in-dialog requests (ACK for 2xx, BYE) can be built for that side.
 // A B2BUA holds two of these per call, one per leg, and never mixes their identifiers.
-import { randomBytes } from 'node:crypto';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import { headerValue } from '../sip/message.ts';
 import { contacts, formatNameAddr, fromHeader, parseNameAddr, recordRoutes, toHeader } from '../sip/name-addr.ts';
@@ -10,6 +9,7 @@ import { cseqHeader } from '../sip/scalar-headers.ts';
 import type { Destination, MessageSource } from '../sip/transport.ts';
 import type { Uri } from '../sip/uri.ts';
 import { socketHost } from '../sip/uri.ts';
+import { randomHex } from '../sip/random-hex.ts';
 
 export interface Dialog {
   readonly callId: string;
@@ -29,7 +29,7 @@ export interface Dialog {
 }
 
 export function newCallId(host: string): string {
-  return `${randomBytes(12).toString('hex')}@${host}`;
+  return `${randomHex(12)}@${host}`;
 }
 
 const withTag = (nameAddr: NameAddr, tag: string): NameAddr => ({ ...nameAddr, params: new Map(nameAddr.params).set('tag', tag) });

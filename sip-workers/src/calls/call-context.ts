@@ -1,6 +1,5 @@
 // What the parts of one call's handling share: the session, the routing generation it was
 // admitted under, the webhook facts, and the worker's settings for webhooks and trunks.
-import { randomBytes } from 'node:crypto';
 import type { CallSession } from '../b2bua/call-session.ts';
 import type { Registrar } from '../registrar/registrar.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
@@ -9,6 +8,7 @@ import type { CallDetails } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
+import { randomHex } from '../sip/random-hex.ts';
 
 export interface CallHandlingSettings {
   webhookTimeoutMs: number;
@@ -40,4 +40,4 @@ export interface CallContext {
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */
-export const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
+export const newCallSid = () => `CA${randomHex(16)}`;

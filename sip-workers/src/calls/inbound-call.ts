@@ -56,10 +56,14 @@ function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLog
   return true;
 }
 
+/** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */
+const callEnded = new Error('the call ended');
+
 export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar, push?: PushCalls): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
-    void session.ended.then(() => abort.abort());
+    // A reason of our own: abort() without one builds a DOMException (and its stack) every call.
+    void session.ended.then(() => abort.abort(callEnded));
     const details = callDetails(session, call);
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),

@@ -1,13 +1,13 @@
 // Requests the transaction layer builds itself: the ACK for a non-2xx final response
 // (RFC 3261 §17.1.1.3) and CANCEL (§9.1).
-import { randomBytes } from 'node:crypto';
 import { headerValue, headerValues } from './message.ts';
 import type { HeaderField, SipRequest, SipResponse } from './message.ts';
 import { cseqHeader } from './scalar-headers.ts';
 import { MAGIC_COOKIE } from './via.ts';
+import { randomHex } from './random-hex.ts';
 
 export function generateBranch(): string {
-  return `${MAGIC_COOKIE}${randomBytes(10).toString('hex')}`;
+  return `${MAGIC_COOKIE}${randomHex(10)}`;
 }
 
 /** Call-ID, From, Request-URI and CSeq number of `original`, with `method` and its single top Via. */

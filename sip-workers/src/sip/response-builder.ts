@@ -1,11 +1,11 @@
 // Building responses from requests (RFC 3261 §8.2.6) and stamping received/rport on
 // an incoming request's top Via (§18.2.1, RFC 3581 §4).
-import { randomBytes } from 'node:crypto';
 import { headerValue, headerValues, SIP_VERSION } from './message.ts';
 import type { HeaderField, SipRequest, SipResponse } from './message.ts';
 import { formatNameAddr, parseNameAddr } from './name-addr.ts';
 import type { BadRequestContext } from './parser.ts';
 import { replaceTopVia, topVia } from './via.ts';
+import { randomHex } from './random-hex.ts';
 
 const REASONS: Readonly<Record<number, string>> = {
   100: 'Trying', 180: 'Ringing', 181: 'Call Is Being Forwarded', 182: 'Queued', 183: 'Session Progress',
@@ -26,7 +26,7 @@ export function defaultReason(status: number): string {
 }
 
 export function generateTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomHex(6);
 }
 
 export interface ResponseOptions {
