@@ -30,6 +30,11 @@ describe('explain-route --kubeconfig', () => {
   });
 
   test('names the later, overlapping trunk of another carrier as in Conflict, from its condition', async () => {
+    // "Later" is by creationTimestamp, which has whole seconds; within the same second the older
+    // is the first by name (angkor-sbc), so the new trunk must be created in a later second.
+    const created = (JSON.parse(await cluster.kubectlOk(['get', 'inboundtrunk', 'mekong-sbc', '-n', ns, '-o', 'json'])) as { metadata: { creationTimestamp: string } }).metadata.creationTimestamp;
+    const wait = Date.parse(created) + 1000 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 50));
     await cluster.kubectlOk(['apply', '-n', ns, '-f', '-'], {
       input: 'apiVersion: telecom.switchyard.dev/v1alpha1\nkind: Carrier\nmetadata: {name: angkor}\nspec: {displayName: Angkor, country: KH}\n---\napiVersion: telecom.switchyard.dev/v1alpha1\nkind: InboundTrunk\nmetadata: {name: angkor-sbc}\nspec: {carrierRef: {name: angkor}, sourceIPs: ["203.0.113.0/24"]}\n',
     });
