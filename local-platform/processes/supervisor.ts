@@ -4,6 +4,7 @@
 // its output goes to a log file, never to our stdout, which a parent (make, CI) may be reading.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import { processAlive as alive } from '../../testing/control-plane/processes.ts';
 
 export interface Started {
   name: string;
@@ -19,15 +20,6 @@ interface Entry {
   pids: number[];
   stop(): Promise<void>;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const cmdlineOf = (pid: number): string | undefined => {
   try {

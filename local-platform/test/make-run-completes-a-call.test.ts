@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { processAlive } from '../../testing/control-plane/processes.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const sippProbe = spawnSync('sipp', ['-v'], { stdio: 'ignore' });
@@ -16,11 +17,7 @@ const sippMissing = sippProbe.error ? 'sipp is not installed (apt-get install si
 
 /** Running, not a zombie: a zombie whose parent died waits for PID 1 to reap it, which a container's init may never do. */
 const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!processAlive(pid)) return false;
   try {
     return !readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').startsWith('Z');
   } catch {

@@ -7,15 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startControlPlane } from './control-plane.ts';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { processAlive as alive } from './processes.ts';
 
 test('stop() ends etcd, kube-apiserver and kube-controller-manager and returns, even after etcd died first', { timeout: 180_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-cp-stop-'));

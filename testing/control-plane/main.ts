@@ -3,20 +3,12 @@
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startControlPlane } from './control-plane.ts';
+import { processAlive as alive } from './processes.ts';
 
 const stateDir = join(new URL('../..', import.meta.url).pathname, '.switchyard');
 const runDir = join(stateDir, 'control-plane');
 const pidFile = join(runDir, 'pids');
 const kubeconfig = join(stateDir, 'kubeconfig');
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** SIGTERM, then SIGKILL if the process is still there after `graceMs`; these are not our children, so we poll. */
 async function terminatePid(pid: number, graceMs: number): Promise<void> {

@@ -2,6 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Asks the kernel for a free loopback port; the caller binds it moments later. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
