@@ -3,7 +3,8 @@
 // references come from UIDs, conflicts from ages), every Secret (auth tokens the operator created
 // once and never regenerates, passwords), the workers' Leases, and the objects the operator owns.
 import { allKinds } from '../../api/v1alpha1/kinds.ts';
-import { componentLabel, managedByLabel } from '../../operator/src/compile/names.ts';
+import { managedByLabel } from '../../operator/src/compile/names.ts';
+import { podLeaseSelector } from '../../operator/src/observe/projections.ts';
 import type { ApiClient } from '../../operator/src/kube/client.ts';
 import { listAll, type RawObject } from '../kube/cluster-objects.ts';
 
@@ -31,7 +32,7 @@ export async function readClusterSnapshot(client: ApiClient, namespaces: Iterabl
     }
     const secrets = await listAll(client, 'Secret', namespace);
     snapshot.secrets.push(...secrets);
-    snapshot.leases.push(...(await listAll(client, 'Lease', namespace, `${componentLabel} in (sip-worker,push-service)`)));
+    snapshot.leases.push(...(await listAll(client, 'Lease', namespace, podLeaseSelector)));
     for (const kind of ownedKinds) {
       const objects = kind === 'Secret' ? secrets : await listAll(client, kind, namespace, `${managedByLabel}=switchyard`);
       for (const object of objects) {

@@ -9,12 +9,13 @@ import { Applier, keyOf, type ApplyOutcome, type OwnedObjectIndex } from './appl
 import { StatusWriter } from './apply/status-writer.ts';
 import type { CompileContext } from './compile/compile.ts';
 import { IncrementalCompiler } from './compile/incremental.ts';
-import { managedByLabel, componentLabel } from './compile/names.ts';
+import { managedByLabel } from './compile/names.ts';
 import type { CompileResult } from './compile/result.ts';
 import type { ApiClient } from './kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { isNews } from './news.ts';
 import { ObservedState, type WatchedKind } from './observe/observed-state.ts';
+import { podLeaseSelector } from './observe/projections.ts';
 import { ResyncCursor } from './resync-cursor.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -34,7 +35,7 @@ export const watchedKinds: WatchedKind[] = [
   { kind: 'Secret' },
   ...ownedKinds.map((kind) => ({ kind, labelSelector: managed })),
   // Pods' reports: the generation a worker serves, what the gateways said of the push credentials.
-  { kind: 'Lease', labelSelector: `${componentLabel} in (sip-worker,push-service)` },
+  { kind: 'Lease', labelSelector: podLeaseSelector },
 ];
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {

@@ -5,9 +5,12 @@ import { describe, test } from 'node:test';
 import type { ProviderCredentials, PushCredentialsReport } from '../../api/reports/lease-annotations.ts';
 import { compile } from '../src/compile/compile.ts';
 import type { PushServiceReport } from '../src/compile/observed.ts';
-import { pushCredentialsChecksum, pushCredentialsCondition } from '../src/compile/push-credentials.ts';
+import { pushCredentials } from '../src/compile/push-credentials.ts';
 import { transitions } from '../src/compile/status-diff.ts';
 import { carrier, context, observed, secret } from './builders.ts';
+
+const pushCredentialsCondition = (...args: Parameters<typeof pushCredentials>) => pushCredentials(...args)?.condition;
+const pushCredentialsChecksum = (c: Parameters<typeof pushCredentials>[0], secrets: Parameters<typeof pushCredentials>[1]) => pushCredentials(c, secrets, [])?.checksum;
 
 const push = {
   apns: { teamID: 'ABCDE12345', keyID: 'KEY1234567', topic: 'com.example.voice.voip', privateKeySecretRef: { name: 'apns-key', key: 'key.p8' } },

@@ -7,7 +7,7 @@ import { objectKey, type CarrierObject } from './observed.ts';
 import type { PhoneNumberIndex } from './phone-number-index.ts';
 import { CarrierRouting } from './routing.ts';
 import { refOf, type CompileScope } from './scope.ts';
-import { pushCredentialsChecksum, pushCredentialsCondition } from './push-credentials.ts';
+import { pushCredentials } from './push-credentials.ts';
 import { carrierWorkloads } from './workloads/index.ts';
 
 function carrierForWorkloads(carrier: CarrierObject) {
@@ -32,15 +32,15 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     const compiled = routing.compile(carrier, carrierTables, inheritedLabels(carrier.metadata.labels));
     phases[0]?.push(...compiled.shards, compiled.workerSecret);
     phases[1]?.push(compiled.manifest);
-    const pushChecksum = pushCredentialsChecksum(carrier, scope.observed.secrets);
+    const ours = (report: { namespace: string; carrier: string }) => report.namespace === carrier.metadata.namespace && report.carrier === carrier.metadata.name;
+    const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours));
+    const pushChecksum = push?.checksum;
     phases[2]?.push(...carrierWorkloads({
       carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: compiled.shards.length, routingConfigChecksum: compiled.generation,
       ...(pushChecksum === undefined ? {} : { pushCredentialsChecksum: pushChecksum }),
     }));
     carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: compiled.generation, shards: compiled.shards.length, largestShardBytes: compiled.largestShardBytes, numbers: routed.size });
-    const ours = (report: { namespace: string; carrier: string }) => report.namespace === carrier.metadata.namespace && report.carrier === carrier.metadata.name;
-    const push = pushCredentialsCondition(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours));
-    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), push, scope.context.now));
+    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), push?.condition, scope.context.now));
   }
   numbers.settle();
   return { phases, carriers };

@@ -23,36 +23,36 @@ function credentialRefs(carrier: CarrierObject): CredentialRef[] {
   ];
 }
 
-/**
- * A digest of the keys the push service mounts, for its pod template: a rotated key rolls the
- * pods, which read their keys once at start. Undefined while a key is missing (the pods could not
- * start anyway) or push is off.
- */
-export function pushCredentialsChecksum(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>): string | undefined {
-  const refs = credentialRefs(carrier);
-  if (refs.length === 0) return undefined;
-  const hash = createHash('sha256');
-  for (const ref of refs) {
-    const value = secrets.get(`${carrier.metadata.namespace}/${ref.name}`)?.data[ref.key];
-    if (value === undefined) return undefined;
-    hash.update(`${ref.provider}\0${value}\0`);
-  }
-  return hash.digest('hex').slice(0, 16);
-}
-
 const problem = (state: ProviderCredentials['state']) => state === 'rejected' || state === 'unreadable';
 
-/** Undefined when the Carrier has no push: the condition is then absent. */
-export function pushCredentialsCondition(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, reports: PushServiceReport[]): ConditionInput | undefined {
+export interface PushCredentials {
+  condition: ConditionInput;
+  /**
+   * A digest of the keys the push service mounts, for its pod template: a rotated key rolls the
+   * pods, which read their keys once at start. Absent while a key is missing (the pods could not
+   * start anyway).
+   */
+  checksum?: string;
+}
+
+/** Undefined when the Carrier has no push: the condition is then absent and there is no checksum. */
+export function pushCredentials(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, reports: PushServiceReport[]): PushCredentials | undefined {
   const refs = credentialRefs(carrier);
   if (refs.length === 0) return undefined;
   const { namespace } = carrier.metadata;
+  const hash = createHash('sha256');
   for (const ref of refs) {
     const secret = secrets.get(`${namespace}/${ref.name}`);
-    if (!secret) return { type: 'PushCredentialsValid', status: 'False', reason: 'SecretNotFound', message: `Secret ${ref.name} (${ref.field}) does not exist, so the push service pods cannot start.` };
-    if (secret.data[ref.key] === undefined) return { type: 'PushCredentialsValid', status: 'False', reason: 'SecretKeyNotFound', message: `Secret ${ref.name} has no key ${ref.key} (${ref.field}), so the push service pods cannot start.` };
+    if (!secret) return { condition: { type: 'PushCredentialsValid', status: 'False', reason: 'SecretNotFound', message: `Secret ${ref.name} (${ref.field}) does not exist, so the push service pods cannot start.` } };
+    const value = secret.data[ref.key];
+    if (value === undefined) return { condition: { type: 'PushCredentialsValid', status: 'False', reason: 'SecretKeyNotFound', message: `Secret ${ref.name} has no key ${ref.key} (${ref.field}), so the push service pods cannot start.` } };
+    hash.update(`${ref.provider}\0${value}\0`);
   }
+  return { condition: gatewaysVerdict(refs, reports), checksum: hash.digest('hex').slice(0, 16) };
+}
 
+/** What the live push service pods last heard from the gateways about the keys. */
+function gatewaysVerdict(refs: CredentialRef[], reports: PushServiceReport[]): ConditionInput {
   const live = reports.filter((report) => report.live);
   const refused: string[] = [];
   const unverified: string[] = [];

@@ -114,6 +114,4 @@ export class ObservedState {
   count(kind: string): number {
     return this.switchyard.get(kind)?.size ?? 0;
   }
-
-
 }

@@ -9,6 +9,9 @@ import type { RawObject } from './reflector.ts';
 import { apiVersion } from '../../../api/v1alpha1/meta.ts';
 import { pushCredentialsAnnotation, readPushCredentials, routingGenerationAnnotation, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 
+/** The Leases that carry pods' reports (podReports reads them). */
+export const podLeaseSelector = `${componentLabel} in (sip-worker,push-service)`;
+
 /** A Switchyard object: its spec parsed, or why it does not parse. */
 export type Parsed = { ok: true; object: ObservedObject<unknown> } | { ok: false; invalid: InvalidObject };
 

@@ -6,6 +6,13 @@ import type { Component } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { desired, objectMeta, type Manifest } from './object-meta.ts';
 
+/**
+ * How a pod reports to the operator: through a Lease of its own (sip-workers/src/pod-lease). `create`
+ * cannot be limited by name, so the rule is namespace-wide; no `delete`: the Pod owns its Lease and
+ * the garbage collector removes it with the Pod.
+ */
+export const podLeaseRule: V1PolicyRule = { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] };
+
 export function podIdentity(inputs: WorkloadInputs, name: string, component: Component, rules: V1PolicyRule[]): DesiredObject[] {
   const { namespace } = inputs.carrier.metadata;
   const account: V1ServiceAccount & Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: objectMeta(inputs, name, component) };

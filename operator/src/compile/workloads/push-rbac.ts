@@ -5,10 +5,9 @@ import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DesiredObject } from '../desired.ts';
 import { names } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
-import { podIdentity } from './pod-identity.ts';
+import { podIdentity, podLeaseRule } from './pod-identity.ts';
 
-/** As for the workers (worker-rbac.ts), `create` cannot be limited by name, so the rule is namespace-wide and has no `delete`: the Pod owns its Lease. */
-export const pushServiceRules: V1PolicyRule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }];
+export const pushServiceRules: V1PolicyRule[] = [podLeaseRule];
 
 /** ServiceAccount, Role and RoleBinding, all named `<carrier>-push`. */
 export function pushServiceIdentity(inputs: WorkloadInputs): DesiredObject[] {

@@ -12,16 +12,16 @@ export const pushHTTPPort = 8080;
 type PushSpec = NonNullable<CarrierSpec['push']>;
 
 export const apnsMountPath = '/var/run/secrets/switchyard/apns';
+export const fcmMountPath = '/var/run/secrets/switchyard/fcm';
+// Fixed file names inside the mounts, whatever the Secret's key is called.
+const apnsKeyFile = 'key.p8';
+const fcmKeyFile = 'service-account.json';
+
 /**
  * On the pod template: a digest of the credential Secrets' keys. The push service reads its keys
  * once at start, so a rotated key must roll the pods; the digest changes exactly then.
  */
 export const pushCredentialsChecksumAnnotation = 'telecom.switchyard.dev/push-credentials-checksum';
-
-export const fcmMountPath = '/var/run/secrets/switchyard/fcm';
-// Fixed file names inside the mounts, whatever the Secret's key is called.
-const apnsKeyFile = 'key.p8';
-const fcmKeyFile = 'service-account.json';
 
 /** The URL SIP workers call the push service at. */
 export function pushServiceURL(inputs: WorkloadInputs): string {

@@ -4,7 +4,7 @@ import type { V1PolicyRule } from '@kubernetes/client-node';
 import type { DesiredObject } from '../desired.ts';
 import { names } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
-import { podIdentity } from './pod-identity.ts';
+import { podIdentity, podLeaseRule } from './pod-identity.ts';
 
 export function routingConfigMapNames(carrier: string, shardCount: number): string[] {
   return [names.routingManifest(carrier), ...Array.from({ length: shardCount }, (_, index) => names.routingShard(carrier, index))];
@@ -31,7 +31,7 @@ export function workerRules(inputs: WorkloadInputs): V1PolicyRule[] {
   return [
     { apiGroups: [''], resources: ['configmaps'], resourceNames: routingConfigMapNames(carrier, inputs.routingShardCount), verbs: ['get', 'list', 'watch'] },
     { apiGroups: [''], resources: ['secrets'], resourceNames: [names.workerSecrets(carrier)], verbs: ['get', 'list', 'watch'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] },
+    podLeaseRule,
   ];
 }
 
