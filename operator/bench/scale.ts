@@ -190,9 +190,9 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   let lost = 0;
   const profiling = profilePhase(operator, 'edits', profile);
   // Each pass as the operator logs it, to tell a slow pass with many writes from a slow API server.
-  const passes: Array<{ at: number; ms: number; applied: number; statuses: number; keys: number }> = [];
+  const passes: Array<{ ms: number; applied: number; keys: number }> = [];
   const untap = operator.tap((line) => {
-    if (line.msg === 'reconciled') passes.push({ at: performance.now(), ms: Number(line.ms), applied: Number(line.applied), statuses: Number(line.statuses), keys: Number(line.keys) });
+    if (line.msg === 'reconciled') passes.push({ ms: Number(line.ms), applied: Number(line.applied), keys: Number(line.keys) });
   });
   await sleep(2000);
   for (const [sample, i] of samples.entries()) {

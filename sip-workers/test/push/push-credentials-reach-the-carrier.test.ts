@@ -85,8 +85,8 @@ test('a push key the gateway rejects turns the Carrier\'s PushCredentialsValid F
     return deployment?.spec?.template.metadata?.annotations?.[pushCredentialsChecksumAnnotation] ? deployment : undefined;
   }, 30_000);
   assert.equal(first.spec?.template.spec?.serviceAccountName, `${carrier}-push`);
-  const roles = await list(cluster, namespace, 'roles');
-  assert.deepEqual(roles.find((role) => role.metadata.name === `${carrier}-push`)?.['rules' as never], [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }]);
+  const role = JSON.parse(await cluster.kubectlOk(['get', 'role', `${carrier}-push`, '-n', namespace, '-o', 'json'])) as { rules: unknown };
+  assert.deepEqual(role.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update', 'patch'] }]);
 
   // The pod runs with the push service's own ServiceAccount token, as the kubelet would mount it.
   const identity = await actAsServiceAccount(cluster, namespace, `${carrier}-push`);
