@@ -4,6 +4,8 @@
 // into the session; an unanswered leg lets go of the session as soon as it settles.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { OutgoingLeg, type DialTarget } from '../../src/b2bua/outgoing-leg.ts';
 import type { ClientTransactionCallbacks } from '../../src/sip/client-transaction.ts';
 import type { SipRequest, SipResponse } from '../../src/sip/message.ts';
@@ -45,7 +47,53 @@ function target(): DialTarget {
 
 const answer = (invite: SipRequest, status: number): SipResponse => createResponse(invite, status, { toTag: 'callee-tag', headers: status < 300 ? [{ name: 'Contact', value: '<sip:callee@127.0.0.1:5080>' }] : [] });
 
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/**
+ * Whether `events` (standing for the call session) can be collected while the transaction's
+ * callbacks, kept as the transaction layer keeps them for Timer M or D, are still alive.
+ */
+async function sessionCollectable(run: (events: { onProvisional: () => void; onAnswerRetransmitted: () => void }) => Promise<ClientTransactionCallbacks | undefined>): Promise<boolean> {
+  let callbacks: ClientTransactionCallbacks | undefined;
+  const session = await (async () => {
+    const events = { onProvisional: () => undefined, onAnswerRetransmitted: () => undefined };
+    callbacks = await run(events);
+    return new WeakRef(events);
+  })();
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  assert.ok(callbacks, 'the transaction still holds its callbacks');
+  return session.deref() === undefined;
+}
+
 describe('releasing a B leg', () => {
+  test('once released (answered) or settled (unanswered), the transaction no longer keeps the session in memory', async () => {
+    const answeredAndReleased = await sessionCollectable(async (events) => {
+      const { layer, sent } = recordingLayer();
+      const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
+      const outcome = leg.start();
+      const invite = sent.invites[0];
+      assert.ok(invite);
+      sent.callbacks[0]?.onFinal?.(answer(invite, 200));
+      assert.equal((await outcome).kind, 'answered');
+      leg.release();
+      return sent.callbacks[0];
+    });
+    assert.ok(answeredAndReleased, 'a released answered leg lets go of the session');
+    const rejected = await sessionCollectable(async (events) => {
+      const { layer, sent } = recordingLayer();
+      const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
+      const outcome = leg.start();
+      const invite = sent.invites[0];
+      assert.ok(invite);
+      sent.callbacks[0]?.onFinal?.(answer(invite, 486));
+      assert.equal((await outcome).kind, 'rejected');
+      return sent.callbacks[0];
+    });
+    assert.ok(rejected, 'a rejected leg lets go of the session when it settles');
+  });
+
   test('an answered leg reports a retransmitted 2xx to the session until released, then ACKs it itself', async () => {
     const { layer, sent } = recordingLayer();
     let reported = 0;
