@@ -1,7 +1,8 @@
 // One signed webhook exchange: encode the parameters (form body for POST, query string for
-// GET), sign, send through the global fetch (undici keeps connections to a customer's server
-// alive between calls), and read a bounded body. Every outcome is a value; nothing rejects.
+// GET), sign, send (http-exchange.ts keeps connections to a customer's server alive between
+// calls), and read a bounded body. Every outcome is a value; nothing rejects.
 import type { Webhook } from '../../../api/routing/schema.ts';
+import { httpExchange } from './http-exchange.ts';
 import { twilioSignature } from './twilio-signature.ts';
 import type { WebhookParams } from './twilio-signature.ts';
 
@@ -34,10 +35,11 @@ export interface WebhookFailure {
 
 export async function sendWebhook(request: WebhookRequest): Promise<WebhookExchange> {
   const { target, params } = request;
-  if (!URL.canParse(target.url)) return failed('invalid-url', `"${target.url}" is not a URL`);
   const isGet = target.method === 'GET';
   // The signed URL is the configured one as written, plus our query for a GET.
   const url = isGet ? withQuery(target.url, params) : target.url;
+  const parsedUrl = URL.parse(url);
+  if (parsedUrl === null) return failed('invalid-url', `"${target.url}" is not a URL`);
   const headers: Record<string, string> = {
     'accept': request.accept,
     'user-agent': USER_AGENT,
@@ -45,27 +47,26 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookExcha
   };
   if (!isGet) headers['content-type'] = 'application/x-www-form-urlencoded';
 
-  const timeout = AbortSignal.timeout(request.timeoutMs);
-  const signal = request.signal === undefined ? timeout : AbortSignal.any([timeout, request.signal]);
-  try {
-    const response = await fetch(url, {
-      method: target.method,
-      headers,
-      ...(isGet ? {} : { body: formEncode(params) }),
-      signal,
-    });
-    if (response.status < 200 || response.status > 299) {
-      await response.body?.cancel().catch(() => undefined);
-      return { ok: false, failure: { kind: 'http-status', status: response.status, detail: `HTTP ${response.status} from ${target.url}` } };
-    }
-    const body = await readBounded(response, request.maxBodyBytes, request.body);
-    if (body === undefined) return failed('too-large', `response body over ${request.maxBodyBytes} bytes from ${target.url}`);
-    return { ok: true, status: response.status, body, responseUrl: response.url };
-  } catch (error) {
-    if (timeout.aborted) return failed('timeout', `no complete answer from ${target.url} within ${request.timeoutMs} ms`);
-    if (request.signal?.aborted === true) return failed('aborted', `request to ${target.url} abandoned`);
-    return networkFailure(error, target.url);
+  const result = await httpExchange({
+    url: parsedUrl,
+    method: target.method,
+    headers,
+    ...(isGet ? {} : { body: formEncode(params) }),
+    timeoutMs: request.timeoutMs,
+    maxBodyBytes: request.maxBodyBytes,
+    responseBody: request.body,
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
+  switch (result.kind) {
+    case 'timeout': return failed('timeout', `no complete answer from ${target.url} within ${request.timeoutMs} ms`);
+    case 'aborted': return failed('aborted', `request to ${target.url} abandoned`);
+    case 'error': return networkFailure(result.error, target.url);
+    case 'too-large': return failed('too-large', `response body over ${request.maxBodyBytes} bytes from ${target.url}`);
   }
+  if (result.status < 200 || result.status > 299) {
+    return { ok: false, failure: { kind: 'http-status', status: result.status, detail: `HTTP ${result.status} from ${target.url}` } };
+  }
+  return { ok: true, status: result.status, body: result.body, responseUrl: result.url };
 }
 
 /** The configured URL with the parameters appended to its query, before any fragment. */
@@ -79,31 +80,6 @@ export function withQuery(url: string, params: WebhookParams): string {
 
 function formEncode(params: WebhookParams): string {
   return new URLSearchParams(params.map(([name, value]): [string, string] => [name, value])).toString();
-}
-
-/** The body as text, or undefined when it exceeds the limit (discarded bodies are never too large). */
-async function readBounded(response: Response, maxBytes: number, mode: 'read' | 'discard'): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes || response.body === null) {
-    await response.body?.cancel().catch(() => undefined);
-    return declared > maxBytes && mode === 'read' ? undefined : '';
-  }
-  // undici types the body as ReadableStream<any>; its chunks are bytes.
-  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      // Cancelling mid-body closes the connection; the remainder is never read.
-      await reader.cancel().catch(() => undefined);
-      return mode === 'read' ? undefined : '';
-    }
-    if (mode === 'read') chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function networkFailure(error: unknown, url: string): WebhookExchange {

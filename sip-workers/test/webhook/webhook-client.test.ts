@@ -181,6 +181,23 @@ test('relative <Redirect> URLs resolve against the URL that answered', async () 
   assert.deepEqual(result.document.verbs, [{ verb: 'Redirect', url: `${webhook.baseUrl}/ivr/menu?step=2`, method: 'GET' }]);
 });
 
+test('HTTP redirects are followed: a 303 turns the POST into a GET, a 307 keeps it; relative URLs resolve against the URL that answered', async () => {
+  webhook.route('/ivr/menu', answerTwiml('<Response><Redirect method="GET">step-2</Redirect></Response>'));
+  webhook.route('/moved-303', (_request, response) => response.writeHead(303, { location: '/ivr/menu' }).end());
+  webhook.route('/moved-307', (_request, response) => response.writeHead(307, { location: `${webhook.baseUrl}/ivr/menu` }).end('see there'));
+  for (const [path, method] of [['/moved-303', 'GET'], ['/moved-307', 'POST']] as const) {
+    const since = webhook.requests.length;
+    const result = await fetchTwiml(request({ primary: { url: `${webhook.baseUrl}${path}`, method: 'POST' } }));
+    assert.ok(result.ok, path);
+    assert.equal(result.url, `${webhook.baseUrl}${path}`, 'the configured URL answered');
+    assert.deepEqual(result.document.verbs, [{ verb: 'Redirect', url: `${webhook.baseUrl}/ivr/step-2`, method: 'GET' }], path);
+    const [followed] = requestsTo('/ivr/menu', since);
+    assert.equal(followed?.method, method, path);
+    // The form body travels with a 307 and is dropped with a 303.
+    assert.deepEqual(followed.params, method === 'POST' ? CALL_PARAMS : [], path);
+  }
+});
+
 test('an abandoned fetch (the caller hung up) does not try the fallback', async () => {
   const since = webhook.requests.length;
   const controller = new AbortController();
@@ -195,12 +212,29 @@ test('an abandoned fetch (the caller hung up) does not try the fallback', async 
   assert.equal(requestsTo('/fallback', since).length, 0);
 });
 
+test('a request that timed out on a kept-alive connection is not sent again', async () => {
+  const fresh = await startCustomerWebhook();
+  try {
+    fresh.route('/voice', answerTwiml(DIAL_TWIML));
+    fresh.route('/slow', () => undefined);
+    // Warm a connection, so the slow request goes out on a reused one.
+    assert.ok((await fetchTwiml(request({ primary: { url: `${fresh.baseUrl}/voice`, method: 'POST' } }))).ok);
+    const result = await fetchTwiml(request({ primary: { url: `${fresh.baseUrl}/slow`, method: 'POST' }, timeoutMs: 150 }));
+    assert.ok(!result.ok);
+    assert.equal(result.attempts[0]?.errorCode, 11205);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(fresh.requests.map((received) => received.path), ['/voice', '/slow']);
+  } finally {
+    await fresh.close();
+  }
+});
+
 test('consecutive webhooks to one server reuse a kept-alive connection', async () => {
   const fresh = await startCustomerWebhook();
   try {
     fresh.route('/voice', answerTwiml(DIAL_TWIML));
     for (let i = 0; i < 6; i++) assert.ok((await fetchTwiml(request({ primary: { url: `${fresh.baseUrl}/voice`, method: 'POST' } }))).ok);
-    // undici frees a connection a tick after the body ends, so back-to-back requests may
+    // A connection returns to the pool a tick after the body ends, so back-to-back requests may
     // alternate between two; without keep-alive each would open its own.
     const connections = new Set(fresh.requests.map((received) => received.connection));
     assert.equal(fresh.requests.length, 6);
