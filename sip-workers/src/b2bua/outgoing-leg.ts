@@ -2,11 +2,12 @@
 // answers one digest challenge, gives up on a silent target after a progress timeout, stops
 // ringing after the ring timeout, and can be cancelled at any time. Whoever dials decides
 // what an outcome means (answer the caller, fail over to the next trunk, give up).
-import type { ClientTransaction } from '../sip/client-transaction.ts';
+import type { ClientTransaction, ClientTransactionCallbacks } from '../sip/client-transaction.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import { formatNameAddr } from '../sip/name-addr.ts';
 import type { NameAddr } from '../sip/name-addr.ts';
 import { generateTag } from '../sip/response-builder.ts';
+import { detachedString } from '../sip/retained-request.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { Destination } from '../sip/transport.ts';
 import type { Uri } from '../sip/uri.ts';
@@ -60,6 +61,8 @@ export class OutgoingLeg {
   #events: OutgoingLegEvents;
   readonly #contact: string;
   #transaction: ClientTransaction | undefined;
+  /** Every INVITE transaction of this leg (a second one answers a digest challenge). */
+  readonly #transactions: ClientTransaction[] = [];
   #seq = 1;
   #challenged = false;
   #settled = false;
@@ -89,12 +92,15 @@ export class OutgoingLeg {
 
   /**
    * The call is over. The INVITE transaction stays for up to 32 s more (RFC 6026's Accepted state,
-   * Timer D after a non-2xx) and holds this leg to ACK a retransmitted 2xx; from now on the leg
-   * ACKs it itself instead of asking the session, so the transaction no longer keeps the whole
-   * call in memory (at 500 calls a second, that was ~16,000 finished calls).
+   * Timer D after a non-2xx) and must still ACK a retransmitted 2xx (and end a late one). From
+   * now on it does so with callbacks that hold only the answering dialog, not this leg and
+   * through it the call (at 500 calls a second, that was ~16,000 finished calls in memory).
    */
   release(): void {
     this.#events = {};
+    for (const transaction of this.#transactions) {
+      transaction.replaceCallbacks(lateAnswers(this.#layer, transaction, this.#accepted?.remoteTag, this.#target.destination));
+    }
   }
 
   /** CANCEL the INVITE (§9.1 waits for a provisional response first); the outcome becomes cancelled. */
@@ -121,12 +127,15 @@ export class OutgoingLeg {
   }
 
   #send(invite: SipRequest): void {
-    this.#transaction = this.#layer.sendRequest(invite, this.#target.destination, {
+    const transaction = this.#layer.sendRequest(invite, this.#target.destination, {
       onProvisional: (response) => this.#provisional(response),
-      onFinal: (response) => this.#final(invite, response),
+      // The transaction's request: after the final response it keeps only what a dialog needs.
+      onFinal: (response) => this.#final(transaction.request, response),
       onTimeout: () => this.#giveUp({ kind: 'timeout' }),
       onTransportError: (error) => this.#giveUp({ kind: 'transport-error', error }),
     });
+    this.#transaction = transaction;
+    this.#transactions.push(transaction);
   }
 
   #provisional(response: SipResponse): void {
@@ -167,16 +176,11 @@ export class OutgoingLeg {
     const accepted = this.#accepted;
     if (accepted?.remoteTag === dialog.remoteTag) {
       if (this.#events.onAnswerRetransmitted) this.#events.onAnswerRetransmitted(response);
-      else void this.#layer.sendAck(inDialogRequest(accepted, 'ACK', { seq: accepted.localSeq }), accepted.destination);
+      else ackAgain(this.#layer, accepted);
       return;
     }
     if (this.#settled) {
-      // The callee answered after we cancelled or timed out (the CANCEL crossed the 200), or a
-      // second branch of a fork answered: ACK it and hang up, once per dialog.
-      void this.#layer.sendAck(inDialogRequest(dialog, 'ACK', { seq: dialog.localSeq }), dialog.destination);
-      if (this.#unwanted.has(dialog.remoteTag)) return;
-      this.#unwanted.add(dialog.remoteTag);
-      this.#layer.sendRequest(inDialogRequest(dialog, 'BYE'), dialog.destination);
+      endUnwanted(this.#layer, dialog, this.#unwanted);
       return;
     }
     this.#accepted = dialog;
@@ -206,4 +210,38 @@ export class OutgoingLeg {
   get dialled(): string {
     return formatUri(this.#target.requestUri);
   }
+}
+
+function ackAgain(layer: TransactionLayer, accepted: Dialog): void {
+  void layer.sendAck(inDialogRequest(accepted, 'ACK', { seq: accepted.localSeq }), accepted.destination);
+}
+
+/**
+ * The callee answered after we cancelled or timed out (the CANCEL crossed the 200), or a second
+ * branch of a fork answered: ACK it and hang up, once per dialog.
+ */
+function endUnwanted(layer: TransactionLayer, dialog: Dialog, ended: Set<string>): void {
+  void layer.sendAck(inDialogRequest(dialog, 'ACK', { seq: dialog.localSeq }), dialog.destination);
+  if (ended.has(dialog.remoteTag)) return;
+  ended.add(dialog.remoteTag);
+  layer.sendRequest(inDialogRequest(dialog, 'BYE'), dialog.destination);
+}
+
+/**
+ * What a released leg's INVITE transaction still does with a 2xx: ACK our answer again (the
+ * retransmission builds the same dialog, so only its tag is kept, copied off the 2xx's text), and
+ * end any other.
+ */
+function lateAnswers(layer: TransactionLayer, transaction: ClientTransaction, answeredTag: string | undefined, destination: Destination): ClientTransactionCallbacks {
+  const accepted = answeredTag === undefined ? undefined : detachedString(answeredTag);
+  const ended = new Set<string>();
+  return {
+    onFinal: (response) => {
+      if (response.status < 200 || response.status >= 300) return;
+      const dialog = uacDialog(transaction.request, response, destination);
+      if (!dialog) return;
+      if (dialog.remoteTag === accepted) ackAgain(layer, dialog);
+      else endUnwanted(layer, dialog, ended);
+    },
+  };
 }

@@ -4,16 +4,12 @@
 // Terminated, Timers E, F, K.
 import type { SipMessage, SipRequest, SipResponse } from './message.ts';
 import { createNon2xxAck } from './request-builder.ts';
+import { detachedString, retainedRequest } from './retained-request.ts';
 import type { TimerValues } from './timers.ts';
 import { TransactionTimers, timerD, timerIK, transactionTimeout } from './timers.ts';
 import type { SendResult } from './transport.ts';
 
 export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
-
-export type ClientOutcome =
-  | { kind: 'response'; response: SipResponse }
-  | { kind: 'timeout' }
-  | { kind: 'transport-error'; error: string };
 
 export interface ClientTransactionCallbacks {
   onProvisional?(response: SipResponse): void;
@@ -37,15 +33,12 @@ export interface ClientTransactionContext {
 }
 
 export class ClientTransaction {
-  readonly request: SipRequest;
   readonly key: string;
   readonly isInvite: boolean;
-  /** Settles once: with the first final response, the timeout or a transport error. */
-  readonly outcome: Promise<ClientOutcome>;
   readonly #context: ClientTransactionContext;
-  readonly #callbacks: ClientTransactionCallbacks;
+  #callbacks: ClientTransactionCallbacks;
   readonly #timers = new TransactionTimers();
-  #settle: (outcome: ClientOutcome) => void = () => undefined;
+  #request: SipRequest;
   #state: ClientTransactionState;
   #interval: number;
   #ack: SipRequest | undefined;
@@ -53,18 +46,30 @@ export class ClientTransaction {
   #whenProvisional: Array<() => void> = [];
 
   constructor(request: SipRequest, key: string, context: ClientTransactionContext, callbacks: ClientTransactionCallbacks = {}) {
-    this.request = request;
-    this.key = key;
+    this.#request = request;
+    this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;
     this.#callbacks = callbacks;
     this.#state = this.isInvite ? 'calling' : 'trying';
     this.#interval = context.timers.t1;
-    this.outcome = new Promise((resolve) => (this.#settle = resolve));
   }
 
   get state(): ClientTransactionState {
     return this.#state;
+  }
+
+  /** The request, whole until a final response; after it only what identifies it (see retained-request.ts). */
+  get request(): SipRequest {
+    return this.#request;
+  }
+
+  /**
+   * The TU's callbacks from now on. A TU whose call is over swaps in callbacks that hold only
+   * what a late 2xx needs, so the 32 s of RFC 6026's Accepted state do not keep the call alive.
+   */
+  replaceCallbacks(callbacks: ClientTransactionCallbacks): void {
+    this.#callbacks = callbacks;
   }
 
   /** Whether a provisional response has arrived (CANCEL may only be sent after one, §9.1). */
@@ -83,7 +88,7 @@ export class ClientTransaction {
     const t = this.#context.timers;
     if (!this.#context.reliable) this.#timers.start(this.isInvite ? 'A' : 'E', this.#interval, () => this.#retransmit());
     this.#timers.start(this.isInvite ? 'B' : 'F', transactionTimeout(t), () => this.#timedOut());
-    this.#transmit(this.request);
+    this.#transmit(this.#request);
   }
 
   /** A response matched to this transaction; false when it is no longer ours to absorb. */
@@ -116,7 +121,7 @@ export class ClientTransaction {
     const waiting = this.#whenProvisional;
     this.#whenProvisional = [];
     for (const action of waiting) this.#call(action);
-    this.#call(() => this.#callbacks.onProvisional?.(response));
+    this.#pass('onProvisional', response);
   }
 
   #inviteFinal(response: SipResponse): void {
@@ -128,9 +133,9 @@ export class ClientTransaction {
         this.#state = 'accepted';
         this.#timers.stopAll();
         this.#timers.start('M', transactionTimeout(t), () => this.terminate());
-        this.#settle({ kind: 'response', response });
+        this.#request = retainedRequest(this.#request);
       }
-      this.#call(() => this.#callbacks.onFinal?.(response));
+      this.#pass('onFinal', response);
       return;
     }
     if (this.#state === 'accepted') return;
@@ -141,11 +146,11 @@ export class ClientTransaction {
     }
     this.#state = 'completed';
     this.#timers.stopAll();
-    this.#ack = createNon2xxAck(this.request, response);
+    this.#ack = createNon2xxAck(this.#request, response);
+    this.#request = retainedRequest(this.#request);
     this.#transmit(this.#ack);
     this.#timers.start('D', timerD(t, this.#context.reliable), () => this.terminate());
-    this.#settle({ kind: 'response', response });
-    this.#call(() => this.#callbacks.onFinal?.(response));
+    this.#pass('onFinal', response);
   }
 
   #nonInviteFinal(response: SipResponse): void {
@@ -153,8 +158,8 @@ export class ClientTransaction {
     this.#state = 'completed';
     this.#timers.stopAll();
     this.#timers.start('K', timerIK(this.#context.timers, this.#context.reliable), () => this.terminate());
-    this.#settle({ kind: 'response', response });
-    this.#call(() => this.#callbacks.onFinal?.(response));
+    this.#request = retainedRequest(this.#request);
+    this.#pass('onFinal', response);
   }
 
   #retransmit(): void {
@@ -168,12 +173,11 @@ export class ClientTransaction {
       this.#interval = this.#state === 'proceeding' ? t.t2 : Math.min(2 * this.#interval, t.t2);
       this.#timers.start('E', this.#interval, () => this.#retransmit());
     }
-    this.#transmit(this.request);
+    this.#transmit(this.#request);
   }
 
   #timedOut(): void {
     if (this.#state !== 'calling' && this.#state !== 'trying' && this.#state !== 'proceeding') return;
-    this.#settle({ kind: 'timeout' });
     this.terminate();
     this.#call(() => this.#callbacks.onTimeout?.());
   }
@@ -182,10 +186,22 @@ export class ClientTransaction {
     void this.#context.send(message).then((result) => {
       if (result.ok || this.#state === 'terminated') return;
       // §17.1.4: a transport failure ends the transaction and is reported to the TU.
-      this.#settle({ kind: 'transport-error', error: result.error });
       this.terminate();
       this.#call(() => this.#callbacks.onTransportError?.(result.error));
     });
+  }
+
+  /**
+   * Hands a response to the TU. Not an arrow function at the call site: one capturing the
+   * response would share its scope with the Timer D/K/M closures created there, and those would
+   * keep the response (its whole datagram's text) for the 32 s the timers run.
+   */
+  #pass(callback: 'onProvisional' | 'onFinal', response: SipResponse): void {
+    try {
+      this.#callbacks[callback]?.(response);
+    } catch (err) {
+      this.#context.report(err instanceof Error ? err.message : String(err));
+    }
   }
 
   #call(action: () => void): void {

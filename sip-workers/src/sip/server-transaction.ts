@@ -4,6 +4,7 @@
 // respond()/reply(); retransmitted requests are absorbed here with the last response.
 import type { SipRequest, SipResponse } from './message.ts';
 import { createResponse, generateTag } from './response-builder.ts';
+import { detachedString, retainedRequest, retainedResponse } from './retained-request.ts';
 import type { ResponseOptions } from './response-builder.ts';
 import type { TimerValues } from './timers.ts';
 import { TransactionTimers, timerIK, timerJ, transactionTimeout } from './timers.ts';
@@ -23,7 +24,6 @@ export interface ServerTransactionContext {
 }
 
 export class ServerTransaction {
-  readonly request: SipRequest;
   readonly source: MessageSource;
   readonly key: string;
   readonly isInvite: boolean;
@@ -32,14 +32,17 @@ export class ServerTransaction {
   readonly #context: ServerTransactionContext;
   readonly #timers = new TransactionTimers();
   #state: ServerTransactionState;
+  #request: SipRequest;
+  /** What a retransmitted request is answered with; kept only where the state machine resends it. */
   #lastResponse: SipResponse | undefined;
   #interval: number;
   #cancelled = false;
 
   constructor(request: SipRequest, source: MessageSource, key: string, context: ServerTransactionContext) {
-    this.request = request;
+    this.#request = request;
     this.source = source;
-    this.key = key;
+    // Keys are built by concatenation; a detached copy holds no pieces of the request's text.
+    this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;
     this.#state = this.isInvite ? 'proceeding' : 'trying';
@@ -48,6 +51,14 @@ export class ServerTransaction {
 
   get state(): ServerTransactionState {
     return this.#state;
+  }
+
+  /**
+   * The request, whole until the final response is sent; after it only what builds a response
+   * (see retained-request.ts). A TU that needs more later keeps the request onRequest gave it.
+   */
+  get request(): SipRequest {
+    return this.#request;
   }
 
   /** Set when a CANCEL for this INVITE was accepted; the TU is expected to answer 487. */
@@ -78,21 +89,27 @@ export class ServerTransaction {
     if (refused) return Promise.resolve({ ok: false, error: refused });
     const t = this.#context.timers;
     const reliable = this.#context.reliable;
-    this.#lastResponse = response;
+    if (response.status >= 200 && (this.#state === 'trying' || this.#state === 'proceeding')) this.#request = retainedRequest(this.#request);
     if (response.status < 200) {
       this.#state = 'proceeding';
-    } else if (!this.isInvite) {
-      this.#state = 'completed';
-      this.#timers.start('J', timerJ(t, reliable), () => this.terminate());
-    } else if (response.status < 300) {
+      this.#lastResponse = response;
+    } else if (response.status < 300 && this.isInvite) {
+      // In Accepted the TU retransmits its own 2xx (§13.3.1.4); nothing here resends it.
+      this.#lastResponse = undefined;
       if (this.#state !== 'accepted') {
         this.#state = 'accepted';
         this.#timers.start('L', transactionTimeout(t), () => this.terminate());
       }
     } else {
+      // Resent on retransmitted requests (and by Timer G) for up to 32 s.
+      this.#lastResponse = retainedResponse(response);
       this.#state = 'completed';
-      if (!reliable) this.#timers.start('G', this.#interval, () => this.#retransmit());
-      this.#timers.start('H', transactionTimeout(t), () => this.#fail('timer-h', 'no ACK for the final response'));
+      if (!this.isInvite) {
+        this.#timers.start('J', timerJ(t, reliable), () => this.terminate());
+      } else {
+        if (!reliable) this.#timers.start('G', this.#interval, () => this.#retransmit());
+        this.#timers.start('H', transactionTimeout(t), () => this.#fail('timer-h', 'no ACK for the final response'));
+      }
     }
     return this.#transmit(response);
   }
@@ -109,6 +126,7 @@ export class ServerTransaction {
   receiveAck(): boolean {
     if (this.#state === 'completed') {
       this.#state = 'confirmed';
+      this.#lastResponse = undefined;
       this.#timers.stop('G');
       this.#timers.stop('H');
       this.#timers.start('I', timerIK(this.#context.timers, this.#context.reliable), () => this.terminate());

@@ -1,7 +1,8 @@
 // A B leg's INVITE transaction outlives its call by up to 32 s (RFC 6026's Accepted state), so
 // whatever its callbacks reach stays in memory that long: at 500 calls a second that was every
 // finished call, whole. Once released, the leg itself ACKs a retransmitted 2xx and no longer calls
-// into the session; an unanswered leg lets go of the session as soon as it settles.
+// into the session; an unanswered leg lets go of the session as soon as it settles. Either way
+// the transaction then holds callbacks that reach only the answering dialog, not the leg.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -20,11 +21,14 @@ function recordingLayer() {
   const layer = {
     transport: { sentBy: '127.0.0.1:5060' },
     sendRequest(request: SipRequest, _destination: unknown, callbacks: ClientTransactionCallbacks = {}) {
-      if (request.method === 'INVITE') {
-        sent.invites.push(request);
-        sent.callbacks.push(callbacks);
-      } else sent.others.push(request);
-      return { state: 'calling', request };
+      if (request.method !== 'INVITE') {
+        sent.others.push(request);
+        return { state: 'calling', request };
+      }
+      const index = sent.invites.push(request) - 1;
+      sent.callbacks.push(callbacks);
+      // As a transaction does: the callbacks it holds are the ones it was last given.
+      return { state: 'calling', request, replaceCallbacks: (replaced: ClientTransactionCallbacks) => (sent.callbacks[index] = replaced) };
     },
     sendAck(ack: SipRequest) {
       sent.acks.push(ack);
@@ -51,25 +55,26 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
- * Whether `events` (standing for the call session) can be collected while the transaction's
- * callbacks, kept as the transaction layer keeps them for Timer M or D, are still alive.
+ * Whether `events` (standing for the call session) and the leg itself can be collected while the
+ * transaction's callbacks, kept as the transaction layer keeps them for Timer M or D, are alive.
  */
-async function sessionCollectable(run: (events: { onProvisional: () => void; onAnswerRetransmitted: () => void }) => Promise<ClientTransactionCallbacks | undefined>): Promise<boolean> {
+async function collectable(run: (events: { onProvisional: () => void; onAnswerRetransmitted: () => void }) => Promise<{ leg: OutgoingLeg; callbacks: ClientTransactionCallbacks | undefined }>): Promise<{ session: boolean; leg: boolean }> {
   let callbacks: ClientTransactionCallbacks | undefined;
-  const session = await (async () => {
+  const refs = await (async () => {
     const events = { onProvisional: () => undefined, onAnswerRetransmitted: () => undefined };
-    callbacks = await run(events);
-    return new WeakRef(events);
+    const ran = await run(events);
+    callbacks = ran.callbacks;
+    return { session: new WeakRef(events), leg: new WeakRef(ran.leg) };
   })();
   await new Promise((resolve) => setImmediate(resolve));
   collectGarbage();
   assert.ok(callbacks, 'the transaction still holds its callbacks');
-  return session.deref() === undefined;
+  return { session: refs.session.deref() === undefined, leg: refs.leg.deref() === undefined };
 }
 
 describe('releasing a B leg', () => {
-  test('once released (answered) or settled (unanswered), the transaction no longer keeps the session in memory', async () => {
-    const answeredAndReleased = await sessionCollectable(async (events) => {
+  test('once released (answered) or settled (unanswered), the transaction no longer keeps the session or the leg in memory', async () => {
+    const answeredAndReleased = await collectable(async (events) => {
       const { layer, sent } = recordingLayer();
       const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
       const outcome = leg.start();
@@ -78,10 +83,10 @@ describe('releasing a B leg', () => {
       sent.callbacks[0]?.onFinal?.(answer(invite, 200));
       assert.equal((await outcome).kind, 'answered');
       leg.release();
-      return sent.callbacks[0];
+      return { leg, callbacks: sent.callbacks[0] };
     });
-    assert.ok(answeredAndReleased, 'a released answered leg lets go of the session');
-    const rejected = await sessionCollectable(async (events) => {
+    assert.deepEqual(answeredAndReleased, { session: true, leg: true }, 'a released answered leg lets go of the session, and the transaction of the leg');
+    const rejected = await collectable(async (events) => {
       const { layer, sent } = recordingLayer();
       const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
       const outcome = leg.start();
@@ -89,9 +94,9 @@ describe('releasing a B leg', () => {
       assert.ok(invite);
       sent.callbacks[0]?.onFinal?.(answer(invite, 486));
       assert.equal((await outcome).kind, 'rejected');
-      return sent.callbacks[0];
+      return { leg, callbacks: sent.callbacks[0] };
     });
-    assert.ok(rejected, 'a rejected leg lets go of the session when it settles');
+    assert.deepEqual(rejected, { session: true, leg: true }, 'a rejected leg lets go of the session when it settles, and the transaction of the leg');
   });
 
   test('an answered leg reports a retransmitted 2xx to the session until released, then ACKs it itself', async () => {
@@ -111,7 +116,8 @@ describe('releasing a B leg', () => {
     assert.equal(sent.acks.length, 0);
 
     leg.release();
-    callbacks.onFinal?.(ok);
+    assert.notEqual(sent.callbacks[0], callbacks, 'the transaction now holds callbacks that do not reach the leg');
+    sent.callbacks[0]?.onFinal?.(ok);
     assert.equal(reported, 1, 'a released leg no longer calls into the session');
     assert.equal(sent.acks.length, 1, 'but the 2xx is still ACKed, as §13.2.2.4 requires');
     const ack = sent.acks[0];
@@ -132,9 +138,9 @@ describe('releasing a B leg', () => {
     assert.equal(provisionals, 1);
     leg.cancel();
     assert.equal((await outcome).kind, 'cancelled');
-    callbacks.onProvisional?.(answer(invite, 183));
+    sent.callbacks[0]?.onProvisional?.(answer(invite, 183));
     assert.equal(provisionals, 1, 'nothing more reaches the session');
-    callbacks.onFinal?.(answer(invite, 200));
+    sent.callbacks[0]?.onFinal?.(answer(invite, 200));
     assert.equal(sent.acks.length, 1, 'the late 2xx is ACKed');
     assert.deepEqual(sent.others.map((request) => request.method), ['BYE'], 'and hung up');
   });

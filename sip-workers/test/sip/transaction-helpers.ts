@@ -3,9 +3,27 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
+import type { ClientTransactionCallbacks } from '../../src/sip/client-transaction.ts';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message.ts';
 import { parseMessage } from '../../src/sip/parser.ts';
 import { serializeMessage } from '../../src/sip/serializer.ts';
+
+export type ClientOutcome = { kind: 'response'; response: SipResponse } | { kind: 'timeout' } | { kind: 'transport-error'; error: string };
+
+/** Callbacks for a client transaction, plus the first outcome they saw: a final response, the timeout or a transport error. */
+export function watchOutcome(extra: ClientTransactionCallbacks = {}): { callbacks: ClientTransactionCallbacks; outcome: Promise<ClientOutcome> } {
+  let settle: (outcome: ClientOutcome) => void = () => undefined;
+  const outcome = new Promise<ClientOutcome>((resolve) => (settle = resolve));
+  return {
+    outcome,
+    callbacks: {
+      ...extra,
+      onFinal: (response) => { settle({ kind: 'response', response }); extra.onFinal?.(response); },
+      onTimeout: () => { settle({ kind: 'timeout' }); extra.onTimeout?.(); },
+      onTransportError: (error) => { settle({ kind: 'transport-error', error }); extra.onTransportError?.(error); },
+    },
+  };
+}
 
 /** Fast timers: 64*T1 = 1.28 s. */
 export const FAST = { t1: 20, t2: 80, t4: 100 };

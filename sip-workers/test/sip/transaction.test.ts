@@ -12,7 +12,7 @@ import { TransactionLayer } from '../../src/sip/transaction-layer.ts';
 import type { TransactionUser } from '../../src/sip/transaction-layer.ts';
 import { SipTransport } from '../../src/sip/transport.ts';
 import { topVia, viaBranch } from '../../src/sip/via.ts';
-import { FAST, UdpPeer, rawRequest, sleep, tuRequest, until } from './transaction-helpers.ts';
+import { FAST, UdpPeer, rawRequest, sleep, tuRequest, until, watchOutcome } from './transaction-helpers.ts';
 
 const cleanup: Array<() => unknown> = [];
 after(async () => {
@@ -68,8 +68,9 @@ test('INVITE client, no answer: Timer A doubles from T1 until Timer B (64*T1) ti
   const { layer: l } = await layer();
   const p = await peer();
   const started = Date.now();
-  const tx = l.sendRequest(tuRequest('INVITE'), to(p.port));
-  const outcome = await tx.outcome;
+  const watched = watchOutcome();
+  l.sendRequest(tuRequest('INVITE'), to(p.port), watched.callbacks);
+  const outcome = await watched.outcome;
   assert.deepEqual(outcome, { kind: 'timeout' });
   assert.ok(Date.now() - started >= 64 * FAST.t1 - 5);
   const sent = p.requests('INVITE');
@@ -86,10 +87,11 @@ test('INVITE client: 180 stops retransmissions; 486 is ACKed by the transaction,
   const p = await peer();
   const provisional: number[] = [];
   const finals: number[] = [];
-  const tx = l.sendRequest(tuRequest('INVITE'), to(p.port), {
+  const watched = watchOutcome({
     onProvisional: (r) => provisional.push(r.status),
     onFinal: (r) => finals.push(r.status),
   });
+  const tx = l.sendRequest(tuRequest('INVITE'), to(p.port), watched.callbacks);
   const invite = await until(() => p.requests('INVITE')[0], 'INVITE');
   p.send(createResponse(invite, 180, { toTag: 'uas1' }), l.transport.port);
   await until(() => provisional.length === 1, '180 passed up');
@@ -98,7 +100,7 @@ test('INVITE client: 180 stops retransmissions; 486 is ACKed by the transaction,
   assert.equal(p.requests('INVITE').length, before, 'no retransmission in Proceeding');
   const busy = createResponse(invite, 486, { toTag: 'uas1' });
   p.send(busy, l.transport.port);
-  const outcome = await tx.outcome;
+  const outcome = await watched.outcome;
   assert.equal(outcome.kind === 'response' && outcome.response.status, 486);
   const ack = await until(() => p.requests('ACK')[0], 'ACK');
   assert.equal(viaBranch(topVia(ack)!), viaBranch(topVia(invite)!), 'ACK for non-2xx shares the INVITE branch');
@@ -114,11 +116,12 @@ test('INVITE client: 2xx goes up (and again when retransmitted, RFC 6026 Accepte
   const { layer: l } = await layer();
   const p = await peer();
   const finals: number[] = [];
-  const tx = l.sendRequest(tuRequest('INVITE'), to(p.port), { onFinal: (r) => finals.push(r.status) });
+  const watched = watchOutcome({ onFinal: (r) => finals.push(r.status) });
+  const tx = l.sendRequest(tuRequest('INVITE'), to(p.port), watched.callbacks);
   const invite = await until(() => p.requests('INVITE')[0], 'INVITE');
   const ok = createResponse(invite, 200, { toTag: 'uas2' });
   p.send(ok, l.transport.port);
-  await tx.outcome;
+  await watched.outcome;
   assert.equal(tx.state, 'accepted');
   p.send(ok, l.transport.port);
   await until(() => finals.length === 2, 'retransmitted 2xx passed up');
@@ -130,8 +133,9 @@ test('INVITE client: 2xx goes up (and again when retransmitted, RFC 6026 Accepte
 test('non-INVITE client: Timer E backs off to T2, Timer F times out; a final is passed up once', async () => {
   const { layer: l } = await layer();
   const p = await peer();
-  const tx = l.sendRequest(tuRequest('OPTIONS'), to(p.port));
-  assert.deepEqual(await tx.outcome, { kind: 'timeout' });
+  const watched = watchOutcome();
+  l.sendRequest(tuRequest('OPTIONS'), to(p.port), watched.callbacks);
+  assert.deepEqual(await watched.outcome, { kind: 'timeout' });
   const times = p.inbox.map((e) => e.at);
   const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
   // T1, 2T1, T2, T2, …: 1 + 3 + (64*T1 - 7*T1) / T2 ≈ 18 transmissions.
@@ -142,12 +146,13 @@ test('non-INVITE client: Timer E backs off to T2, Timer F times out; a final is 
   assert.ok(mean >= FAST.t2 - 10 && mean <= FAST.t2 + 30, `capped at T2: ${gaps.join(',')}`);
 
   const finals: number[] = [];
-  const second = l.sendRequest(tuRequest('OPTIONS'), to(p.port), { onFinal: (r) => finals.push(r.status) });
+  const secondWatched = watchOutcome({ onFinal: (r) => finals.push(r.status) });
+  const second = l.sendRequest(tuRequest('OPTIONS'), to(p.port), secondWatched.callbacks);
   const options = await until(() => p.requests('OPTIONS').find((r) => viaBranch(topVia(r)!) === viaBranch(topVia(second.request)!)), 'OPTIONS');
   const ok = createResponse(options, 200);
   p.send(ok, l.transport.port);
   p.send(ok, l.transport.port);
-  await second.outcome;
+  await secondWatched.outcome;
   await sleep(2 * FAST.t1);
   assert.deepEqual(finals, [200]);
   assert.equal(second.state, 'completed');
@@ -177,6 +182,32 @@ test('INVITE server: 100 Trying at once, retransmitted INVITE answered with the 
   assert.equal(tu.acks.length, 0, 'ACK for a non-2xx is absorbed');
   assert.equal(new Set(p.responses().filter((r) => r.status > 100).map((r) => toHeader(r)?.params.get('tag'))).size, 1, 'one To tag');
   await until(() => tx.state === 'terminated', 'Timer I');
+});
+
+test('after the final response a transaction keeps only the headers that build a response or ACK, and 2xx retransmissions still work', async () => {
+  const { layer: l, tu } = await layer({ onRequest: (request, tx) => void (request.method === 'OPTIONS' && tx.reply(200)) });
+  const p = await peer();
+  const invite = rawRequest('INVITE', p.port, { extra: ['Subject: kept by the TU only', 'X-Account: 42'] });
+  p.send(invite, l.transport.port);
+  const { request, tx } = await until(() => tu.requests[0], 'INVITE at the TU');
+  await tx.reply(200);
+  assert.equal(tx.state, 'accepted');
+  assert.deepEqual(tx.request.headers.map((h) => h.name), ['Via', 'To', 'From', 'Call-ID', 'CSeq']);
+  assert.equal(tx.request.body.length, 0);
+  assert.equal(headerValue(request, 'X-Account'), '42', 'the request the TU was given is untouched');
+  // The TU's own 2xx retransmission (§13.3.1.4) is built from what the transaction kept.
+  await tx.reply(200);
+  const oks = await until(() => (p.responses(200).length === 2 ? p.responses(200) : undefined), 'the 2xx twice');
+  assert.deepEqual(oks[1]?.headers.filter((h) => h.name !== 'Content-Length'), oks[0]?.headers.filter((h) => h.name !== 'Content-Length'));
+
+  const uac = await layer();
+  const watched = watchOutcome();
+  const options = uac.layer.sendRequest(tuRequest('OPTIONS'), to(l.transport.port), watched.callbacks);
+  const branch = viaBranch(topVia(options.request)!);
+  const answered = await watched.outcome;
+  assert.ok(answered.kind === 'response' && answered.response.status === 200);
+  assert.deepEqual(options.request.headers.map((h) => h.name), ['Via', 'To', 'From', 'Call-ID', 'CSeq']);
+  assert.equal(viaBranch(topVia(options.request)!), branch, 'still the same transaction');
 });
 
 test('INVITE server: Timer H fires when the ACK never comes', async () => {
@@ -258,8 +289,9 @@ test('two layers: INVITE 180/200 + ACK, then a CANCELled INVITE ending in 487', 
   const answered = tuRequest('INVITE');
   answered.headers.push({ name: 'Subject', value: 'answer' });
   const statuses: number[] = [];
-  const first = uac.layer.sendRequest(answered, dest, { onProvisional: (r) => statuses.push(r.status) });
-  const outcome = await first.outcome;
+  const firstWatched = watchOutcome({ onProvisional: (r) => statuses.push(r.status) });
+  uac.layer.sendRequest(answered, dest, firstWatched.callbacks);
+  const outcome = await firstWatched.outcome;
   assert.ok(outcome.kind === 'response' && outcome.response.status === 200);
   assert.deepEqual(statuses.filter((s) => s === 180), [180]);
   const ack = tuRequest('ACK', headerValue(answered, 'Call-ID'));
@@ -267,12 +299,14 @@ test('two layers: INVITE 180/200 + ACK, then a CANCELled INVITE ending in 487', 
   assert.deepEqual(await uac.layer.sendAck(ack, dest), { ok: true });
   await until(() => uas.tu.acks[0], 'ACK for 2xx at the UAS TU');
 
-  const second = uac.layer.sendRequest(tuRequest('INVITE'), dest);
-  const cancel = uac.layer.cancel(second, dest);
+  const secondWatched = watchOutcome();
+  const second = uac.layer.sendRequest(tuRequest('INVITE'), dest, secondWatched.callbacks);
+  const cancelWatched = watchOutcome();
+  const cancel = uac.layer.cancel(second, dest, cancelWatched.callbacks);
   assert.ok(cancel);
-  const cancelled = await second.outcome;
+  const cancelled = await secondWatched.outcome;
   assert.ok(cancelled.kind === 'response' && cancelled.response.status === 487);
-  const cancelOutcome = await cancel.outcome;
+  const cancelOutcome = await cancelWatched.outcome;
   assert.ok(cancelOutcome.kind === 'response' && cancelOutcome.response.status === 200);
   assert.equal(viaBranch(topVia(cancel.request)!), viaBranch(topVia(second.request)!), 'CANCEL reuses the INVITE branch');
 });
@@ -281,12 +315,14 @@ test('over TCP there are no retransmissions, and Timer D/K/J are zero', async ()
   const uas = await layer({ onRequest: (_r, tx) => void tx.reply(404) });
   const uac = await layer();
   const dest = { address: '127.0.0.1', port: uas.layer.transport.port, transport: 'tcp' as const };
-  const invite = uac.layer.sendRequest(tuRequest('INVITE'), dest);
-  const outcome = await invite.outcome;
+  const inviteWatched = watchOutcome();
+  const invite = uac.layer.sendRequest(tuRequest('INVITE'), dest, inviteWatched.callbacks);
+  const outcome = await inviteWatched.outcome;
   assert.ok(outcome.kind === 'response' && outcome.response.status === 404);
   await until(() => invite.state === 'terminated', 'Timer D = 0 over TCP', 500);
-  const options = uac.layer.sendRequest(tuRequest('OPTIONS'), dest);
-  await options.outcome;
+  const optionsWatched = watchOutcome();
+  const options = uac.layer.sendRequest(tuRequest('OPTIONS'), dest, optionsWatched.callbacks);
+  await optionsWatched.outcome;
   await until(() => options.state === 'terminated', 'Timer K = 0 over TCP', 500);
   await until(() => uas.tu.acks.length === 0 && uas.layer.serverTransactionCount <= 1, 'Timer J = 0 (the INVITE one waits for I)', 500);
   assert.equal(uas.tu.requests.length, 2);

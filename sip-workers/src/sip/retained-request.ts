@@ -1,0 +1,39 @@
+// What a transaction keeps of its messages once the final response is out. RFC 6026 keeps INVITE
+// transactions for 32 s after a 2xx (Timers L and M), and non-INVITE ones as long (Timer J over
+// UDP), so at hundreds of calls a second the requests they hold are most of the worker's heap.
+// After the final response only the headers that build a response (§8.2.6.2) or an ACK, and the
+// ones that identify the transaction, are still read; the rest goes. Header text parsed from a
+// datagram is a slice of the whole datagram's text, which a kept slice would keep alive, so the
+// kept values are copied.
+import { SIP_VERSION } from './message.ts';
+import type { HeaderField, SipRequest, SipResponse } from './message.ts';
+import { formatUri, parseUri } from './uri.ts';
+
+const KEPT_HEADERS = new Set(['Via', 'From', 'To', 'Call-ID', 'CSeq']);
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** A copy of a string that shares no storage with the text it was sliced from. */
+export function detachedString(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+export function retainedRequest(request: SipRequest): SipRequest {
+  const headers: HeaderField[] = [];
+  for (const field of request.headers) {
+    if (KEPT_HEADERS.has(field.name)) headers.push({ name: field.name, value: detachedString(field.value) });
+  }
+  const uri = parseUri(detachedString(formatUri(request.uri)));
+  return {
+    kind: 'request',
+    method: request.method,
+    uri: uri.ok ? uri.value : request.uri,
+    version: SIP_VERSION,
+    headers,
+    body: EMPTY_BODY,
+  };
+}
+
+/** A response to resend as is, sharing no text with the request it answers (whose header values it copies). */
+export function retainedResponse(response: SipResponse): SipResponse {
+  return { ...response, headers: response.headers.map((field) => ({ name: field.name, value: detachedString(field.value) })) };
+}
