@@ -50,16 +50,27 @@ const LIST_HEADERS = new Set([
   'reject-contact', 'require', 'route', 'service-route', 'supported', 'unsupported', 'via', 'warning',
 ]);
 
+// Most names arrive spelled canonically (or as a compact letter), so one lookup of the name as
+// written answers them without lower-casing; this runs for every header of every message.
+const AS_WRITTEN = new Map<string, string>([
+  ...CANONICAL_SPELLINGS.map((name): [string, string] => [name, name]),
+  ...Object.entries(COMPACT).flatMap(([letter, name]): Array<[string, string]> => [[letter, name], [letter.toUpperCase(), name]]),
+]);
+const CANONICAL_LIST_HEADERS = new Set(CANONICAL_SPELLINGS.filter((name) => LIST_HEADERS.has(name.toLowerCase())));
+
 /** Canonical long-form spelling; unknown names keep the spelling they arrived with. */
 export function canonicalHeaderName(name: string): string {
+  const known = AS_WRITTEN.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
   return COMPACT[lower] ?? CANONICAL.get(lower) ?? name;
 }
 
 export function isListHeader(canonicalName: string): boolean {
+  if (AS_WRITTEN.get(canonicalName) === canonicalName) return CANONICAL_LIST_HEADERS.has(canonicalName);
   return LIST_HEADERS.has(canonicalName.toLowerCase());
 }
 
 export function sameHeaderName(a: string, b: string): boolean {
-  return a.length === b.length && a.toLowerCase() === b.toLowerCase();
+  return a === b || (a.length === b.length && a.toLowerCase() === b.toLowerCase());
 }

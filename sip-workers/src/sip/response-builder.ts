@@ -81,8 +81,9 @@ export function createBadRequestResponse(context: BadRequestContext): SipRespons
  * address (always, when rport is present) and fill an empty rport with the source port.
  */
 export function stampReceived(request: SipRequest, source: { address: string; port: number }): void {
-  const via = topVia(request);
-  if (!via) return;
+  const top = topVia(request);
+  if (!top) return;
+  const via = { ...top, params: new Map(top.params) };
   const rport = via.params.get('rport');
   const wantsRport = rport !== undefined;
   if (wantsRport || via.host.replace(/^\[|\]$/g, '').toLowerCase() !== source.address.toLowerCase()) {

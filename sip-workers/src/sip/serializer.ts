@@ -15,7 +15,8 @@ export function serializeMessage(message: SipMessage): Buffer {
   for (const field of message.headers) {
     if (sameHeaderName(field.name, 'Content-Length')) continue;
     // A value must never smuggle in a line break (and with it, a header of its own).
-    head += `${field.name}: ${field.value.replace(/[\r\n]+/g, ' ')}\r\n`;
+    const value = field.value.includes('\r') || field.value.includes('\n') ? field.value.replace(/[\r\n]+/g, ' ') : field.value;
+    head += `${field.name}: ${value}\r\n`;
   }
   head += `Content-Length: ${message.body.length}\r\n\r\n`;
   return message.body.length === 0 ? Buffer.from(head, 'utf8') : Buffer.concat([Buffer.from(head, 'utf8'), message.body]);

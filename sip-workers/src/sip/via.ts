@@ -1,7 +1,8 @@
 // Via header values (RFC 3261 §20.42, §18.2.1; RFC 3581 rport).
 import { fail, formatParams, isToken, ok, parseParams, splitOutside } from './header-lexer.ts';
 import type { Params, Result } from './header-lexer.ts';
-import { headerValue, headerValues } from './message.ts';
+import { sameHeaderName } from './header-names.ts';
+import { headerValues } from './message.ts';
 import type { HeaderField } from './message.ts';
 import { parseHost } from './uri.ts';
 
@@ -70,10 +71,25 @@ export function viaSentBy(via: Via): string {
   return `${via.host.toLowerCase()}:${via.port ?? ''}`;
 }
 
+// The top Via of one message is read four or five times (validation, received/rport, the
+// transaction key, where a response goes, whether a response is ours), so its parse is kept per
+// field. Keyed on the value too: a field whose value was rewritten is parsed afresh.
+const parsedFields = new WeakMap<HeaderField, { value: string; via: Result<Via> }>();
+
+/** parseVia of a field's value, remembered. The Via returned is shared: read it, do not change it. */
+export function parseViaField(field: HeaderField): Result<Via> {
+  const remembered = parsedFields.get(field);
+  if (remembered !== undefined && remembered.value === field.value) return remembered.via;
+  const via = parseVia(field.value);
+  parsedFields.set(field, { value: field.value, via });
+  return via;
+}
+
+/** The top Via, shared (see parseViaField): copy it before changing it. */
 export function topVia(message: { headers: readonly HeaderField[] }): Via | undefined {
-  const value = headerValue(message, 'Via');
-  if (value === undefined) return undefined;
-  const parsed = parseVia(value);
+  const field = message.headers.find((h) => sameHeaderName(h.name, 'Via'));
+  if (field === undefined) return undefined;
+  const parsed = parseViaField(field);
   return parsed.ok ? parsed.value : undefined;
 }
 
