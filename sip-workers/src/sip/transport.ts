@@ -114,6 +114,11 @@ export class SipTransport {
     return transport;
   }
 
+  /** What the kernel lets wait unread on the UDP socket before it drops datagrams (0 before bind). */
+  get udpReceiveBufferBytes(): number {
+    return this.#udp?.getRecvBufferSize() ?? 0;
+  }
+
   get port(): number {
     return this.#port;
   }

@@ -26,6 +26,7 @@ export const workerConfig = z
     SWITCHYARD_DIGEST_KEY: z.string().optional().describe('Key that signs digest nonces; replicas sharing it accept each other\'s nonces.'),
     SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('A trunk silent this long is skipped for the next one.'),
     SWITCHYARD_UDP_BUFFER_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+    SWITCHYARD_OVERLOAD_BACKLOG_SHARE: z.coerce.number().min(0).max(1).default(0.5).describe('Share of the SIP socket\'s receive buffer waiting unread (Linux\'s rx_queue) above which a growing share of new calls gets 503 with Retry-After: 1 and OPTIONS says 503, until the backlog is gone; 0 never refuses.'),
     SWITCHYARD_MEDIA_RELAY: z
       .string()
       .optional()

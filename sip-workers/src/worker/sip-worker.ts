@@ -19,8 +19,10 @@ import type { TransactionLayer, TransactionUser } from '../sip/transaction-layer
 import { inboundRequestFacts } from './inbound-request-facts.ts';
 import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import type { OverloadGuard } from './overload-guard.ts';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+const OVERLOADED = 'Service Unavailable - Overloaded';
 
 /** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
 export type CallHandler = (session: CallSession, call: WebhookCall, view: RoutingView) => Promise<void>;
@@ -36,6 +38,8 @@ export interface SipWorkerDeps {
   maxCallMs?: number;
   /** Answers REGISTER for SipDomain users; without it REGISTER gets 405. */
   registrar?: Registrar;
+  /** Which new calls to refuse (503) for want of CPU, and whether OPTIONS says so; without it every call is taken. */
+  overload?: Pick<OverloadGuard, 'overloaded' | 'admit'>;
 }
 
 export class SipWorker implements TransactionUser {
@@ -83,8 +87,8 @@ export class SipWorker implements TransactionUser {
         this.#newCall(request, transaction);
         return;
       case 'OPTIONS':
-        // Carriers' SBCs probe with OPTIONS; a draining worker says so, so they stop sending calls.
-        void transaction.reply(this.#draining ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }] });
+        // Carriers' SBCs probe with OPTIONS; a draining or overloaded worker says so, so they stop sending calls.
+        void transaction.reply(this.#draining || this.#overloaded ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }] });
         return;
       case 'BYE':
         void transaction.reply(481);
@@ -96,6 +100,10 @@ export class SipWorker implements TransactionUser {
       default:
         void transaction.reply(405, { headers: [{ name: 'Allow', value: this.#allow }] });
     }
+  }
+
+  get #overloaded(): boolean {
+    return this.#deps.overload?.overloaded === true;
   }
 
   get #allow(): string {
@@ -145,6 +153,11 @@ export class SipWorker implements TransactionUser {
     }
     if (this.#draining) {
       void transaction.reply(503, { reason: 'Service Unavailable - Draining', headers: [{ name: 'Retry-After', value: '5' }] });
+      return;
+    }
+    if (this.#deps.overload?.admit() === false) {
+      this.#deps.metrics.rejections.inc({ status: 503, reason: OVERLOADED });
+      void transaction.reply(503, { reason: OVERLOADED, headers: [{ name: 'Retry-After', value: '1' }] });
       return;
     }
     const view = this.#deps.routing();

@@ -16,7 +16,9 @@ import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { SipTransport } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
+import { DEFAULT_BACKLOG_SHARE, DEFAULT_SAMPLE_MS, OverloadGuard } from './overload-guard.ts';
 import { SipWorker } from './sip-worker.ts';
+import { udpBacklogBytes } from './udp-backlog.ts';
 
 export interface SipWorkerOptions {
   host: string;
@@ -37,6 +39,11 @@ export interface SipWorkerOptions {
   registrar?: RegistrarOptions;
   /** Wake phones that registered a push token through this push service; needs the registrar. */
   push?: PushOptions;
+  /**
+   * New calls are refused for want of CPU once this share of the SIP socket's receive buffer
+   * waits unread (default 0.5; 0: never), sampled every `sampleMs` (default 100).
+   */
+  overload?: { backlogShare: number; sampleMs?: number };
 }
 
 export interface PushOptions {
@@ -99,7 +106,20 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     maxRedirects: 10,
     random: options.random ?? Math.random,
   }, metrics, log, media, registrar, push);
+  const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
+  const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
+  const overload = new OverloadGuard(overloadSettings, {
+    backlogBytes: () => udpBacklogBytes(transport.port),
+    random: options.random ?? Math.random,
+    onChange: (overloaded, share, backlogBytes) => {
+      metrics.overloaded.set(overloaded ? 1 : 0);
+      if (overloaded) log.warn({ backlogBytes, admittedShare: share }, 'overloaded: a share of new calls gets 503 until the SIP socket\'s backlog is gone');
+      else log.info({ backlogBytes }, 'no longer overloaded: taking every new call');
+    },
+  });
+  overload.start();
   const worker = new SipWorker({
+    overload,
     routing,
     authenticator,
     handleCall,
@@ -118,6 +138,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     media,
     registrar,
     close: async () => {
+      overload.stop();
       worker.hangupAll();
       // The BYEs just sent and the relay deletes go out before the sockets close.
       await media?.close();

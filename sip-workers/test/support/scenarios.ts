@@ -75,6 +75,17 @@ export function callerExpecting(status: number, options: CallerOptions = {}): st
 ${ack()}`);
 }
 
+/** INVITE, then exactly `status` carrying `header` with a value matching `valuePattern` (a regular expression), ACKed. */
+export function callerRefusedWithHeader(status: number, header: string, valuePattern: string, options: CallerOptions = {}): string {
+  return scenario(`caller expecting ${status} with ${header}`, `${invite(options)}${optionalProvisionals}  <recv response="${status}">
+    <action>
+      <ereg regexp="${valuePattern}" search_in="hdr" header="${header}:" check_it="true" assign_to="matched"/>
+    </action>
+  </recv>
+  <Reference variables="matched"/>
+${ack()}`);
+}
+
 /** INVITE → 200 → ACK → hold `holdMs` → BYE → 200. */
 export function callerAnswered(options: CallerOptions & { holdMs?: number } = {}): string {
   return scenario('caller answered', `${invite(options)}${optionalProvisionals}  <recv response="200" rtd="true"/>

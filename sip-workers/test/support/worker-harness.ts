@@ -34,6 +34,8 @@ export async function startTestWorker(texts: RoutingTexts, options: TestWorkerOp
       webhookTimeoutMs: options.webhookTimeoutMs ?? 2000,
       signatureHeader: options.signatureHeader ?? 'X-Twilio-Signature',
       trunkProgressTimeoutMs: options.trunkProgressTimeoutMs ?? 2000,
+      // Tests that do not test overload must not see a 503 because the test process was busy.
+      overload: options.overload ?? { backlogShare: 0 },
     },
     () => view,
     metrics,
