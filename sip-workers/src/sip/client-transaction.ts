@@ -7,7 +7,7 @@ import { createNon2xxAck } from './request-builder.ts';
 import { detachedString, retainedRequest } from './retained-request.ts';
 import type { TimerValues } from './timers.ts';
 import { TransactionTimers, timerD, timerIK, transactionTimeout } from './timers.ts';
-import type { SendResult } from './transport.ts';
+import type { Destination, SendResult } from './transport.ts';
 
 export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
 
@@ -23,10 +23,12 @@ export interface ClientTransactionCallbacks {
   onTransportError?(error: string): void;
 }
 
+/** Shared by every client transaction of a layer, so a transaction carries no closures of its own. */
 export interface ClientTransactionContext {
-  send(message: SipMessage): Promise<SendResult>;
-  reliable: boolean;
+  send(message: SipMessage, destination: Destination): Promise<SendResult>;
   timers: TimerValues;
+  /** Ends the transaction (terminate()) after `ms`: Timers D, K and M. */
+  linger(transaction: ClientTransaction, ms: number): void;
   onTerminated(transaction: ClientTransaction): void;
   /** A TU callback threw: reported, never rethrown into the receive path. */
   report(detail: string): void;
@@ -35,7 +37,9 @@ export interface ClientTransactionContext {
 export class ClientTransaction {
   readonly key: string;
   readonly isInvite: boolean;
+  readonly destination: Destination;
   readonly #context: ClientTransactionContext;
+  readonly #reliable: boolean;
   #callbacks: ClientTransactionCallbacks;
   readonly #timers = new TransactionTimers();
   #request: SipRequest;
@@ -45,8 +49,10 @@ export class ClientTransaction {
   #provisionalSeen = false;
   #whenProvisional: Array<() => void> = [];
 
-  constructor(request: SipRequest, key: string, context: ClientTransactionContext, callbacks: ClientTransactionCallbacks = {}) {
+  constructor(request: SipRequest, key: string, destination: Destination, context: ClientTransactionContext, callbacks: ClientTransactionCallbacks = {}) {
     this.#request = request;
+    this.destination = destination;
+    this.#reliable = destination.transport === 'tcp';
     this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;
@@ -86,7 +92,7 @@ export class ClientTransaction {
   /** §17.1.1.2 / §17.1.2.2: first transmission, retransmission timer over UDP, timeout timer always. */
   start(): void {
     const t = this.#context.timers;
-    if (!this.#context.reliable) this.#timers.start(this.isInvite ? 'A' : 'E', this.#interval, () => this.#retransmit());
+    if (!this.#reliable) this.#timers.start(this.isInvite ? 'A' : 'E', this.#interval, () => this.#retransmit());
     this.#timers.start(this.isInvite ? 'B' : 'F', transactionTimeout(t), () => this.#timedOut());
     this.#transmit(this.#request);
   }
@@ -132,7 +138,7 @@ export class ClientTransaction {
         // RFC 6026 §8.4: Accepted, so that retransmitted and forked 2xx still reach the TU.
         this.#state = 'accepted';
         this.#timers.stopAll();
-        this.#timers.start('M', transactionTimeout(t), () => this.terminate());
+        this.#context.linger(this, transactionTimeout(t));
         this.#request = retainedRequest(this.#request);
       }
       this.#pass('onFinal', response);
@@ -149,7 +155,7 @@ export class ClientTransaction {
     this.#ack = createNon2xxAck(this.#request, response);
     this.#request = retainedRequest(this.#request);
     this.#transmit(this.#ack);
-    this.#timers.start('D', timerD(t, this.#context.reliable), () => this.terminate());
+    this.#context.linger(this, timerD(t, this.#reliable));
     this.#pass('onFinal', response);
   }
 
@@ -157,7 +163,7 @@ export class ClientTransaction {
     if (this.#state === 'completed') return;
     this.#state = 'completed';
     this.#timers.stopAll();
-    this.#timers.start('K', timerIK(this.#context.timers, this.#context.reliable), () => this.terminate());
+    this.#context.linger(this, timerIK(this.#context.timers, this.#reliable));
     this.#request = retainedRequest(this.#request);
     this.#pass('onFinal', response);
   }
@@ -183,7 +189,7 @@ export class ClientTransaction {
   }
 
   #transmit(message: SipMessage): void {
-    void this.#context.send(message).then((result) => {
+    void this.#context.send(message, this.destination).then((result) => {
       if (result.ok || this.#state === 'terminated') return;
       // §17.1.4: a transport failure ends the transaction and is reported to the TU.
       this.terminate();

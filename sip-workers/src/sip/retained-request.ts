@@ -38,5 +38,10 @@ export function retainedRequest(request: SipRequest): SipRequest {
 
 /** A response to resend as is, sharing no text with the request it answers (whose header values it copies). */
 export function retainedResponse(response: SipResponse): SipResponse {
-  return { ...response, headers: response.headers.map((field) => ({ name: field.name, value: detachedString(field.value) })) };
+  return {
+    ...response,
+    headers: response.headers.map((field) => ({ name: field.name, value: detachedString(field.value) })),
+    // Each empty body would otherwise keep a Buffer and an ArrayBuffer of its own.
+    body: response.body.length === 0 ? EMPTY_BODY : response.body,
+  };
 }

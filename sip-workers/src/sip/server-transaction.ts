@@ -14,10 +14,12 @@ export type ServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'co
 
 export type ServerFailure = 'timer-h' | 'transport-error';
 
+/** Shared by every server transaction of a layer, so a transaction carries no closures of its own. */
 export interface ServerTransactionContext {
-  send(response: SipResponse): Promise<SendResult>;
-  reliable: boolean;
+  send(response: SipResponse, source: MessageSource): Promise<SendResult>;
   timers: TimerValues;
+  /** Ends the transaction (terminate()) after `ms`: Timers I, J and L. */
+  linger(transaction: ServerTransaction, ms: number): void;
   onTerminated(transaction: ServerTransaction): void;
   /** Timer H fired (the ACK never came) or the transport failed (§17.2.4): the TU is told. */
   onFailure(transaction: ServerTransaction, failure: ServerFailure, detail: string): void;
@@ -30,6 +32,7 @@ export class ServerTransaction {
   /** To tag used for every response this transaction generates (and for the CANCEL's 200, §9.2). */
   readonly toTag = generateTag();
   readonly #context: ServerTransactionContext;
+  readonly #reliable: boolean;
   readonly #timers = new TransactionTimers();
   #state: ServerTransactionState;
   #request: SipRequest;
@@ -45,6 +48,7 @@ export class ServerTransaction {
     this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;
+    this.#reliable = source.transport === 'tcp';
     this.#state = this.isInvite ? 'proceeding' : 'trying';
     this.#interval = context.timers.t1;
   }
@@ -88,7 +92,7 @@ export class ServerTransaction {
     const refused = this.#refusal(response.status);
     if (refused) return Promise.resolve({ ok: false, error: refused });
     const t = this.#context.timers;
-    const reliable = this.#context.reliable;
+    const reliable = this.#reliable;
     if (response.status >= 200 && (this.#state === 'trying' || this.#state === 'proceeding')) this.#request = retainedRequest(this.#request);
     if (response.status < 200) {
       this.#state = 'proceeding';
@@ -98,14 +102,14 @@ export class ServerTransaction {
       this.#lastResponse = undefined;
       if (this.#state !== 'accepted') {
         this.#state = 'accepted';
-        this.#timers.start('L', transactionTimeout(t), () => this.terminate());
+        this.#context.linger(this, transactionTimeout(t));
       }
     } else {
       // Resent on retransmitted requests (and by Timer G) for up to 32 s.
       this.#lastResponse = retainedResponse(response);
       this.#state = 'completed';
       if (!this.isInvite) {
-        this.#timers.start('J', timerJ(t, reliable), () => this.terminate());
+        this.#context.linger(this, timerJ(t, reliable));
       } else {
         if (!reliable) this.#timers.start('G', this.#interval, () => this.#retransmit());
         this.#timers.start('H', transactionTimeout(t), () => this.#fail('timer-h', 'no ACK for the final response'));
@@ -129,7 +133,7 @@ export class ServerTransaction {
       this.#lastResponse = undefined;
       this.#timers.stop('G');
       this.#timers.stop('H');
-      this.#timers.start('I', timerIK(this.#context.timers, this.#context.reliable), () => this.terminate());
+      this.#context.linger(this, timerIK(this.#context.timers, this.#reliable));
       return true;
     }
     // RFC 6026 §7.1: an ACK matching an Accepted transaction goes to the TU.
@@ -159,7 +163,7 @@ export class ServerTransaction {
   }
 
   async #transmit(response: SipResponse): Promise<SendResult> {
-    const result = await this.#context.send(response);
+    const result = await this.#context.send(response, this.source);
     if (!result.ok && this.#state !== 'terminated') this.#fail('transport-error', result.error);
     return result;
   }

@@ -39,29 +39,32 @@ export function timerJ(t: TimerValues, reliable: boolean): number {
 
 /** Named one-shot timers owned by one transaction, all cancelled when it terminates. */
 export class TransactionTimers {
-  readonly #running = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Created on the first start: most transactions end with none running, and thousands linger. */
+  #running: Map<string, ReturnType<typeof setTimeout>> | undefined;
 
   start(name: string, ms: number, fire: () => void): void {
     this.stop(name);
+    const running = (this.#running ??= new Map());
     const handle = setTimeout(() => {
-      this.#running.delete(name);
+      running.delete(name);
       fire();
     }, ms);
-    this.#running.set(name, handle);
+    running.set(name, handle);
   }
 
   stop(name: string): void {
-    const handle = this.#running.get(name);
+    const handle = this.#running?.get(name);
     if (handle !== undefined) clearTimeout(handle);
-    this.#running.delete(name);
+    this.#running?.delete(name);
   }
 
   stopAll(): void {
+    if (this.#running === undefined) return;
     for (const handle of this.#running.values()) clearTimeout(handle);
-    this.#running.clear();
+    this.#running = undefined;
   }
 
   isRunning(name: string): boolean {
-    return this.#running.has(name);
+    return this.#running?.has(name) === true;
   }
 }

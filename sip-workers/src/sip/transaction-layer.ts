@@ -4,10 +4,11 @@
 import { cloneMessage, prependHeader } from './message.ts';
 import type { SipRequest, SipResponse } from './message.ts';
 import { ClientTransaction } from './client-transaction.ts';
-import type { ClientTransactionCallbacks } from './client-transaction.ts';
+import type { ClientTransactionCallbacks, ClientTransactionContext } from './client-transaction.ts';
+import { LingerQueue } from './linger-queue.ts';
 import { createCancel, generateBranch } from './request-builder.ts';
 import { ServerTransaction } from './server-transaction.ts';
-import type { ServerFailure } from './server-transaction.ts';
+import type { ServerFailure, ServerTransactionContext } from './server-transaction.ts';
 import { timerValues } from './timers.ts';
 import type { TimerValues } from './timers.ts';
 import { clientTransactionKey, serverTransactionKey } from './transaction-key.ts';
@@ -44,12 +45,33 @@ export class TransactionLayer {
   readonly #options: TransactionLayerOptions;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
+  readonly #lingering = new LingerQueue();
+  readonly #serverContext: ServerTransactionContext;
+  readonly #clientContext: ClientTransactionContext;
 
   constructor(transport: SipTransport, tu: TransactionUser, options: TransactionLayerOptions = {}) {
     this.transport = transport;
     this.#tu = tu;
     this.#options = options;
     this.timers = timerValues(options.timers);
+    this.#serverContext = {
+      send: (response, source) => this.transport.sendResponse(response, source),
+      timers: this.timers,
+      linger: (transaction, ms) => this.#lingering.add(transaction, ms),
+      onTerminated: (tx) => {
+        if (this.#servers.get(tx.key) === tx) this.#servers.delete(tx.key);
+      },
+      onFailure: (tx, failure, detail) => this.#call(() => this.#tu.onServerFailure?.(tx, failure, detail)),
+    };
+    this.#clientContext = {
+      send: (message, destination) => this.transport.sendRequest(message, destination),
+      timers: this.timers,
+      linger: (transaction, ms) => this.#lingering.add(transaction, ms),
+      onTerminated: (tx) => {
+        if (this.#clients.get(tx.key) === tx) this.#clients.delete(tx.key);
+      },
+      report: (detail) => this.#report(`client transaction callback threw: ${detail}`),
+    };
     transport.onMessage((message, source) => {
       if (message.kind === 'request') this.#receiveRequest(message, source);
       else this.#receiveResponse(message, source);
@@ -99,6 +121,7 @@ export class TransactionLayer {
 
   /** Ends every transaction and its timers (the transport is left open). */
   close(): void {
+    this.#lingering.clear();
     for (const transaction of [...this.#clients.values()]) transaction.terminate();
     for (const transaction of [...this.#servers.values()]) transaction.terminate();
   }
@@ -113,15 +136,7 @@ export class TransactionLayer {
   #createClient(request: SipRequest, destination: Destination, callbacks: ClientTransactionCallbacks): ClientTransaction | undefined {
     const key = clientTransactionKey(request);
     if (key === undefined) return undefined;
-    const transaction = new ClientTransaction(request, key, {
-      send: (message) => this.transport.sendRequest(message, destination),
-      reliable: destination.transport === 'tcp',
-      timers: this.timers,
-      onTerminated: (tx) => {
-        if (this.#clients.get(tx.key) === tx) this.#clients.delete(tx.key);
-      },
-      report: (detail) => this.#report(`client transaction callback threw: ${detail}`),
-    }, callbacks);
+    const transaction = new ClientTransaction(request, key, destination, this.#clientContext, callbacks);
     this.#clients.set(key, transaction);
     return transaction;
   }
@@ -173,15 +188,7 @@ export class TransactionLayer {
   }
 
   #createServer(request: SipRequest, source: MessageSource, key: string): ServerTransaction {
-    const transaction = new ServerTransaction(request, source, key, {
-      send: (response) => this.transport.sendResponse(response, source),
-      reliable: source.transport === 'tcp',
-      timers: this.timers,
-      onTerminated: (tx) => {
-        if (this.#servers.get(tx.key) === tx) this.#servers.delete(tx.key);
-      },
-      onFailure: (tx, failure, detail) => this.#call(() => this.#tu.onServerFailure?.(tx, failure, detail)),
-    });
+    const transaction = new ServerTransaction(request, source, key, this.#serverContext);
     this.#servers.set(key, transaction);
     return transaction;
   }
