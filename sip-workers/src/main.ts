@@ -3,6 +3,7 @@
 // HTTP port for probes and metrics, a Lease reporting the routing generation served, and a
 // drain on SIGTERM that lets calls in progress finish.
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
 import { startDirectoryRoutingSource } from './routing/directory-source.ts';
 import { startKubeRoutingSource } from './routing/kube-source.ts';
@@ -83,7 +84,9 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && config.SWITCHYARD_ROUT
   : undefined;
 
 // One line a person (or `make run`) can read to know where to send SIP.
-log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion() }, 'SIP worker listening on udp and tcp');
+// The heap limit bounds the calls a worker can keep for their 32 s (see the README), so it is stated.
+const heapLimitMB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, 'SIP worker listening on udp and tcp');
 
 function packageVersion(): string {
   try {

@@ -43,6 +43,8 @@ describe('SIP worker Deployment', () => {
         SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: 'true',
         SWITCHYARD_PUSH_SERVICE: undefined,
         SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: undefined,
+        // 70% of the example's 512Mi limit, instead of V8's default quarter (128 MiB).
+        NODE_OPTIONS: '--max-old-space-size=358',
       },
     },
     {
@@ -57,6 +59,7 @@ describe('SIP worker Deployment', () => {
         SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: undefined,
         SWITCHYARD_PUSH_SERVICE: 'http://mekong-telecom-push.voice.svc:8080',
         SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: '20',
+        NODE_OPTIONS: undefined,
       },
     },
   ];

@@ -2,6 +2,7 @@
 import type { V1Deployment, V1EnvVar, V1PodSecurityContext } from '@kubernetes/client-node';
 import type { DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
+import { heapLimitEnv } from './heap-limit.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { mediaRelayControlAddress } from './media-relay.ts';
 import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
@@ -47,6 +48,7 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
           { name: 'SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS', value: String(spec.push.registrationTimeoutSeconds) },
         ]
       : []),
+    ...heapLimitEnv(spec.sipWorkers.resources?.limits?.memory),
   ];
 }
 
