@@ -43,7 +43,7 @@ describe('SIP worker Deployment', () => {
         SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: 'true',
         SWITCHYARD_PUSH_SERVICE: undefined,
         SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: undefined,
-        // 70% of the example's 512Mi limit, instead of V8's default quarter (128 MiB).
+        // 70% of the example's 512Mi limit, instead of Node's default of about half.
         NODE_OPTIONS: '--max-old-space-size=358',
       },
     },
