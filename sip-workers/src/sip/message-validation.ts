@@ -13,7 +13,7 @@ const SINGLE = ['From', 'To', 'Call-ID', 'CSeq'] as const;
 const AT_MOST_ONE = ['Max-Forwards', 'Content-Length'] as const;
 
 const VALUE_CHECKS: ReadonlyArray<[string, (field: HeaderField) => Result<unknown>]> = [
-  // The top Via's parse is remembered for the layers that read it next.
+  // Vias through parseViaField: the top one's parse is remembered for the layers that read it next.
   ['Via', parseViaField],
   ['From', (field) => parseNameAddr(field.value)],
   ['To', (field) => parseNameAddr(field.value)],

@@ -72,16 +72,25 @@ export function viaSentBy(via: Via): string {
 }
 
 // The top Via of one message is read four or five times (validation, received/rport, the
-// transaction key, where a response goes, whether a response is ours), so its parse is kept per
-// field. Keyed on the value too: a field whose value was rewritten is parsed afresh.
-const parsedFields = new WeakMap<HeaderField, { value: string; via: Result<Via> }>();
+// transaction key, where a response goes, whether a response is ours), and a response carries
+// its request's Via text: the last few parses are kept, keyed by the text itself, so a rewritten
+// value is parsed afresh. A WeakMap keyed by field cost as much as the parse it saved.
+const RECENT = 4;
+const recentValues: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
+const recentVias: Array<Result<Via> | undefined> = new Array<Result<Via> | undefined>(RECENT).fill(undefined);
+let nextSlot = 0;
 
 /** parseVia of a field's value, remembered. The Via returned is shared: read it, do not change it. */
 export function parseViaField(field: HeaderField): Result<Via> {
-  const remembered = parsedFields.get(field);
-  if (remembered !== undefined && remembered.value === field.value) return remembered.via;
-  const via = parseVia(field.value);
-  parsedFields.set(field, { value: field.value, via });
+  const value = field.value;
+  for (let i = 0; i < RECENT; i++) {
+    const via = recentVias[i];
+    if (recentValues[i] === value && via !== undefined) return via;
+  }
+  const via = parseVia(value);
+  recentValues[nextSlot] = value;
+  recentVias[nextSlot] = via;
+  nextSlot = (nextSlot + 1) % RECENT;
   return via;
 }
 
