@@ -2,6 +2,7 @@
 // comes back (the worker answers 200, the Kamailio config 501; either means it is serving).
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { optionsRequest } from '../test/support/options-probe.ts';
 
 export async function waitForSip(host: string, port: number, timeoutMs = 10_000): Promise<void> {
   const socket = createSocket('udp4');
@@ -11,19 +12,7 @@ export async function waitForSip(host: string, port: number, timeoutMs = 10_000)
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      const id = randomBytes(8).toString('hex');
-      const options = [
-        `OPTIONS sip:${host}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${localPort};branch=z9hG4bK${id};rport`,
-        `From: <sip:bench@127.0.0.1:${localPort}>;tag=${id}`,
-        `To: <sip:${host}:${port}>`,
-        `Call-ID: ${id}@bench`,
-        'CSeq: 1 OPTIONS',
-        'Max-Forwards: 70',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
+      const options = optionsRequest(host, port, localPort, randomBytes(8).toString('hex'));
       socket.send(options, port, host);
       const result = await Promise.race([answered.then(() => 'up' as const), new Promise<'wait'>((resolve) => setTimeout(() => resolve('wait'), 100))]);
       if (result === 'up') return;
