@@ -44,6 +44,8 @@ const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A
 const OPAQUE = /^[^\s<>"]+$/;
 
 function unescape(text: string): string {
+  // Most users, hosts and parameters have no escapes; this runs for every URI of every message.
+  if (!text.includes('%')) return text;
   // Validated before: every '%' starts a two-hex-digit escape.
   return text.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
