@@ -44,6 +44,11 @@ export class CallSession {
   /** Twilio's name for the call; B legs carry it in X-Switchyard-Call-Sid, which is how a call that loops back is recognised. */
   readonly callSid: string;
   readonly caller: CallerLeg;
+  /**
+   * The caller's INVITE, whole, for as long as the call lasts: its transaction keeps only what
+   * builds responses once the final one is sent (sip/retained-request.ts).
+   */
+  readonly callerInvite: SipRequest;
   readonly startedAt = Date.now();
   readonly ended: Promise<CallEnd>;
   readonly #deps: CallSessionDeps;
@@ -70,6 +75,7 @@ export class CallSession {
     this.callSid = callSid;
     this.#deps = deps;
     this.caller = new CallerLeg(invite, deps.contact, deps.layer.timers);
+    this.callerInvite = invite.request;
     const empty = { body: Buffer.alloc(0), headers: [] };
     this.#descriptions = { caller: { body: invite.request.body, headers: bodyHeaders(invite.request) }, callee: empty };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));

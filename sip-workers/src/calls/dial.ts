@@ -73,7 +73,7 @@ function challengeAnswerer(credential: (realm: string) => DigestCredential | und
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
 function baseTarget(context: CallContext, requestUri: SipUri, callerId: string, ringTimeoutMs: number): Omit<LegTarget, 'destination'> {
-  const invite = context.session.caller.invite.request;
+  const invite = context.session.callerInvite;
   const callerUser = callerId.replace(/^sips?:/, '').split('@')[0] ?? callerId;
   const contentType = headerValue(invite, 'Content-Type');
   return {
