@@ -7,7 +7,7 @@
 // kept values are copied.
 import { SIP_VERSION } from './message.ts';
 import type { HeaderField, SipRequest, SipResponse } from './message.ts';
-import { formatUri, parseUri } from './uri.ts';
+import type { SipUri, Uri, UriParams } from './uri.ts';
 
 const KEPT_HEADERS = new Set(['Via', 'From', 'To', 'Call-ID', 'CSeq']);
 const EMPTY_BODY = Buffer.alloc(0);
@@ -25,15 +25,36 @@ export function retainedRequest(request: SipRequest): SipRequest {
   for (const field of request.headers) {
     if (KEPT_HEADERS.has(field.name)) headers.push({ name: field.name, value: detachedString(field.value) });
   }
-  const uri = parseUri(detachedString(formatUri(request.uri)));
   return {
     kind: 'request',
     method: request.method,
-    uri: uri.ok ? uri.value : request.uri,
+    uri: detachedUri(request.uri),
     version: SIP_VERSION,
     headers,
     body: EMPTY_BODY,
   };
+}
+
+function detachedParams(params: UriParams): UriParams {
+  const copy: UriParams = new Map();
+  for (const [name, value] of params) copy.set(detachedString(name), value === null ? null : detachedString(value));
+  return copy;
+}
+
+/** The same URI, its text copied (a digest answer to a 401 still needs the Request-URI). */
+function detachedUri(uri: Uri): Uri {
+  switch (uri.kind) {
+    case 'other':
+      return { kind: 'other', scheme: detachedString(uri.scheme), opaque: detachedString(uri.opaque) };
+    case 'tel':
+      return { kind: 'tel', number: detachedString(uri.number), params: detachedParams(uri.params) };
+    case 'sip': {
+      const copy: SipUri = { ...uri, host: detachedString(uri.host), params: detachedParams(uri.params), headers: uri.headers.map(([name, value]): [string, string] => [detachedString(name), detachedString(value)]) };
+      if (uri.user !== undefined) copy.user = detachedString(uri.user);
+      if (uri.password !== undefined) copy.password = detachedString(uri.password);
+      return copy;
+    }
+  }
 }
 
 /** A response to resend as is, sharing no text with the request it answers (whose header values it copies). */
