@@ -78,8 +78,10 @@ async function search(system: SystemUnderTest, options: Omit<SearchOptions, 'onS
   });
 }
 
-/** Waits for the worker's calls to drain after a step; reports what is left and its memory. */
+/** Waits for the worker's calls to drain after a step; reports what is left and the calls it refused as overloaded. */
 function workerSettle(worker: RunningWorker): () => Promise<string> {
+  const refusedSoFar = () => worker.metric('switchyard_call_rejections_total', { status: '503', reason: 'Service Unavailable - Overloaded' });
+  let refusedBefore = 0;
   return async () => {
     const deadline = Date.now() + 3000;
     let active = await worker.metric('switchyard_active_calls');
@@ -87,7 +89,10 @@ function workerSettle(worker: RunningWorker): () => Promise<string> {
       await new Promise((resolve) => setTimeout(resolve, 100));
       active = await worker.metric('switchyard_active_calls');
     }
-    return `active calls ${active}`;
+    const refused = await refusedSoFar();
+    const inStep = refused - refusedBefore;
+    refusedBefore = refused;
+    return `active calls ${active}${inStep > 0 ? `, ${inStep} refused as overloaded (503)` : ''}`;
   };
 }
 
