@@ -23,7 +23,7 @@ const sipWorkerPool = z
       .prefault({})
       .describe('Ports the SIP workers listen on.'),
     resources: resourceRequirements('SIP worker')
-      .describe('Compute resources for each SIP worker container. limits.memory also sets the worker\'s V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, about 10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000.')
+      .describe('Compute resources for each SIP worker container. limits.memory also sets the worker\'s V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, up to ~10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000.')
       .optional(),
   })
   .prefault({})

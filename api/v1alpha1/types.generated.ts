@@ -31,7 +31,7 @@ export interface CarrierSpec {
       /** HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080. */
       http: number;
     };
-    /** Compute resources for each SIP worker container. limits.memory also sets the worker's V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, about 10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000. */
+    /** Compute resources for each SIP worker container. limits.memory also sets the worker's V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, up to ~10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000. */
     resources?: {
       /** Minimum amounts the scheduler reserves of CPU and memory. */
       requests?: {

@@ -1,6 +1,6 @@
 // Node sizes V8's heap from the memory it may use, a cgroup limit included: about half of it (a
 // 512 MB limit gives a ~259 MB heap on Node 24). The transactions of a SIP worker's finished calls,
-// which RFC 6026 keeps 32 s (~10 KB a call, see sip-workers/README.md), fill that well before the
+// which RFC 6026 keeps 32 s (7–10 KB a call, see sip-workers/README.md), fill that well before the
 // worker's CPU is used up: with 256 MiB the bench's worker needed 2.3 ms of CPU a call at 300
 // calls a second (the collector) and fell behind at 500. With a memory limit the worker gets 70%
 // of it as old space; the rest is for V8's young generation, buffers, code and the process itself.
