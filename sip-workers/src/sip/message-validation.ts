@@ -7,36 +7,36 @@ import type { HeaderField } from './message.ts';
 import { parseContact, parseNameAddr } from './name-addr.ts';
 import type { ParseError } from './parser.ts';
 import { parseCallId, parseContentLength, parseCSeq, parseMaxForwards } from './scalar-headers.ts';
-import { parseViaField } from './via.ts';
+import { rememberedVia } from './via.ts';
 
 const SINGLE = ['From', 'To', 'Call-ID', 'CSeq'] as const;
 const AT_MOST_ONE = ['Max-Forwards', 'Content-Length'] as const;
 
-const VALUE_CHECKS: ReadonlyArray<[string, (field: HeaderField) => Result<unknown>]> = [
-  // Vias through parseViaField: the top one's parse is remembered for the layers that read it next.
-  ['Via', parseViaField],
-  ['From', (field) => parseNameAddr(field.value)],
-  ['To', (field) => parseNameAddr(field.value)],
-  ['Call-ID', (field) => parseCallId(field.value)],
-  ['CSeq', (field) => parseCSeq(field.value)],
-  ['Max-Forwards', (field) => parseMaxForwards(field.value)],
-  ['Contact', (field) => parseContact(field.value)],
-  ['Route', (field) => parseNameAddr(field.value)],
-  ['Record-Route', (field) => parseNameAddr(field.value)],
+const VALUE_CHECKS: ReadonlyArray<[string, (value: string) => Result<unknown>]> = [
+  // Remembered: the top Via's parse is what received/rport, the transaction key and routing read next.
+  ['Via', rememberedVia],
+  ['From', parseNameAddr],
+  ['To', parseNameAddr],
+  ['Call-ID', parseCallId],
+  ['CSeq', parseCSeq],
+  ['Max-Forwards', parseMaxForwards],
+  ['Contact', parseContact],
+  ['Route', parseNameAddr],
+  ['Record-Route', parseNameAddr],
 ];
 
-function groupByName(fields: readonly HeaderField[]): Map<string, HeaderField[]> {
-  const byName = new Map<string, HeaderField[]>();
+function groupByName(fields: readonly HeaderField[]): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
   for (const field of fields) {
     const list = byName.get(field.name);
-    if (list) list.push(field);
-    else byName.set(field.name, [field]);
+    if (list) list.push(field.value);
+    else byName.set(field.name, [field.value]);
   }
   return byName;
 }
 
 /** §8.1.1: Via at least once; From, To, Call-ID, CSeq exactly once; Max-Forwards, Content-Length at most once. */
-function checkCounts(byName: ReadonlyMap<string, HeaderField[]>): ParseError | undefined {
+function checkCounts(byName: ReadonlyMap<string, string[]>): ParseError | undefined {
   if (!byName.has('Via')) return { kind: 'missing-header', detail: 'Via' };
   for (const name of SINGLE) {
     const count = byName.get(name)?.length ?? 0;
@@ -49,10 +49,10 @@ function checkCounts(byName: ReadonlyMap<string, HeaderField[]>): ParseError | u
   return undefined;
 }
 
-function checkValues(byName: ReadonlyMap<string, HeaderField[]>): ParseError | undefined {
+function checkValues(byName: ReadonlyMap<string, string[]>): ParseError | undefined {
   for (const [name, check] of VALUE_CHECKS) {
-    for (const field of byName.get(name) ?? []) {
-      const result = check(field);
+    for (const value of byName.get(name) ?? []) {
+      const result = check(value);
       if (!result.ok) return { kind: 'bad-header-value', detail: `${name}: ${result.error}` };
     }
   }
@@ -66,12 +66,12 @@ export function validateHeaders(
   const byName = groupByName(fields);
   const error = checkCounts(byName) ?? checkValues(byName);
   if (error) return { error };
-  const cseq = parseCSeq(byName.get('CSeq')?.[0]?.value ?? '');
+  const cseq = parseCSeq(byName.get('CSeq')?.[0] ?? '');
   // RFC 4475 mismatch01/mismatch02: the CSeq method must be the request's method.
   if (method !== undefined && cseq.ok && cseq.value.method !== method) {
     return { error: { kind: 'cseq-mismatch', detail: `CSeq method ${cseq.value.method} is not ${method}` } };
   }
-  const contentLengthValue = byName.get('Content-Length')?.[0]?.value;
+  const contentLengthValue = byName.get('Content-Length')?.[0];
   if (contentLengthValue === undefined) return { contentLength: undefined };
   const contentLength = parseContentLength(contentLengthValue);
   if (!contentLength.ok) return { error: { kind: 'bad-content-length', detail: contentLength.error } };

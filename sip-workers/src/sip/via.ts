@@ -80,9 +80,8 @@ const recentValues: Array<string | undefined> = new Array<string | undefined>(RE
 const recentVias: Array<Result<Via> | undefined> = new Array<Result<Via> | undefined>(RECENT).fill(undefined);
 let nextSlot = 0;
 
-/** parseVia of a field's value, remembered. The Via returned is shared: read it, do not change it. */
-export function parseViaField(field: HeaderField): Result<Via> {
-  const value = field.value;
+/** parseVia, remembered for the last few values. The Via returned is shared: read it, do not change it. */
+export function rememberedVia(value: string): Result<Via> {
   for (let i = 0; i < RECENT; i++) {
     const via = recentVias[i];
     if (recentValues[i] === value && via !== undefined) return via;
@@ -94,11 +93,11 @@ export function parseViaField(field: HeaderField): Result<Via> {
   return via;
 }
 
-/** The top Via, shared (see parseViaField): copy it before changing it. */
+/** The top Via, shared (see rememberedVia): copy it before changing it. */
 export function topVia(message: { headers: readonly HeaderField[] }): Via | undefined {
   const field = message.headers.find((h) => sameHeaderName(h.name, 'Via'));
   if (field === undefined) return undefined;
-  const parsed = parseViaField(field);
+  const parsed = rememberedVia(field.value);
   return parsed.ok ? parsed.value : undefined;
 }
 
