@@ -30,9 +30,9 @@ const MAX_REDIRECTS = 20;
 
 // LIFO keeps the fewest connections warm under a steady rate; sockets idle past the server's
 // keep-alive timeout are closed by it and retried by node on the next request.
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
-  'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }),
+const clients: Readonly<Record<string, { send: typeof httpRequest; agent: HttpAgent }>> = {
+  'http:': { send: httpRequest, agent: new HttpAgent({ keepAlive: true, scheduling: 'lifo' }) },
+  'https:': { send: httpsRequest, agent: new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }) },
 };
 
 export function httpExchange(request: HttpExchangeRequest): Promise<HttpExchangeResult> {
@@ -56,13 +56,12 @@ export function httpExchange(request: HttpExchangeRequest): Promise<HttpExchange
     request.signal?.addEventListener('abort', onAbort, { once: true });
 
     const send = (url: URL, method: 'GET' | 'POST', body: string | undefined, redirects: number) => {
-      const send_ = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
-      if (send_ === undefined) return finish({ kind: 'error', error: new Error(`unsupported scheme ${url.protocol}`) });
+      const client = clients[url.protocol];
+      if (client === undefined) return finish({ kind: 'error', error: new Error(`unsupported scheme ${url.protocol}`) });
       const headers: OutgoingHttpHeaders = { ...request.headers };
       if (body === undefined) delete headers['content-type'];
       else headers['content-length'] = Buffer.byteLength(body);
-      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      current = send_(url, { method, headers, agent }, (response) => {
+      current = client.send(url, { method, headers, agent: client.agent }, (response) => {
         const status = response.statusCode ?? 0;
         const location = response.headers.location;
         if (isRedirect(status) && location !== undefined && URL.canParse(location, url.href)) {
