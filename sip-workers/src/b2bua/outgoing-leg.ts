@@ -60,8 +60,7 @@ export class OutgoingLeg {
   /** Cleared once the session no longer wants them: the INVITE transaction outlives the call (see release()). */
   #events: OutgoingLegEvents;
   readonly #contact: string;
-  #transaction: ClientTransaction | undefined;
-  /** Every INVITE transaction of this leg (a second one answers a digest challenge). */
+  /** Every INVITE transaction of this leg, the current one last (a second one answers a digest challenge). */
   readonly #transactions: ClientTransaction[] = [];
   #seq = 1;
   #challenged = false;
@@ -134,7 +133,6 @@ export class OutgoingLeg {
       onTimeout: () => this.#giveUp({ kind: 'timeout' }),
       onTransportError: (error) => this.#giveUp({ kind: 'transport-error', error }),
     });
-    this.#transaction = transaction;
     this.#transactions.push(transaction);
   }
 
@@ -189,7 +187,7 @@ export class OutgoingLeg {
 
   #giveUp(outcome: DialOutcome): void {
     if (this.#settled) return;
-    const transaction = this.#transaction;
+    const transaction = this.#transactions.at(-1);
     if (transaction && (transaction.state === 'calling' || transaction.state === 'proceeding')) {
       this.#layer.cancel(transaction, this.#target.destination);
     }
