@@ -74,28 +74,21 @@ async function collectable(run: (events: { onProvisional: () => void; onAnswerRe
 
 describe('releasing a B leg', () => {
   test('once released (answered) or settled (unanswered), the transaction no longer keeps the session or the leg in memory', async () => {
-    const answeredAndReleased = await collectable(async (events) => {
+    /** A leg whose INVITE got `status`; released afterwards when the call was answered, as the session does when it ends. */
+    const finishedWith = (status: number, kind: string) => collectable(async (events) => {
       const { layer, sent } = recordingLayer();
       const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
       const outcome = leg.start();
       const invite = sent.invites[0];
       assert.ok(invite);
-      sent.callbacks[0]?.onFinal?.(answer(invite, 200));
-      assert.equal((await outcome).kind, 'answered');
-      leg.release();
+      sent.callbacks[0]?.onFinal?.(answer(invite, status));
+      assert.equal((await outcome).kind, kind);
+      if (kind === 'answered') leg.release();
       return { leg, callbacks: sent.callbacks[0] };
     });
+    const answeredAndReleased = await finishedWith(200, 'answered');
     assert.deepEqual(answeredAndReleased, { session: true, leg: true }, 'a released answered leg lets go of the session, and the transaction of the leg');
-    const rejected = await collectable(async (events) => {
-      const { layer, sent } = recordingLayer();
-      const leg = new OutgoingLeg(layer, target(), '<sip:worker@127.0.0.1:5060>', events);
-      const outcome = leg.start();
-      const invite = sent.invites[0];
-      assert.ok(invite);
-      sent.callbacks[0]?.onFinal?.(answer(invite, 486));
-      assert.equal((await outcome).kind, 'rejected');
-      return { leg, callbacks: sent.callbacks[0] };
-    });
+    const rejected = await finishedWith(486, 'rejected');
     assert.deepEqual(rejected, { session: true, leg: true }, 'a rejected leg lets go of the session when it settles, and the transaction of the leg');
   });
 
