@@ -59,10 +59,6 @@ export class OverloadGuard {
     return this.#share < 1;
   }
 
-  get admittedShare(): number {
-    return this.#share;
-  }
-
   /** Whether to take this new call. */
   admit(): boolean {
     return this.#share >= 1 || this.#deps.random() < this.#share;
