@@ -11,6 +11,7 @@ import { bodyHeaders, CallerLeg } from './caller-leg.ts';
 import { inDialogRequest } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
 import type { DialogRegistry, LegSide } from './dialog-registry.ts';
+import { MidCallRelay, RELAYED_METHODS } from './mid-call-relay.ts';
 import { OutgoingLeg } from './outgoing-leg.ts';
 import type { DialOutcome, DialTarget } from './outgoing-leg.ts';
 
@@ -34,6 +35,8 @@ export interface CallSessionDeps {
   /** An answered call is hung up by the worker after this long (default: Twilio's 4 hours). */
   maxCallMs?: number;
   onEnd?: (session: CallSession, end: CallEnd) => void;
+  /** A request inside the answered call was relayed and its sender got `status`. */
+  onMidCallAnswered?: (method: string, status: number) => void;
 }
 
 const defaultMaxCallMs = 4 * 3600 * 1000;
@@ -59,14 +62,16 @@ export class CallSession {
   #callee: Dialog | undefined;
   #answeredAt: number | undefined;
   #media: CallMedia | undefined;
-  /** The description the callee got from us (the relay's, when anchored), for answering its refreshes. */
-  #towardsCallee: { body: Buffer; headers: HeaderField[] } | undefined;
+  /** Re-INVITE, UPDATE, INFO and MESSAGE between the answered legs. */
+  #relay: MidCallRelay | undefined;
+  /** Each side's session description as it last sent it (before the relay rewrote it). */
+  readonly #descriptions: Record<LegSide, Buffer | undefined>;
+  /** The CSeq number of our INVITE to the callee, which its ACK repeats. */
+  #calleeInviteSeq = 0;
   /** The callee's 2xx carried the offer (the caller's INVITE had none): the caller's ACK carries the answer. */
   #lateOffer = false;
   /** What our ACK to the callee carried, sent again when its 2xx is retransmitted. */
   #calleeAck: { body: Buffer; headers: HeaderField[] } = { body: Buffer.alloc(0), headers: [] };
-  /** Each side's session description as last given, for answering session refreshes. */
-  readonly #descriptions: Record<LegSide, { body: Buffer; headers: HeaderField[] }>;
   #resolveEnd: (end: CallEnd) => void = () => undefined;
   /** Ends the call at its time limit; also what ends a call whose BYE never reached us. */
   #timeLimit: ReturnType<typeof setTimeout> | undefined;
@@ -76,8 +81,7 @@ export class CallSession {
     this.#deps = deps;
     this.caller = new CallerLeg(invite, deps.contact, deps.layer.timers);
     this.callerInvite = invite.request;
-    const empty = { body: Buffer.alloc(0), headers: [] };
-    this.#descriptions = { caller: { body: invite.request.body, headers: bodyHeaders(invite.request) }, callee: empty };
+    this.#descriptions = { caller: sdpOf(invite.request), callee: undefined };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
   }
 
@@ -116,7 +120,6 @@ export class CallSession {
       }
       sent = { ...target, body: anchored.sdp };
     }
-    this.#towardsCallee = { body: sent.body ?? Buffer.alloc(0), headers: offer ? [{ name: 'Content-Type', value: target.contentType ?? 'application/sdp' }] : [] };
     // Provisional responses reach the caller in order even when one waits on the relay.
     let early = Promise.resolve();
     const leg = new OutgoingLeg(this.#deps.layer, sent, this.#deps.contact, {
@@ -167,6 +170,7 @@ export class CallSession {
     }
     const sdp = sdpOf(outcome.response);
     if (!sdp) return outcome;
+    this.#descriptions.callee = sdp;
     this.#lateOffer = !callerOffered;
     const anchored = callerOffered ? await media.answer(sdp, 'callee') : await media.offer(sdp, 'callee');
     if (!anchored.ok) {
@@ -195,8 +199,17 @@ export class CallSession {
     this.#timeLimit = setTimeout(() => this.hangup('worker'), this.#deps.maxCallMs ?? defaultMaxCallMs);
     this.#timeLimit.unref();
     this.#callee = callee;
-    this.#descriptions.callee = { body: outcome.response.body, headers: bodyHeaders(outcome.response) };
-    if (this.#towardsCallee && !this.#lateOffer) this.#descriptions.caller = this.#towardsCallee;
+    this.#calleeInviteSeq = callee.localSeq;
+    this.#descriptions.callee ??= sdpOf(outcome.response);
+    this.#relay = new MidCallRelay({
+      layer: this.#deps.layer,
+      contact: this.#deps.contact,
+      dialogs: { caller: dialog, callee },
+      ...(this.#media ? { media: this.#media } : {}),
+      descriptions: this.#descriptions,
+      onBroken: () => this.hangup('worker'),
+      ...(this.#deps.onMidCallAnswered ? { onAnswered: this.#deps.onMidCallAnswered } : {}),
+    }, { initialAckPending: true });
     this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
   }
@@ -217,11 +230,18 @@ export class CallSession {
     this.#finish({ reason: 'canceled', callerStatus: 487 });
   }
 
+  /** An ACK in the call's dialogs: for a relayed re-INVITE's 2xx, or the caller's for the call's own. */
+  onAck(side: LegSide, ack: SipRequest): void {
+    if (this.#relay?.ack(side, ack) === true) return;
+    if (side === 'caller') this.#onCallerAck(ack);
+  }
+
   /** The caller's ACK for our 2xx: passed to the callee end to end, with its body (a late answer). */
-  onCallerAck(ack: SipRequest): void {
+  #onCallerAck(ack: SipRequest): void {
     if (!this.caller.acknowledge()) return;
     const media = this.#media;
     const sdp = sdpOf(ack);
+    if (sdp) this.#descriptions.caller = sdp;
     if (!media || !sdp || !this.#lateOffer) {
       this.#ackCallee(ack);
       return;
@@ -231,7 +251,6 @@ export class CallSession {
         this.hangup('worker', 503);
         return;
       }
-      this.#descriptions.caller = { body: anchored.sdp, headers: bodyHeaders(ack) };
       this.#ackCallee({ ...ack, body: anchored.sdp });
     });
   }
@@ -243,14 +262,20 @@ export class CallSession {
       this.hangup(side);
       return;
     }
-    if (request.method === 'INVITE') {
-      // A session refresh (RFC 4028) or hold: answered with the other side's current description,
-      // since mid-call renegotiation is not relayed yet.
-      const other = this.#descriptions[side === 'caller' ? 'callee' : 'caller'];
-      void transaction.reply(200, { headers: [{ name: 'Contact', value: this.#deps.contact }, ...other.headers], body: other.body });
+    if (request.method === 'OPTIONS') {
+      void transaction.reply(200);
       return;
     }
-    void transaction.reply(request.method === 'OPTIONS' ? 200 : 501);
+    if (RELAYED_METHODS.has(request.method) && this.#relay && this.#state === 'answered') {
+      this.#relay.relay(side, request, transaction);
+      return;
+    }
+    void transaction.reply(501);
+  }
+
+  /** A CANCEL for a re-INVITE this call is relaying; false when it is not one. */
+  onCancelOf(transaction: ServerTransaction): boolean {
+    return this.#relay?.cancel(transaction) === true;
   }
 
   /** Ends an answered call: BYE to whichever side did not hang up. */
@@ -270,8 +295,9 @@ export class CallSession {
     const callee = this.#callee;
     if (!callee || !this.caller.acked) return;
     if (ack) this.#calleeAck = { body: ack.body, headers: bodyHeaders(ack) };
-    const request = inDialogRequest(callee, 'ACK', { seq: callee.localSeq, ...this.#calleeAck });
+    const request = inDialogRequest(callee, 'ACK', { seq: this.#calleeInviteSeq, ...this.#calleeAck });
     void this.#deps.layer.sendAck(request, callee.destination);
+    this.#relay?.initialExchangeDone();
   }
 
   #bye(dialog: Dialog): void {
@@ -288,6 +314,7 @@ export class CallSession {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
     clearTimeout(this.#timeLimit);
+    this.#relay?.stop();
     this.#answeredLeg?.release();
     this.caller.stop();
     const caller = this.caller.dialog;

@@ -1,10 +1,12 @@
 // The A leg of a call: the caller's INVITE server transaction and, once answered, the dialog
 // with the caller. Relays ringing, answers with a 2xx it retransmits over UDP until the ACK
-// comes (§13.3.1.4: the transaction layer leaves that to us), or rejects.
+// comes (answer-retransmission.ts), or rejects.
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import { headerValue } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TimerValues } from '../sip/timers.ts';
+import { answerUntilAcked } from './answer-retransmission.ts';
+import type { AnswerRetransmission } from './answer-retransmission.ts';
 import { uasDialog } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
 
@@ -19,7 +21,7 @@ export class CallerLeg {
   readonly #contact: string;
   readonly #timers: TimerValues;
   #dialog: Dialog | undefined;
-  #retransmit: NodeJS.Timeout | undefined;
+  #answer: AnswerRetransmission | undefined;
   #acked = false;
   #lastRinging = 0;
 
@@ -58,27 +60,13 @@ export class CallerLeg {
     if (!dialog) return undefined;
     this.#dialog = dialog;
     const options = { headers: [{ name: 'Contact', value: this.#contact }, ...bodyHeaders(from)], body: from.body };
-    void this.invite.reply(200, options);
-    if (this.invite.source.transport !== 'udp') return dialog;
-    const started = Date.now();
-    let interval = this.#timers.t1;
-    const again = () => {
-      if (this.#acked) return;
-      if (Date.now() - started >= 64 * this.#timers.t1) {
-        onAckTimeout();
-        return;
-      }
-      void this.invite.reply(200, options);
-      interval = Math.min(interval * 2, this.#timers.t2);
-      this.#retransmit = setTimeout(again, interval);
-    };
-    this.#retransmit = setTimeout(again, interval);
+    this.#answer = answerUntilAcked(this.invite, 200, options, this.#timers, onAckTimeout);
     return dialog;
   }
 
   /** The caller's ACK for our 2xx. Returns true the first time. */
   acknowledge(): boolean {
-    clearTimeout(this.#retransmit);
+    this.#answer?.stop();
     if (this.#acked) return false;
     this.#acked = true;
     return true;
@@ -89,6 +77,6 @@ export class CallerLeg {
   }
 
   stop(): void {
-    clearTimeout(this.#retransmit);
+    this.#answer?.stop();
   }
 }

@@ -19,11 +19,14 @@ export interface Dialog {
   readonly local: NameAddr;
   /** The peer as the To of requests we send in this dialog (tag included). */
   readonly remote: NameAddr;
-  readonly remoteTarget: Uri;
+  /** The peer's Contact: the Request-URI of our requests; a target refresh replaces it. */
+  remoteTarget: Uri;
   /** Route header values for requests we send, in order. */
   readonly routeSet: readonly string[];
   /** Where requests of this dialog go on the wire. */
-  readonly destination: Destination;
+  destination: Destination;
+  /** 'flow': back where the peer's requests come from (the caller); 'target': its route set or Contact (the callee). */
+  readonly reachedBy: 'flow' | 'target';
   /** The CSeq number of the last request we sent (the next uses one more). */
   localSeq: number;
 }
@@ -60,6 +63,7 @@ export function uasDialog(invite: SipRequest, localTag: string, source: MessageS
     remoteTarget: target,
     routeSet: (recordRoutes(invite) ?? []).map(formatNameAddr),
     destination: { address: source.address, port: source.port, transport: source.transport },
+    reachedBy: 'flow',
     localSeq: 0,
   };
 }
@@ -75,7 +79,18 @@ export function uacDialog(invite: SipRequest, response: SipResponse, destination
   const seq = cseqHeader(invite)?.seq;
   if (!from || !to || !callId || !localTag || !remoteTag || !target || seq === undefined) return undefined;
   const routeSet = (recordRoutes(response) ?? []).map(formatNameAddr).reverse();
-  return { callId, localTag, remoteTag, local: from, remote: to, remoteTarget: target, routeSet, destination: nextHop(routeSet, target, destination), localSeq: seq };
+  return { callId, localTag, remoteTag, local: from, remote: to, remoteTarget: target, routeSet, destination: nextHop(routeSet, target, destination), reachedBy: 'target', localSeq: seq };
+}
+
+/**
+ * A target refresh (§12.2): the Contact of a re-INVITE or UPDATE the peer sent, or of its 2xx to
+ * ours, becomes the dialog's remote target. A peer reached by its flow stays reached that way.
+ */
+export function refreshTarget(dialog: Dialog, message: SipRequest | SipResponse): void {
+  const target = contactUri(message);
+  if (!target) return;
+  dialog.remoteTarget = target;
+  if (dialog.reachedBy === 'target') dialog.destination = nextHop(dialog.routeSet, target, dialog.destination);
 }
 
 /**

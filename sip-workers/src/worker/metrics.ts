@@ -11,6 +11,7 @@ export function workerMetrics() {
     calls: new Counter({ name: 'switchyard_calls_total', help: 'Calls that ended, by how (completed, rejected, canceled, failed) and the final status the caller got.', labelNames: ['end', 'status'], registers: [registry] }),
     rejections: new Counter({ name: 'switchyard_call_rejections_total', help: 'INVITEs the router refused, by status and reason phrase.', labelNames: ['status', 'reason'], registers: [registry] }),
     overloaded: new Gauge({ name: 'switchyard_worker_overloaded', help: '1 while the worker refuses a share of new calls (503) because datagrams pile up unread on its SIP socket, else 0.', registers: [registry] }),
+    midCallRequests: new Counter({ name: 'switchyard_mid_call_requests_total', help: 'Requests inside answered calls (re-INVITE, UPDATE, INFO, MESSAGE) relayed to the other party, by method and the final status the sender got (491: crossed another offer).', labelNames: ['method', 'status'], registers: [registry] }),
     activeCalls: new Gauge({ name: 'switchyard_active_calls', help: 'Calls in progress.', registers: [registry] }),
     setupSeconds: new Histogram({ name: 'switchyard_call_setup_seconds', help: 'Time from INVITE to the final response sent to the caller.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     webhookRequests: new Counter({ name: 'switchyard_webhook_requests_total', help: 'Voice webhook fetches by result (ok, fallback, failed).', labelNames: ['result'], registers: [registry] }),

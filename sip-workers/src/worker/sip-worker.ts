@@ -21,7 +21,7 @@ import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { OverloadGuard } from './overload-guard.ts';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
 const OVERLOADED = 'Service Unavailable - Overloaded';
 
 /** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
@@ -91,6 +91,9 @@ export class SipWorker implements TransactionUser {
         void transaction.reply(this.#draining || this.#overloaded ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }] });
         return;
       case 'BYE':
+      case 'UPDATE':
+      case 'INFO':
+        // Requests that only exist inside a dialog, arriving outside any (§12.2.2).
         void transaction.reply(481);
         return;
       case 'REGISTER':
@@ -122,13 +125,18 @@ export class SipWorker implements TransactionUser {
 
   onCancel(_cancel: SipRequest, invite: ServerTransaction): void {
     const session = this.#pending.get(invite);
-    if (session) session.onCancel();
-    else void invite.reply(487);
+    if (session) {
+      session.onCancel();
+      return;
+    }
+    // A re-INVITE being relayed is cancelled on the other side too; its 487 comes back from there.
+    if (this.registry.find(invite.request)?.session.onCancelOf(invite) === true) return;
+    void invite.reply(487);
   }
 
   onAck(ack: SipRequest): void {
     const member = this.registry.find(ack);
-    if (member?.side === 'caller') member.session.onCallerAck(ack);
+    member?.session.onAck(member.side, ack);
   }
 
   #inDialog(request: SipRequest, transaction: ServerTransaction): void {
@@ -193,6 +201,7 @@ export class SipWorker implements TransactionUser {
       contact: this.#deps.contact,
       ...(this.#deps.maxCallMs === undefined ? {} : { maxCallMs: this.#deps.maxCallMs }),
       onEnd: (ended, end) => this.#ended(ended, end, log),
+      onMidCallAnswered: (method, status) => this.#deps.metrics.midCallRequests.inc({ method, status }),
     });
     this.#pending.set(transaction, session);
     this.#sessions.add(session);

@@ -16,7 +16,7 @@ import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/s
 import type { SippResult } from '../support/sipp.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
-import { cancellingAfterEarlyMedia, earlyMediaUntilCancelled, lateOfferCallee, lateOfferCaller, mediaCallee, mediaCaller } from '../media/media-scenarios.ts';
+import { cancellingAfterEarlyMedia, earlyMediaUntilCancelled, lateOfferCallee, lateOfferCaller, mediaCallee, mediaCalleeRefreshed, mediaCaller, mediaCallerRefreshing } from '../media/media-scenarios.ts';
 import { startMediaWorker } from '../media/media-worker.ts';
 import type { MediaWorker } from '../media/media-worker.ts';
 import { writePcmuPcap } from '../media/pcmu-pcap.ts';
@@ -132,6 +132,29 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     ok(await runSipp({ scenario: lateOfferCaller({ to: numbers.clinic, relayPorts: relay.portPattern, holdMs: 300 }), remote: remote(), calls: 1 }), 'caller (the 200\'s offer named the relay)');
     ok(await callee.exited, 'callee (the ACK\'s answer named the relay)');
     await relayIsEmpty('after a late-offer call');
+  });
+
+  test('a mid-call re-INVITE is offered and answered through the relay, and RTP flows both ways after it', async (t: TestContext) => {
+    const offersBefore = await worker.metric('switchyard_media_relay_commands_total', { command: 'offer', result: 'ok' });
+    const callee = await startSippServer({ scenario: mediaCalleeRefreshed({ relayPorts: relay.portPattern, pcap }), localPort: ports.primary, calls: 1, extraArgs: await mediaPort() });
+    const caller = runSipp({ scenario: mediaCallerRefreshing({ to: numbers.clinic, relayPorts: relay.portPattern, pcap, holdMs: 2500 }), remote: remote(), calls: 1, extraArgs: await mediaPort() });
+    const [callId] = await eventually('the relay holds the call', async () => {
+      const calls = await relay.calls();
+      return calls.length === 1 ? calls : undefined;
+    }, 5000, 50);
+    assert.ok(callId);
+    const wanted = Math.floor(pcapPackets * 0.9);
+    let packets: PacketsByTag = {};
+    await eventually(`both sides sent ${wanted}+ packets after the re-INVITE`, async () => {
+      packets = await relay.rtpPackets(callId);
+      const counts = Object.values(packets);
+      return counts.length === 2 && counts.every((count) => count >= wanted);
+    }, 2400, 100);
+    t.diagnostic(`relay counted RTP packets per tag: ${JSON.stringify(packets)}`);
+    ok(await caller, 'caller (both answers named the relay)');
+    ok(await callee.exited, 'callee (both offers named the relay)');
+    assert.equal(await worker.metric('switchyard_media_relay_commands_total', { command: 'offer', result: 'ok' }), offersBefore + 2, 'the first offer and the re-offer');
+    await relayIsEmpty('after the BYE');
   });
 
   test('an INVITE body that is not SDP is refused 415 rather than passed unanchored', async () => {

@@ -2,7 +2,7 @@
 // it gets names the relay (a port in rtpengine's range, `relayPorts` as a pattern), and callers
 // and callees that carry media play a PCMU pcap to the address in that description after the ACK.
 
-import { cancelInvite, pcmuOffer, scenario, sdpBody, uasReply } from '../support/sipp-xml.ts';
+import { cancelInvite, pcmuOffer, scenario, sdpBody, uasInDialogReply, uasReply } from '../support/sipp-xml.ts';
 
 const sdp = pcmuOffer('a=ptime:20\n');
 
@@ -45,7 +45,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 Call-ID: [call_id]
 CSeq: ${cseq} ${method}
 Max-Forwards: 70
-${sdpBody(body)}
+${method === 'INVITE' ? 'Contact: <sip:+85512000111@[local_ip]:[local_port]>\n' : ''}${sdpBody(body)}
     ]]>
   </send>
 `;
@@ -122,4 +122,38 @@ ${relayed(options.relayPorts, 'offer')}  </recv>
 ${reply(183, 'Session Progress', true)}  <recv request="CANCEL"/>
 ${reply(200, 'OK')}${reply(487, 'Request Terminated', false, 'CSeq: [cseq] INVITE')}  <recv request="ACK" crlf="true"/>
 `);
+}
+
+/**
+ * A session refresh in mid-call: after the ACK the caller re-INVITEs with its description again
+ * (a new o= version), gets an answer naming the relay, then plays `pcap` and hangs up.
+ */
+export function mediaCallerRefreshing(options: MediaCallerOptions & { pcap: string }): string {
+  return scenario('media caller refreshing', `${invite(options.to, true)}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200">
+${relayed(options.relayPorts, 'answer')}  </recv>
+  <Reference variables="answer"/>
+${inDialog('ACK', 1)}  <pause milliseconds="100"/>
+${inDialog('INVITE', 2, sdp.replace('53655765 2353687637', '53655765 2353687638'))}  <recv response="100" optional="true"/>
+  <recv response="200">
+${relayed(options.relayPorts, 'reanswer')}  </recv>
+  <Reference variables="reanswer"/>
+${inDialog('ACK', 2)}${play(options.pcap)}  <pause milliseconds="${options.holdMs}"/>
+${inDialog('BYE', 3)}  <recv response="200" crlf="true"/>
+`);
+}
+
+/** Answers, gets the caller's refresh as an offer naming the relay, answers it, then plays `pcap` until the BYE. */
+export function mediaCalleeRefreshed(options: { relayPorts: string; pcap: string }): string {
+  return scenario('media callee refreshed', `  <recv request="INVITE" crlf="true">
+${relayed(options.relayPorts, 'offer')}  </recv>
+  <Reference variables="offer"/>
+${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE">
+${relayed(options.relayPorts, 'reoffer')}  </recv>
+  <Reference variables="reoffer"/>
+${uasInDialogReply(200, 'OK', { sdp: sdp.replace('53655765 2353687637', '53655765 2353687638') })}  <recv request="ACK" crlf="true"/>
+${play(options.pcap)}  <recv request="BYE"/>
+${reply(200, 'OK')}`);
 }

@@ -43,6 +43,21 @@ ${sdpBody(options.sdp)}
   </send>
 `;
 
+/** A response to a request received inside the dialog (its To already has our tag). */
+export const uasInDialogReply = (status: number, reason: string, options: { sdp?: string; headers?: string[] } = {}) => `  <send>
+    <![CDATA[
+SIP/2.0 ${status} ${reason}
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${(options.headers ?? []).map((h) => `${h}\n`).join('')}${sdpBody(options.sdp)}
+    ]]>
+  </send>
+`;
+
 /** CANCEL of the INVITE sent to sip:USER@HOST (its branch and CSeq number), then its 200 and the INVITE's 487. */
 export const cancelInvite = (user: string, host = '[remote_ip]:[remote_port]') => `  <send>
     <![CDATA[

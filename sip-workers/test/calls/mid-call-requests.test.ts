@@ -1,0 +1,69 @@
+// Requests inside an answered call cross the worker end to end: hold by re-INVITE from either
+// side, DTMF by INFO, a session refresh by UPDATE, a refused re-offer, and crossing re-INVITEs.
+// SIPp is the caller (a carrier's SBC) and the callee (the outbound trunk); each checks what
+// reached it, so a request answered by the worker itself, or altered on the way, fails the test.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import {
+  calleeCrossingReinvite, calleeHeldAndGettingDtmf, calleeHoldingCaller, calleeRefusingReoffer, calleeWithoutTheDialog, callerReinviteIntoLostDialog,
+  callerHeldByCallee, callerHoldingAndSendingDtmf, callerReinvitingIntoGlare, callerReofferRefused, outOfDialog,
+} from '../support/mid-call-scenarios.ts';
+import { startWebhookServer, twiml } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
+import type { TestWorker } from '../support/worker-harness.ts';
+import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
+
+describe('requests inside an answered call', { skip: sippMissing, timeout: 120_000 }, () => {
+  let webhook: WebhookServer;
+  let worker: TestWorker;
+  const ports = { primary: 0, secondary: 0, digest: 0 };
+
+  before(async () => {
+    webhook = await startWebhookServer();
+    Object.assign(ports, await freeFixturePorts());
+    worker = await startTestWorker(trunkCallRouting(webhook.base, ports));
+    webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>'));
+    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
+  });
+  after(async () => {
+    await worker.close();
+    await webhook.close();
+  });
+
+  const call = async (caller: string, callee: string) => {
+    const trunk = await startSippServer({ scenario: callee, localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: caller, remote: `127.0.0.1:${worker.port}`, calls: 1 }), 'caller');
+    ok(await trunk.exited, 'callee');
+  };
+
+  test('the caller\'s hold re-INVITE reaches the callee and its a=recvonly answer comes back; INFO and UPDATE cross too', async () => {
+    await call(callerHoldingAndSendingDtmf(numbers.clinic), calleeHeldAndGettingDtmf());
+    assert.equal(await worker.metric('switchyard_mid_call_requests_total', { method: 'INVITE', status: '200' }), 1);
+    assert.equal(await worker.metric('switchyard_mid_call_requests_total', { method: 'INFO', status: '200' }), 1);
+  });
+
+  test('the callee\'s hold re-INVITE reaches the caller and the caller\'s answer goes back', async () => {
+    await call(callerHeldByCallee(numbers.clinic), calleeHoldingCaller());
+  });
+
+  test('a re-offer the callee refuses (488) is refused to the caller, and the call goes on', async () => {
+    await call(callerReofferRefused(numbers.clinic), calleeRefusingReoffer());
+  });
+
+  test('a 481 from the callee (its dialog is gone) reaches the caller, and the worker ends both legs', async () => {
+    await call(callerReinviteIntoLostDialog(numbers.clinic), calleeWithoutTheDialog());
+  });
+
+  test('a re-INVITE crossing one in progress gets 491, and the first completes', async () => {
+    await call(callerReinvitingIntoGlare(numbers.clinic), calleeCrossingReinvite());
+  });
+
+  test('an UPDATE or INFO outside any dialog gets 481', async () => {
+    for (const method of ['UPDATE', 'INFO']) ok(await runSipp({ scenario: outOfDialog(method), remote: `127.0.0.1:${worker.port}`, calls: 1 }), method);
+  });
+});
