@@ -8,6 +8,7 @@ import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import {
   calleeCrossingReinvite, calleeHeldAndGettingDtmf, calleeHoldingCaller, calleeRefusingReoffer, calleeWithoutTheDialog, callerReinviteIntoLostDialog,
+  calleeRingingOnReinvite, callerCancellingReinvite,
   callerHeldByCallee, callerHoldingAndSendingDtmf, callerReinvitingIntoGlare, callerReofferRefused, outOfDialog,
 } from '../support/mid-call-scenarios.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -57,6 +58,10 @@ describe('requests inside an answered call', { skip: sippMissing, timeout: 120_0
 
   test('a 481 from the callee (its dialog is gone) reaches the caller, and the worker ends both legs', async () => {
     await call(callerReinviteIntoLostDialog(numbers.clinic), calleeWithoutTheDialog());
+  });
+
+  test('a CANCEL of a re-INVITE cancels the callee\'s too, and its 487 comes back; the call goes on', async () => {
+    await call(callerCancellingReinvite(numbers.clinic), calleeRingingOnReinvite());
   });
 
   test('a re-INVITE crossing one in progress gets 491, and the first completes', async () => {

@@ -172,6 +172,53 @@ export function calleeWithoutTheDialog(): string {
 ${calleeHungUpOn}`);
 }
 
+/** The caller cancels its re-INVITE while the callee rings: 200 for the CANCEL, 487 for the re-INVITE, and the call goes on. */
+export function callerCancellingReinvite(to: string): string {
+  return scenario('caller cancelling a re-INVITE', `${callerInvite(to)}${callerRequest('ACK', 1)}  <pause milliseconds="100"/>
+${callerRequest('INVITE', 2, { sdp: holding })}  <recv response="100"/>
+  <pause milliseconds="300"/>
+  <send>
+    <![CDATA[
+CANCEL [$workerContact] SIP/2.0
+[last_Via:]
+From: [$me]
+To: [$peer]
+Call-ID: [call_id]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv response="487"/>
+${callerRequest('ACK', 2).replace('[$workerContact] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[$workerContact] SIP/2.0\n[last_Via:]')}${callerHangsUp(3)}`);
+}
+
+/** The callee rings on the relayed re-INVITE until the worker cancels it: 200 for the CANCEL, 487 for the re-INVITE. */
+export function calleeRingingOnReinvite(): string {
+  return scenario('callee ringing on a re-INVITE', `${calleeAnswers}  <recv request="INVITE">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="CSeq:" assign_to="reinviteSeq"/>
+    </action>
+  </recv>
+${reply(180, 'Ringing')}  <recv request="CANCEL"/>
+${reply(200, 'OK')}  <send>
+    <![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [$reinviteSeq] INVITE
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK" crlf="true"/>
+${calleeHungUpOn}`);
+}
+
 /** The callee refusing a re-offer with 488 (ACKed by the worker, hop by hop), then hung up on. */
 export function calleeRefusingReoffer(): string {
   return scenario('callee refusing a re-offer', `${calleeAnswers}${receive('INVITE')}${reply(488, 'Not Acceptable Here')}  <recv request="ACK" crlf="true"/>
