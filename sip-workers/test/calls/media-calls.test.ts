@@ -16,11 +16,11 @@ import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/s
 import type { SippResult } from '../support/sipp.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
-import { cancellingAfterEarlyMedia, earlyMediaUntilCancelled, lateOfferCallee, lateOfferCaller, mediaCallee, mediaCalleeRefreshed, mediaCaller, mediaCallerRefreshing } from '../media/media-scenarios.ts';
+import { cancellingAfterEarlyMedia, earlyMediaUntilCancelled, lateOfferCallee, lateOfferCaller, mediaCallee, mediaCalleeRefreshed, mediaCalleeRefusingReoffer, mediaCaller, mediaCallerRefreshing, mediaCallerReofferRefused } from '../media/media-scenarios.ts';
 import { startMediaWorker } from '../media/media-worker.ts';
 import type { MediaWorker } from '../media/media-worker.ts';
 import { writePcmuPcap } from '../media/pcmu-pcap.ts';
-import { rtpengineMissing, startRtpengine } from '../media/rtpengine-process.ts';
+import { rtpEndpointPorts, rtpengineMissing, startRtpengine } from '../media/rtpengine-process.ts';
 import type { PacketsByTag, Rtpengine } from '../media/rtpengine-process.ts';
 import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
 
@@ -154,6 +154,26 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     ok(await caller, 'caller (both answers named the relay)');
     ok(await callee.exited, 'callee (both offers named the relay)');
     assert.equal(await worker.metric('switchyard_media_relay_commands_total', { command: 'offer', result: 'ok' }), offersBefore + 2, 'the first offer and the re-offer');
+    await relayIsEmpty('after the BYE');
+  });
+
+  test('a re-offer the callee refuses sets the relay back: it sends to the caller\'s address from before, not the refused one', async () => {
+    const refusedPort = await freeUdpPort();
+    const [, callerMediaPort] = await mediaPort();
+    const refusals = () => worker.metric('switchyard_mid_call_requests_total', { method: 'INVITE', status: '488' });
+    const refusedBefore = await refusals();
+    const callee = await startSippServer({ scenario: mediaCalleeRefusingReoffer(), localPort: ports.primary, calls: 1 });
+    const caller = runSipp({ scenario: mediaCallerReofferRefused({ to: numbers.clinic, relayPorts: relay.portPattern, port: refusedPort, holdMs: 1500 }), remote: remote(), calls: 1, extraArgs: ['-mp', String(callerMediaPort)] });
+    // The 488 is counted as it is relayed, after the relay was set back.
+    await eventually('the 488 was relayed to the caller', async () => (await refusals()) === refusedBefore + 1, 5000, 50);
+    const [callId] = await relay.calls();
+    assert.ok(callId);
+    const reply = await relay.command({ command: 'query', 'call-id': callId });
+    const rtpTargets = rtpEndpointPorts(reply);
+    assert.ok(!rtpTargets.includes(refusedPort), `the relay does not send to the refused port ${refusedPort} (${JSON.stringify(rtpTargets)})`);
+    assert.ok(rtpTargets.includes(Number(callerMediaPort)), `the relay sends to the caller's port from before, ${callerMediaPort} (${JSON.stringify(rtpTargets)})`);
+    ok(await caller, 'caller');
+    ok(await callee.exited, 'callee');
     await relayIsEmpty('after the BYE');
   });
 

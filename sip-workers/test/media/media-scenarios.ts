@@ -157,3 +157,27 @@ ${uasInDialogReply(200, 'OK', { sdp: sdp.replace('53655765 2353687637', '5365576
 ${play(options.pcap)}  <recv request="BYE"/>
 ${reply(200, 'OK')}`);
 }
+
+/** After the ACK the caller re-offers its media on port `port`; the callee refuses (488); the caller keeps the call `holdMs`, then hangs up. */
+export function mediaCallerReofferRefused(options: Omit<MediaCallerOptions, 'pcap'> & { port: number }): string {
+  const moved = sdp.replace('53655765 2353687637', '53655765 2353687638').replace('m=audio [media_port]', `m=audio ${options.port}`);
+  return scenario('media caller re-offer refused', `${invite(options.to, true)}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200"/>
+${inDialog('ACK', 1)}  <pause milliseconds="100"/>
+${inDialog('INVITE', 2, moved)}  <recv response="100" optional="true"/>
+  <recv response="488"/>
+${inDialog('ACK', 2).replace('Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[last_Via:]')}  <pause milliseconds="${options.holdMs}"/>
+${inDialog('BYE', 3)}  <recv response="200" crlf="true"/>
+`);
+}
+
+/** Answers, refuses the re-offer that follows with 488, waits for the BYE. */
+export function mediaCalleeRefusingReoffer(): string {
+  return scenario('media callee refusing a re-offer', `  <recv request="INVITE" crlf="true"/>
+${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="INVITE"/>
+${uasInDialogReply(488, 'Not Acceptable Here')}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}

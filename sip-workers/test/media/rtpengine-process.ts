@@ -56,6 +56,20 @@ export function rtpPacketsByTag(reply: NgDictionary): PacketsByTag {
   return result;
 }
 
+/** The ports the relay sends each party's RTP to (every tag's RTP streams' endpoints), from an ng `query` reply. */
+export function rtpEndpointPorts(reply: NgDictionary): number[] {
+  const ports: number[] = [];
+  for (const monologue of Object.values(asDict(reply.tags))) {
+    for (const media of asList(asDict(monologue).medias)) {
+      for (const stream of asList(asDict(media).streams)) {
+        const streamDict = asDict(stream);
+        if (asList(streamDict.flags).includes('RTP')) ports.push(Number(asDict(streamDict.endpoint).port));
+      }
+    }
+  }
+  return ports;
+}
+
 export interface RtpengineOptions {
   /** Media ports; by default a random block of 100 (about 25 calls), which `portPattern` matches. */
   ports?: { min: number; max: number };
