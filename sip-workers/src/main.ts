@@ -53,6 +53,7 @@ const sip = await startSipWorker(
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
     ...(media === undefined ? {} : { media }),
     maxCallMs: config.SWITCHYARD_MAX_CALL_SECONDS * 1000,
+    keepaliveMs: config.SWITCHYARD_DIALOG_KEEPALIVE_SECONDS * 1000,
     overload: { backlogShare: config.SWITCHYARD_OVERLOAD_BACKLOG_SHARE },
     ...(registrar === undefined ? {} : { registrar }),
     ...(push === undefined ? {} : { push }),

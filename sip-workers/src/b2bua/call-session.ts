@@ -9,6 +9,8 @@ import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import { bodyHeaders, CallerLeg } from './caller-leg.ts';
 import { inDialogRequest } from './dialog.ts';
+import { DialogKeepalive } from './dialog-keepalive.ts';
+import type { DialogLoss } from './dialog-keepalive.ts';
 import type { Dialog } from './dialog.ts';
 import type { DialogRegistry, LegSide } from './dialog-registry.ts';
 import { MidCallRelay, RELAYED_METHODS } from './mid-call-relay.ts';
@@ -35,6 +37,10 @@ export interface CallSessionDeps {
   /** An answered call is hung up by the worker after this long (default: Twilio's 4 hours). */
   maxCallMs?: number;
   onEnd?: (session: CallSession, end: CallEnd) => void;
+  /** Answered calls probe both dialogs with OPTIONS this often (0 or absent: never). */
+  keepaliveMs?: number;
+  /** A party's dialog was found gone by the keepalive; the call is being ended. */
+  onDialogLost?: (side: LegSide, loss: DialogLoss) => void;
   /** A request inside the answered call was relayed and its sender got `status`. */
   onMidCallAnswered?: (method: string, status: number) => void;
 }
@@ -64,6 +70,7 @@ export class CallSession {
   #media: CallMedia | undefined;
   /** Re-INVITE, UPDATE, INFO and MESSAGE between the answered legs. */
   #relay: MidCallRelay | undefined;
+  #keepalive: DialogKeepalive | undefined;
   /** Each side's session description as it last sent it (before the relay rewrote it). */
   readonly #descriptions: Record<LegSide, Buffer | undefined>;
   /** The CSeq number of our INVITE to the callee, which its ACK repeats. */
@@ -210,6 +217,13 @@ export class CallSession {
       onBroken: () => this.hangup('worker'),
       ...(this.#deps.onMidCallAnswered ? { onAnswered: this.#deps.onMidCallAnswered } : {}),
     }, { initialAckPending: true });
+    const keepaliveMs = this.#deps.keepaliveMs ?? 0;
+    if (keepaliveMs > 0) {
+      this.#keepalive = new DialogKeepalive(this.#deps.layer, { caller: dialog, callee }, keepaliveMs, (side, loss) => {
+        this.#deps.onDialogLost?.(side, loss);
+        this.hangup('worker');
+      });
+    }
     this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
   }
@@ -315,6 +329,7 @@ export class CallSession {
     this.#state = 'ended';
     clearTimeout(this.#timeLimit);
     this.#relay?.stop();
+    this.#keepalive?.stop();
     this.#answeredLeg?.release();
     this.caller.stop();
     const caller = this.caller.dialog;

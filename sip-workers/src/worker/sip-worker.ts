@@ -36,6 +36,8 @@ export interface SipWorkerDeps {
   /** Our Contact for both legs of every call. */
   contact: string;
   maxCallMs?: number;
+  /** In-dialog OPTIONS to both parties of an answered call this often (dead call detection); 0 or absent: never. */
+  keepaliveMs?: number;
   /** Answers REGISTER for SipDomain users; without it REGISTER gets 405. */
   registrar?: Registrar;
   /** Which new calls to refuse (503) for want of CPU, and whether OPTIONS says so; without it every call is taken. */
@@ -202,6 +204,11 @@ export class SipWorker implements TransactionUser {
       ...(this.#deps.maxCallMs === undefined ? {} : { maxCallMs: this.#deps.maxCallMs }),
       onEnd: (ended, end) => this.#ended(ended, end, log),
       onMidCallAnswered: (method, status) => this.#deps.metrics.midCallRequests.inc({ method, status }),
+      ...(this.#deps.keepaliveMs === undefined ? {} : { keepaliveMs: this.#deps.keepaliveMs }),
+      onDialogLost: (side, loss) => {
+        this.#deps.metrics.dialogsLost.inc({ side, loss });
+        log.info({ callSid: session.callSid, side, loss }, 'call ended: a party no longer holds its dialog');
+      },
     });
     this.#pending.set(transaction, session);
     this.#sessions.add(session);

@@ -35,6 +35,8 @@ export interface SipWorkerOptions {
   media?: MediaAnchoringSettings;
   /** Answered calls are hung up after this long (default 4 hours). */
   maxCallMs?: number;
+  /** Answered calls probe both parties with in-dialog OPTIONS this often; 0 or absent: never. */
+  keepaliveMs?: number;
   /** Accept REGISTER for SipDomain users, bindings in this Redis; without it REGISTER gets 405. */
   registrar?: RegistrarOptions;
   /** Wake phones that registered a push token through this push service; needs the registrar. */
@@ -127,6 +129,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     log,
     contact: `<sip:switchyard@${transport.sentBy}>`,
     ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
+    ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     ...(registrar === undefined ? {} : { registrar }),
   });
   const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });

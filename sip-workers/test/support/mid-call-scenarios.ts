@@ -279,3 +279,19 @@ Content-Length: 0
   <recv response="481"/>
 `);
 }
+
+/** The caller answers the worker's in-dialog OPTIONS 200, then hangs up. */
+export function callerAnsweringKeepalive(to: string): string {
+  return scenario('caller answering keepalive', `${callerInvite(to)}${callerRequest('ACK', 1)}${receive('OPTIONS')}${reply(200, 'OK')}${callerHangsUp(2)}`);
+}
+
+/** The callee answers the worker's in-dialog OPTIONS with `status`; 481 says it no longer has the call, so the worker's BYE follows. */
+export function calleeAnsweringKeepalive(status: 200 | 481): string {
+  return scenario(`callee answering keepalive ${status}`, `${calleeAnswers}${receive('OPTIONS')}${reply(status, status === 200 ? 'OK' : 'Call/Transaction Does Not Exist')}${calleeHungUpOn}`);
+}
+
+/** The caller of a call the worker ends: its own OPTIONS may come first (left unanswered), then the BYE. */
+export function callerHungUpByWorker(to: string): string {
+  return scenario('caller hung up by the worker', `${callerInvite(to)}${callerRequest('ACK', 1)}  <recv request="OPTIONS" optional="true"/>
+${calleeHungUpOn}`);
+}
