@@ -1,5 +1,5 @@
-// One call through the B2BUA: the caller's leg, at most one callee leg at a time, and what
-// happens between them. Whoever handles the call (webhook, TwiML) asks the session to dial,
+// One call through the B2BUA: the caller's leg, the callee legs ringing (several at once when a
+// <Dial> has several nouns) and the one that answered, and what happens between them. Whoever handles the call (webhook, TwiML) asks the session to dial,
 // connect or reject; the session relays ringing, ACK, BYE and CANCEL between the legs.
 // With media anchored, every description crossing between the legs goes through the relay first.
 import type { CallMedia } from '../media/call-media.ts';
@@ -62,7 +62,10 @@ export class CallSession {
   readonly ended: Promise<CallEnd>;
   readonly #deps: CallSessionDeps;
   #state: State = 'routing';
-  #leg: OutgoingLeg | undefined;
+  /** Callee legs ringing now: one, or one per noun when a <Dial> rings several at once. */
+  readonly #legs = new Set<OutgoingLeg>();
+  /** The leg whose 2xx won (set as it arrives, before the relay has answered it): other legs are cancelled, later answers dropped. */
+  #winner: OutgoingLeg | undefined;
   /** The leg that answered, released when the call ends (OutgoingLeg.release). */
   #answeredLeg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
@@ -110,19 +113,23 @@ export class CallSession {
     this.#media = media;
   }
 
-  /** Rings one target; the caller hears its ringing. Cancelled at once if the caller has gone. */
+  /**
+   * Rings one target; the caller hears its ringing. Several dials may ring at once (a <Dial> with
+   * several nouns): the first 2xx wins, the others are cancelled, and a dial that starts after it
+   * (the next trunk of a losing noun) is cancelled at once, as is any once the caller has gone.
+   */
   async dial(target: DialTarget): Promise<DialOutcome> {
-    if (this.#state === 'ended' || this.cancelled) return { kind: 'cancelled' };
+    if (this.#state === 'ended' || this.cancelled || this.#winner) return { kind: 'cancelled' };
     this.#state = 'dialing';
     const media = this.#media;
     const offer = target.body !== undefined && target.body.length > 0 && isSdpContentType(target.contentType ?? 'application/sdp') ? target.body : undefined;
     let sent = target;
     if (media && offer) {
       const anchored = await media.offer(offer, 'caller');
-      // The caller may have gone while the relay answered (the state changed under the await).
-      if (this.state === 'ended' || this.cancelled) return { kind: 'cancelled' };
+      // The caller may have gone, or another leg answered, while the relay answered.
+      if (this.state === 'ended' || this.cancelled || this.#winner) return { kind: 'cancelled' };
       if (!anchored.ok) {
-        this.#state = 'routing';
+        if (this.#legs.size === 0) this.#state = 'routing';
         return { kind: 'media-unavailable', reason: anchored.reason };
       }
       sent = { ...target, body: anchored.sdp };
@@ -133,13 +140,26 @@ export class CallSession {
       onProvisional: (response) => void (early = early.then(() => this.#relayProvisional(response))),
       onAnswerRetransmitted: () => this.#ackCallee(),
     });
-    this.#leg = leg;
+    this.#legs.add(leg);
     let outcome = await leg.start();
-    this.#leg = undefined;
+    this.#legs.delete(leg);
+    if (outcome.kind === 'answered' && this.#winner) {
+      // Another leg answered first: this one is hung up, and the relay never hears of it.
+      this.#dropAnswered(outcome.dialog);
+      leg.release();
+      return { kind: 'cancelled' };
+    }
+    if (outcome.kind === 'answered') {
+      this.#winner = leg;
+      for (const other of this.#legs) other.cancel();
+    }
     this.#keepAnswered(leg, outcome);
     await early;
-    if (media) outcome = await this.#anchorOutcome(media, outcome, offer !== undefined || (target.body?.length ?? 0) > 0);
-    if (this.#state === 'dialing') this.#state = 'routing';
+    // A failed leg gives its relay session back only when no other leg still rings on it.
+    if (media && (outcome.kind === 'answered' || (this.#legs.size === 0 && !this.#winner))) {
+      outcome = await this.#anchorOutcome(media, outcome, offer !== undefined || (target.body?.length ?? 0) > 0);
+    }
+    if (this.#state === 'dialing' && this.#legs.size === 0) this.#state = 'routing';
     return outcome;
   }
 
@@ -231,7 +251,7 @@ export class CallSession {
   /** A final non-2xx to the caller; the call ends. */
   reject(status: number, reason?: string, headers: HeaderField[] = []): void {
     if (this.#state === 'ended') return;
-    this.#leg?.cancel();
+    for (const leg of this.#legs) leg.cancel();
     this.caller.reject(status, reason, headers);
     this.#finish({ reason: this.cancelled ? 'canceled' : 'rejected', callerStatus: status });
   }
@@ -239,7 +259,7 @@ export class CallSession {
   /** The caller's CANCEL (already answered 200 by the transaction layer): 487 to the caller, CANCEL to the callee. */
   onCancel(): void {
     if (this.#state === 'ended' || this.#state === 'answered') return;
-    this.#leg?.cancel();
+    for (const leg of this.#legs) leg.cancel();
     this.caller.reject(487);
     this.#finish({ reason: 'canceled', callerStatus: 487 });
   }

@@ -1,4 +1,4 @@
-// <Dial>: rings its nouns one after another until one answers, within the verb's timeout.
+// <Dial>: rings its nouns at once until one answers, within the verb's timeout.
 // Numbers go out through the outbound trunks (longest prefix, priority, weight, failover);
 // <Sip> goes to the URI itself. What the caller hears on failure is decided here.
 import { createHash } from 'node:crypto';
@@ -197,23 +197,38 @@ async function dialClient(context: CallContext, identity: string, callerId: stri
   }
 }
 
+function dialNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number): Promise<DialResult> {
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return Promise.resolve(failure(480, 'Temporarily Unavailable - No Answer'));
+  if (noun.noun === 'Number') return dialNumber(context, noun.number, callerId, remaining);
+  if (noun.noun === 'Sip') return dialSip(context, noun, callerId, remaining);
+  if (noun.noun === 'Client') return dialClient(context, noun.identity, callerId, deadline);
+  context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
+  return Promise.resolve(failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`));
+}
+
+/**
+ * What the caller hears when no noun answered: the caller's own CANCEL, else a relay failure,
+ * else the one outcome they share, else no answer if any rang out, else the first noun's.
+ */
+function combinedFailure(failures: readonly DialFailure[]): DialFailure {
+  const first = failures[0] ?? failure(404, 'Not Found - Nothing To Dial');
+  return failures.find((f) => f.callStatus === 'canceled')
+    ?? failures.find((f) => f.mediaRelayFailed)
+    ?? (failures.every((f) => f.status === first.status) ? first : undefined)
+    ?? failures.find((f) => f.callStatus === 'no-answer')
+    ?? first;
+}
+
+/**
+ * Rings every noun at once, as Twilio does: the first to answer is connected and the session
+ * cancels the others (a noun's next trunk or phone is then not tried). Each noun still goes
+ * through its own trunks, or its user's phones, one after another.
+ */
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
   const callerId = verb.callerId ?? context.call.from;
-  let last: DialFailure = failure(404, 'Not Found - Nothing To Dial');
-  for (const noun of verb.targets) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return failure(480, 'Temporarily Unavailable - No Answer');
-    let result: DialResult;
-    if (noun.noun === 'Number') result = await dialNumber(context, noun.number, callerId, remaining);
-    else if (noun.noun === 'Sip') result = await dialSip(context, noun, callerId, remaining);
-    else if (noun.noun === 'Client') result = await dialClient(context, noun.identity, callerId, deadline);
-    else {
-      context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
-      result = failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`);
-    }
-    if (result.kind === 'answered' || result.callStatus === 'canceled' || result.mediaRelayFailed) return result;
-    last = result;
-  }
-  return last;
+  const results = await Promise.all(verb.targets.map((noun) => dialNoun(context, noun, callerId, deadline)));
+  const answered = results.find((result) => result.kind === 'answered');
+  return answered ?? combinedFailure(results.filter((result): result is DialFailure => result.kind === 'failed'));
 }

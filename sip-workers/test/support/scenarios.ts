@@ -228,3 +228,24 @@ ${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
 ${reply(200, 'OK')}  <label id="end"/>
 `);
 }
+
+/** A callee that rings for `ms` before it answers, then waits for the BYE. */
+export function calleeAnsweringAfter(ms: number): string {
+  return scenario('callee answering late', `  <recv request="INVITE" crlf="true"/>
+${reply(180, 'Ringing')}  <pause milliseconds="${ms}"/>
+${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}
+
+/**
+ * A callee whose 2xx crosses the worker's CANCEL (§9.2 lets it): it answers the CANCEL 200 and the
+ * INVITE 200 anyway, and must get an ACK and then a BYE for the call nobody wanted.
+ */
+export function calleeAnsweringDespiteCancel(): string {
+  return scenario('callee answering despite CANCEL', `  <recv request="INVITE" crlf="true"/>
+${reply(180, 'Ringing')}  <recv request="CANCEL"/>
+${reply(200, 'OK')}${uasReply(200, 'OK', { sdp, cseq: 'CSeq: [cseq] INVITE' })}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
+}
