@@ -66,6 +66,8 @@ export class CallSession {
   readonly #legs = new Set<OutgoingLeg>();
   /** The leg whose 2xx won (set as it arrives, before the relay has answered it): other legs are cancelled, later answers dropped. */
   #winner: OutgoingLeg | undefined;
+  /** dial() calls under way, from the relay's offer to the leg's outcome: while any is, the relay session stays. */
+  #dialsInFlight = 0;
   /** The leg that answered, released when the call ends (OutgoingLeg.release). */
   #answeredLeg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
@@ -121,17 +123,47 @@ export class CallSession {
   async dial(target: DialTarget): Promise<DialOutcome> {
     if (this.#state === 'ended' || this.cancelled || this.#winner) return { kind: 'cancelled' };
     this.#state = 'dialing';
+    this.#dialsInFlight++;
+    let outcome: DialOutcome;
+    let leg: OutgoingLeg | undefined;
+    let early: Promise<void>;
+    try {
+      ({ outcome, leg, early } = await this.#ring(target));
+    } finally {
+      this.#dialsInFlight--;
+    }
+    if (outcome.kind === 'answered' && leg) {
+      if (this.#winner) {
+        // Another leg answered first: this one is hung up, and the relay never hears of it.
+        this.#dropAnswered(outcome.dialog);
+        leg.release();
+        return { kind: 'cancelled' };
+      }
+      this.#winner = leg;
+      for (const other of this.#legs) other.cancel();
+      this.#keepAnswered(leg, outcome);
+    }
+    await early;
+    const media = this.#media;
+    // A failed dial gives the relay session back only when no other dial still uses it.
+    if (leg && media && (outcome.kind === 'answered' || (this.#dialsInFlight === 0 && !this.#winner))) {
+      const offered = target.body !== undefined && target.body.length > 0;
+      outcome = await this.#anchorOutcome(media, outcome, offered);
+    }
+    if (this.#state === 'dialing' && this.#dialsInFlight === 0) this.#state = 'routing';
+    return outcome;
+  }
+
+  /** The relay's offer for the target, then its leg until the leg's outcome. */
+  async #ring(target: DialTarget): Promise<{ outcome: DialOutcome; leg?: OutgoingLeg; early: Promise<void> }> {
     const media = this.#media;
     const offer = target.body !== undefined && target.body.length > 0 && isSdpContentType(target.contentType ?? 'application/sdp') ? target.body : undefined;
     let sent = target;
     if (media && offer) {
       const anchored = await media.offer(offer, 'caller');
       // The caller may have gone, or another leg answered, while the relay answered.
-      if (this.state === 'ended' || this.cancelled || this.#winner) return { kind: 'cancelled' };
-      if (!anchored.ok) {
-        if (this.#legs.size === 0) this.#state = 'routing';
-        return { kind: 'media-unavailable', reason: anchored.reason };
-      }
+      if (this.state === 'ended' || this.cancelled || this.#winner) return { outcome: { kind: 'cancelled' }, early: Promise.resolve() };
+      if (!anchored.ok) return { outcome: { kind: 'media-unavailable', reason: anchored.reason }, early: Promise.resolve() };
       sent = { ...target, body: anchored.sdp };
     }
     // Provisional responses reach the caller in order even when one waits on the relay.
@@ -141,26 +173,9 @@ export class CallSession {
       onAnswerRetransmitted: () => this.#ackCallee(),
     });
     this.#legs.add(leg);
-    let outcome = await leg.start();
+    const outcome = await leg.start();
     this.#legs.delete(leg);
-    if (outcome.kind === 'answered' && this.#winner) {
-      // Another leg answered first: this one is hung up, and the relay never hears of it.
-      this.#dropAnswered(outcome.dialog);
-      leg.release();
-      return { kind: 'cancelled' };
-    }
-    if (outcome.kind === 'answered') {
-      this.#winner = leg;
-      for (const other of this.#legs) other.cancel();
-    }
-    this.#keepAnswered(leg, outcome);
-    await early;
-    // A failed leg gives its relay session back only when no other leg still rings on it.
-    if (media && (outcome.kind === 'answered' || (this.#legs.size === 0 && !this.#winner))) {
-      outcome = await this.#anchorOutcome(media, outcome, offer !== undefined || (target.body?.length ?? 0) > 0);
-    }
-    if (this.#state === 'dialing' && this.#legs.size === 0) this.#state = 'routing';
-    return outcome;
+    return { outcome, leg, early };
   }
 
   /** An answering leg is released when the call ends, or now if it already has (others release themselves). */

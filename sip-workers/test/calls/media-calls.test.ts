@@ -177,6 +177,20 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     await relayIsEmpty('after the BYE');
   });
 
+  test('a <Dial> noun that fails while another still rings leaves the relay session to the one that answers', async () => {
+    const trunk = await startSippServer({ scenario: calleeRefusing(486, 'Busy Here'), localPort: ports.primary, calls: 1 });
+    const agent = await startSippServer({ scenario: mediaCallee({ relayPorts: relay.portPattern, ringMs: 400 }), calls: 1 });
+    webhook.route('/voice', twiml(`<Dial timeout="5"><Number>+85597000111</Number><Sip>sip:agent@127.0.0.1:${agent.port}</Sip></Dial>`));
+    try {
+      ok(await runSipp({ scenario: mediaCaller({ to: numbers.clinic, relayPorts: relay.portPattern, holdMs: 200 }), remote: remote(), calls: 1 }), 'caller (answered by the agent, through the relay)');
+      ok(await trunk.exited, 'trunk (486)');
+      ok(await agent.exited, 'agent (its offer named the relay)');
+      await relayIsEmpty('after the BYE');
+    } finally {
+      webhook.route('/voice', dialPstn);
+    }
+  });
+
   test('an INVITE body that is not SDP is refused 415 rather than passed unanchored', async () => {
     const scenario = callerExpecting(415, { to: numbers.clinic }).replace('Content-Type: application/sdp', 'Content-Type: application/x-private');
     ok(await runSipp({ scenario, remote: remote(), calls: 1 }), 'caller');

@@ -94,12 +94,12 @@ ${cancelInvite(options.to)}${inDialog('ACK', 1)}`);
 
 const reply = (status: number, reason: string, withSdp = false, cseq = '[last_CSeq:]') => uasReply(status, reason, { cseq, ...(withSdp ? { sdp } : {}) });
 
-/** Gets an offer naming the relay, rings, answers, plays `pcap` after the ACK, waits for the BYE. */
-export function mediaCallee(options: { relayPorts: string; pcap?: string }): string {
+/** Gets an offer naming the relay, rings (for `ringMs`), answers, plays `pcap` after the ACK, waits for the BYE. */
+export function mediaCallee(options: { relayPorts: string; pcap?: string; ringMs?: number }): string {
   return scenario('media callee', `  <recv request="INVITE" crlf="true">
 ${relayed(options.relayPorts, 'offer')}  </recv>
   <Reference variables="offer"/>
-${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+${reply(180, 'Ringing')}${options.ringMs ? `  <pause milliseconds="${options.ringMs}"/>\n` : ''}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
 ${options.pcap ? play(options.pcap) : ''}  <recv request="BYE"/>
 ${reply(200, 'OK')}`);
 }
