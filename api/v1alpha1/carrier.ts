@@ -91,6 +91,14 @@ const webhooks = z
   .prefault({})
   .describe('How SIP workers call account webhooks.');
 
+const calls = z
+  .object({
+    maxDurationSeconds: z.number().int().min(60).max(86_400).default(14_400).describe('An answered call is hung up (BYE to both parties) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours. Defaults to 14400.'),
+    dialogKeepaliveSeconds: z.number().int().min(0).max(3600).default(300).describe('How often an answered call sends an OPTIONS inside each party\'s dialog. A 481, a 408 or no answer means that party lost the call (crashed, restarted, or its BYE never arrived), and the call ends at once instead of running, and being billed, until maxDurationSeconds. 0 turns it off. Defaults to 300.'),
+  })
+  .prefault({})
+  .describe('Limits the SIP workers apply to every answered call.');
+
 export const carrierSpec = z
   .object({
     displayName: z.string().min(1).max(100).describe('The carrier\'s name as shown to its customers.'),
@@ -101,6 +109,7 @@ export const carrierSpec = z
     push: push.optional(),
     registrar: registrar.optional(),
     webhooks,
+    calls,
   })
   .describe('Desired state of the Carrier.');
 

@@ -142,6 +142,13 @@ export interface CarrierSpec {
     /** Header carrying the request signature: HMAC-SHA1 over the URL and sorted POST parameters, keyed with the account's auth token, exactly as Twilio computes it. Defaults to X-Twilio-Signature, which Twilio request validators check. */
     signatureHeader: string;
   };
+  /** Limits the SIP workers apply to every answered call. */
+  calls: {
+    /** An answered call is hung up (BYE to both parties) after this long, as Twilio's <Dial timeLimit> defaults to 4 hours. Defaults to 14400. */
+    maxDurationSeconds: number;
+    /** How often an answered call sends an OPTIONS inside each party's dialog. A 481, a 408 or no answer means that party lost the call (crashed, restarted, or its BYE never arrived), and the call ends at once instead of running, and being billed, until maxDurationSeconds. 0 turns it off. Defaults to 300. */
+    dialogKeepaliveSeconds: number;
+  };
 }
 
 /** Observed state of the Carrier. */

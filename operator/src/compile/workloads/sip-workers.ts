@@ -30,6 +30,8 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
     { name: 'SWITCHYARD_ROUTING_MANIFEST', value: names.routingManifest(metadata.name) },
     { name: 'SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS', value: String(spec.webhooks.timeoutSeconds) },
     { name: 'SWITCHYARD_WEBHOOK_SIGNATURE_HEADER', value: spec.webhooks.signatureHeader },
+    { name: 'SWITCHYARD_MAX_CALL_SECONDS', value: String(spec.calls.maxDurationSeconds) },
+    { name: 'SWITCHYARD_DIALOG_KEEPALIVE_SECONDS', value: String(spec.calls.dialogKeepaliveSeconds) },
     ...(relay === undefined
       ? []
       : [
