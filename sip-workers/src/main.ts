@@ -9,7 +9,7 @@ import { startDirectoryRoutingSource } from './routing/directory-source.ts';
 import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
 import { RoutingStore } from './routing/routing-store.ts';
-import { loadWorkerConfig, mediaAnchoringSettings, pushOptions, registrarOptions } from './worker/config.ts';
+import { loadWorkerConfig, mediaAnchoringSettings, pushOptions, registrarOptions, tlsFiles } from './worker/config.ts';
 import { startHttpServer } from './worker/http-server.ts';
 import { workerMetrics } from './worker/metrics.ts';
 import { startSipWorker } from './worker/start-worker.ts';
@@ -41,10 +41,12 @@ const registrar = registrarOptions(config);
 if (registrar === undefined) log.info('SWITCHYARD_REDIS_URL unset: no registrar, REGISTER gets 405');
 const push = pushOptions(config);
 if (push === undefined) log.info('SWITCHYARD_PUSH_SERVICE unset: phones with a push token are not woken by push');
+const tls = tlsFiles(config);
 const sip = await startSipWorker(
   {
     host: config.SWITCHYARD_SIP_HOST,
     port: config.SWITCHYARD_SIP_PORT,
+    ...(tls === undefined ? {} : { tls }),
     ...((config.SWITCHYARD_SIP_ADVERTISED_HOST ?? config.SWITCHYARD_POD_IP) === undefined ? {} : { advertisedHost: config.SWITCHYARD_SIP_ADVERTISED_HOST ?? config.SWITCHYARD_POD_IP }),
     udpBufferBytes: config.SWITCHYARD_UDP_BUFFER_BYTES,
     webhookTimeoutMs: config.SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS * 1000,
@@ -87,7 +89,7 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && config.SWITCHYARD_ROUT
 // One line a person (or `make run`) can read to know where to send SIP.
 // The heap limit bounds the calls a worker can keep for their 32 s (see the README), so it is stated.
 const heapLimitMB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, 'SIP worker listening on udp and tcp');
+log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, ...(sip.transport.tlsPort === 0 ? {} : { sipTls: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.tlsPort}` }), http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, sip.transport.tlsPort === 0 ? 'SIP worker listening on udp and tcp' : 'SIP worker listening on udp and tcp, and tls on its own port');
 
 function packageVersion(): string {
   try {

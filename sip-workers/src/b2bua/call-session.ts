@@ -7,6 +7,7 @@ import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { TransportKind } from '../sip/transport.ts';
 import { bodyHeaders, CallerLeg } from './caller-leg.ts';
 import { inDialogRequest } from './dialog.ts';
 import { DialogKeepalive } from './dialog-keepalive.ts';
@@ -32,8 +33,8 @@ export interface CallEnd {
 export interface CallSessionDeps {
   layer: TransactionLayer;
   registry: DialogRegistry<CallSession>;
-  /** Our Contact header value, the same for both legs. */
-  contact: string;
+  /** Our Contact header value for a leg over `transport` (TLS has its own port). */
+  contact: (transport: TransportKind) => string;
   /** An answered call is hung up by the worker after this long (default: Twilio's 4 hours). */
   maxCallMs?: number;
   onEnd?: (session: CallSession, end: CallEnd) => void;
@@ -91,7 +92,7 @@ export class CallSession {
   constructor(invite: ServerTransaction, callSid: string, deps: CallSessionDeps) {
     this.callSid = callSid;
     this.#deps = deps;
-    this.caller = new CallerLeg(invite, deps.contact, deps.layer.timers);
+    this.caller = new CallerLeg(invite, deps.contact(invite.source.transport), deps.layer.timers);
     this.callerInvite = invite.request;
     this.#descriptions = { caller: sdpOf(invite.request), callee: undefined };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
@@ -168,7 +169,7 @@ export class CallSession {
     }
     // Provisional responses reach the caller in order even when one waits on the relay.
     let early = Promise.resolve();
-    const leg = new OutgoingLeg(this.#deps.layer, sent, this.#deps.contact, {
+    const leg = new OutgoingLeg(this.#deps.layer, sent, this.#deps.contact(sent.destination.transport), {
       onProvisional: (response) => void (early = early.then(() => this.#relayProvisional(response))),
       onAnswerRetransmitted: () => this.#ackCallee(),
     });

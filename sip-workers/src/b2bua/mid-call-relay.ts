@@ -15,6 +15,7 @@ import { headerValues } from '../sip/message.ts';
 import { cseqHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { TransportKind } from '../sip/transport.ts';
 import { answerUntilAcked } from './answer-retransmission.ts';
 import type { AnswerRetransmission } from './answer-retransmission.ts';
 import { bodyHeaders } from './caller-leg.ts';
@@ -35,8 +36,8 @@ const END_TO_END_OPTIONS = new Set(['timer']);
 
 export interface MidCallRelayDeps {
   layer: TransactionLayer;
-  /** Our Contact, sent with every target refresh and its 2xx. */
-  contact: string;
+  /** Our Contact towards a side's transport, sent with every target refresh and its 2xx. */
+  contact: (transport: TransportKind) => string;
   dialogs: Record<LegSide, Dialog>;
   media?: CallMedia;
   /**
@@ -165,7 +166,7 @@ export class MidCallRelay {
     const dialog = this.#deps.dialogs[exchange.to];
     const { method } = exchange.request;
     const targetRefresh = method === 'INVITE' || method === 'UPDATE';
-    const headers = [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact }] : []), ...bodyHeaders(exchange.request), ...endToEndHeaders(exchange.request)];
+    const headers = [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact(dialog.destination.transport) }] : []), ...bodyHeaders(exchange.request), ...endToEndHeaders(exchange.request)];
     const request = inDialogRequest(dialog, method, { headers, body });
     exchange.seq = dialog.localSeq;
     exchange.client = this.#deps.layer.sendRequest(request, dialog.destination, {
@@ -208,7 +209,7 @@ export class MidCallRelay {
     if (targetRefresh) refreshTarget(this.#deps.dialogs[exchange.from], exchange.request);
     const options = {
       reason: response.reason,
-      headers: [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact }] : []), ...bodyHeaders(response), ...endToEndHeaders(response)],
+      headers: [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact(this.#deps.dialogs[exchange.from].destination.transport) }] : []), ...bodyHeaders(response), ...endToEndHeaders(response)],
       body,
     };
     if (!isInvite) {

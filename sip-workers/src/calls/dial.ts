@@ -101,7 +101,7 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
     const credential = view.outboundTrunkCredential(trunk.name);
     const target: LegTarget = {
       ...baseTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs),
-      destination: { address: trunk.host, port: trunk.port, transport: trunk.transport === 'tcp' ? 'tcp' : 'udp' },
+      destination: { address: trunk.host, port: trunk.port, transport: trunk.transport },
       answerChallenge: challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined)),
     };
     const outcome = await context.session.dial(target);
@@ -127,7 +127,7 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
   const uri = parsed.value;
   const destination = sipDestination(uri);
-  if (!destination) return failure(416, 'Unsupported URI Scheme - sips Not Supported');
+  if (!destination) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
   const { username, password } = noun;
   const target: LegTarget = {
     ...baseTarget(context, uri, callerId, ringTimeoutMs),

@@ -1,6 +1,7 @@
 // A registration binding (RFC 3261 §10): one Contact of a SipDomain user's address-of-record,
 // with the flow its REGISTER came over (RFC 5626: the way back to a UA behind NAT) and the push
 // parameters the UA gave (RFC 8599), so a call can reach it or wake it.
+import type { TransportKind } from '../sip/transport.ts';
 
 /** A SipDomain user within one carrier: the key of a set of bindings. */
 export interface AddressOfRecord {
@@ -11,9 +12,9 @@ export interface AddressOfRecord {
   user: string;
 }
 
-/** Where the REGISTER came from, and which worker took it: a TCP flow lives on that worker only. */
+/** Where the REGISTER came from, and which worker took it: a TCP or TLS flow lives on that worker only. */
 export interface Flow {
-  transport: 'udp' | 'tcp';
+  transport: TransportKind;
   address: string;
   port: number;
   /** The sent-by (host:port) of the worker that received the REGISTER. */

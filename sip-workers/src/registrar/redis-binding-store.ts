@@ -28,7 +28,7 @@ const storedBinding = z.object({
   q: z.number().min(0).max(1).optional(),
   callId: z.string(),
   cseq: z.number().int(),
-  flow: z.object({ transport: z.enum(['udp', 'tcp']), address: z.string(), port: z.number().int(), edge: z.string() }),
+  flow: z.object({ transport: z.enum(['udp', 'tcp', 'tls']), address: z.string(), port: z.number().int(), edge: z.string() }),
   natted: z.boolean(),
   instance: z.string().optional(),
   regId: z.number().int().optional(),

@@ -4,6 +4,7 @@
 // Terminated, Timers E, F, K.
 import type { SipMessage, SipRequest, SipResponse } from './message.ts';
 import { createNon2xxAck } from './request-builder.ts';
+import { isReliable } from './response-routing.ts';
 import { detachedString, retainedRequest } from './retained-request.ts';
 import type { TimerValues } from './timers.ts';
 import { TransactionTimers, timerD, timerIK, transactionTimeout } from './timers.ts';
@@ -52,7 +53,7 @@ export class ClientTransaction {
   constructor(request: SipRequest, key: string, destination: Destination, context: ClientTransactionContext, callbacks: ClientTransactionCallbacks = {}) {
     this.#request = request;
     this.destination = destination;
-    this.#reliable = destination.transport === 'tcp';
+    this.#reliable = isReliable(destination.transport);
     this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;

@@ -5,7 +5,7 @@ import { socketHost } from './uri.ts';
 import type { Via } from './via.ts';
 import { viaReceived, viaRport } from './via.ts';
 
-export type TransportKind = 'udp' | 'tcp';
+export type TransportKind = 'udp' | 'tcp' | 'tls';
 
 export interface Destination {
   /** IP address or host name, without IPv6 brackets. */
@@ -15,26 +15,34 @@ export interface Destination {
 }
 
 export const DEFAULT_SIP_PORT = 5060;
+export const DEFAULT_SIPS_PORT = 5061;
 
-/** The Via transport token as one of ours, or undefined for TLS, SCTP, WS and the rest. */
+/** The Via transport token as one of ours, or undefined for SCTP, WS and the rest. */
 export function transportOfVia(via: Via): TransportKind | undefined {
   if (via.transport === 'UDP') return 'udp';
   if (via.transport === 'TCP') return 'tcp';
+  if (via.transport === 'TLS') return 'tls';
   return undefined;
 }
+
+/** TCP and TLS deliver or fail: no retransmissions, and no lingering for them (§17). */
+export const isReliable = (transport: TransportKind): boolean => transport !== 'udp';
+
+/** The port a transport means when a URI or Via names none (§19.1.2, §18.2.2). */
+export const defaultPort = (transport: TransportKind): number => (transport === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
 
 /**
  * §18.2.2 for a response whose top Via is `via`:
  * - UDP with maddr: to maddr at the sent-by port (multicast TTL is not applied).
  * - UDP with received and a filled rport (RFC 3581): to received:rport, the request's source.
  * - UDP with received: to received at the sent-by port.
- * - otherwise (and TCP whose connection is gone): received or sent-by host, at the sent-by port,
+ * - otherwise (and TCP or TLS whose connection is gone): received or sent-by host, at the sent-by port,
  *   since a TCP source port is ephemeral and nobody listens on it.
  */
 export function responseDestination(via: Via): Destination | undefined {
   const transport = transportOfVia(via);
   if (!transport) return undefined;
-  const sentByPort = via.port ?? DEFAULT_SIP_PORT;
+  const sentByPort = via.port ?? defaultPort(transport);
   const received = viaReceived(via);
   const host = received ?? socketHost(via.host);
   if (transport === 'udp') {

@@ -4,6 +4,7 @@
 // respond()/reply(); retransmitted requests are absorbed here with the last response.
 import type { SipRequest, SipResponse } from './message.ts';
 import { createResponse, generateTag } from './response-builder.ts';
+import { isReliable } from './response-routing.ts';
 import { detachedString, retainedRequest, retainedResponse } from './retained-request.ts';
 import type { ResponseOptions } from './response-builder.ts';
 import type { TimerValues } from './timers.ts';
@@ -48,7 +49,7 @@ export class ServerTransaction {
     this.key = detachedString(key);
     this.isInvite = request.method === 'INVITE';
     this.#context = context;
-    this.#reliable = source.transport === 'tcp';
+    this.#reliable = isReliable(source.transport);
     this.#state = this.isInvite ? 'proceeding' : 'trying';
     this.#interval = context.timers.t1;
   }

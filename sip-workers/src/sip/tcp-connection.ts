@@ -1,4 +1,4 @@
-// One SIP-over-TCP connection (RFC 3261 §18.3): Content-Length framing of what arrives,
+// One SIP-over-TCP or TLS connection (RFC 3261 §18.3, §26.2; TLS is TCP with a handshake first): Content-Length framing of what arrives,
 // RFC 5626 §4.4.1 CRLF keep-alive pongs, an idle timeout, and bounds on what may sit in
 // buffers either way. It never throws: problems are reported and the connection is closed.
 import type { Socket } from 'node:net';
@@ -33,14 +33,16 @@ export class TcpConnection {
   readonly remotePort: number;
   /** Whether we opened it (requests we sent) or the peer did. */
   readonly outbound: boolean;
+  readonly transport: 'tcp' | 'tls';
   readonly #socket: Socket;
   readonly #framer: StreamFramer;
   readonly #hooks: TcpConnectionHooks;
   readonly #limits: TcpConnectionLimits;
   #open = true;
 
-  constructor(socket: Socket, outbound: boolean, limits: TcpConnectionLimits, hooks: TcpConnectionHooks) {
+  constructor(socket: Socket, outbound: boolean, limits: TcpConnectionLimits, hooks: TcpConnectionHooks, transport: 'tcp' | 'tls' = 'tcp') {
     this.#socket = socket;
+    this.transport = transport;
     this.#hooks = hooks;
     this.#limits = limits;
     this.outbound = outbound;

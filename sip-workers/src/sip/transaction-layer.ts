@@ -92,7 +92,7 @@ export class TransactionLayer {
    */
   sendRequest(request: SipRequest, destination: Destination, callbacks: ClientTransactionCallbacks = {}): ClientTransaction {
     const outgoing = cloneMessage(request);
-    prependHeader(outgoing, 'Via', `SIP/2.0/${destination.transport.toUpperCase()} ${this.transport.sentBy};branch=${generateBranch()};rport`);
+    prependHeader(outgoing, 'Via', `SIP/2.0/${destination.transport.toUpperCase()} ${this.transport.sentByFor(destination.transport)};branch=${generateBranch()};rport`);
     return this.#startClient(outgoing, destination, callbacks);
   }
 
@@ -115,7 +115,7 @@ export class TransactionLayer {
   /** The ACK for a 2xx is not a transaction (§13.2.2.4): sent once, statelessly, with its own branch. */
   sendAck(ack: SipRequest, destination: Destination): Promise<SendResult> {
     const outgoing = cloneMessage(ack);
-    prependHeader(outgoing, 'Via', `SIP/2.0/${destination.transport.toUpperCase()} ${this.transport.sentBy};branch=${generateBranch()};rport`);
+    prependHeader(outgoing, 'Via', `SIP/2.0/${destination.transport.toUpperCase()} ${this.transport.sentByFor(destination.transport)};branch=${generateBranch()};rport`);
     return this.transport.sendRequest(outgoing, destination);
   }
 

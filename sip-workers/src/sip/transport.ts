@@ -1,18 +1,22 @@
-// The SIP transport layer (RFC 3261 §18, RFC 3581): UDP and TCP bound on one host:port,
+// The SIP transport layer (RFC 3261 §18, RFC 3581): UDP and TCP bound on one host:port, and
+// TLS (§26.2) on a port of its own when given a certificate,
 // received messages handed up with where they came from, responses routed back per §18.2.2,
 // requests sent to a destination. Nothing here throws on the receive path; problems go to
 // the onError hook and the offending datagram or connection is dropped.
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
-import { connect, createServer, isIPv6 } from 'node:net';
+import { createServer, isIPv6 } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Server as TlsServer } from 'node:tls';
 import type { SipMessage, SipResponse } from './message.ts';
 import { parseMessage } from './parser.ts';
 import type { Framing, ParseResult } from './parser.ts';
 import { createBadRequestResponse, stampReceived } from './response-builder.ts';
-import { DEFAULT_SIP_PORT, responseDestination } from './response-routing.ts';
+import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination } from './response-routing.ts';
 import type { Destination, TransportKind } from './response-routing.ts';
 import { serializeMessage } from './serializer.ts';
+import { openTcpStream, openTlsStream } from './stream-connect.ts';
 import { TcpConnection, plainAddress } from './tcp-connection.ts';
 import type { TcpConnectionLimits } from './tcp-connection.ts';
 import { socketHost } from './uri.ts';
@@ -21,7 +25,7 @@ import { topVia } from './via.ts';
 export type { Destination, TransportKind } from './response-routing.ts';
 export type { TcpConnection } from './tcp-connection.ts';
 
-/** Where a message came from; `connection` is set for TCP and is where its responses go. */
+/** Where a message came from; `connection` is set for TCP and TLS and is where its responses go. */
 export interface MessageSource {
   address: string;
   port: number;
@@ -66,9 +70,20 @@ export interface SipTransportOptions {
   tcpMaxReadBufferBytes?: number;
   /** Per-connection bound on unsent output (default 1 MiB). */
   tcpMaxWriteBufferBytes?: number;
-  /** Give up opening an outbound TCP connection after this long (default 5 s). */
+  /** Give up opening an outbound TCP connection (or finishing its TLS handshake) after this long (default 5 s). */
   tcpConnectTimeoutMs?: number;
+  /** SIP over TLS: listen on `port` (0: an ephemeral one) and open TLS connections where asked to. */
+  tls?: TlsSettings;
   onError?: (event: TransportEvent) => void;
+}
+
+export interface TlsSettings {
+  port: number;
+  /** PEM private key and certificate chain presented to peers (replaceable: setTlsCredentials). */
+  key: string | Buffer;
+  cert: string | Buffer;
+  /** PEM CAs that peers' certificates are checked against on connections we open; absent: the system's. */
+  ca?: string | Buffer;
 }
 
 export type MessageHandler = (message: SipMessage, source: MessageSource) => void;
@@ -79,8 +94,8 @@ function isKeepalive(data: Buffer): boolean {
   return data.every((byte) => byte === 13 || byte === 10);
 }
 
-function remoteKey(address: string, port: number): string {
-  return `${plainAddress(address).toLowerCase()}|${port}`;
+function remoteKey(address: string, port: number, transport: 'tcp' | 'tls'): string {
+  return `${transport}|${plainAddress(address).toLowerCase()}|${port}`;
 }
 
 export class SipTransport {
@@ -92,7 +107,9 @@ export class SipTransport {
   readonly #connecting = new Map<string, Promise<TcpConnection | string>>();
   #udp: UdpSocket | undefined;
   #tcp: Server | undefined;
+  #tls: TlsServer | undefined;
   #port = 0;
+  #tlsPort = 0;
   #handler: MessageHandler | undefined;
   #closed = false;
 
@@ -111,7 +128,25 @@ export class SipTransport {
   static async listen(options: SipTransportOptions = {}): Promise<SipTransport> {
     const transport = new SipTransport(options);
     await transport.#bind(options.port ?? 0);
+    if (options.tls) {
+      try {
+        await transport.#listenTls(options.tls);
+      } catch (err) {
+        await transport.close();
+        throw err;
+      }
+    }
     return transport;
+  }
+
+  /** The TLS port (0 without TLS). */
+  get tlsPort(): number {
+    return this.#tlsPort;
+  }
+
+  /** New key and certificate for connections accepted from now on (a renewed certificate). */
+  setTlsCredentials(credentials: { key: string | Buffer; cert: string | Buffer }): void {
+    this.#tls?.setSecureContext({ key: credentials.key, cert: credentials.cert });
   }
 
   /** What the kernel lets wait unread on the UDP socket before it drops datagrams (0 before bind). */
@@ -129,8 +164,13 @@ export class SipTransport {
 
   /** host:port for the sent-by of Vias we insert (§18.1.1), IPv6 in brackets. */
   get sentBy(): string {
+    return this.sentByFor('udp');
+  }
+
+  /** The sent-by for requests going out over `transport`: TLS has its own port. */
+  sentByFor(transport: TransportKind): string {
     const host = isIPv6(this.advertisedHost) ? `[${this.advertisedHost}]` : this.advertisedHost;
-    return `${host}:${this.#port}`;
+    return `${host}:${transport === 'tls' && this.#tlsPort !== 0 ? this.#tlsPort : this.#port}`;
   }
 
   /** The one consumer of received messages (the transaction layer, or a test). */
@@ -148,7 +188,7 @@ export class SipTransport {
    */
   async sendResponse(response: SipResponse, source?: MessageSource): Promise<SendResult> {
     const data = serializeMessage(response);
-    if (source?.transport === 'tcp' && source.connection?.open) return this.#write(source.connection, data);
+    if (source?.connection?.open) return this.#write(source.connection, data);
     const via = topVia(response);
     if (!via) return this.#failed('response has no readable top Via', source);
     const destination = responseDestination(via);
@@ -162,9 +202,11 @@ export class SipTransport {
     for (const connection of [...this.#connections.values()]) connection.close();
     const udp = this.#udp;
     const tcp = this.#tcp;
+    const tls = this.#tls;
     await Promise.all([
       new Promise<void>((resolve) => (udp ? udp.close(() => resolve()) : resolve())),
       new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve())),
+      new Promise<void>((resolve) => (tls ? tls.close(() => resolve()) : resolve())),
     ]);
   }
 
@@ -224,7 +266,26 @@ export class SipTransport {
     return server;
   }
 
-  #accept(socket: Socket): void {
+  async #listenTls(settings: TlsSettings): Promise<void> {
+    // A peer that never finishes its handshake holds a socket only until the handshake timeout.
+    const server = createTlsServer({ key: settings.key, cert: settings.cert, handshakeTimeout: this.#options.tcpConnectTimeoutMs ?? 5000 }, (socket) => this.#accept(socket, 'tls'));
+    server.on('tlsClientError', (err: Error, socket) => {
+      this.#report({ kind: 'socket-error', detail: `tls handshake: ${err.message}`, remote: { address: plainAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, transport: 'tls' } });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err: Error) => this.#report({ kind: 'socket-error', detail: `tls: ${err.message}` }));
+    this.#tls = server;
+    const address = server.address();
+    this.#tlsPort = typeof address === 'object' && address ? address.port : settings.port;
+  }
+
+  #accept(socket: Socket, transport: 'tcp' | 'tls' = 'tcp'): void {
     const maxConnections = this.#options.maxTcpConnections ?? 1024;
     if (this.#closed || this.#connections.size >= maxConnections) {
       this.#report({ kind: 'connection-limit', detail: `refused: ${this.#connections.size} connections open` });
@@ -232,21 +293,21 @@ export class SipTransport {
       socket.destroy();
       return;
     }
-    this.#adopt(socket, false);
+    this.#adopt(socket, false, transport);
   }
 
-  #adopt(socket: Socket, outbound: boolean): TcpConnection {
+  #adopt(socket: Socket, outbound: boolean, transport: 'tcp' | 'tls'): TcpConnection {
     const connection = new TcpConnection(socket, outbound, this.#limits, {
       onMessage: (data, conn) =>
-        this.#receive(data, 'stream', { address: conn.remoteAddress, port: conn.remotePort, transport: 'tcp', connection: conn }),
+        this.#receive(data, 'stream', { address: conn.remoteAddress, port: conn.remotePort, transport: conn.transport, connection: conn }),
       onProblem: (kind, detail, conn) =>
-        this.#report({ kind, detail, remote: { address: conn.remoteAddress, port: conn.remotePort, transport: 'tcp' } }),
+        this.#report({ kind, detail, remote: { address: conn.remoteAddress, port: conn.remotePort, transport: conn.transport } }),
       onClose: (conn) => {
-        const key = remoteKey(conn.remoteAddress, conn.remotePort);
+        const key = remoteKey(conn.remoteAddress, conn.remotePort, conn.transport);
         if (this.#connections.get(key) === conn) this.#connections.delete(key);
       },
-    });
-    this.#connections.set(remoteKey(connection.remoteAddress, connection.remotePort), connection);
+    }, transport);
+    this.#connections.set(remoteKey(connection.remoteAddress, connection.remotePort, transport), connection);
     return connection;
   }
 
@@ -282,7 +343,8 @@ export class SipTransport {
     const via = topVia(response);
     if (!via) return false;
     const ourHost = socketHost(this.advertisedHost).toLowerCase();
-    return socketHost(via.host).toLowerCase() === ourHost && (via.port ?? DEFAULT_SIP_PORT) === this.#port;
+    const port = via.port ?? (via.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
+    return socketHost(via.host).toLowerCase() === ourHost && (port === this.#port || (this.#tlsPort !== 0 && port === this.#tlsPort));
   }
 
   /** §8.2 / RFC 4475: a request we can answer gets its 400 (or 505) back where it came from. */
@@ -329,14 +391,16 @@ export class SipTransport {
 
   /** An open connection to the destination, reused when there is one (§18.1.1). */
   async #connectionTo(destination: Destination): Promise<TcpConnection | string> {
+    const transport = destination.transport === 'tls' ? 'tls' : 'tcp';
+    if (transport === 'tls' && !this.#options.tls) return 'no TLS configured';
     const address = socketHost(destination.address);
-    const key = remoteKey(address, destination.port);
+    const key = remoteKey(address, destination.port, transport);
     const existing = this.#connections.get(key);
     if (existing?.open) return existing;
     const pending = this.#connecting.get(key);
     if (pending) return pending;
     if (this.#connections.size >= (this.#options.maxTcpConnections ?? 1024)) return 'tcp connection limit reached';
-    const attempt = this.#connect(address, destination.port);
+    const attempt = this.#open(address, destination.port, transport);
     this.#connecting.set(key, attempt);
     try {
       return await attempt;
@@ -345,28 +409,15 @@ export class SipTransport {
     }
   }
 
-  #connect(address: string, port: number): Promise<TcpConnection | string> {
-    return new Promise((resolve) => {
-      const socket = connect({ host: address, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        resolve(`connect to ${address}:${port} timed out`);
-      }, this.#options.tcpConnectTimeoutMs ?? 5000);
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        resolve(`connect to ${address}:${port}: ${err.message}`);
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        if (this.#closed) {
-          socket.destroy();
-          resolve('transport closed');
-          return;
-        }
-        resolve(this.#adopt(socket, true));
-      });
-    });
+  async #open(address: string, port: number, transport: 'tcp' | 'tls'): Promise<TcpConnection | string> {
+    const timeoutMs = this.#options.tcpConnectTimeoutMs ?? 5000;
+    const socket = transport === 'tls' ? await openTlsStream(address, port, this.#options.tls?.ca, timeoutMs) : await openTcpStream(address, port, timeoutMs);
+    if (typeof socket === 'string') return socket;
+    if (this.#closed) {
+      socket.destroy();
+      return 'transport closed';
+    }
+    return this.#adopt(socket, true, transport);
   }
 
   #failed(error: string, remote?: Destination | MessageSource): SendResult {

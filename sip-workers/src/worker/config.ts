@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { parseRelayTarget } from '../media/relay-pool.ts';
 import type { PushOptions, RegistrarOptions } from './start-worker.ts';
+import type { TlsFiles } from './tls-credentials.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -17,6 +18,10 @@ export const workerConfig = z
     SWITCHYARD_SIP_HOST: z.string().default('0.0.0.0').describe('Address the SIP transport binds.'),
     SWITCHYARD_SIP_ADVERTISED_HOST: z.string().optional().describe('Host put in Via and Contact; defaults to the pod IP, else the bind address.'),
     SWITCHYARD_SIP_PORT: z.coerce.number().int().min(0).max(65535).default(5060),
+    SWITCHYARD_SIP_TLS_PORT: z.coerce.number().int().min(0).max(65535).default(5061).describe('Port of SIP over TLS, used when SWITCHYARD_TLS_CERT_FILE is set.'),
+    SWITCHYARD_TLS_CERT_FILE: z.string().min(1).optional().describe('PEM certificate chain for SIP over TLS (tls.crt of a kubernetes.io/tls Secret); unset: no TLS. Re-read every minute, so a renewed certificate is served without a restart.'),
+    SWITCHYARD_TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key for SIP over TLS (tls.key).'),
+    SWITCHYARD_TLS_CA_FILE: z.string().min(1).optional().describe('PEM CAs that trunks\' and SIP URIs\' TLS certificates are checked against; unset: the system\'s.'),
     SWITCHYARD_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     SWITCHYARD_HTTP_HOST: z.string().default('0.0.0.0'),
     SWITCHYARD_ROUTING_DIR: z.string().optional().describe('Standalone mode: read routing state from this directory instead of the Kubernetes API.'),
@@ -96,4 +101,12 @@ export function mediaAnchoringSettings(config: WorkerConfig): MediaAnchoringSett
   const relay = config.SWITCHYARD_MEDIA_RELAY ? parseRelayTarget(config.SWITCHYARD_MEDIA_RELAY) : undefined;
   if (!relay) return undefined;
   return { relay, symmetricLatching: config.SWITCHYARD_MEDIA_SYMMETRIC_LATCHING, timeoutMs: config.SWITCHYARD_MEDIA_RELAY_TIMEOUT_MS };
+}
+
+/** SIP over TLS as configured, or undefined without a certificate; a certificate without its key (or the reverse) is a configuration error. */
+export function tlsFiles(config: WorkerConfig): TlsFiles | undefined {
+  const { SWITCHYARD_TLS_CERT_FILE: certFile, SWITCHYARD_TLS_KEY_FILE: keyFile, SWITCHYARD_TLS_CA_FILE: caFile } = config;
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new Error('invalid SIP worker configuration: SWITCHYARD_TLS_CERT_FILE and SWITCHYARD_TLS_KEY_FILE are set together or not at all');
+  return { port: config.SWITCHYARD_SIP_TLS_PORT, certFile, keyFile, ...(caFile === undefined ? {} : { caFile }) };
 }

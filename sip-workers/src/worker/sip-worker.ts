@@ -16,6 +16,7 @@ import { toHeader } from '../sip/name-addr.ts';
 import { maxForwardsHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer, TransactionUser } from '../sip/transaction-layer.ts';
+import type { TransportKind } from '../sip/transport.ts';
 import { inboundRequestFacts } from './inbound-request-facts.ts';
 import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -33,8 +34,8 @@ export interface SipWorkerDeps {
   handleCall: CallHandler;
   metrics: WorkerMetrics;
   log: WorkerLogger;
-  /** Our Contact for both legs of every call. */
-  contact: string;
+  /** Our Contact for a leg over `transport`. */
+  contact: (transport: TransportKind) => string;
   maxCallMs?: number;
   /** In-dialog OPTIONS to both parties of an answered call this often (dead call detection); 0 or absent: never. */
   keepaliveMs?: number;

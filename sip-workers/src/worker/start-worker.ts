@@ -18,6 +18,8 @@ import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { DEFAULT_BACKLOG_SHARE, DEFAULT_SAMPLE_MS, OverloadGuard } from './overload-guard.ts';
 import { SipWorker } from './sip-worker.ts';
+import { loadTls } from './tls-credentials.ts';
+import type { TlsFiles } from './tls-credentials.ts';
 import { udpBacklogBytes } from './udp-backlog.ts';
 
 export interface SipWorkerOptions {
@@ -25,6 +27,8 @@ export interface SipWorkerOptions {
   port: number;
   advertisedHost?: string;
   udpBufferBytes?: number;
+  /** SIP over TLS on its own port, with this certificate (re-read every minute); absent: UDP and TCP only. */
+  tls?: TlsFiles;
   webhookTimeoutMs: number;
   signatureHeader: string;
   trunkProgressTimeoutMs: number;
@@ -74,13 +78,16 @@ export interface RunningSipWorker {
 }
 
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
+  const tls = await loadTls(options.tls, log);
   const transport = await SipTransport.listen({
     host: options.host,
     port: options.port,
+    ...tls.transportOptions,
     ...(options.advertisedHost === undefined ? {} : { advertisedHost: options.advertisedHost }),
     ...(options.udpBufferBytes === undefined ? {} : { udpReceiveBufferBytes: options.udpBufferBytes, udpSendBufferBytes: options.udpBufferBytes }),
     onError: (event) => log.debug({ event }, 'transport event'),
   });
+  const stopTlsReload = tls.reloadInto(transport);
   const localHost = transport.sentBy.replace(/:\d+$/, '');
   const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
@@ -127,7 +134,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     handleCall,
     metrics,
     log,
-    contact: `<sip:switchyard@${transport.sentBy}>`,
+    // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
+    contact: (kind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`),
     ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
     ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     ...(registrar === undefined ? {} : { registrar }),
@@ -142,6 +150,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     registrar,
     close: async () => {
       overload.stop();
+      stopTlsReload();
       worker.hangupAll();
       // The BYEs just sent and the relay deletes go out before the sockets close.
       await media?.close();

@@ -10,7 +10,7 @@ import type { PushRequest } from '../../src/push/push-request.ts';
 import { startFakeApns, type FakeApns } from '../support/push-gateways/fake-apns.ts';
 import { startFakeFcm, type FakeFcm } from '../support/push-gateways/fake-fcm.ts';
 import { apnsSigningKey, googleServiceAccount } from '../support/push-gateways/push-credentials.ts';
-import { selfSignedCertificate, type TestCertificate } from '../support/push-gateways/tls-certificate.ts';
+import { selfSignedCertificate, type TestCertificate } from '../support/tls-certificate.ts';
 
 export const teamID = 'ABCDE12345';
 export const keyID = 'KEY1234567';

@@ -1,9 +1,12 @@
-// SipTransport over real UDP and TCP sockets on 127.0.0.1.
+// SipTransport over real UDP, TCP and TLS sockets on 127.0.0.1.
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/message.ts';
 import { parseMessage } from '../../src/sip/parser.ts';
@@ -13,6 +16,7 @@ import { serializeMessage } from '../../src/sip/serializer.ts';
 import { SipTransport } from '../../src/sip/transport.ts';
 import type { MessageSource, TransportEvent } from '../../src/sip/transport.ts';
 import { parseVia, topVia, viaRport } from '../../src/sip/via.ts';
+import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import { until as pollUntil } from './transaction-helpers.ts';
 
 const open: Array<{ close(): unknown }> = [];
@@ -121,7 +125,8 @@ test('§18.2.2 routing rules', () => {
   assert.deepEqual(route('SIP/2.0/UDP a.example.com:5070;received=192.0.2.1;rport=40000'), { address: '192.0.2.1', port: 40000, transport: 'udp' });
   assert.deepEqual(route('SIP/2.0/UDP a.example.com;maddr=239.1.1.1'), { address: '239.1.1.1', port: 5060, transport: 'udp' });
   assert.deepEqual(route('SIP/2.0/TCP [2001:db8::1]:5070;received=2001:db8::2;rport=40000'), { address: '2001:db8::2', port: 5070, transport: 'tcp' });
-  assert.equal(route('SIP/2.0/TLS a.example.com'), undefined);
+  assert.deepEqual(route('SIP/2.0/TLS a.example.com;received=192.0.2.1;rport=40000'), { address: '192.0.2.1', port: 5061, transport: 'tls' }, 'TLS: the sent-by port, 5061 by default');
+  assert.equal(route('SIP/2.0/SCTP a.example.com'), undefined);
 });
 
 test('TCP request: answered on the same connection; CRLFCRLF ping gets a CRLF pong', async () => {
@@ -184,6 +189,41 @@ test('requests between two transports over UDP and TCP; TCP connection reused; f
   peer.socket.send(serializeMessage(foreign), a.t.port, '127.0.0.1');
   await until(() => a.events.some((e) => e.kind === 'response-discarded'), 'discard');
   assert.equal(a.received.length, 3);
+});
+
+test('TLS: requests between two transports over verified TLS, the connection reused, responses on it; an untrusted certificate is refused', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-sip-tls-'));
+  open.push({ close: () => rm(dir, { recursive: true, force: true }) });
+  const certificate = selfSignedCertificate(dir, 'sip');
+  const tls = { port: 0, key: certificate.key, cert: certificate.cert, ca: certificate.cert };
+  const a = await transport({ tls });
+  const b = await transport({ tls });
+  assert.notEqual(b.t.tlsPort, 0);
+  assert.notEqual(b.t.tlsPort, b.t.port, 'TLS listens on a port of its own');
+  b.t.onMessage((m, s) => {
+    b.received.push([m, s]);
+    if (m.kind === 'request') void b.t.sendResponse(createResponse(m, 202), s);
+  });
+  for (const round of [1, 2]) {
+    const request = parsed(options(`SIP/2.0/TLS ${a.t.sentByFor('tls')};branch=z9hG4bKtls${round}`));
+    assert.deepEqual(await a.t.sendRequest(request, { address: '127.0.0.1', port: b.t.tlsPort, transport: 'tls' }), { ok: true });
+    await until(() => a.received.length === round, `TLS response ${round}`);
+    assert.equal((a.received[round - 1]?.[0] as SipResponse).status, 202);
+    assert.equal(b.received[round - 1]?.[1].transport, 'tls', 'the request arrived over TLS');
+    assert.equal(a.received[round - 1]?.[1].transport, 'tls', 'its response came back on the TLS connection');
+  }
+  assert.equal(a.t.tcpConnectionCount, 1, 'the second request reused the TLS connection');
+  assert.equal(a.t.sentByFor('tls'), `127.0.0.1:${a.t.tlsPort}`);
+  // A peer presenting a certificate we do not trust gets no request (RFC 5922: verify the server).
+  const stranger = await transport({ tls: { port: 0, ...selfSignedCertificate(dir, 'stranger') } });
+  const refused = await a.t.sendRequest(parsed(options(`SIP/2.0/TLS ${a.t.sentByFor('tls')};branch=z9hG4bKtls3`)), { address: '127.0.0.1', port: stranger.t.tlsPort, transport: 'tls' });
+  assert.equal(refused.ok, false);
+  assert.match(refused.ok ? '' : refused.error, /self[- ]signed|certificate/i);
+  assert.equal(stranger.received.length, 0);
+  // Without TLS of its own a transport does not send in the clear instead.
+  const plain = await transport();
+  const noTls = await plain.t.sendRequest(parsed(options(`SIP/2.0/TLS ${plain.t.sentBy};branch=z9hG4bKtls4`)), { address: '127.0.0.1', port: b.t.tlsPort, transport: 'tls' });
+  assert.deepEqual(noTls, { ok: false, error: 'no TLS configured' });
 });
 
 test('send failures are values: unreachable TCP destination', async () => {

@@ -13,7 +13,7 @@ import { keyID, teamID, topic } from '../push/push-harness.ts';
 import { startFakeApns } from './push-gateways/fake-apns.ts';
 import type { FakeApns } from './push-gateways/fake-apns.ts';
 import { apnsSigningKey } from './push-gateways/push-credentials.ts';
-import { selfSignedCertificate } from './push-gateways/tls-certificate.ts';
+import { selfSignedCertificate } from './tls-certificate.ts';
 
 export interface PushServiceFixture {
   /** SWITCHYARD_PUSH_SERVICE for the workers. */

@@ -249,3 +249,36 @@ ${reply(200, 'OK')}${uasReply(200, 'OK', { sdp, cseq: 'CSeq: [cseq] INVITE' })} 
   <recv request="BYE"/>
 ${reply(200, 'OK')}`);
 }
+
+/**
+ * A caller over TLS (SIPp behind a TLS pipe): the worker's 200 must carry a Contact for TLS, so
+ * the caller's in-dialog requests come back over TLS too.
+ */
+export function callerAnsweredOverTls(options: CallerOptions = {}): string {
+  return scenario('caller answered over TLS', `${invite(options)}${optionalProvisionals}  <recv response="200">
+    <action>
+      <ereg regexp="transport=tls" search_in="hdr" header="Contact:" check_it="true" assign_to="tlsContact"/>
+    </action>
+  </recv>
+  <Reference variables="tlsContact"/>
+${ack()}  <pause milliseconds="200"/>
+${bye()}  <recv response="200" crlf="true"/>
+`);
+}
+
+/**
+ * A callee reached over TLS (SIPp behind a TLS pipe at `pipePort`): the INVITE's Via must say TLS,
+ * and its Contact names the pipe with transport=tls so the worker's ACK and BYE come over TLS too.
+ */
+export function calleeAnsweringOverTls(pipePort: number): string {
+  const overTls = (status: number, reason: string, withSdp = false) => uasReply(status, reason, withSdp ? { sdp } : {}).replace('Contact: <sip:[local_ip]:[local_port];transport=[transport]>', `Contact: <sip:127.0.0.1:${pipePort};transport=tls>`);
+  return scenario('callee answering over TLS', `  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="SIP/2.0/TLS" search_in="hdr" header="Via:" check_it="true" assign_to="tlsVia"/>
+    </action>
+  </recv>
+  <Reference variables="tlsVia"/>
+${overTls(180, 'Ringing')}${overTls(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${overTls(200, 'OK')}`);
+}

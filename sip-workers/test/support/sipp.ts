@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import type { Socket } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,11 +86,24 @@ export interface SippServer {
   stop(): Promise<SippResult>;
 }
 
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts a UAS on a free port; with `calls`, it exits on its own after handling that many. */
 export async function startSippServer(options: Omit<SippOptions, 'remote' | 'rate'>): Promise<SippServer> {
   const port = options.localPort ?? (await freeUdpPort());
   const child = spawn('sipp', await sippArgs({ ...options, localPort: port }), { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = collect(child);
+  // A UAS whose call never came must not keep the test file's process (and so the whole run)
+  // alive after its tests failed: it holds no event loop reference and dies with the process.
+  child.unref();
+  // Pipes to a child are sockets, whatever the stream type says.
+  (child.stdout as Socket | null)?.unref();
+  (child.stderr as Socket | null)?.unref();
+  running.add(child);
+  void exited.then(() => running.delete(child));
   // SIPp binds synchronously at start-up; give it a moment before the first INVITE arrives.
   await new Promise((resolve) => setTimeout(resolve, 300));
   return {

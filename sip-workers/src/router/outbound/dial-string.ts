@@ -26,12 +26,11 @@ export function dialStringUser(number: string, dialString: OutboundTrunkRoute['d
 }
 
 export function trunkRequestUri(number: string, trunk: OutboundTrunkRoute, carrier: Pick<CarrierRoute, 'callingCode'>): TrunkRequestUri {
-  // The SIP core has no TLS transport yet; sending in the clear to a trunk that wants TLS would be wrong either way.
-  if (trunk.transport === 'tls') return { ok: false, reason: `OutboundTrunk ${trunk.name} uses TLS, which the SIP workers do not support yet` };
   const user = dialStringUser(number, trunk.dialString, carrier.callingCode);
   if (user === undefined) return { ok: false, reason: `"${number}" is neither an E.164 number nor a short code` };
   const params = new Map<string, string | null>();
-  if (trunk.transport === 'tcp') params.set('transport', 'tcp');
+  // sip: with transport=tls rather than sips:, as trunks expect; the hop is TLS either way (§26.2.2).
+  if (trunk.transport !== 'udp') params.set('transport', trunk.transport);
   return {
     ok: true,
     uri: {

@@ -4,7 +4,7 @@ import { planOutboundAttempts } from '../../../src/router/outbound/outbound-plan
 import { formatUri } from '../../../src/sip/uri.ts';
 import { outboundTrunk } from './outbound-trunk-builder.ts';
 
-test('the plan orders the candidates, builds each Request-URI and sets TLS trunks aside with a reason', () => {
+test('the plan orders the candidates (a TLS trunk too) and builds each Request-URI', () => {
   const candidates = [
     outboundTrunk('tls-first', { priority: 1, transport: 'tls' }),
     outboundTrunk('national', { priority: 10, host: '198.51.100.7', dialString: { plusPrefix: false, prefix: '', nationalDialing: true, nationalPrefix: '0' } }),
@@ -12,9 +12,9 @@ test('the plan orders the candidates, builds each Request-URI and sets TLS trunk
   ];
   const plan = planOutboundAttempts('+85512345678', candidates, { callingCode: '855' }, () => 0);
   assert.deepEqual(plan.attempts.map((a) => [a.trunk.name, formatUri(a.requestUri)]), [
+    ['tls-first', 'sip:85512345678@tls-first.trunks.example:5060;transport=tls'],
     ['national', 'sip:012345678@198.51.100.7:5060'],
     ['backup', 'sip:+85512345678@backup.trunks.example:5060;transport=tcp'],
   ]);
-  assert.deepEqual(plan.skipped.map((s) => s.trunk.name), ['tls-first']);
-  assert.match(plan.skipped[0]?.reason ?? '', /TLS/);
+  assert.deepEqual(plan.skipped, []);
 });

@@ -6,7 +6,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { createSecureServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { readSignedToken } from './signed-token.ts';
-import type { TestCertificate } from './tls-certificate.ts';
+import type { TestCertificate } from '../tls-certificate.ts';
 
 export interface FakeApnsOptions {
   certificate: TestCertificate;

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readSignedToken } from './signed-token.ts';
-import type { TestCertificate } from './tls-certificate.ts';
+import type { TestCertificate } from '../tls-certificate.ts';
 
 export interface FakeFcmOptions {
   certificate: TestCertificate;
