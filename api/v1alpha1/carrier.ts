@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import { conditions, defineKind, hostOrIP, observedGeneration, portWithDefault, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
+import { conditions, defineKind, hostOrIP, objectName, observedGeneration, portWithDefault, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
 
 const image = (what: string) => z.string().min(1).max(512).optional().describe(`Container image for the ${what}. Defaults to the image the operator was released with.`);
+
+const sipTls = z
+  .object({
+    secretRef: z
+      .object({ name: objectName('Name of the Secret in the same namespace.') })
+      .describe('A kubernetes.io/tls Secret (tls.crt, tls.key), e.g. one cert-manager keeps renewed: workers load a renewed certificate within a minute, without a restart.'),
+    port: portWithDefault('Port of SIP over TLS. Defaults to 5061.', 5061),
+    caSecretRef: secretKeySelector('PEM CAs that trunks\' and SIP URIs\' certificates are checked against, instead of the system CAs', 'ca.crt').optional(),
+  })
+  .describe('SIP over TLS (RFC 3261 §26): carriers and customers connect to this port, and OutboundTrunks with transport tls and sips: or transport=tls URIs are reached over TLS, their certificates verified.');
 
 const sipWorkerPool = z
   .object({
@@ -22,6 +32,7 @@ const sipWorkerPool = z
       })
       .prefault({})
       .describe('Ports the SIP workers listen on.'),
+    tls: sipTls.optional(),
     resources: resourceRequirements('SIP worker')
       .describe('Compute resources for each SIP worker container. limits.memory also sets the worker\'s V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, up to ~10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000.')
       .optional(),

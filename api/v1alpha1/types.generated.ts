@@ -31,6 +31,23 @@ export interface CarrierSpec {
       /** HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080. */
       http: number;
     };
+    /** SIP over TLS (RFC 3261 §26): carriers and customers connect to this port, and OutboundTrunks with transport tls and sips: or transport=tls URIs are reached over TLS, their certificates verified. */
+    tls?: {
+      /** A kubernetes.io/tls Secret (tls.crt, tls.key), e.g. one cert-manager keeps renewed: workers load a renewed certificate within a minute, without a restart. */
+      secretRef: {
+        /** Name of the Secret in the same namespace. */
+        name: string;
+      };
+      /** Port of SIP over TLS. Defaults to 5061. */
+      port: number;
+      /** Secret key holding PEM CAs that trunks' and SIP URIs' certificates are checked against, instead of the system CAs. */
+      caSecretRef?: {
+        /** Name of the Secret in the same namespace. */
+        name: string;
+        /** Key within the Secret. Defaults to "ca.crt". */
+        key: string;
+      };
+    };
     /** Compute resources for each SIP worker container. limits.memory also sets the worker's V8 heap to 70% of it (NODE_OPTIONS=--max-old-space-size): finished calls are kept 32 s, up to ~10 KB each, so plan ~512Mi for 500 calls a second per worker and ~1Gi for 1,000. */
     resources?: {
       /** Minimum amounts the scheduler reserves of CPU and memory. */

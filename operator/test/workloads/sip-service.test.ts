@@ -49,4 +49,9 @@ describe('SIP Service', () => {
     ]);
     assert.deepEqual(service.spec?.selector, selectorFor('mekong-telecom', 'sip-worker'));
   });
+
+  test('with TLS, the Service carries the TLS port too', () => {
+    const service = find<V1Service>(carrierWorkloads(inputsFor(minimalSpec({ sipWorkers: { tls: { secretRef: { name: 'sip-cert' }, port: 5062 } } }))), 'Service', 'mekong-telecom-sip');
+    assert.deepEqual(service.spec?.ports?.at(-1), { name: 'sip-tls', port: 5062, targetPort: 'sip-tls', protocol: 'TCP' });
+  });
 });

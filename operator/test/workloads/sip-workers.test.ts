@@ -95,6 +95,27 @@ describe('SIP worker Deployment', () => {
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/livez', port: 'http' });
   });
 
+  test('with TLS, the Secret is mounted read-only as a directory (renewals reach the files), the environment names its files, and the TLS port is opened', () => {
+    const deployment = workers(minimalSpec({ sipWorkers: { tls: { secretRef: { name: 'sip-cert' }, caSecretRef: { name: 'trunk-cas', key: 'bundle.pem' } } } }));
+    const container = onlyContainer(deployment);
+    const env = envOf(container);
+    assert.equal(env.get('SWITCHYARD_SIP_TLS_PORT'), '5061');
+    assert.equal(env.get('SWITCHYARD_TLS_CERT_FILE'), '/var/run/secrets/switchyard/sip-tls/tls.crt');
+    assert.equal(env.get('SWITCHYARD_TLS_KEY_FILE'), '/var/run/secrets/switchyard/sip-tls/tls.key');
+    assert.equal(env.get('SWITCHYARD_TLS_CA_FILE'), '/var/run/secrets/switchyard/sip-tls-ca/ca.crt');
+    assert.deepEqual(container.ports?.find((port) => port.name === 'sip-tls'), { name: 'sip-tls', containerPort: 5061, protocol: 'TCP' });
+    const volumes = podSpec(deployment).volumes ?? [];
+    assert.deepEqual(volumes.find((volume) => volume.name === 'sip-tls')?.secret, { secretName: 'sip-cert', items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 });
+    assert.deepEqual(volumes.find((volume) => volume.name === 'sip-tls-ca')?.secret, { secretName: 'trunk-cas', items: [{ key: 'bundle.pem', path: 'ca.crt' }], defaultMode: 0o440 });
+    for (const mount of (container.volumeMounts ?? []).filter((m) => m.name.startsWith('sip-tls'))) {
+      assert.equal(mount.readOnly, true);
+      assert.equal(mount.subPath, undefined, 'no subPath: the kubelet would never update the file');
+    }
+    const plain = onlyContainer(workers(minimalSpec()));
+    assert.equal(envOf(plain).has('SWITCHYARD_TLS_CERT_FILE'), false);
+    assert.equal(plain.ports?.some((port) => port.name === 'sip-tls'), false);
+  });
+
   test('resources come from the spec and are absent when the spec sets none', () => {
     assert.deepEqual(onlyContainer(workers(exampleSpec())).resources, { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } });
     assert.deepEqual(onlyContainer(workers(minimalSpec({ sipWorkers: { resources: { requests: { cpu: 1 } } } }))).resources, { requests: { cpu: '1' } });

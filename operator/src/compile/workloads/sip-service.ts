@@ -4,6 +4,7 @@ import type { DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { desired, objectMeta, type Manifest } from './object-meta.ts';
+import { sipTlsServicePorts } from './sip-tls.ts';
 
 /**
  * externalTrafficPolicy Local keeps the carriers' real source IPs (SIP authenticates trunks by
@@ -35,6 +36,7 @@ export function sipService(inputs: WorkloadInputs): DesiredObject {
       ports: [
         { name: 'sip-udp', port: pool.ports.sip, targetPort: 'sip-udp', protocol: 'UDP' },
         { name: 'sip-tcp', port: pool.ports.sip, targetPort: 'sip-tcp', protocol: 'TCP' },
+        ...sipTlsServicePorts(pool.tls),
       ],
     },
   };

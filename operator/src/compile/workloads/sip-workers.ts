@@ -8,6 +8,7 @@ import { mediaRelayControlAddress } from './media-relay.ts';
 import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
 import { containerResources, containerSecurityContext, fieldEnv, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
 import { pushServiceURL } from './push-service.ts';
+import { sipTlsPieces } from './sip-tls.ts';
 
 /**
  * How long a stopping worker has: the preStop sleep lets kube-proxy and cloud load balancers stop
@@ -50,14 +51,15 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
           { name: 'SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS', value: String(spec.push.registrationTimeoutSeconds) },
         ]
       : []),
+    ...sipTlsPieces(spec.sipWorkers.tls).env,
     ...heapLimitEnv(spec.sipWorkers.resources?.limits?.memory),
   ];
 }
 
 /** Ports below 1024 need the unprivileged-port sysctl (a "safe", namespaced one) for a non-root worker. */
 function workerPodSecurityContext(inputs: WorkloadInputs): V1PodSecurityContext {
-  const { sip, http } = inputs.carrier.spec.sipWorkers.ports;
-  const lowest = Math.min(sip, http);
+  const { ports, tls } = inputs.carrier.spec.sipWorkers;
+  const lowest = Math.min(ports.sip, ports.http, tls?.port ?? ports.sip);
   return {
     ...podSecurityContext(),
     ...(lowest < 1024 ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: String(lowest) }] } : {}),
@@ -67,6 +69,7 @@ function workerPodSecurityContext(inputs: WorkloadInputs): V1PodSecurityContext 
 export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
   const carrier = inputs.carrier.metadata.name;
   const pool = inputs.carrier.spec.sipWorkers;
+  const tls = sipTlsPieces(pool.tls);
   const selector = selectorFor(carrier, 'sip-worker');
   // Spread per ReplicaSet (pod-template-hash) so a rollout spreads its new pods too; tainted
   // (e.g. cordoned) nodes do not count, so draining a node never leaves a worker unschedulable.
@@ -108,6 +111,7 @@ export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
               ports: [
                 { name: 'sip-udp', containerPort: pool.ports.sip, protocol: 'UDP' },
                 { name: 'sip-tcp', containerPort: pool.ports.sip, protocol: 'TCP' },
+                ...tls.ports,
                 { name: 'http', containerPort: pool.ports.http, protocol: 'TCP' },
               ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
@@ -115,10 +119,10 @@ export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
               ...containerResources(pool.resources),
               lifecycle: { preStop: { sleep: { seconds: preStopSleepSeconds } } },
               securityContext: containerSecurityContext(),
-              volumeMounts: [tmpVolumeMount()],
+              volumeMounts: [tmpVolumeMount(), ...tls.volumeMounts],
             },
           ],
-          volumes: [tmpVolume()],
+          volumes: [tmpVolume(), ...tls.volumes],
         },
       },
     },
