@@ -2,50 +2,35 @@
 // worker's in-dialog OPTIONS and ended at once, with a BYE to both sides; a party that answers
 // keeps its call. SIPp plays both parties against a worker probing every 500 ms.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { calleeAnsweringKeepalive, callerAnsweringKeepalive, callerHungUpByWorker } from '../support/mid-call-scenarios.ts';
-import { startWebhookServer, twiml } from '../support/webhook-server.ts';
-import type { WebhookServer } from '../support/webhook-server.ts';
-import { startTestWorker } from '../support/worker-harness.ts';
-import type { TestWorker } from '../support/worker-harness.ts';
-import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import { twiml } from '../support/webhook-server.ts';
+import { numbers, trunkCallPlatform } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
 describe('dead call detection', { skip: sippMissing, timeout: 60_000 }, () => {
-  let webhook: WebhookServer;
-  let worker: TestWorker;
-  const ports = { primary: 0, secondary: 0, digest: 0 };
+  const platform = trunkCallPlatform({ keepaliveMs: 500 });
+  const { ports } = platform;
+  before(() => platform.webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>')));
 
-  before(async () => {
-    webhook = await startWebhookServer();
-    Object.assign(ports, await freeFixturePorts());
-    worker = await startTestWorker(trunkCallRouting(webhook.base, ports), { keepaliveMs: 500 });
-    webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>'));
-    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
-  });
-  after(async () => {
-    await worker.close();
-    await webhook.close();
-  });
-
-  const lost = () => worker.metric('switchyard_dialogs_lost_total', { side: 'callee', loss: '481' });
+  const lost = () => platform.worker.metric('switchyard_dialogs_lost_total', { side: 'callee', loss: '481' });
 
   test('a callee answering the keepalive OPTIONS 481 has lost the call: the worker sends BYE to both sides', async () => {
     const before = await lost();
     const callee = await startSippServer({ scenario: calleeAnsweringKeepalive(481), localPort: ports.primary, calls: 1 });
-    ok(await runSipp({ scenario: callerHungUpByWorker(numbers.clinic), remote: `127.0.0.1:${worker.port}`, calls: 1 }), 'caller (got the worker\'s BYE)');
+    ok(await runSipp({ scenario: callerHungUpByWorker(numbers.clinic), remote: platform.remote, calls: 1 }), 'caller (got the worker\'s BYE)');
     ok(await callee.exited, 'callee (got the worker\'s BYE)');
     assert.equal(await lost(), before + 1);
-    assert.equal(await worker.metric('switchyard_active_calls'), 0);
+    assert.equal(await platform.worker.metric('switchyard_active_calls'), 0);
   });
 
   test('parties answering the keepalive 200 keep their call until the caller hangs up', async () => {
     const before = await lost();
     const callee = await startSippServer({ scenario: calleeAnsweringKeepalive(200), localPort: ports.primary, calls: 1 });
-    ok(await runSipp({ scenario: callerAnsweringKeepalive(numbers.clinic), remote: `127.0.0.1:${worker.port}`, calls: 1 }), 'caller (OPTIONS answered, then its own BYE)');
+    ok(await runSipp({ scenario: callerAnsweringKeepalive(numbers.clinic), remote: platform.remote, calls: 1 }), 'caller (OPTIONS answered, then its own BYE)');
     ok(await callee.exited, 'callee (OPTIONS answered, then the caller\'s BYE)');
     assert.equal(await lost(), before);
   });

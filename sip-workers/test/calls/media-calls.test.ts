@@ -39,6 +39,16 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
   const dialPstn = twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>');
   const remote = () => `127.0.0.1:${worker.port}`;
 
+  /** The Call-ID of the one call the relay holds, once it holds one. */
+  async function theOneRelayCall(): Promise<string> {
+    const [callId] = await eventually('the relay holds the call', async () => {
+      const calls = await relay.calls();
+      return calls.length === 1 ? calls : undefined;
+    }, 5000, 50);
+    assert.ok(callId);
+    return callId;
+  }
+
   /** The relay holds nothing: no call listed, no session owned, and the worker's gauge agrees. */
   async function relayIsEmpty(what: string, on: MediaWorker = worker): Promise<void> {
     await eventually(`${what}: relay holds no call`, async () => (await relay.calls()).length === 0 && (await relay.sessions()) === 0, 5000, 100);
@@ -70,11 +80,7 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     const callee = await startSippServer({ scenario: mediaCallee({ relayPorts: relay.portPattern, pcap }), localPort: ports.primary, calls: 1, extraArgs: await mediaPort() });
     const caller = runSipp({ scenario: mediaCaller({ to: numbers.clinic, relayPorts: relay.portPattern, pcap, holdMs: 3000 }), remote: remote(), calls: 1, extraArgs: await mediaPort() });
     // Query before the BYE deletes the call: the counters are the relay's, per ng tag.
-    const [callId] = await eventually('the relay holds the call', async () => {
-      const calls = await relay.calls();
-      return calls.length === 1 ? calls : undefined;
-    }, 5000, 50);
-    assert.ok(callId);
+    const callId = await theOneRelayCall();
     assert.match(callId, /^CA[0-9a-f]{32}$/, 'the relay call is named after the Call SID');
     const wanted = Math.floor(pcapPackets * 0.9);
     let packets: PacketsByTag = {};
@@ -138,11 +144,7 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     const offersBefore = await worker.metric('switchyard_media_relay_commands_total', { command: 'offer', result: 'ok' });
     const callee = await startSippServer({ scenario: mediaCalleeRefreshed({ relayPorts: relay.portPattern, pcap }), localPort: ports.primary, calls: 1, extraArgs: await mediaPort() });
     const caller = runSipp({ scenario: mediaCallerRefreshing({ to: numbers.clinic, relayPorts: relay.portPattern, pcap, holdMs: 2500 }), remote: remote(), calls: 1, extraArgs: await mediaPort() });
-    const [callId] = await eventually('the relay holds the call', async () => {
-      const calls = await relay.calls();
-      return calls.length === 1 ? calls : undefined;
-    }, 5000, 50);
-    assert.ok(callId);
+    const callId = await theOneRelayCall();
     const wanted = Math.floor(pcapPackets * 0.9);
     let packets: PacketsByTag = {};
     await eventually(`both sides sent ${wanted}+ packets after the re-INVITE`, async () => {

@@ -3,7 +3,7 @@
 // SIPp is the caller (a carrier's SBC) and the callee (the outbound trunk); each checks what
 // reached it, so a request answered by the worker itself, or altered on the way, fails the test.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import {
@@ -11,41 +11,26 @@ import {
   calleeRingingOnReinvite, callerCancellingReinvite,
   callerHeldByCallee, callerHoldingAndSendingDtmf, callerReinvitingIntoGlare, callerReofferRefused, outOfDialog,
 } from '../support/mid-call-scenarios.ts';
-import { startWebhookServer, twiml } from '../support/webhook-server.ts';
-import type { WebhookServer } from '../support/webhook-server.ts';
-import { startTestWorker } from '../support/worker-harness.ts';
-import type { TestWorker } from '../support/worker-harness.ts';
-import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import { twiml } from '../support/webhook-server.ts';
+import { numbers, trunkCallPlatform } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
 describe('requests inside an answered call', { skip: sippMissing, timeout: 120_000 }, () => {
-  let webhook: WebhookServer;
-  let worker: TestWorker;
-  const ports = { primary: 0, secondary: 0, digest: 0 };
-
-  before(async () => {
-    webhook = await startWebhookServer();
-    Object.assign(ports, await freeFixturePorts());
-    worker = await startTestWorker(trunkCallRouting(webhook.base, ports));
-    webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>'));
-    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
-  });
-  after(async () => {
-    await worker.close();
-    await webhook.close();
-  });
+  const platform = trunkCallPlatform();
+  const { ports } = platform;
+  before(() => platform.webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85597000111</Number></Dial>')));
 
   const call = async (caller: string, callee: string) => {
     const trunk = await startSippServer({ scenario: callee, localPort: ports.primary, calls: 1 });
-    ok(await runSipp({ scenario: caller, remote: `127.0.0.1:${worker.port}`, calls: 1 }), 'caller');
+    ok(await runSipp({ scenario: caller, remote: platform.remote, calls: 1 }), 'caller');
     ok(await trunk.exited, 'callee');
   };
 
   test('the caller\'s hold re-INVITE reaches the callee and its a=recvonly answer comes back; INFO and UPDATE cross too', async () => {
     await call(callerHoldingAndSendingDtmf(numbers.clinic), calleeHeldAndGettingDtmf());
-    assert.equal(await worker.metric('switchyard_mid_call_requests_total', { method: 'INVITE', status: '200' }), 1);
-    assert.equal(await worker.metric('switchyard_mid_call_requests_total', { method: 'INFO', status: '200' }), 1);
+    assert.equal(await platform.worker.metric('switchyard_mid_call_requests_total', { method: 'INVITE', status: '200' }), 1);
+    assert.equal(await platform.worker.metric('switchyard_mid_call_requests_total', { method: 'INFO', status: '200' }), 1);
   });
 
   test('the callee\'s hold re-INVITE reaches the caller and the caller\'s answer goes back', async () => {
@@ -69,6 +54,6 @@ describe('requests inside an answered call', { skip: sippMissing, timeout: 120_0
   });
 
   test('an UPDATE or INFO outside any dialog gets 481', async () => {
-    for (const method of ['UPDATE', 'INFO']) ok(await runSipp({ scenario: outOfDialog(method), remote: `127.0.0.1:${worker.port}`, calls: 1 }), method);
+    for (const method of ['UPDATE', 'INFO']) ok(await runSipp({ scenario: outOfDialog(method), remote: platform.remote, calls: 1 }), method);
   });
 });

@@ -5,6 +5,11 @@ import { account, carrier, carrierRef, inboundTrunk, outboundTrunk, phoneNumber,
 import { compileRoutingTexts } from '../support/routing-fixture.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
 import { freeUdpPort } from '../support/sipp.ts';
+import { startWebhookServer } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
+import type { TestWorker, TestWorkerOptions } from '../support/worker-harness.ts';
+import { after, before } from 'node:test';
 
 export const domainFqdn = 'kampot.sip-ap.sip.test';
 export const numbers = { clinic: '+85523900100', closed: '+85523900101', flaky: '+85523900102', disabled: '+85523900103' } as const;
@@ -57,4 +62,42 @@ export function trunkCallRouting(webhookBase: string, ports: FixturePorts): Rout
       secret('us-transit-credentials', { password: trunkCredentials.password }),
     ]),
   }, 'mekong');
+}
+
+export interface TrunkCallPlatform {
+  readonly webhook: WebhookServer;
+  readonly worker: TestWorker;
+  readonly ports: FixturePorts;
+  /** The worker's SIP address, as SIPp's remote. */
+  readonly remote: string;
+}
+
+/**
+ * For one describe block: before it, the customer's webhook (status callbacks answered 204) and a
+ * worker with this fixture's routing, its trunks' far ends on free ports; after it, both closed.
+ */
+export function trunkCallPlatform(options: TestWorkerOptions = {}): TrunkCallPlatform {
+  let webhook: WebhookServer | undefined;
+  let worker: TestWorker | undefined;
+  const ports: FixturePorts = { primary: 0, secondary: 0, digest: 0 };
+  before(async () => {
+    webhook = await startWebhookServer();
+    Object.assign(ports, await freeFixturePorts());
+    worker = await startTestWorker(trunkCallRouting(webhook.base, ports), options);
+    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
+  });
+  after(async () => {
+    await worker?.close();
+    await webhook?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the trunk call platform is used outside the describe block that started it');
+    return value;
+  };
+  return {
+    get webhook() { return started(webhook); },
+    get worker() { return started(worker); },
+    ports,
+    get remote() { return `127.0.0.1:${started(worker).port}`; },
+  };
 }

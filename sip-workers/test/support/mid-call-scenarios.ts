@@ -2,7 +2,7 @@
 // other on hold with re-INVITE, send DTMF with INFO, refresh the session with UPDATE, refuse a
 // re-offer, or cross re-INVITEs (glare). Every check on what crossed the worker is a regexp
 // with check_it, so a scenario fails when the relayed message lacks it.
-import { pcmuOffer, scenario, sdpBody, uasInDialogReply } from './sipp-xml.ts';
+import { cancelOf, pcmuOffer, requestTerminated, scenario, sdpBody, uasInDialogReply } from './sipp-xml.ts';
 
 const offer = pcmuOffer();
 const holding = pcmuOffer('a=sendonly\n');
@@ -72,6 +72,19 @@ ${sdpBody(method === 'ACK' ? undefined : options.sdp)}
 `;
 }
 
+/** The ACK of a non-2xx final response is part of its INVITE's transaction: the INVITE's Via (branch) again (§17.1.1.3). */
+const sameTransaction = (request: string) => request.replace('Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[last_Via:]');
+const callerNon2xxAck = (cseq: number) => sameTransaction(callerRequest('ACK', cseq));
+const calleeNon2xxAck = (cseq: number) => sameTransaction(calleeRequest('ACK', cseq));
+
+/** Remembers the dialog from the message just received: the worker's Contact, and which of From/To is us and which the worker. */
+const rememberDialog = (me: 'From' | 'To', peer: 'From' | 'To') => `    <action>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="workerContact"/>
+      <ereg regexp=".*" search_in="hdr" header="${me}:" assign_to="me"/>
+      <ereg regexp=".*" search_in="hdr" header="${peer}:" assign_to="peer"/>
+    </action>
+`;
+
 const callerInvite = (to: string) => `  <send retrans="500">
     <![CDATA[
 INVITE sip:${to}@[remote_ip]:[remote_port] SIP/2.0
@@ -86,23 +99,13 @@ ${sdpBody(offer)}
     ]]>
   </send>
 ${optionalProvisionals}  <recv response="200">
-    <action>
-      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="workerContact"/>
-      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="me"/>
-      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="peer"/>
-    </action>
-  </recv>
+${rememberDialog('From', 'To')}  </recv>
   <Reference variables="workerContact,me,peer"/>
 `;
 
 /** The callee's side of the call's start: INVITE → 180 → 200 (PCMU) → ACK, remembering the dialog. */
 const calleeAnswers = `  <recv request="INVITE" crlf="true">
-    <action>
-      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="workerContact"/>
-      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="me"/>
-      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="peer"/>
-    </action>
-  </recv>
+${rememberDialog('To', 'From')}  </recv>
   <send>
     <![CDATA[
 SIP/2.0 200 OK
@@ -155,7 +158,7 @@ export function callerReofferRefused(to: string): string {
   return scenario('caller re-offer refused', `${callerInvite(to)}${callerRequest('ACK', 1)}  <pause milliseconds="100"/>
 ${callerRequest('INVITE', 2, { sdp: holding })}  <recv response="100" optional="true"/>
   <recv response="488"/>
-${callerRequest('ACK', 2).replace('[$workerContact] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[$workerContact] SIP/2.0\n[last_Via:]')}${callerHangsUp(3)}`);
+${callerNon2xxAck(2)}${callerHangsUp(3)}`);
 }
 
 /** The caller whose re-INVITE finds the callee's dialog gone: it gets that 481, then the worker's BYE. */
@@ -163,7 +166,7 @@ export function callerReinviteIntoLostDialog(to: string): string {
   return scenario('caller re-INVITE into a lost dialog', `${callerInvite(to)}${callerRequest('ACK', 1)}  <pause milliseconds="100"/>
 ${callerRequest('INVITE', 2, { sdp: holding })}  <recv response="100" optional="true"/>
   <recv response="481"/>
-${callerRequest('ACK', 2).replace('[$workerContact] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[$workerContact] SIP/2.0\n[last_Via:]')}${calleeHungUpOn}`);
+${callerNon2xxAck(2)}${calleeHungUpOn}`);
 }
 
 /** A callee that has lost the dialog: 481 to the re-INVITE; the worker then ends its leg too. */
@@ -177,22 +180,7 @@ export function callerCancellingReinvite(to: string): string {
   return scenario('caller cancelling a re-INVITE', `${callerInvite(to)}${callerRequest('ACK', 1)}  <pause milliseconds="100"/>
 ${callerRequest('INVITE', 2, { sdp: holding })}  <recv response="100"/>
   <pause milliseconds="300"/>
-  <send>
-    <![CDATA[
-CANCEL [$workerContact] SIP/2.0
-[last_Via:]
-From: [$me]
-To: [$peer]
-Call-ID: [call_id]
-CSeq: 2 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-  <recv response="487"/>
-${callerRequest('ACK', 2).replace('[$workerContact] SIP/2.0\nVia: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[$workerContact] SIP/2.0\n[last_Via:]')}${callerHangsUp(3)}`);
+${cancelOf({ requestUri: '[$workerContact]', fromLine: 'From: [$me]', toLine: 'To: [$peer]', cseq: 2 })}${callerNon2xxAck(2)}${callerHangsUp(3)}`);
 }
 
 /** The callee rings on the relayed re-INVITE until the worker cancels it: 200 for the CANCEL, 487 for the re-INVITE. */
@@ -203,19 +191,7 @@ export function calleeRingingOnReinvite(): string {
     </action>
   </recv>
 ${reply(180, 'Ringing')}  <recv request="CANCEL"/>
-${reply(200, 'OK')}  <send>
-    <![CDATA[
-SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: [$reinviteSeq] INVITE
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
+${reply(200, 'OK')}${requestTerminated('[last_To:]', 'CSeq: [$reinviteSeq] INVITE')}  <recv request="ACK" crlf="true"/>
 ${calleeHungUpOn}`);
 }
 
@@ -245,7 +221,7 @@ export function calleeCrossingReinvite(): string {
   </recv>
 ${calleeRequest('INVITE', 1, { sdp: holding })}  <recv response="100" optional="true"/>
   <recv response="491"/>
-${calleeRequest('ACK', 1).replace('Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]', '[last_Via:]')}  <send>
+${calleeNon2xxAck(1)}  <send>
     <![CDATA[
 SIP/2.0 200 OK
 Via: [$firstVia]

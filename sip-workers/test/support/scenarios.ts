@@ -2,7 +2,7 @@
 // final status they get; callees (UAS) answer, ring, refuse or hang up. Optional provisional
 // responses are accepted wherever a worker may send them.
 
-import { cancelInvite, pcmuOffer, scenario, sdpBody, uasReply } from './sipp-xml.ts';
+import { cancelInvite, pcmuOffer, requestTerminated, scenario, sdpBody, uasReply } from './sipp-xml.ts';
 
 const sdp = pcmuOffer();
 
@@ -179,19 +179,7 @@ ${reply(status, reason)}  <recv request="ACK" crlf="true"/>
 export function calleeRingingUntilCancelled(): string {
   return scenario('callee ringing until cancelled', `  <recv request="INVITE" crlf="true"/>
 ${reply(180, 'Ringing')}  <recv request="CANCEL"/>
-${reply(200, 'OK')}  <send>
-    <![CDATA[
-SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-CSeq: [cseq] INVITE
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK" crlf="true"/>
+${reply(200, 'OK')}${requestTerminated('[last_To:];tag=[pid]SIPpTag01[call_number]', 'CSeq: [cseq] INVITE')}  <recv request="ACK" crlf="true"/>
 `);
 }
 

@@ -58,15 +58,18 @@ ${(options.headers ?? []).map((h) => `${h}\n`).join('')}${sdpBody(options.sdp)}
   </send>
 `;
 
-/** CANCEL of the INVITE sent to sip:USER@HOST (its branch and CSeq number), then its 200 and the INVITE's 487. */
-export const cancelInvite = (user: string, host = '[remote_ip]:[remote_port]') => `  <send>
+/**
+ * CANCEL of the INVITE just sent (the last message's Via carries its branch), with that INVITE's
+ * Request-URI, From, To and CSeq number; then the CANCEL's 200 and the INVITE's 487.
+ */
+export const cancelOf = (invite: { requestUri: string; fromLine: string; toLine: string; cseq: number }) => `  <send>
     <![CDATA[
-CANCEL sip:${user}@${host} SIP/2.0
+CANCEL ${invite.requestUri} SIP/2.0
 [last_Via:]
-[last_From:]
-To: <sip:${user}@${host}>
+${invite.fromLine}
+${invite.toLine}
 Call-ID: [call_id]
-CSeq: 1 CANCEL
+CSeq: ${invite.cseq} CANCEL
 Max-Forwards: 70
 Content-Length: 0
 
@@ -74,4 +77,23 @@ Content-Length: 0
   </send>
   <recv response="200"/>
   <recv response="487"/>
+`;
+
+/** CANCEL of the INVITE sent to sip:USER@HOST (its branch and CSeq number), then its 200 and the INVITE's 487. */
+export const cancelInvite = (user: string, host = '[remote_ip]:[remote_port]') =>
+  cancelOf({ requestUri: `sip:${user}@${host}`, fromLine: '[last_From:]', toLine: `To: <sip:${user}@${host}>`, cseq: 1 });
+
+/** 487 for the INVITE a CANCEL (the last message) ended: `to` and `cseq` are that INVITE's To line and CSeq line. */
+export const requestTerminated = (to: string, cseq: string) => `  <send>
+    <![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+${to}
+[last_Call-ID:]
+${cseq}
+Content-Length: 0
+
+    ]]>
+  </send>
 `;
