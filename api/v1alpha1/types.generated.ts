@@ -174,7 +174,7 @@ export interface CarrierStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -258,7 +258,7 @@ export interface AccountStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -326,7 +326,7 @@ export interface InboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -410,7 +410,7 @@ export interface OutboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -474,7 +474,7 @@ export interface PhoneNumberStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -563,7 +563,7 @@ export interface SipDomainStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed and PushCredentialsValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";

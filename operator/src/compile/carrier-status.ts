@@ -25,7 +25,7 @@ function programmed(generation: string, workers: WorkerReport[]): ConditionInput
 }
 
 /** `push` is the PushCredentialsValid condition (push-credentials.ts), absent without spec.push. */
-export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], push: ConditionInput | undefined, now: Date): StatusUpdate['status'] {
+export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], credentials: { push?: ConditionInput; sipTls?: ConditionInput }, now: Date): StatusUpdate['status'] {
   const knownCountry = countryNumbering(carrier.spec.country).callingCode !== '';
   const accepted: ConditionInput = knownCountry
     ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The spec is valid.' }
@@ -33,7 +33,8 @@ export function carrierStatus(carrier: CarrierObject, generation: string, member
   const ready: ConditionInput = knownCountry
     ? { type: 'Ready', status: 'True', reason: 'RoutingPublished', message: `Routing generation ${generation} is published: ${members.phoneNumbers} numbers, ${members.accounts} accounts, ${members.inboundTrunks} inbound and ${members.outboundTrunks} outbound trunks, ${members.sipDomains} SIP domains.` }
     : { type: 'Ready', status: 'False', reason: accepted.reason, message: accepted.message };
-  const inputs = [accepted, programmed(generation, workers), ...(push ? [push] : []), ready];
+  const { push, sipTls } = credentials;
+  const inputs = [accepted, programmed(generation, workers), ...(push ? [push] : []), ...(sipTls ? [sipTls] : []), ready];
   const readyWorkers = workers.filter((worker) => worker.ready);
   return {
     observedGeneration: carrier.metadata.generation ?? 0,

@@ -8,6 +8,7 @@ import type { PhoneNumberIndex } from './phone-number-index.ts';
 import { CarrierRouting } from './routing.ts';
 import { refOf, type CompileScope } from './scope.ts';
 import { pushCredentials } from './push-credentials.ts';
+import { sipTlsCertificate } from './sip-tls-certificate.ts';
 import { carrierWorkloads } from './workloads/index.ts';
 
 function carrierForWorkloads(carrier: CarrierObject) {
@@ -35,12 +36,16 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     const ours = (report: { namespace: string; carrier: string }) => report.namespace === carrier.metadata.namespace && report.carrier === carrier.metadata.name;
     const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours));
     const pushChecksum = push?.checksum;
+    const sipTlsCondition = sipTlsCertificate(carrier, scope.observed.secrets, scope.context.now);
     phases[2]?.push(...carrierWorkloads({
       carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: compiled.shards.length, routingConfigChecksum: compiled.generation,
       ...(pushChecksum === undefined ? {} : { pushCredentialsChecksum: pushChecksum }),
     }));
     carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: compiled.generation, shards: compiled.shards.length, largestShardBytes: compiled.largestShardBytes, numbers: routed.size });
-    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), push?.condition, scope.context.now));
+    scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), {
+      ...(push ? { push: push.condition } : {}),
+      ...(sipTlsCondition ? { sipTls: sipTlsCondition } : {}),
+    }, scope.context.now));
   }
   numbers.settle();
   return { phases, carriers };

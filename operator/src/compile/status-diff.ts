@@ -28,14 +28,15 @@ export function sameJson(a: unknown, b: unknown): boolean {
 const statusOf = (conditions: Condition[] | undefined, type: string) => conditions?.find((condition) => condition.type === type);
 
 /**
- * A Carrier's push credentials: a refused or missing key is news, and so is the first word that the
- * gateways take them (after a repair, the new pods report Unknown before their first push succeeds).
+ * A Carrier's credentials (push keys, the SIP TLS certificate): a refused, missing or expired one is
+ * news, and so is its repair (for push, the first word that the gateways take the keys: after a
+ * repair, the new pods report Unknown before their first push succeeds).
  */
-function pushTransitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[]): TransitionEvent[] {
-  const push = statusOf(after, 'PushCredentialsValid');
-  const hadPush = statusOf(before, 'PushCredentialsValid');
-  if (push?.status === 'False' && (hadPush?.status !== 'False' || hadPush.reason !== push.reason)) return [{ regarding: ref, type: 'Warning', reason: push.reason, message: push.message }];
-  if (push?.status === 'True' && hadPush !== undefined && hadPush.status !== 'True') return [{ regarding: ref, type: 'Normal', reason: push.reason, message: push.message }];
+function credentialTransitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[], conditionType: string): TransitionEvent[] {
+  const now = statusOf(after, conditionType);
+  const was = statusOf(before, conditionType);
+  if (now?.status === 'False' && (was?.status !== 'False' || was.reason !== now.reason)) return [{ regarding: ref, type: 'Warning', reason: now.reason, message: now.message }];
+  if (now?.status === 'True' && was !== undefined && was.status !== 'True') return [{ regarding: ref, type: 'Normal', reason: now.reason, message: now.message }];
   return [];
 }
 
@@ -50,7 +51,7 @@ export function transitions(ref: ObjectRef, before: Condition[] | undefined, aft
   if (ready && !firstReady && (wasReady?.status !== ready.status || (ready.status === 'False' && wasReady.reason !== ready.reason))) {
     events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
   }
-  events.push(...pushTransitions(ref, before, after));
+  for (const credential of ['PushCredentialsValid', 'SipTlsCertificateValid']) events.push(...credentialTransitions(ref, before, after, credential));
   const conflict = statusOf(after, 'Conflict');
   const hadConflict = statusOf(before, 'Conflict');
   if (conflict && !hadConflict) events.push({ regarding: ref, type: 'Warning', reason: conflict.reason, message: conflict.message });
