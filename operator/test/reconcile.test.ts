@@ -1,12 +1,15 @@
 // The operator against a real kube-apiserver: examples/ become routing state, workloads and Ready
 // statuses; edits and deletions reach routing; conflicts and bad references become conditions.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { testCluster } from '../../testing/cluster.ts';
 import { installCrds } from '../../testing/crds.ts';
 import { eventually, startOperator, type OperatorProcess } from '../../testing/operator-process.ts';
 import { compositeUsername, digestCredential } from '../src/compile/credentials.ts';
+import { selfSignedCertificate } from '../../sip-workers/test/support/tls-certificate.ts';
 import { allReady, conditionOf, list, routingState } from './cluster-objects.ts';
 
 const examples = join(new URL('../..', import.meta.url).pathname, 'examples');
@@ -106,6 +109,28 @@ describe('conflicts and bad references', () => {
     await cluster.kubectlOk(['patch', 'inboundtrunk', 'angkor-sbc', '-n', ns, '--type=merge', '-p', '{"spec":{"sourceIPs":["192.0.2.0/24"]}}']);
     await eventually('angkor-sbc routed', async () => (await routingState(cluster, ns, 'angkor'))?.core?.inboundTrunks.length === 1);
     assert.equal(conditionOf(await get('inboundtrunks', 'angkor-sbc'), 'Conflict'), undefined);
+  });
+
+  test('a Carrier serving TLS reports SipTlsCertificateValid=False (SecretNotFound, with a Warning event) until its Secret exists, then Valid; the Service opens the TLS port', async () => {
+    await cluster.kubectlOk(['patch', 'carrier', 'mekong-telecom', '-n', ns, '--type=merge', '-p', '{"spec":{"sipWorkers":{"tls":{"secretRef":{"name":"mekong-sip-tls"}}}}}']);
+    await eventually('SecretNotFound', async () => conditionOf(await get('carriers', 'mekong-telecom'), 'SipTlsCertificateValid')?.reason === 'SecretNotFound');
+    await eventually('a Warning event', async () => /Warning\s+SecretNotFound/.test(await cluster.kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=mekong-telecom', '-o', 'custom-columns=TYPE:.type,REASON:.reason', '--no-headers'])));
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-reconcile-tls-'));
+    try {
+      const certificate = selfSignedCertificate(dir, 'sip');
+      await cluster.kubectlOk(['create', 'secret', 'tls', 'mekong-sip-tls', '-n', ns, '--cert', certificate.certFile, '--key', certificate.keyFile]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const valid = await eventually('Valid', async () => {
+      const condition = conditionOf(await get('carriers', 'mekong-telecom'), 'SipTlsCertificateValid');
+      return condition?.reason === 'Valid' ? condition : undefined;
+    });
+    assert.equal(valid.status, 'True');
+    assert.match(valid.message ?? '', /valid until/);
+    const service = (await list(cluster, ns, 'services')).find((s) => s.metadata.name === 'mekong-telecom-sip');
+    const ports = (service?.spec?.ports ?? []) as Array<{ name?: string; port?: number }>;
+    assert.ok(ports.some((port) => port.name === 'sip-tls' && port.port === 5061), 'the Service opens 5061');
   });
 
   test('a reference to a missing Account is ResolvedRefs=False until the Account exists', async () => {
