@@ -165,6 +165,7 @@ export const Carrier = defineKind({
     { name: 'Numbers', type: 'integer', jsonPath: '.status.counts.phoneNumbers', priority: 1 },
     { name: 'Generation', type: 'string', jsonPath: '.status.routingGeneration', priority: 1 },
     { name: 'Push', type: 'string', jsonPath: '.status.conditions[?(@.type=="PushCredentialsValid")].status', description: 'Whether APNs and FCM accept the push credentials (empty without push).', priority: 1 },
+    { name: 'TLS', type: 'string', jsonPath: '.status.conditions[?(@.type=="SipTlsCertificateValid")].status', description: 'Whether the SIP TLS certificate Secret is usable and unexpired (empty without TLS).', priority: 1 },
     ...trailingColumns,
   ],
 });
