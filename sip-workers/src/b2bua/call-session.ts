@@ -69,6 +69,8 @@ export class CallSession {
   #winner: OutgoingLeg | undefined;
   /** dial() calls under way, from the relay's offer to the leg's outcome: while any is, the relay session stays. */
   #dialsInFlight = 0;
+  /** Moves on at cancelDials(), so a dial still waiting for the relay then does not ring. */
+  #dialEpoch = 0;
   /** The leg that answered, released when the call ends (OutgoingLeg.release). */
   #answeredLeg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
@@ -157,13 +159,14 @@ export class CallSession {
 
   /** The relay's offer for the target, then its leg until the leg's outcome. */
   async #ring(target: DialTarget): Promise<{ outcome: DialOutcome; leg?: OutgoingLeg; early: Promise<void> }> {
+    const epoch = this.#dialEpoch;
     const media = this.#media;
     const offer = target.body !== undefined && target.body.length > 0 && isSdpContentType(target.contentType ?? 'application/sdp') ? target.body : undefined;
     let sent = target;
     if (media && offer) {
       const anchored = await media.offer(offer, 'caller');
       // The caller may have gone, or another leg answered, while the relay answered.
-      if (this.state === 'ended' || this.cancelled || this.#winner) return { outcome: { kind: 'cancelled' }, early: Promise.resolve() };
+      if (this.state === 'ended' || this.cancelled || this.#winner || epoch !== this.#dialEpoch) return { outcome: { kind: 'cancelled' }, early: Promise.resolve() };
       if (!anchored.ok) return { outcome: { kind: 'media-unavailable', reason: anchored.reason }, early: Promise.resolve() };
       sent = { ...target, body: anchored.sdp };
     }
@@ -177,6 +180,12 @@ export class CallSession {
     const outcome = await leg.start();
     this.#legs.delete(leg);
     return { outcome, leg, early };
+  }
+
+  /** Cancels every dial under way without ending the call (one phone of several declined with a 6xx: §16.7 step 5). */
+  cancelDials(): void {
+    this.#dialEpoch++;
+    for (const leg of this.#legs) leg.cancel();
   }
 
   /** An answering leg is released when the call ends, or now if it already has (others release themselves). */

@@ -142,29 +142,34 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   return { kind: 'answered' };
 }
 
-/** Rings registered phones in turn; `stop` when the outcome holds for the user's other phones too. */
+/**
+ * Rings registered phones at once, as Twilio rings a Client's devices: the first to answer is
+ * connected (the session cancels the others), and a 6xx from one declines for all of them (§16.7).
+ * `stop` when the outcome holds for the user's other (pushed) phones too.
+ */
 async function ringTargets(context: CallContext, targets: readonly ClientTarget[], callerId: string, deadline: number): Promise<{ result: DialResult; stop: boolean }> {
-  let last = failure(480, 'Temporarily Unavailable - No Answer');
-  for (const target of targets) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return { result: last, stop: true };
+  const remaining = deadline - Date.now();
+  if (remaining <= 0) return { result: failure(480, 'Temporarily Unavailable - No Answer'), stop: true };
+  const outcomes = await Promise.all(targets.map(async (target) => {
     const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination };
     const outcome = await context.session.dial(leg);
-    if (outcome.kind === 'answered') {
-      context.session.connect(outcome);
-      return { result: { kind: 'answered' }, stop: true };
-    }
-    last = failureOf(outcome);
-    const final = outcome.kind === 'rejected' && outcome.status >= 600;
-    if (final || outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return { result: last, stop: true };
-    context.log.info({ contact: target.binding.uri, status: last.status }, 'client binding did not answer; trying the next');
-  }
-  return { result: last, stop: false };
+    if (outcome.kind === 'answered') context.session.connect(outcome);
+    else if (outcome.kind === 'rejected' && outcome.status >= 600) context.session.cancelDials();
+    else if (outcome.kind !== 'cancelled') context.log.info({ contact: target.binding.uri, status: failureOf(outcome).status }, 'client binding did not answer');
+    return outcome;
+  }));
+  if (outcomes.some((outcome) => outcome.kind === 'answered')) return { result: { kind: 'answered' }, stop: true };
+  const declined = outcomes.find((outcome) => outcome.kind === 'rejected' && outcome.status >= 600);
+  if (declined && declined.kind !== 'answered') return { result: failureOf(declined), stop: true };
+  const failures = outcomes.filter((outcome): outcome is Exclude<DialOutcome, { kind: 'answered' }> => outcome.kind !== 'answered');
+  const final = failures.find((outcome) => outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable');
+  if (final) return { result: failureOf(final), stop: true };
+  return { result: failures[0] ? failureOf(failures[0]) : failure(480, 'Temporarily Unavailable - No Answer'), stop: false };
 }
 
 /**
- * A SipDomain user of the call's account: each of its registered phones in turn (highest q first)
- * until one answers, a 6xx refuses for all of them, or the <Dial> timeout runs out. Phones that
+ * A SipDomain user of the call's account: its registered phones all at once until one answers, a
+ * 6xx refuses for all of them, or the <Dial> timeout runs out. Phones that
  * registered a push token are pushed and rung once they REGISTER again (push-wake.ts), after the
  * phones without one: their old flow is not trusted to reach a sleeping app.
  */

@@ -11,7 +11,7 @@ import type { PhoneRegistering } from '../support/register-scenarios.ts';
 import { agent101, agent102, kampot, pepperNumber, registrarRouting } from '../support/registrar-routing.ts';
 import { startRegistrarWorker } from '../support/registrar-worker.ts';
 import type { RegistrarWorker } from '../support/registrar-worker.ts';
-import { callerAnswered, callerAuthenticating, callerExpecting } from '../support/scenarios.ts';
+import { calleeAnsweringAfter, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerAuthenticating, callerExpecting } from '../support/scenarios.ts';
 import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -112,6 +112,46 @@ describe('phones registering, and calls to them', { skip: sippMissing || redisMi
     assert.equal(params.get('To'), `sip:agent-102@${kampot}`);
     assert.equal(params.get('SipUsername'), agent101.username);
     ok(await phone(first, port, { ...as102, contact: '*', expires: 0 }), 'unregister');
+  });
+
+  test('a <Client> with two registered phones rings both at once: the one that answers is connected, the other is cancelled', async () => {
+    const [preferred, other] = [await freeUdpPort(), await freeUdpPort()];
+    // q orders the phones: rung one after another, the preferred one would ring out the whole timeout alone.
+    ok(await phone(first, preferred, { ...as102, expires: 300, contact: `<sip:agent-102@127.0.0.1:${preferred}>;q=1.0` }), 'the preferred phone registers');
+    ok(await phone(first, other, { ...as102, expires: 300, contact: `<sip:agent-102@127.0.0.1:${other}>;q=0.5` }), 'the other phone registers');
+    webhook.route('/client', twiml('<Dial timeout="3"><Client>agent-102</Client></Dial>'));
+    const ringing = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: preferred, calls: 1 });
+    const answering = await startSippServer({ scenario: calleeAnsweringAfter(300), localPort: other, calls: 1 });
+    try {
+      ok(await runSipp({ scenario: callerAnswered({ to: pepperNumber }), remote: `127.0.0.1:${first.port}`, calls: 1 }), 'caller (answered by the other phone)');
+      ok(await answering.exited, 'the other phone answers and gets the BYE');
+      ok(await ringing.exited, 'the preferred phone rang and was cancelled (487 ACKed)');
+    } finally {
+      await ringing.stop();
+      await answering.stop();
+    }
+    ok(await phone(first, preferred, { ...as102, contact: '*', expires: 0 }), 'unregister');
+  });
+
+  test('a 603 from one of a <Client>\'s phones declines for all of them: the other is cancelled and the caller gets 603', async () => {
+    const [ringingPort, decliningPort] = [await freeUdpPort(), await freeUdpPort()];
+    ok(await phone(first, ringingPort, { ...as102, expires: 300 }), 'a ringing phone registers');
+    ok(await phone(first, decliningPort, { ...as102, expires: 300 }), 'a declining phone registers');
+    webhook.route('/client', twiml('<Dial timeout="5"><Client>agent-102</Client></Dial>'));
+    const ringing = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: ringingPort, calls: 1 });
+    const declining = await startSippServer({ scenario: calleeRefusing(603, 'Decline'), localPort: decliningPort, calls: 1 });
+    try {
+      const started = performance.now();
+      ok(await runSipp({ scenario: callerExpecting(603, { to: pepperNumber }), remote: `127.0.0.1:${first.port}`, calls: 1 }), 'caller (603)');
+      const tookMs = performance.now() - started;
+      assert.ok(tookMs < 4000, `the caller heard the decline before the 5 s <Dial> timeout rang out the other phone (${tookMs.toFixed(0)} ms)`);
+      ok(await declining.exited, 'the declining phone (603 ACKed)');
+      ok(await ringing.exited, 'the ringing phone was cancelled at once (487 ACKed)');
+    } finally {
+      await ringing.stop();
+      await declining.stop();
+    }
+    ok(await phone(first, ringingPort, { ...as102, contact: '*', expires: 0 }), 'unregister');
   });
 
   test('a phone behind NAT is called through the flow its REGISTER came over, and kept to a short registration', async () => {
