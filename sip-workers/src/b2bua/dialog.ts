@@ -6,7 +6,7 @@ import { headerValue } from '../sip/message.ts';
 import { contacts, formatNameAddr, fromHeader, parseNameAddr, recordRoutes, toHeader } from '../sip/name-addr.ts';
 import type { NameAddr } from '../sip/name-addr.ts';
 import { cseqHeader } from '../sip/scalar-headers.ts';
-import { defaultPort } from '../sip/response-routing.ts';
+import { defaultPort, transportOfUri } from '../sip/response-routing.ts';
 import type { Destination, MessageSource } from '../sip/transport.ts';
 import type { Uri } from '../sip/uri.ts';
 import { socketHost } from '../sip/uri.ts';
@@ -102,9 +102,8 @@ function nextHop(routeSet: readonly string[], target: Uri, fallback: Destination
   const first = routeSet[0];
   const uri = first === undefined ? target : routeUri(first);
   if (!uri || uri.kind !== 'sip') return fallback;
-  const named = uri.params.get('transport')?.toLowerCase();
-  // A sips: hop, or one naming TLS, stays TLS; one naming nothing keeps the INVITE's transport.
-  const transport = uri.scheme === 'sips' || named === 'tls' ? 'tls' : named === 'tcp' ? 'tcp' : named === 'udp' ? 'udp' : fallback.transport;
+  // A hop naming no transport keeps the INVITE's.
+  const transport = transportOfUri(uri) ?? fallback.transport;
   return { address: socketHost(uri.host), port: uri.port ?? defaultPort(transport), transport };
 }
 

@@ -3,7 +3,7 @@
 // over (RFC 5626): a phone behind NAT is only reachable through the pinhole its REGISTER opened.
 import type { SipDomainRoute } from '../../../api/routing/schema.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
-import { defaultPort } from '../sip/response-routing.ts';
+import { defaultPort, transportOfUri } from '../sip/response-routing.ts';
 import type { Destination } from '../sip/transport.ts';
 import { parseUri } from '../sip/uri.ts';
 import type { SipUri } from '../sip/uri.ts';
@@ -51,8 +51,7 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const uri = parsed.value;
     const { flow } = binding;
     const viaFlow = flow.transport === 'udp' || flow.edge === edge;
-    const named = uri.params.get('transport')?.toLowerCase();
-    const transport = uri.scheme === 'sips' || named === 'tls' ? 'tls' : named === 'tcp' ? 'tcp' : 'udp';
+    const transport = transportOfUri(uri) ?? 'udp';
     const destination: Destination = viaFlow
       ? { address: flow.address, port: flow.port, transport: flow.transport }
       : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? defaultPort(transport), transport };

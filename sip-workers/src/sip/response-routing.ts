@@ -2,6 +2,7 @@
 // connection (RFC 3261 §18.2.2, RFC 3581 §4). Kept pure so the rules can be tested
 // without sockets.
 import { socketHost } from './uri.ts';
+import type { SipUri } from './uri.ts';
 import type { Via } from './via.ts';
 import { viaReceived, viaRport } from './via.ts';
 
@@ -23,6 +24,17 @@ export function transportOfVia(via: Via): TransportKind | undefined {
   if (via.transport === 'TCP') return 'tcp';
   if (via.transport === 'TLS') return 'tls';
   return undefined;
+}
+
+/**
+ * The transport a SIP URI asks for: TLS for sips: (§26.2.2 forbids less) or transport=tls, else
+ * the one its transport parameter names; undefined when it names none of ours (or none at all),
+ * which each caller settles its own way.
+ */
+export function transportOfUri(uri: SipUri): TransportKind | undefined {
+  const named = uri.params.get('transport')?.toLowerCase();
+  if (uri.scheme === 'sips' || named === 'tls') return 'tls';
+  return named === 'tcp' || named === 'udp' ? named : undefined;
 }
 
 /** TCP and TLS deliver or fail: no retransmissions, and no lingering for them (§17). */
