@@ -1,6 +1,7 @@
 // One call through the B2BUA: the caller's leg, the callee legs ringing (several at once when a
-// <Dial> has several nouns) and the one that answered, and what happens between them. Whoever handles the call (webhook, TwiML) asks the session to dial,
-// connect or reject; the session relays ringing, ACK, BYE and CANCEL between the legs.
+// <Dial> has several nouns) and the one that answered, and what happens between them. Whoever
+// handles the call (webhook, TwiML) asks the session to dial, connect or reject; the session
+// relays ringing, ACK, BYE and CANCEL between the legs, and what the answered legs send mid-call.
 // With media anchored, every description crossing between the legs goes through the relay first.
 import type { CallMedia } from '../media/call-media.ts';
 import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
@@ -143,7 +144,7 @@ export class CallSession {
         return { kind: 'cancelled' };
       }
       this.#winner = leg;
-      for (const other of this.#legs) other.cancel();
+      this.cancelDials();
       this.#keepAnswered(leg, outcome);
     }
     await early;
@@ -182,7 +183,10 @@ export class CallSession {
     return { outcome, leg, early };
   }
 
-  /** Cancels every dial under way without ending the call (one phone of several declined with a 6xx: §16.7 step 5). */
+  /**
+   * Cancels every dial under way, including one still waiting for the relay: another leg answered,
+   * the call is being refused, or one phone of several declined with a 6xx (§16.7 step 5).
+   */
   cancelDials(): void {
     this.#dialEpoch++;
     for (const leg of this.#legs) leg.cancel();
@@ -261,7 +265,7 @@ export class CallSession {
       descriptions: this.#descriptions,
       onBroken: () => this.hangup('worker'),
       ...(this.#deps.onMidCallAnswered ? { onAnswered: this.#deps.onMidCallAnswered } : {}),
-    }, { initialAckPending: true });
+    });
     const keepaliveMs = this.#deps.keepaliveMs ?? 0;
     if (keepaliveMs > 0) {
       this.#keepalive = new DialogKeepalive(this.#deps.layer, { caller: dialog, callee }, keepaliveMs, (side, loss) => {
@@ -276,7 +280,7 @@ export class CallSession {
   /** A final non-2xx to the caller; the call ends. */
   reject(status: number, reason?: string, headers: HeaderField[] = []): void {
     if (this.#state === 'ended') return;
-    for (const leg of this.#legs) leg.cancel();
+    this.cancelDials();
     this.caller.reject(status, reason, headers);
     this.#finish({ reason: this.cancelled ? 'canceled' : 'rejected', callerStatus: status });
   }
@@ -284,7 +288,7 @@ export class CallSession {
   /** The caller's CANCEL (already answered 200 by the transaction layer): 487 to the caller, CANCEL to the callee. */
   onCancel(): void {
     if (this.#state === 'ended' || this.#state === 'answered') return;
-    for (const leg of this.#legs) leg.cancel();
+    this.cancelDials();
     this.caller.reject(487);
     this.#finish({ reason: 'canceled', callerStatus: 487 });
   }

@@ -76,18 +76,23 @@ interface Exchange {
  */
 const MAX_IN_FLIGHT = 16;
 
+/** Requests that replace the sender's remote target with their Contact (§12.2), and so carry ours. */
+const isTargetRefresh = (method: string): boolean => method === 'INVITE' || method === 'UPDATE';
+
 const otherSide = (side: LegSide): LegSide => (side === 'caller' ? 'callee' : 'caller');
 
 export class MidCallRelay {
   readonly #deps: MidCallRelayDeps;
   readonly #exchanges = new Set<Exchange>();
-  /** The side whose offer/answer exchange is in progress (the call's first one, until its ACK has crossed). */
-  #negotiating: LegSide | undefined;
+  /**
+   * The side whose offer/answer exchange is in progress. The relay starts with the call's first
+   * exchange still open, the caller's, until its ACK has reached the callee.
+   */
+  #negotiating: LegSide | undefined = 'caller';
   #stopped = false;
 
-  constructor(deps: MidCallRelayDeps, options: { initialAckPending: boolean }) {
+  constructor(deps: MidCallRelayDeps) {
     this.#deps = deps;
-    if (options.initialAckPending) this.#negotiating = 'caller';
   }
 
   /** The call's first INVITE is ACKed end to end: mid-call offers may start. */
@@ -164,10 +169,7 @@ export class MidCallRelay {
       return;
     }
     const dialog = this.#deps.dialogs[exchange.to];
-    const { method } = exchange.request;
-    const targetRefresh = method === 'INVITE' || method === 'UPDATE';
-    const headers = [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact(dialog.destination.transport) }] : []), ...bodyHeaders(exchange.request), ...endToEndHeaders(exchange.request)];
-    const request = inDialogRequest(dialog, method, { headers, body });
+    const request = inDialogRequest(dialog, exchange.request.method, { headers: this.#relayedHeaders(exchange, exchange.request, exchange.to), body });
     exchange.seq = dialog.localSeq;
     exchange.client = this.#deps.layer.sendRequest(request, dialog.destination, {
       onFinal: (response) => void this.#answered(exchange, response),
@@ -191,7 +193,7 @@ export class MidCallRelay {
       if (response.status === 481) this.#deps.onBroken(`the ${exchange.to}'s dialog is gone (481 to ${exchange.request.method})`);
       return;
     }
-    const targetRefresh = isInvite || exchange.request.method === 'UPDATE';
+    const targetRefresh = isTargetRefresh(exchange.request.method);
     if (targetRefresh) refreshTarget(this.#deps.dialogs[exchange.to], response);
     const body = await this.#anchorAnswer(exchange, response);
     if (body === undefined) {
@@ -207,11 +209,7 @@ export class MidCallRelay {
       return;
     }
     if (targetRefresh) refreshTarget(this.#deps.dialogs[exchange.from], exchange.request);
-    const options = {
-      reason: response.reason,
-      headers: [...(targetRefresh ? [{ name: 'Contact', value: this.#deps.contact(this.#deps.dialogs[exchange.from].destination.transport) }] : []), ...bodyHeaders(response), ...endToEndHeaders(response)],
-      body,
-    };
+    const options = { reason: response.reason, headers: this.#relayedHeaders(exchange, response, exchange.from), body };
     if (!isInvite) {
       this.#finish(exchange, response.status, options);
       return;
@@ -222,6 +220,15 @@ export class MidCallRelay {
       this.#exchanges.delete(exchange);
       this.#deps.onBroken(`the ${exchange.from} never ACKed the 2xx to its re-INVITE`);
     });
+  }
+
+  /**
+   * What of `message` crosses to the side `towards`: our Contact there when the exchange is a
+   * target refresh (its request and its 2xx), the body's headers, and the end-to-end ones.
+   */
+  #relayedHeaders(exchange: Exchange, message: SipRequest | SipResponse, towards: LegSide): HeaderField[] {
+    const contact = isTargetRefresh(exchange.request.method) ? [{ name: 'Contact', value: this.#deps.contact(this.#deps.dialogs[towards].destination.transport) }] : [];
+    return [...contact, ...bodyHeaders(message), ...endToEndHeaders(message)];
   }
 
   /** The other side's answer as the relay describes it; undefined when the relay refused it. */
