@@ -255,6 +255,12 @@ export class SipTransport {
 
   async #createTcp(port: number): Promise<Server> {
     const server = createServer((socket) => this.#accept(socket));
+    await this.#listen(server, port, 'tcp');
+    return server;
+  }
+
+  /** Listens on host:port, failing with the bind error; later server errors are reported, never thrown. */
+  async #listen(server: Server, port: number, label: 'tcp' | 'tls'): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.host, () => {
@@ -262,8 +268,7 @@ export class SipTransport {
         resolve();
       });
     });
-    server.on('error', (err) => this.#report({ kind: 'socket-error', detail: `tcp: ${err.message}` }));
-    return server;
+    server.on('error', (err: Error) => this.#report({ kind: 'socket-error', detail: `${label}: ${err.message}` }));
   }
 
   async #listenTls(settings: TlsSettings): Promise<void> {
@@ -272,14 +277,7 @@ export class SipTransport {
     server.on('tlsClientError', (err: Error, socket) => {
       this.#report({ kind: 'socket-error', detail: `tls handshake: ${err.message}`, remote: { address: plainAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0, transport: 'tls' } });
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(settings.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (err: Error) => this.#report({ kind: 'socket-error', detail: `tls: ${err.message}` }));
+    await this.#listen(server, settings.port, 'tls');
     this.#tls = server;
     const address = server.address();
     this.#tlsPort = typeof address === 'object' && address ? address.port : settings.port;
