@@ -39,6 +39,18 @@ export function tmpVolumeMount(): V1VolumeMount {
   return { name: tmpVolumeName, mountPath: '/tmp' };
 }
 
+/**
+ * Keys of a Secret as files in a read-only directory, each at its path: 0440 with the pod's
+ * fsGroup, so the non-root container user reads them and nobody else does. Mounted whole, never
+ * with subPath, so the kubelet rewrites the files when the Secret changes.
+ */
+export function secretFiles(volume: string, secretName: string, items: Array<{ key: string; path: string }>, mountPath: string): { volume: V1Volume; mount: V1VolumeMount } {
+  return {
+    volume: { name: volume, secret: { secretName, items, defaultMode: 0o440 } },
+    mount: { name: volume, mountPath, readOnly: true },
+  };
+}
+
 type ResourceSpec = NonNullable<CarrierSpec['sipWorkers']['resources']>;
 type ResourceListSpec = ResourceSpec['requests'];
 

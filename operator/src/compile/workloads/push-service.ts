@@ -5,7 +5,7 @@ import type { DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
 import type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
-import { containerSecurityContext, fieldEnv, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
+import { containerSecurityContext, fieldEnv, podSecurityContext, secretFiles, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
 
 export const pushHTTPPort = 8080;
 
@@ -64,17 +64,10 @@ function pushEnv(carrier: string, push: PushSpec): V1EnvVar[] {
 /** Each credential Secret mounted read-only, projecting only the one key the spec names. */
 function credentialMounts(push: PushSpec): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
   const credentials = [
-    ...(push.apns ? [{ volume: 'apns', ref: push.apns.privateKeySecretRef, path: apnsKeyFile, mountPath: apnsMountPath }] : []),
-    ...(push.fcm ? [{ volume: 'fcm', ref: push.fcm.serviceAccountSecretRef, path: fcmKeyFile, mountPath: fcmMountPath }] : []),
+    ...(push.apns ? [secretFiles('apns', push.apns.privateKeySecretRef.name, [{ key: push.apns.privateKeySecretRef.key, path: apnsKeyFile }], apnsMountPath)] : []),
+    ...(push.fcm ? [secretFiles('fcm', push.fcm.serviceAccountSecretRef.name, [{ key: push.fcm.serviceAccountSecretRef.key, path: fcmKeyFile }], fcmMountPath)] : []),
   ];
-  return {
-    volumes: credentials.map(({ volume, ref, path }) => ({
-      name: volume,
-      // 0440 with the pod's fsGroup: readable by the non-root container user, nobody else.
-      secret: { secretName: ref.name, items: [{ key: ref.key, path }], defaultMode: 0o440 },
-    })),
-    volumeMounts: credentials.map(({ volume, mountPath }) => ({ name: volume, mountPath, readOnly: true })),
-  };
+  return { volumes: credentials.map((files) => files.volume), volumeMounts: credentials.map((files) => files.mount) };
 }
 
 export function pushServiceDeployment(inputs: WorkloadInputs, push: PushSpec): DesiredObject {

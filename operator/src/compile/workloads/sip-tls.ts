@@ -1,9 +1,10 @@
 // SIP over TLS for the worker pods: the Carrier's kubernetes.io/tls Secret (and, if named, a CA
-// Secret) mounted read-only, the environment naming the files, and the port. The Secret is
-// mounted as a directory, not with subPath, so the kubelet rewrites renewed files in place and
-// the worker picks them up without the Deployment rolling (see sip-workers/src/worker/tls-credentials.ts).
+// Secret) as read-only files, the environment naming them, and the port. A renewed Secret reaches
+// the files in place and the worker reloads them without the Deployment rolling (see
+// sip-workers/src/worker/tls-credentials.ts).
 import type { V1ContainerPort, V1EnvVar, V1ServicePort, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { CarrierSpec } from './inputs.ts';
+import { secretFiles } from './pod-hardening.ts';
 
 type SipTls = NonNullable<CarrierSpec['sipWorkers']['tls']>;
 
@@ -21,6 +22,10 @@ export interface SipTlsPieces {
 export function sipTlsPieces(tls: SipTls | undefined): SipTlsPieces {
   if (!tls) return { env: [], ports: [], volumes: [], volumeMounts: [] };
   const ca = tls.caSecretRef;
+  const mounts = [
+    secretFiles('sip-tls', tls.secretRef.name, [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], sipTlsMountPath),
+    ...(ca ? [secretFiles('sip-tls-ca', ca.name, [{ key: ca.key, path: caFile }], sipTlsCaMountPath)] : []),
+  ];
   return {
     env: [
       { name: 'SWITCHYARD_SIP_TLS_PORT', value: String(tls.port) },
@@ -29,15 +34,8 @@ export function sipTlsPieces(tls: SipTls | undefined): SipTlsPieces {
       ...(ca ? [{ name: 'SWITCHYARD_TLS_CA_FILE', value: `${sipTlsCaMountPath}/${caFile}` }] : []),
     ],
     ports: [{ name: 'sip-tls', containerPort: tls.port, protocol: 'TCP' }],
-    volumes: [
-      // 0440 with the pod's fsGroup: readable by the non-root worker, nobody else.
-      { name: 'sip-tls', secret: { secretName: tls.secretRef.name, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }], defaultMode: 0o440 } },
-      ...(ca ? [{ name: 'sip-tls-ca', secret: { secretName: ca.name, items: [{ key: ca.key, path: caFile }], defaultMode: 0o440 } }] : []),
-    ],
-    volumeMounts: [
-      { name: 'sip-tls', mountPath: sipTlsMountPath, readOnly: true },
-      ...(ca ? [{ name: 'sip-tls-ca', mountPath: sipTlsCaMountPath, readOnly: true }] : []),
-    ],
+    volumes: mounts.map((files) => files.volume),
+    volumeMounts: mounts.map((files) => files.mount),
   };
 }
 
