@@ -77,8 +77,10 @@ export class CallSession {
   #callee: Dialog | undefined;
   #answeredAt: number | undefined;
   #media: CallMedia | undefined;
-  /** Re-INVITE, UPDATE, INFO and MESSAGE between the answered legs. */
+  /** Re-INVITE, UPDATE, INFO and MESSAGE between the answered legs; made by the first of them (most calls have none). */
   #relay: MidCallRelay | undefined;
+  /** Our ACK for the callee's 2xx has gone out: the call's first offer/answer exchange is over. */
+  #calleeAcked = false;
   #keepalive: DialogKeepalive | undefined;
   /** Each side's session description as it last sent it (before the relay rewrote it). */
   readonly #descriptions: Record<LegSide, Buffer | undefined>;
@@ -257,15 +259,6 @@ export class CallSession {
     this.#callee = callee;
     this.#calleeInviteSeq = callee.localSeq;
     this.#descriptions.callee ??= sdpOf(outcome.response);
-    this.#relay = new MidCallRelay({
-      layer: this.#deps.layer,
-      contact: this.#deps.contact,
-      dialogs: { caller: dialog, callee },
-      ...(this.#media ? { media: this.#media } : {}),
-      descriptions: this.#descriptions,
-      onBroken: () => this.hangup('worker'),
-      ...(this.#deps.onMidCallAnswered ? { onAnswered: this.#deps.onMidCallAnswered } : {}),
-    });
     const keepaliveMs = this.#deps.keepaliveMs ?? 0;
     if (keepaliveMs > 0) {
       this.#keepalive = new DialogKeepalive(this.#deps.layer, { caller: dialog, callee }, keepaliveMs, (side, loss) => {
@@ -329,11 +322,27 @@ export class CallSession {
       void transaction.reply(200);
       return;
     }
-    if (RELAYED_METHODS.has(request.method) && this.#relay && this.#state === 'answered') {
-      this.#relay.relay(side, request, transaction);
+    if (RELAYED_METHODS.has(request.method) && this.#state === 'answered') {
+      this.#midCallRelay().relay(side, request, transaction);
       return;
     }
     void transaction.reply(501);
+  }
+
+  #midCallRelay(): MidCallRelay {
+    const caller = this.caller.dialog;
+    const callee = this.#callee;
+    if (!caller || !callee) throw new Error('mid-call requests are relayed only once the call is answered');
+    this.#relay ??= new MidCallRelay({
+      layer: this.#deps.layer,
+      contact: this.#deps.contact,
+      dialogs: { caller, callee },
+      ...(this.#media ? { media: this.#media } : {}),
+      descriptions: this.#descriptions,
+      onBroken: () => this.hangup('worker'),
+      ...(this.#deps.onMidCallAnswered ? { onAnswered: this.#deps.onMidCallAnswered } : {}),
+    }, { firstExchangeOpen: !this.#calleeAcked });
+    return this.#relay;
   }
 
   /** A CANCEL for a re-INVITE this call is relaying; false when it is not one. */
@@ -360,6 +369,7 @@ export class CallSession {
     if (ack) this.#calleeAck = { body: ack.body, headers: bodyHeaders(ack) };
     const request = inDialogRequest(callee, 'ACK', { seq: this.#calleeInviteSeq, ...this.#calleeAck });
     void this.#deps.layer.sendAck(request, callee.destination);
+    this.#calleeAcked = true;
     this.#relay?.initialExchangeDone();
   }
 

@@ -84,15 +84,14 @@ const otherSide = (side: LegSide): LegSide => (side === 'caller' ? 'callee' : 'c
 export class MidCallRelay {
   readonly #deps: MidCallRelayDeps;
   readonly #exchanges = new Set<Exchange>();
-  /**
-   * The side whose offer/answer exchange is in progress. The relay starts with the call's first
-   * exchange still open, the caller's, until its ACK has reached the callee.
-   */
-  #negotiating: LegSide | undefined = 'caller';
+  /** The side whose offer/answer exchange is in progress (the call's first one, the caller's, until its ACK has reached the callee). */
+  #negotiating: LegSide | undefined;
   #stopped = false;
 
-  constructor(deps: MidCallRelayDeps) {
+  /** `firstExchangeOpen`: made before the ACK for the callee's 2xx went out (initialExchangeDone() follows). */
+  constructor(deps: MidCallRelayDeps, options: { firstExchangeOpen: boolean }) {
     this.#deps = deps;
+    if (options.firstExchangeOpen) this.#negotiating = 'caller';
   }
 
   /** The call's first INVITE is ACKed end to end: mid-call offers may start. */
