@@ -1,6 +1,6 @@
 // Dead call detection for answered calls: an OPTIONS inside each party's dialog every so often
 // (as Kamailio's dialog module does with its keepalive timer). A party that answers at all, with
-// any other status, still holds the dialog; a 481, or no answer (or a 408) within the transaction timeout, means
+// any other status, still holds the dialog; a 481, a 408 or no answer within the transaction timeout means
 // it crashed, lost the call or its BYE to us was lost, and the call is ended at once rather than
 // at the call time limit hours later, with every minute billed in the status callback.
 import type { TransactionLayer } from '../sip/transaction-layer.ts';

@@ -55,7 +55,7 @@ export const workerConfig = z
       .describe('The Carrier\'s push service; unset: phones that registered a push token are rung through their last flow, never pushed.'),
     SWITCHYARD_PUSH_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().default(30).describe('How long a call to a pushed phone waits for its REGISTER before the caller gets 480.'),
     SWITCHYARD_MAX_CALL_SECONDS: z.coerce.number().positive().default(14_400).describe('An answered call is hung up (BYE to both sides) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours; it also ends calls whose BYE was lost, which would otherwise stay up forever.'),
-    SWITCHYARD_DIALOG_KEEPALIVE_SECONDS: z.coerce.number().min(0).default(300).describe('Every answered call sends an OPTIONS inside each party\'s dialog this often; a 481, or no answer within 32 s, ends the call at once (BYE to both), so a party that crashed or lost its BYE is not billed until the call time limit. 0 turns it off.'),
+    SWITCHYARD_DIALOG_KEEPALIVE_SECONDS: z.coerce.number().min(0).default(300).describe('Every answered call sends an OPTIONS inside each party\'s dialog this often; a 481, a 408 or no answer within 32 s ends the call at once (BYE to both), so a party that crashed or lost its BYE is not billed until the call time limit. 0 turns it off.'),
     SWITCHYARD_DRAIN_SECONDS: z.coerce.number().min(0).default(50).describe('After SIGTERM, how long calls in progress may continue before they are hung up; below the pod\'s termination grace period.'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   });
