@@ -112,6 +112,8 @@ export class SipTransport {
   #tlsPort = 0;
   #handler: MessageHandler | undefined;
   #closed = false;
+  /** Datagrams to send at the end of this turn of the event loop (see #sendUdp). */
+  #outbox: Array<{ data: Buffer; destination: Destination; resolve: (result: SendResult) => void }> = [];
 
   private constructor(options: SipTransportOptions) {
     this.#options = options;
@@ -199,6 +201,18 @@ export class SipTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // What was sent before close() still goes out (a BYE just before a shutdown, say), and the
+    // socket waits for it: dgram drops a send whose address lookup ends after the socket closed,
+    // and never calls its callback.
+    const queued = this.#outbox.map((item) => new Promise<void>((sent) => {
+      const resolve = item.resolve;
+      item.resolve = (result) => {
+        resolve(result);
+        sent();
+      };
+    }));
+    this.#flushUdp();
+    await Promise.all(queued);
     for (const connection of [...this.#connections.values()]) connection.close();
     const udp = this.#udp;
     const tcp = this.#tcp;
@@ -368,10 +382,31 @@ export class SipTransport {
     return this.#write(connection, data);
   }
 
+  /**
+   * Queues the datagram; the queue goes out at the end of this turn of the event loop, after every
+   * datagram that arrived in it was handled. Sent back to back, a batch wakes each peer once
+   * instead of once a datagram: on a loopback send the kernel does the receiver's wake-up in the
+   * sender's time, and a woken peer on the same core preempts the worker mid-turn. The worker-step
+   * bench measured ~6% less CPU a call at 700 calls a second; a datagram waits at most one turn.
+   */
   #sendUdp(data: Buffer, destination: Destination): Promise<SendResult> {
-    const udp = this.#udp;
-    if (!udp) return Promise.resolve(this.#failed('udp socket not bound', destination));
+    if (!this.#udp) return Promise.resolve(this.#failed('udp socket not bound', destination));
     return new Promise((resolve) => {
+      this.#outbox.push({ data, destination, resolve });
+      if (this.#outbox.length === 1) setImmediate(() => this.#flushUdp());
+    });
+  }
+
+  #flushUdp(): void {
+    const outbox = this.#outbox;
+    if (outbox.length === 0) return;
+    this.#outbox = [];
+    const udp = this.#udp;
+    for (const { data, destination, resolve } of outbox) {
+      if (!udp) {
+        resolve(this.#failed('udp socket not bound', destination));
+        continue;
+      }
       try {
         udp.send(data, destination.port, socketHost(destination.address), (err) => {
           resolve(err ? this.#failed(err.message, destination) : { ok: true });
@@ -379,7 +414,7 @@ export class SipTransport {
       } catch (err) {
         resolve(this.#failed(err instanceof Error ? err.message : String(err), destination));
       }
-    });
+    }
   }
 
   #write(connection: TcpConnection, data: Buffer): SendResult {

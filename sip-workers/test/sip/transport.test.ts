@@ -226,6 +226,23 @@ test('TLS: requests between two transports over verified TLS, the connection reu
   assert.deepEqual(noTls, { ok: false, error: 'no TLS configured' });
 });
 
+test('UDP datagrams sent in one turn leave in the order sent, and those sent just before close() still leave', async () => {
+  const { t } = await transport();
+  const peer = await udpPeer();
+  const branches = Array.from({ length: 40 }, (_, i) => `z9hG4bKorder${i}`);
+  const destination = { address: '127.0.0.1', port: peer.port, transport: 'udp' } as const;
+  const results = await Promise.all(branches.map((branch) => t.sendRequest(parsed(options(`SIP/2.0/UDP ${t.sentBy};branch=${branch}`)), destination)));
+  assert.ok(results.every((result) => result.ok));
+  await until(() => peer.inbox.length === branches.length, 'all 40 datagrams');
+  assert.deepEqual(peer.inbox.map((data) => topVia(parsed(data))?.params.get('branch')), branches);
+
+  const closing = await transport();
+  const last = closing.t.sendRequest(parsed(options(`SIP/2.0/UDP ${closing.t.sentBy};branch=z9hG4bKlast`)), destination);
+  await closing.t.close();
+  assert.deepEqual(await last, { ok: true });
+  await until(() => peer.inbox.length === branches.length + 1, 'the datagram sent before close()');
+});
+
 test('send failures are values: unreachable TCP destination', async () => {
   const { t, events } = await transport({ tcpConnectTimeoutMs: 500 });
   const closedPort = (await udpPeer()).port; // bound for UDP only, so TCP connect is refused
