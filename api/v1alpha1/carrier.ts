@@ -13,9 +13,30 @@ const sipTls = z
   })
   .describe('SIP over TLS (RFC 3261 §26): carriers and customers connect to this port, and OutboundTrunks with transport tls and sips: or transport=tls URIs are reached over TLS, their certificates verified.');
 
+const sipWorkerAutoscaling = z
+  .object({
+    minReplicas: z.number().int().min(1).max(100).default(2).describe('Fewest SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk.'),
+    maxReplicas: z.number().int().min(1).max(100).describe('Most SIP worker pods.'),
+    targetCPUUtilizationPercentage: z
+      .number().int().min(10).max(100).optional()
+      .describe('Average CPU use, in percent of resources.requests.cpu (which must be set), that the pool is scaled to keep. A worker\'s CPU follows its call rate, so this scales on calls per second.'),
+    targetActiveCallsPerPod: z
+      .number().int().min(1).max(100000).optional()
+      .describe('Average calls in progress per worker that the pool is scaled to keep: the workers\' switchyard_active_calls metric, which a custom metrics adapter (e.g. prometheus-adapter) must serve to the autoscaler.'),
+    scaleDownStabilizationSeconds: z
+      .number().int().min(0).max(3600).default(300)
+      .describe('How long load must stay low before the pool shrinks. Defaults to 300. It then shrinks one worker a minute: a removed worker refuses new calls and lets its calls end for up to a minute.'),
+  })
+  .describe('Scale the SIP worker pool with a HorizontalPodAutoscaler instead of a fixed replicas: the autoscaler owns the Deployment\'s replica count, which the operator then never sets.')
+  .meta(validations(
+    { rule: 'self.minReplicas <= self.maxReplicas', message: 'autoscaling.minReplicas must not exceed maxReplicas' },
+    { rule: 'has(self.targetCPUUtilizationPercentage) || has(self.targetActiveCallsPerPod)', message: 'autoscaling needs targetCPUUtilizationPercentage, targetActiveCallsPerPod or both' },
+  ));
+
 const sipWorkerPool = z
   .object({
-    replicas: z.number().int().min(1).max(100).default(2).describe('Number of SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk.'),
+    replicas: z.number().int().min(1).max(100).default(2).describe('Number of SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk. Ignored when autoscaling is set.'),
+    autoscaling: sipWorkerAutoscaling.optional(),
     image: image('SIP workers'),
     service: z
       .object({
@@ -38,7 +59,11 @@ const sipWorkerPool = z
       .optional(),
   })
   .prefault({})
-  .describe('The pool of SIP worker pods that carriers and customers send SIP to.');
+  .describe('The pool of SIP worker pods that carriers and customers send SIP to.')
+  .meta(validations({
+    rule: '!has(self.autoscaling) || !has(self.autoscaling.targetCPUUtilizationPercentage) || (has(self.resources) && has(self.resources.requests) && has(self.resources.requests.cpu))',
+    message: 'autoscaling on CPU (targetCPUUtilizationPercentage) needs resources.requests.cpu: utilization is a percentage of it',
+  }));
 
 const mediaRelay = z
   .object({

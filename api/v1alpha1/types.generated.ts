@@ -11,8 +11,21 @@ export interface CarrierSpec {
   sipDomainBase?: string;
   /** The pool of SIP worker pods that carriers and customers send SIP to. */
   sipWorkers: {
-    /** Number of SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk. */
+    /** Number of SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk. Ignored when autoscaling is set. */
     replicas: number;
+    /** Scale the SIP worker pool with a HorizontalPodAutoscaler instead of a fixed replicas: the autoscaler owns the Deployment's replica count, which the operator then never sets. */
+    autoscaling?: {
+      /** Fewest SIP worker pods. Defaults to 2, so a rollout or a lost node never drops the trunk. */
+      minReplicas: number;
+      /** Most SIP worker pods. */
+      maxReplicas: number;
+      /** Average CPU use, in percent of resources.requests.cpu (which must be set), that the pool is scaled to keep. A worker's CPU follows its call rate, so this scales on calls per second. */
+      targetCPUUtilizationPercentage?: number;
+      /** Average calls in progress per worker that the pool is scaled to keep: the workers' switchyard_active_calls metric, which a custom metrics adapter (e.g. prometheus-adapter) must serve to the autoscaler. */
+      targetActiveCallsPerPod?: number;
+      /** How long load must stay low before the pool shrinks. Defaults to 300. It then shrinks one worker a minute: a removed worker refuses new calls and lets its calls end for up to a minute. */
+      scaleDownStabilizationSeconds: number;
+    };
     /** Container image for the SIP workers. Defaults to the image the operator was released with. */
     image?: string;
     /** How the SIP worker pool is exposed. */

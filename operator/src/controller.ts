@@ -20,7 +20,7 @@ import { ResyncCursor } from './resync-cursor.ts';
 import { WorkQueue } from './work-queue.ts';
 
 const customKinds = allKinds.map((kind) => kind.kind);
-const ownedKinds = ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget'];
+const ownedKinds = ['ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget', 'HorizontalPodAutoscaler'];
 const managed = `${managedByLabel}=switchyard`;
 const phoneNumberPrefix = 'PhoneNumber/';
 const resyncKey = 'resync';

@@ -3,11 +3,12 @@
 // all, so a steady state costs no requests.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DesiredObject } from '../compile/desired.ts';
+import { handedOverField, type DesiredObject } from '../compile/desired.ts';
 import { fieldManager } from '../compile/names.ts';
 import type { StatusUpdate, TransitionEvent } from '../compile/result.ts';
 import { ApiError, type ApiClient } from '../kube/client.ts';
 import { collectionPath, objectPath, resourceOf } from '../kube/resources.ts';
+import { handOverField } from './field-handover.ts';
 import { inPool } from './pool.ts';
 
 export const appliedHashAnnotation = 'telecom.switchyard.dev/applied-hash';
@@ -64,12 +65,15 @@ export class Applier {
     const outcome: ApplyOutcome = { writes: 0, failed: [] };
     for (const phase of phases) {
       const pending = phase.map((object) => this.withHash(object)).filter((object) => !this.isCurrent(object));
+      let handoverWrites = 0;
       const results = await inPool(pending, this.concurrency, async (object) => {
         const { kind, metadata } = object;
+        const handover = object[handedOverField];
+        if (handover) handoverWrites += await handOverField(this.client, object, handover);
         await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml', { discardBody: true });
         this.recentlyApplied.set(keyOf(kind, metadata.namespace, metadata.name), metadata.annotations?.[appliedHashAnnotation] ?? '');
       });
-      outcome.writes += pending.length;
+      outcome.writes += pending.length + handoverWrites;
       this.collectFailures(pending.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)), results, outcome);
       // The manifest must never name shards that failed to land.
       if (outcome.failed.length > 0) break;

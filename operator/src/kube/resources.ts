@@ -19,6 +19,7 @@ const resources = new Map<string, Resource>([
   ['Role', { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'roles' }],
   ['RoleBinding', { apiVersion: 'rbac.authorization.k8s.io/v1', plural: 'rolebindings' }],
   ['PodDisruptionBudget', { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' }],
+  ['HorizontalPodAutoscaler', { apiVersion: 'autoscaling/v2', plural: 'horizontalpodautoscalers' }],
   ['Lease', { apiVersion: 'coordination.k8s.io/v1', plural: 'leases' }],
   ...allKinds.map((kind): [string, Resource] => [kind.kind, { apiVersion: switchyardVersion, plural: kind.plural }]),
 ]);

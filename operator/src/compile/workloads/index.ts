@@ -6,6 +6,7 @@ import { mediaRelayDeployment, mediaRelayService } from './media-relay.ts';
 import { pushServiceIdentity } from './push-rbac.ts';
 import { pushServiceDeployment, pushServiceService } from './push-service.ts';
 import { sipService } from './sip-service.ts';
+import { sipWorkerAutoscaler } from './sip-worker-autoscaler.ts';
 import { sipWorkerDeployment } from './sip-workers.ts';
 import { workerIdentity } from './worker-rbac.ts';
 
@@ -13,16 +14,18 @@ export type { CarrierSpec, WorkloadInputs } from './inputs.ts';
 
 /**
  * Every workload object of one Carrier, in a fixed order: worker RBAC first (so pods never start
- * without their permissions), then SIP workers, their Service and budget, then the media relay and
+ * without their permissions), then SIP workers, their Service, budget and autoscaler (when asked for), then the media relay and
  * push service (its RBAC first) when enabled. Equal inputs give deep-equal, JSON-identical output.
  */
 export function carrierWorkloads(inputs: WorkloadInputs): DesiredObject[] {
   const { spec } = inputs.carrier;
+  const autoscaler = sipWorkerAutoscaler(inputs);
   return [
     ...workerIdentity(inputs),
     sipWorkerDeployment(inputs),
     sipService(inputs),
     sipWorkerDisruptionBudget(inputs),
+    ...(autoscaler ? [autoscaler] : []),
     ...(spec.mediaRelay.enabled ? [mediaRelayDeployment(inputs), mediaRelayService(inputs)] : []),
     ...(spec.push ? [...pushServiceIdentity(inputs), pushServiceDeployment(inputs, spec.push), pushServiceService(inputs)] : []),
   ];

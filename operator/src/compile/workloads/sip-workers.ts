@@ -1,6 +1,6 @@
 // The SIP worker pool: the Deployment whose pods carriers and customers send SIP to.
 import type { V1Deployment, V1EnvVar, V1PodSecurityContext } from '@kubernetes/client-node';
-import type { DesiredObject } from '../desired.ts';
+import { handedOverField, type DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
 import { heapLimitEnv } from './heap-limit.ts';
 import type { WorkloadInputs } from './inputs.ts';
@@ -86,7 +86,8 @@ export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
     kind: 'Deployment',
     metadata: objectMeta(inputs, names.sipWorkers(carrier), 'sip-worker'),
     spec: {
-      replicas: pool.replicas,
+      // Under autoscaling the HorizontalPodAutoscaler sets the count, and applying one would undo it.
+      ...(pool.autoscaling ? {} : { replicas: pool.replicas }),
       selector: { matchLabels: selector },
       // Never below the configured capacity during a rollout: bring one new worker up first.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
@@ -127,5 +128,7 @@ export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
       },
     },
   };
-  return desired(deployment);
+  const object = desired(deployment);
+  if (pool.autoscaling) object[handedOverField] = { path: ['spec', 'replicas'], initial: pool.autoscaling.minReplicas };
+  return object;
 }

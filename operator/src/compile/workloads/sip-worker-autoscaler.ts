@@ -1,0 +1,48 @@
+// The HorizontalPodAutoscaler of a SIP worker pool whose Carrier asks for autoscaling.
+import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
+import type { DesiredObject } from '../desired.ts';
+import { names } from '../names.ts';
+import type { WorkloadInputs } from './inputs.ts';
+import { desired, objectMeta, type Manifest } from './object-meta.ts';
+import { drainSeconds } from './sip-workers.ts';
+
+/** The worker's gauge of calls in progress (sip-workers/src/worker/metrics.ts). */
+export const activeCallsMetric = 'switchyard_active_calls';
+
+/**
+ * Scales up as fast as the autoscaler's defaults allow (new calls need room now) and down one
+ * worker per drain period after load has stayed low for the stabilization window: a removed worker
+ * refuses new calls and keeps its calls for up to drainSeconds, so removing several at once would
+ * push their next calls onto fewer workers at the same moment.
+ */
+export function sipWorkerAutoscaler(inputs: WorkloadInputs): DesiredObject | undefined {
+  const autoscaling = inputs.carrier.spec.sipWorkers.autoscaling;
+  if (!autoscaling) return undefined;
+  const name = names.sipWorkers(inputs.carrier.metadata.name);
+  const metrics: V2MetricSpec[] = [
+    ...(autoscaling.targetCPUUtilizationPercentage === undefined
+      ? []
+      : [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.targetCPUUtilizationPercentage } } }]),
+    ...(autoscaling.targetActiveCallsPerPod === undefined
+      ? []
+      : [{ type: 'Pods', pods: { metric: { name: activeCallsMetric }, target: { type: 'AverageValue', averageValue: String(autoscaling.targetActiveCallsPerPod) } } }]),
+  ];
+  const autoscaler: V2HorizontalPodAutoscaler & Manifest = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: objectMeta(inputs, name, 'sip-worker'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      minReplicas: autoscaling.minReplicas,
+      maxReplicas: autoscaling.maxReplicas,
+      metrics,
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: autoscaling.scaleDownStabilizationSeconds,
+          policies: [{ type: 'Pods', value: 1, periodSeconds: drainSeconds }],
+        },
+      },
+    },
+  };
+  return desired(autoscaler);
+}
