@@ -26,7 +26,7 @@ export interface Dialog {
   readonly routeSet: readonly string[];
   /** Where requests of this dialog go on the wire. */
   destination: Destination;
-  /** 'flow': back where the peer's requests come from (the caller); 'target': its route set or Contact (the callee). */
+  /** 'flow': over the flow the peer is known by (the caller's, a registered phone's); 'target': its route set or Contact (a trunk, a SIP URI). */
   readonly reachedBy: 'flow' | 'target';
   /** The CSeq number of the last request we sent (the next uses one more). */
   localSeq: number;
@@ -69,8 +69,11 @@ export function uasDialog(invite: SipRequest, localTag: string, source: MessageS
   };
 }
 
-/** The dialog a 2xx to our INVITE creates (we are UAC): route set is the Record-Route reversed (§12.1.2). */
-export function uacDialog(invite: SipRequest, response: SipResponse, destination: Destination): Dialog | undefined {
+/**
+ * The dialog a 2xx to our INVITE creates (we are UAC): route set is the Record-Route reversed
+ * (§12.1.2). Reached by 'flow', its requests keep going where the INVITE went.
+ */
+export function uacDialog(invite: SipRequest, response: SipResponse, destination: Destination, reachedBy: 'flow' | 'target' = 'target'): Dialog | undefined {
   const from = fromHeader(invite);
   const to = toHeader(response);
   const callId = headerValue(invite, 'Call-ID');
@@ -80,7 +83,12 @@ export function uacDialog(invite: SipRequest, response: SipResponse, destination
   const seq = cseqHeader(invite)?.seq;
   if (!from || !to || !callId || !localTag || !remoteTag || !target || seq === undefined) return undefined;
   const routeSet = (recordRoutes(response) ?? []).map(formatNameAddr).reverse();
-  return { callId, localTag, remoteTag, local: from, remote: to, remoteTarget: target, routeSet, destination: nextHop(routeSet, target, destination), reachedBy: 'target', localSeq: seq };
+  return {
+    callId, localTag, remoteTag, local: from, remote: to, remoteTarget: target, routeSet,
+    destination: reachedBy === 'flow' ? destination : nextHop(routeSet, target, destination),
+    reachedBy,
+    localSeq: seq,
+  };
 }
 
 /**

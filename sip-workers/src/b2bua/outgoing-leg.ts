@@ -18,6 +18,12 @@ import type { Dialog } from './dialog.ts';
 export interface DialTarget {
   requestUri: Uri;
   destination: Destination;
+  /**
+   * 'flow' for a phone reached through the flow its REGISTER came over: behind NAT, the Contact of
+   * its 2xx names an address only it can see, so the dialog's requests (ACK, BYE) take the flow
+   * too. Default 'target': a trunk or SIP URI is reached at its route set or Contact (§12.2.1.1).
+   */
+  reachedBy?: 'flow' | 'target';
   /** The caller as presented to the callee (no tag: the leg adds its own). */
   from: NameAddr;
   to: NameAddr;
@@ -98,7 +104,7 @@ export class OutgoingLeg {
   release(): void {
     this.#events = {};
     for (const transaction of this.#transactions) {
-      transaction.replaceCallbacks(lateAnswers(this.#layer, transaction, this.#accepted?.remoteTag, this.#target.destination));
+      transaction.replaceCallbacks(lateAnswers(this.#layer, transaction, this.#accepted?.remoteTag, this.#target.destination, this.#target.reachedBy));
     }
   }
 
@@ -166,7 +172,7 @@ export class OutgoingLeg {
 
   /** A 2xx: ours to report, or (after we gave up, or a retransmission) one to ACK and, if unwanted, end. */
   #answered(invite: SipRequest, response: SipResponse): void {
-    const dialog = uacDialog(invite, response, this.#target.destination);
+    const dialog = uacDialog(invite, response, this.#target.destination, this.#target.reachedBy);
     if (!dialog) {
       if (!this.#settled) this.#settle({ kind: 'rejected', status: 502, reason: 'Bad Gateway (unusable 2xx)', response });
       return;
@@ -230,13 +236,13 @@ function endUnwanted(layer: TransactionLayer, dialog: Dialog, ended: Set<string>
  * retransmission builds the same dialog, so only its tag is kept, copied off the 2xx's text), and
  * end any other.
  */
-function lateAnswers(layer: TransactionLayer, transaction: ClientTransaction, answeredTag: string | undefined, destination: Destination): ClientTransactionCallbacks {
+function lateAnswers(layer: TransactionLayer, transaction: ClientTransaction, answeredTag: string | undefined, destination: Destination, reachedBy: DialTarget['reachedBy']): ClientTransactionCallbacks {
   const accepted = answeredTag === undefined ? undefined : detachedString(answeredTag);
   const ended = new Set<string>();
   return {
     onFinal: (response) => {
       if (response.status < 200 || response.status >= 300) return;
-      const dialog = uacDialog(transaction.request, response, destination);
+      const dialog = uacDialog(transaction.request, response, destination, reachedBy);
       if (!dialog) return;
       if (dialog.remoteTag === accepted) ackAgain(layer, dialog);
       else endUnwanted(layer, dialog, ended);

@@ -151,7 +151,7 @@ async function ringTargets(context: CallContext, targets: readonly ClientTarget[
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { result: failure(480, 'Temporarily Unavailable - No Answer'), stop: true };
   const outcomes = await Promise.all(targets.map(async (target) => {
-    const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination };
+    const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy };
     const outcome = await context.session.dial(leg);
     if (outcome.kind === 'answered') context.session.connect(outcome);
     else if (outcome.kind === 'rejected' && outcome.status >= 600) context.session.cancelDials();

@@ -16,6 +16,8 @@ export interface ClientTarget {
   /** The registered Contact. */
   requestUri: SipUri;
   destination: Destination;
+  /** 'flow' when the destination is the REGISTER's flow: the whole dialog must then use it, not the Contacts the phone sends. */
+  reachedBy: 'flow' | 'target';
 }
 
 /**
@@ -55,7 +57,7 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const destination: Destination = viaFlow
       ? { address: flow.address, port: flow.port, transport: flow.transport }
       : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? defaultPort(transport), transport };
-    targets.push({ binding, aor: aorUri, requestUri: uri, destination });
+    targets.push({ binding, aor: aorUri, requestUri: uri, destination, reachedBy: viaFlow ? 'flow' : 'target' });
   }
   return targets;
 }

@@ -154,12 +154,13 @@ describe('phones registering, and calls to them', { skip: sippMissing || redisMi
     ok(await phone(first, ringingPort, { ...as102, contact: '*', expires: 0 }), 'unregister');
   });
 
-  test('a phone behind NAT is called through the flow its REGISTER came over, and kept to a short registration', async () => {
+  test('a phone behind NAT is called through the flow its REGISTER came over, ACK and BYE too, and kept to a short registration', async () => {
     const port = await freeUdpPort();
     // The Contact names an address where no phone listens (127.0.0.99 stands in for a private one); only 127.0.0.1:port (the "NAT") reaches it.
     ok(await phone(first, port, { ...as102, contact: '<sip:agent-102@127.0.0.99:5060>', expires: 3600, present: ['Contact: <sip:agent-102@127\\.0\\.0\\.99:5060>;expires=60'] }), 'phone behind NAT');
     webhook.route('/client', twiml('<Dial timeout="10"><Client>agent-102</Client></Dial>'));
-    const callee = await startSippServer({ scenario: registeredPhoneAnswering('sip:agent-102@127.0.0.99:5060', `sip:agent-102@${kampot}`), localPort: port, calls: 1 });
+    // Its 200 names the private address too: the ACK and the BYE must still come through the NAT.
+    const callee = await startSippServer({ scenario: registeredPhoneAnswering('sip:agent-102@127.0.0.99:5060', `sip:agent-102@${kampot}`, '<sip:agent-102@127.0.0.99:5060>'), localPort: port, calls: 1 });
     try {
       // A PSTN call to the account's number: the <Client> is found in the account's SIP domain.
       ok(await runSipp({ scenario: callerAnswered({ to: pepperNumber }), remote: `127.0.0.1:${second.port}`, calls: 1 }), 'caller from the trunk');

@@ -52,6 +52,8 @@ test('a phone is reached through its flow: any UDP flow, and a TCP flow from the
   assert.deepEqual(udp?.destination, { address: '203.0.113.7', port: 41_000, transport: 'udp' }, 'the NAT pinhole, not 192.168.1.5');
   assert.deepEqual(tcpHere?.destination, { address: '203.0.113.8', port: 50_001, transport: 'tcp' });
   assert.deepEqual(tcpElsewhere?.destination, { address: '198.51.100.9', port: 5070, transport: 'tcp' });
+  // The whole dialog follows: ACK and BYE take the flow, not the private Contact of the phone's 2xx.
+  assert.deepEqual([udp?.reachedBy, tcpHere?.reachedBy, tcpElsewhere?.reachedBy], ['flow', 'flow', 'target']);
 });
 
 test('a binding whose Contact no longer parses is skipped, not rung', () => {

@@ -64,9 +64,10 @@ ${referenced(variables)}`);
 
 /**
  * A registered phone answering one call: the INVITE must be for `requestUri` (its Contact) with
- * the user's AOR in To; it rings, answers, and waits for the caller's BYE.
+ * the user's AOR in To; it rings, answers (its 2xx naming `contact`, by default its own
+ * address), and waits for the caller's BYE.
  */
-export function registeredPhoneAnswering(requestUri: string, aor: string): string {
+export function registeredPhoneAnswering(requestUri: string, aor: string, contact?: string): string {
   const quoted = (text: string) => text.replace(/[.+?*()[\]]/g, '\\$&');
   return scenario('registered phone answering', `  <recv request="INVITE" crlf="true">
     <action>
@@ -74,7 +75,7 @@ export function registeredPhoneAnswering(requestUri: string, aor: string): strin
       <ereg regexp="&lt;${escapeXml(quoted(aor))}&gt;" search_in="hdr" header="To:" check_it="true" assign_to="to"/>
     </action>
   </recv>
-${uasReply(180, 'Ringing')}${uasReply(200, 'OK', { sdp: pcmuOffer() })}  <recv request="ACK" crlf="true"/>
+${uasReply(180, 'Ringing')}${uasReply(200, 'OK', { sdp: pcmuOffer(), ...(contact === undefined ? {} : { contact }) })}  <recv request="ACK" crlf="true"/>
   <recv request="BYE"/>
 ${uasReply(200, 'OK')}${referenced(['ruri', 'to'])}`);
 }

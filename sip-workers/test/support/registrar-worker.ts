@@ -7,7 +7,7 @@ import type { ExpirySettings } from '../../src/registrar/expiry-policy.ts';
 import type { PushOptions } from '../../src/worker/start-worker.ts';
 import type { RoutingTexts } from './routing-fixture.ts';
 import { startTestWorker } from './worker-harness.ts';
-import type { TestWorker } from './worker-harness.ts';
+import type { TestWorker, TestWorkerOptions } from './worker-harness.ts';
 
 export interface RegistrarWorker extends TestWorker {
   /** The bindings this worker would ring for a user of a domain. */
@@ -21,12 +21,15 @@ export interface RegistrarWorkerOptions {
   digestKey?: Uint8Array;
   /** Wake phones with a push token through this push service. */
   push?: PushOptions;
+  /** Also take SIP over TLS (phones registering over TLS). */
+  tls?: TestWorkerOptions['tls'];
 }
 
 export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string, options: RegistrarWorkerOptions = {}): Promise<RegistrarWorker> {
   const worker = await startTestWorker(texts, {
     ...(options.digestKey === undefined ? {} : { digestKey: options.digestKey }),
     ...(options.push === undefined ? {} : { push: options.push }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
     registrar: {
       redisUrl,
       carrier: 'mekong',

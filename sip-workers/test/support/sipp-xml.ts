@@ -29,7 +29,7 @@ Content-Length: [len]
 ${sdp}` : 'Content-Length: 0\n');
 
 /** A response to the last request received, with our tag in To; `cseq` replaces the echoed CSeq line. */
-export const uasReply = (status: number, reason: string, options: { sdp?: string; cseq?: string } = {}) => `  <send>
+export const uasReply = (status: number, reason: string, options: { sdp?: string; cseq?: string; contact?: string } = {}) => `  <send>
     <![CDATA[
 SIP/2.0 ${status} ${reason}
 [last_Via:]
@@ -37,7 +37,7 @@ SIP/2.0 ${status} ${reason}
 [last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 ${options.cseq ?? '[last_CSeq:]'}
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Contact: ${options.contact ?? '<sip:[local_ip]:[local_port];transport=[transport]>'}
 ${sdpBody(options.sdp)}
     ]]>
   </send>

@@ -1,0 +1,76 @@
+// A phone registered over TLS from behind NAT (its Contact and Via name a private address no one
+// can reach) is called over the TLS connection its REGISTER came on: the INVITE, the ACK of the
+// answer and the BYE all arrive on that connection. The caller is a SIPp trunk call over UDP.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { redisMissing, startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { agent102, kampot, pepperNumber, registrarRouting } from '../support/registrar-routing.ts';
+import { startRegistrarWorker } from '../support/registrar-worker.ts';
+import type { RegistrarWorker } from '../support/registrar-worker.ts';
+import { callerAnswered } from '../support/scenarios.ts';
+import { runSipp, sippMissing } from '../support/sipp.ts';
+import { selfSignedCertificate } from '../support/tls-certificate.ts';
+import type { TestCertificate } from '../support/tls-certificate.ts';
+import { TlsPhone } from '../support/tls-phone.ts';
+import { startWebhookServer, twiml } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+
+const privateContact = '<sip:agent-102@127.0.0.99:5061;transport=tls>';
+const answerSdp = 'v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+
+describe('a phone registered over TLS', { skip: sippMissing || redisMissing, timeout: 60_000 }, () => {
+  let dir: string;
+  let certificate: TestCertificate;
+  let redis: RedisServer;
+  let webhook: WebhookServer;
+  let worker: RegistrarWorker;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-tls-registration-'));
+    certificate = selfSignedCertificate(dir, 'sip');
+    redis = await startRedisServer();
+    webhook = await startWebhookServer();
+    worker = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, {
+      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
+    });
+  });
+  after(async () => {
+    await worker.close();
+    await webhook.close();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('is called over the TLS connection its REGISTER came on: INVITE, ACK and BYE arrive on it', async () => {
+    const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    try {
+      const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: privateContact, expires: 300 });
+      assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+      const [binding] = await worker.bindings(kampot, agent102.username);
+      assert.deepEqual(binding?.flow, { transport: 'tls', address: '127.0.0.1', port: phone.localPort, edge: worker.running.transport.sentBy });
+
+      webhook.route('/client', twiml('<Dial timeout="10"><Client>agent-102</Client></Dial>'));
+      const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 300 }), remote: `127.0.0.1:${worker.port}`, calls: 1 });
+
+      const invite = await phone.next();
+      assert.match(invite.startLine, /^INVITE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
+      assert.match(invite.header('Via') ?? invite.header('v') ?? '', /^SIP\/2\.0\/TLS /);
+      phone.answer(invite, '180 Ringing');
+      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
+      const ack = await phone.next();
+      assert.match(ack.startLine, /^ACK sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
+      const bye = await phone.next();
+      assert.match(bye.startLine, /^BYE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
+      phone.answer(bye, '200 OK');
+
+      const result = await caller;
+      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+    } finally {
+      phone.close();
+    }
+  });
+});
