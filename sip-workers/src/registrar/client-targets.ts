@@ -40,8 +40,8 @@ export function clientAddresses(identity: string, account: string, view: Routing
 /**
  * Highest q first (a Contact without q counts as 1), then the binding with the most time left,
  * which is usually the one registered last. A UDP flow is reachable from any replica's socket; a
- * TCP flow only from the worker holding the connection (`edge`), so another replica falls back
- * to the Contact's own address.
+ * TCP or TLS flow only from the worker holding the connection (`edge`), and only while it is open
+ * (never re-opened towards the phone), so another replica falls back to the Contact's own address.
  */
 export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string): ClientTarget[] {
   const aorUri: SipUri = { kind: 'sip', scheme: 'sip', user: aor.user, host: aor.domain, params: new Map(), headers: [] };
@@ -55,7 +55,7 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const viaFlow = flow.transport === 'udp' || flow.edge === edge;
     const transport = transportOfUri(uri) ?? 'udp';
     const destination: Destination = viaFlow
-      ? { address: flow.address, port: flow.port, transport: flow.transport }
+      ? { address: flow.address, port: flow.port, transport: flow.transport, ...(flow.transport === 'udp' ? {} : { flowOnly: true }) }
       : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? defaultPort(transport), transport };
     targets.push({ binding, aor: aorUri, requestUri: uri, destination, reachedBy: viaFlow ? 'flow' : 'target' });
   }

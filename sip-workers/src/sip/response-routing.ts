@@ -13,6 +13,12 @@ export interface Destination {
   address: string;
   port: number;
   transport: TransportKind;
+  /**
+   * Only over a connection already open: a flow a registered phone opened (RFC 5626 §3). Its NAT
+   * maps a new connection to the phone's old port to no one, or to someone else; the phone
+   * re-opens its flow itself, by registering again.
+   */
+  flowOnly?: boolean;
 }
 
 export const DEFAULT_SIP_PORT = 5060;

@@ -430,6 +430,7 @@ export class SipTransport {
     const key = remoteKey(address, destination.port, transport);
     const existing = this.#connections.get(key);
     if (existing?.open) return existing;
+    if (destination.flowOnly) return 'flow closed';
     const pending = this.#connecting.get(key);
     if (pending) return pending;
     if (this.#connections.size >= (this.#options.maxTcpConnections ?? 1024)) return 'tcp connection limit reached';

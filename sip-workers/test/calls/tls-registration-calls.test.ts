@@ -1,30 +1,59 @@
 // A phone registered over TLS from behind NAT (its Contact and Via name a private address no one
 // can reach) is called over the TLS connection its REGISTER came on: the INVITE, the ACK of the
-// answer and the BYE all arrive on that connection. The caller is a SIPp trunk call over UDP.
+// answer and the BYE all arrive on that connection; once that connection is gone, no other is
+// opened towards it. The caller is a SIPp trunk call over UDP.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createServer as createTlsServer } from 'node:tls';
 import { redisMissing, startRedisServer } from '../support/redis-server.ts';
 import type { RedisServer } from '../support/redis-server.ts';
 import { agent102, kampot, pepperNumber, registrarRouting } from '../support/registrar-routing.ts';
 import { startRegistrarWorker } from '../support/registrar-worker.ts';
 import type { RegistrarWorker } from '../support/registrar-worker.ts';
-import { callerAnswered } from '../support/scenarios.ts';
+import { callerAnswered, callerExpecting } from '../support/scenarios.ts';
 import { runSipp, sippMissing } from '../support/sipp.ts';
 import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import type { TestCertificate } from '../support/tls-certificate.ts';
 import { TlsPhone } from '../support/tls-phone.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
+import { until } from '../sip/transaction-helpers.ts';
 
 const privateContact = '<sip:agent-102@127.0.0.99:5061;transport=tls>';
 const answerSdp = 'v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 
+/** A TLS server on `port` that counts the connections made to it. */
+async function listeningImposter(port: number): Promise<{ connections: number; close(): Promise<void> }> {
+  const imposter = { connections: 0, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const server = createTlsServer({ key: certificate.key, cert: certificate.cert }, (socket) => {
+    imposter.connections++;
+    socket.destroy();
+  });
+  // The phone's side of the closed connection may hold the port a moment longer.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return imposter;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+let certificate: TestCertificate;
+
 describe('a phone registered over TLS', { skip: sippMissing || redisMissing, timeout: 60_000 }, () => {
   let dir: string;
-  let certificate: TestCertificate;
   let redis: RedisServer;
   let webhook: WebhookServer;
   let worker: RegistrarWorker;
@@ -71,6 +100,25 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
       assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
     } finally {
       phone.close();
+    }
+  });
+
+  test('once its connection is gone, the phone is not called by a new connection to its old port (behind NAT that reaches someone else)', async () => {
+    const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: privateContact, expires: 300 });
+    assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+    const port = phone.localPort;
+    phone.close();
+    await until(() => worker.running.transport.tcpConnectionCount === 0, 'the worker saw the connection close');
+    // Whoever the NAT now maps that port to: here, a TLS server holding the same certificate.
+    const imposter = await listeningImposter(port);
+    try {
+      webhook.route('/client', twiml('<Dial timeout="5"><Client>agent-102</Client></Dial>'));
+      const result = await runSipp({ scenario: callerExpecting(503, { to: pepperNumber }), remote: `127.0.0.1:${worker.port}`, calls: 1 });
+      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+      assert.equal(imposter.connections, 0, 'no connection was opened to the old port');
+    } finally {
+      await imposter.close();
     }
   });
 });

@@ -50,7 +50,7 @@ test('a phone is reached through its flow: any UDP flow, and a TCP flow from the
     binding('sip:there@198.51.100.9:5070;transport=tcp', { expiresIn: 100, flow: { transport: 'tcp', address: '203.0.113.9', port: 50_002, edge: '10.0.0.11:5060' } }),
   ], aor, edge);
   assert.deepEqual(udp?.destination, { address: '203.0.113.7', port: 41_000, transport: 'udp' }, 'the NAT pinhole, not 192.168.1.5');
-  assert.deepEqual(tcpHere?.destination, { address: '203.0.113.8', port: 50_001, transport: 'tcp' });
+  assert.deepEqual(tcpHere?.destination, { address: '203.0.113.8', port: 50_001, transport: 'tcp', flowOnly: true }, 'the connection the phone opened, never a new one');
   assert.deepEqual(tcpElsewhere?.destination, { address: '198.51.100.9', port: 5070, transport: 'tcp' });
   // The whole dialog follows: ACK and BYE take the flow, not the private Contact of the phone's 2xx.
   assert.deepEqual([udp?.reachedBy, tcpHere?.reachedBy, tcpElsewhere?.reachedBy], ['flow', 'flow', 'target']);
