@@ -164,7 +164,15 @@ async function ringTargets(context: CallContext, targets: readonly ClientTarget[
   const failures = outcomes.filter((outcome): outcome is Exclude<DialOutcome, { kind: 'answered' }> => outcome.kind !== 'answered');
   const final = failures.find((outcome) => outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable');
   if (final) return { result: failureOf(final), stop: true };
-  return { result: failures[0] ? failureOf(failures[0]) : failure(480, 'Temporarily Unavailable - No Answer'), stop: false };
+  return { result: failures[0] ? clientFailureOf(failures[0]) : failure(480, 'Temporarily Unavailable - No Answer'), stop: false };
+}
+
+/**
+ * A phone that cannot be reached (its flow closed, its address refused) is an unavailable user,
+ * 480, not a server failure: a 503 would send the carrier's SBC failing over to another route.
+ */
+function clientFailureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFailure {
+  return outcome.kind === 'transport-error' ? failure(480, 'Temporarily Unavailable - Unreachable') : failureOf(outcome);
 }
 
 /**

@@ -103,7 +103,7 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
     }
   });
 
-  test('once its connection is gone, the phone is not called by a new connection to its old port (behind NAT that reaches someone else)', async () => {
+  test('once its connection is gone, the phone is not called by a new connection to its old port (behind NAT that reaches someone else): the caller gets 480 at once', async () => {
     const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
     const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: privateContact, expires: 300 });
     assert.match(registered.startLine, /^SIP\/2\.0 200 /);
@@ -114,8 +114,10 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
     const imposter = await listeningImposter(port);
     try {
       webhook.route('/client', twiml('<Dial timeout="5"><Client>agent-102</Client></Dial>'));
-      const result = await runSipp({ scenario: callerExpecting(503, { to: pepperNumber }), remote: `127.0.0.1:${worker.port}`, calls: 1 });
+      const started = performance.now();
+      const result = await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${worker.port}`, calls: 1 });
       assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+      assert.ok(performance.now() - started < 4000, 'refused without ringing out the 5 s <Dial> timeout');
       assert.equal(imposter.connections, 0, 'no connection was opened to the old port');
     } finally {
       await imposter.close();
