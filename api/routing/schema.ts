@@ -61,6 +61,8 @@ export const outboundTrunkRoute = z.object({
   /** Whether WorkerSecrets holds digest credentials for this trunk. */
   hasCredentials: z.boolean(),
   callerIdOverride: z.string().optional(),
+  /** Probed with OPTIONS when present (see sip-workers/src/calls/trunk-probes.ts). */
+  healthCheck: z.object({ intervalSeconds: z.number(), failureThreshold: z.number() }).optional(),
 });
 
 export const sipDomainRoute = z.object({

@@ -17,6 +17,7 @@ export function compileOutboundTrunks(scope: CompileScope): void {
         name, enabled: trunk.spec.enabled, host: trunk.spec.host, port: trunk.spec.port, transport: trunk.spec.transport,
         dialString: trunk.spec.dialString, routePrefixes: trunk.spec.routePrefixes, priority: trunk.spec.priority, weight: trunk.spec.weight,
         stopFailoverCodes: trunk.spec.stopFailoverCodes, hasCredentials: credentials !== undefined, ...optional('callerIdOverride', trunk.spec.callerIdOverride),
+        ...optional('healthCheck', trunk.spec.healthCheck),
       };
       carrierTables.outboundTrunks.push(route);
       carrierTables.members.outboundTrunks++;

@@ -21,6 +21,8 @@ export interface CallHandlingSettings {
   maxRedirects: number;
   /** Weighted trunk choice; injectable for tests. */
   random: () => number;
+  /** Whether an outbound trunk's health check found it down (trunk-probes.ts). */
+  isTrunkDown: (trunkName: string) => boolean;
 }
 
 export interface CallContext {

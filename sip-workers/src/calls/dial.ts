@@ -93,8 +93,9 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   const { view } = context;
   const number = normalizeDialedNumber(text, view.carrier);
   if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
-  const plan = planOutboundAttempts(number, view.outboundTrunkCandidates(number.replace(/^\+/, '')), view.carrier, context.settings.random);
+  const plan = planOutboundAttempts(number, view.outboundTrunkCandidates(number.replace(/^\+/, '')), view.carrier, context.settings.random, (trunk) => context.settings.isTrunkDown(trunk.name));
   for (const skipped of plan.skipped) context.log.info({ trunk: skipped.trunk.name, reason: skipped.reason }, 'outbound trunk skipped');
+  if (plan.down.length > 0) context.log.info({ trunks: plan.down.map((trunk) => trunk.name) }, 'outbound trunks down by their health checks: tried last');
   const outcomes: AttemptOutcome[] = [];
   const failures: DialFailure[] = [];
   for (const { trunk, requestUri } of plan.attempts) {

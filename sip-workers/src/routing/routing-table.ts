@@ -89,6 +89,10 @@ export class RoutingTable implements RoutingView {
     return this.core.outboundTrunks.get(name);
   }
 
+  outboundTrunks(): Iterable<OutboundTrunkRoute> {
+    return this.core.outboundTrunks.values();
+  }
+
   outboundTrunkCredential(name: string): DigestCredential | undefined {
     return this.secrets.outboundTrunks.get(name);
   }

@@ -29,5 +29,7 @@ export interface RoutingView {
    */
   outboundTrunkCandidates(e164Digits: string): readonly OutboundTrunkRoute[];
   outboundTrunk(name: string): OutboundTrunkRoute | undefined;
+  /** Every outbound trunk of the carrier, enabled or not (the health checks probe them). */
+  outboundTrunks(): Iterable<OutboundTrunkRoute>;
   outboundTrunkCredential(name: string): DigestCredential | undefined;
 }

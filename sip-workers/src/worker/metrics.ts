@@ -17,6 +17,7 @@ export function workerMetrics() {
     setupSeconds: new Histogram({ name: 'switchyard_call_setup_seconds', help: 'Time from INVITE to the final response sent to the caller.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     webhookRequests: new Counter({ name: 'switchyard_webhook_requests_total', help: 'Voice webhook fetches by result (ok, fallback, failed).', labelNames: ['result'], registers: [registry] }),
     webhookSeconds: new Histogram({ name: 'switchyard_webhook_duration_seconds', help: 'Time to fetch TwiML, fallback included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),
+    trunkUp: new Gauge({ name: 'switchyard_outbound_trunk_up', help: 'For each outbound trunk with a health check: 1 while it answers its OPTIONS probes, 0 once it failed them (it is then tried only after the trunks that are up).', labelNames: ['trunk'], registers: [registry] }),
     trunkAttempts: new Counter({ name: 'switchyard_outbound_trunk_attempts_total', help: 'INVITEs sent to outbound trunks, by trunk and outcome.', labelNames: ['trunk', 'outcome'], registers: [registry] }),
     digestFailures: new Counter({ name: 'switchyard_digest_failures_total', help: 'Digest authentication failures by reason.', labelNames: ['reason'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_worker_routing_generation_info', help: 'The routing generation this worker serves (value 1).', labelNames: ['carrier', 'generation'], registers: [registry] }),

@@ -4,6 +4,7 @@
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
 import type { PushCalls } from '../calls/push-wake.ts';
+import { TrunkProbes } from '../calls/trunk-probes.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { PushClient, pushCallMetrics } from '../push/push-client.ts';
@@ -89,6 +90,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   });
   const stopTlsReload = tls.reloadInto(transport);
   const localHost = transport.sentBy.replace(/:\d+$/, '');
+  // Made once the transaction layer exists (below); no call runs before then.
+  const trunkHealth: { probes?: TrunkProbes } = {};
   const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
   const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
@@ -114,6 +117,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     localHost,
     maxRedirects: 10,
     random: options.random ?? Math.random,
+    isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
   }, metrics, log, media, registrar, push);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
@@ -142,6 +146,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   });
   const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
   worker.attach(layer);
+  trunkHealth.probes = new TrunkProbes(layer, routing, localHost, metrics, log);
   return {
     transport,
     worker,
@@ -150,6 +155,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     registrar,
     close: async () => {
       overload.stop();
+      trunkHealth.probes?.close();
       stopTlsReload();
       worker.hangupAll();
       // The BYEs just sent and the relay deletes go out before the sockets close.

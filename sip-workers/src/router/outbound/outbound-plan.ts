@@ -15,17 +15,24 @@ export interface OutboundPlan {
   attempts: OutboundAttempt[];
   /** Trunks left out, with why, for the call's log. */
   skipped: Array<{ trunk: OutboundTrunkRoute; reason: string }>;
+  /** Trunks their health checks found down: still attempted, after every trunk that is up. */
+  down: OutboundTrunkRoute[];
 }
 
 /**
  * `candidates` are RoutingView.outboundTrunkCandidates for the number: enabled trunks sharing the
- * longest matching prefix. `number` is E.164 with "+" or a short code.
+ * longest matching prefix. `number` is E.164 with "+" or a short code. Trunks `isDown` names keep
+ * their order among themselves but go after the others: when every trunk is down, the health
+ * checks may be wrong, and trying still beats refusing the call.
  */
 export function planOutboundAttempts(
   number: string, candidates: readonly OutboundTrunkRoute[], carrier: Pick<CarrierRoute, 'callingCode'>, random: () => number = Math.random,
+  isDown: (trunk: OutboundTrunkRoute) => boolean = () => false,
 ): OutboundPlan {
-  const plan: OutboundPlan = { attempts: [], skipped: [] };
-  for (const trunk of orderTrunkAttempts(candidates, random)) {
+  const plan: OutboundPlan = { attempts: [], skipped: [], down: [] };
+  const ordered = orderTrunkAttempts(candidates, random);
+  plan.down = ordered.filter(isDown);
+  for (const trunk of [...ordered.filter((trunk) => !plan.down.includes(trunk)), ...plan.down]) {
     const requestUri = trunkRequestUri(number, trunk, carrier);
     if (requestUri.ok) plan.attempts.push({ trunk, requestUri: requestUri.uri });
     else plan.skipped.push({ trunk, reason: requestUri.reason });

@@ -18,3 +18,18 @@ test('the plan orders the candidates (a TLS trunk too) and builds each Request-U
   ]);
   assert.deepEqual(plan.skipped, []);
 });
+
+test('trunks their health checks found down go after every trunk that is up, in their own order; all down, all still tried', () => {
+  const candidates = [
+    outboundTrunk('primary', { priority: 1 }),
+    outboundTrunk('secondary', { priority: 2 }),
+    outboundTrunk('tertiary', { priority: 3 }),
+  ];
+  const names = (plan: ReturnType<typeof planOutboundAttempts>) => plan.attempts.map((attempt) => attempt.trunk.name);
+  const primaryDown = planOutboundAttempts('+85512345678', candidates, { callingCode: '855' }, () => 0, (trunk) => trunk.name === 'primary');
+  assert.deepEqual(names(primaryDown), ['secondary', 'tertiary', 'primary']);
+  assert.deepEqual(primaryDown.down.map((trunk) => trunk.name), ['primary']);
+  const allDown = planOutboundAttempts('+85512345678', candidates, { callingCode: '855' }, () => 0, () => true);
+  assert.deepEqual(names(allDown), ['primary', 'secondary', 'tertiary']);
+  assert.deepEqual(names(planOutboundAttempts('+85512345678', candidates, { callingCode: '855' }, () => 0)), ['primary', 'secondary', 'tertiary']);
+});

@@ -1,0 +1,136 @@
+// OPTIONS probes of the outbound trunks whose OutboundTrunk asks for a health check, as carriers'
+// SBCs (and Kamailio's dispatcher) ping their gateways. The trunks come from the routing
+// generation being served, re-read every second, so a new generation starts and stops probes
+// without a restart. What a probe's answer means is trunk-health.ts; the outbound plan puts the
+// trunks found down last.
+import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
+import { newCallId } from '../b2bua/dialog.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import { afterProbe, probeAnswered, unprobedHealth, type TrunkHealth } from '../router/outbound/trunk-health.ts';
+import type { SipRequest } from '../sip/message.ts';
+import { randomHex } from '../sip/random-hex.ts';
+import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { SipUri } from '../sip/uri.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { WorkerMetrics } from '../worker/metrics.ts';
+
+/** A probe unanswered this long counts as failed (or sooner, with a shorter interval): Timer F's 32 s would hide a dead trunk for most of a minute. */
+const probeTimeoutMs = 5000;
+
+interface Probe {
+  trunk: OutboundTrunkRoute;
+  health: TrunkHealth;
+  nextAt: number;
+  /** The probe awaiting its answer: a late answer to an older one is ignored. */
+  pending: number;
+}
+
+const probeKey = (trunk: OutboundTrunkRoute) => JSON.stringify([trunk.name, trunk.host, trunk.port, trunk.transport, trunk.healthCheck]);
+
+export class TrunkProbes {
+  readonly #layer: TransactionLayer;
+  readonly #routing: () => RoutingView | undefined;
+  readonly #localHost: string;
+  readonly #log: WorkerLogger;
+  readonly #metrics: WorkerMetrics;
+  readonly #probes = new Map<string, Probe>();
+  readonly #timer: NodeJS.Timeout;
+  #sequence = 0;
+
+  constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, metrics: WorkerMetrics, log: WorkerLogger) {
+    this.#layer = layer;
+    this.#routing = routing;
+    this.#localHost = localHost;
+    this.#metrics = metrics;
+    this.#log = log;
+    this.#timer = setInterval(() => this.#tick(), 1000);
+    this.#timer.unref();
+    this.#tick();
+  }
+
+  /** Whether the trunk's health check found it down; a trunk without one is never down. */
+  isDown(trunkName: string): boolean {
+    for (const probe of this.#probes.values()) {
+      if (probe.trunk.name === trunkName) return !probe.health.up;
+    }
+    return false;
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#probes.clear();
+  }
+
+  #tick(): void {
+    const view = this.#routing();
+    const wanted = new Map<string, OutboundTrunkRoute>();
+    for (const trunk of view?.outboundTrunks() ?? []) {
+      if (trunk.enabled && trunk.healthCheck) wanted.set(probeKey(trunk), trunk);
+    }
+    for (const [key, probe] of this.#probes) {
+      if (wanted.has(key)) continue;
+      this.#probes.delete(key);
+      this.#metrics.trunkUp.remove({ trunk: probe.trunk.name });
+    }
+    const now = performance.now();
+    for (const [key, trunk] of wanted) {
+      let probe = this.#probes.get(key);
+      if (!probe) {
+        probe = { trunk, health: unprobedHealth, nextAt: now, pending: 0 };
+        this.#probes.set(key, probe);
+        this.#metrics.trunkUp.set({ trunk: trunk.name }, 1);
+      }
+      if (probe.nextAt <= now) this.#send(probe, now);
+    }
+  }
+
+  #send(probe: Probe, now: number): void {
+    const { trunk } = probe;
+    const check = trunk.healthCheck;
+    if (!check) return;
+    probe.nextAt = now + check.intervalSeconds * 1000;
+    const sequence = ++this.#sequence;
+    probe.pending = sequence;
+    let settled = false;
+    const settle = (answered: boolean, detail: string) => {
+      if (settled || probe.pending !== sequence) return;
+      settled = true;
+      clearTimeout(timeout);
+      this.#record(probe, answered, detail);
+    };
+    const timeout = setTimeout(() => settle(false, 'no answer'), Math.min(probeTimeoutMs, check.intervalSeconds * 1000));
+    timeout.unref();
+    this.#layer.sendRequest(this.#options(trunk), { address: trunk.host, port: trunk.port, transport: trunk.transport }, {
+      onFinal: (response) => settle(probeAnswered(response.status), `${response.status} ${response.reason}`),
+      onTimeout: () => settle(false, 'no answer'),
+      onTransportError: (error) => settle(false, `transport error: ${error}`),
+    });
+  }
+
+  #record(probe: Probe, answered: boolean, detail: string): void {
+    const { trunk } = probe;
+    const before = probe.health;
+    probe.health = afterProbe(before, answered, trunk.healthCheck?.failureThreshold ?? 1);
+    if (probe.health.up === before.up) return;
+    this.#metrics.trunkUp.set({ trunk: trunk.name }, probe.health.up ? 1 : 0);
+    if (probe.health.up) this.#log.info({ trunk: trunk.name, probe: detail }, 'outbound trunk answers its health check again: up');
+    else this.#log.warn({ trunk: trunk.name, probe: detail, failures: probe.health.failures }, 'outbound trunk failed its health check: down, tried only after the trunks that are up');
+  }
+
+  #options(trunk: OutboundTrunkRoute): SipRequest {
+    const params = new Map<string, string | null>(trunk.transport === 'udp' ? [] : [['transport', trunk.transport]]);
+    const uri: SipUri = { kind: 'sip', scheme: 'sip', host: trunk.host, port: trunk.port, params, headers: [] };
+    return {
+      kind: 'request', method: 'OPTIONS', uri, version: 'SIP/2.0',
+      headers: [
+        { name: 'Max-Forwards', value: '70' },
+        { name: 'From', value: `<sip:switchyard@${this.#localHost}>;tag=${randomHex(4)}` },
+        { name: 'To', value: `<sip:${trunk.host}>` },
+        { name: 'Call-ID', value: newCallId(this.#localHost) },
+        { name: 'CSeq', value: '1 OPTIONS' },
+        { name: 'Accept', value: 'application/sdp' },
+      ],
+      body: Buffer.alloc(0),
+    };
+  }
+}
