@@ -6,6 +6,26 @@ import { z } from 'zod';
 /** On a SIP worker's Lease: the routing generation it serves (the Carrier's Programmed condition). */
 export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
 
+/** On a SIP worker's Lease: the outbound trunks its health checks find down, as a JSON array of names (absent: none). */
+export const trunksDownAnnotation = 'telecom.switchyard.dev/outbound-trunks-down';
+
+/** The annotation's value as the operator reads it; anything it cannot read counts as none down. */
+export function readTrunksDown(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  try {
+    const parsed = z.array(z.string().max(253)).max(1000).safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
+
+/** What a worker writes: sorted, so an unchanged set never rewrites the Lease. */
+export const trunksDownValue = (names: Iterable<string>): string | undefined => {
+  const sorted = [...names].sort();
+  return sorted.length === 0 ? undefined : JSON.stringify(sorted);
+};
+
 /** On a push service's Lease: what APNs and FCM last said of its credentials, as JSON (the Carrier's PushCredentialsValid condition). */
 export const pushCredentialsAnnotation = 'telecom.switchyard.dev/push-credentials';
 

@@ -74,6 +74,7 @@ export const OutboundTrunk = defineKind({
     { name: 'Prefixes', type: 'string', jsonPath: '.spec.routePrefixes' },
     { name: 'Priority', type: 'integer', jsonPath: '.spec.priority' },
     { name: 'Enabled', type: 'boolean', jsonPath: '.spec.enabled' },
+    { name: 'Reachable', type: 'string', jsonPath: '.status.conditions[?(@.type=="Reachable")].status', description: 'Whether the trunk answers the workers\' OPTIONS health checks (empty without a health check).' },
     ...trailingColumns,
   ],
 });

@@ -187,7 +187,7 @@ export interface CarrierStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -271,7 +271,7 @@ export interface AccountStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -339,7 +339,7 @@ export interface InboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -430,7 +430,7 @@ export interface OutboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -494,7 +494,7 @@ export interface PhoneNumberStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -583,7 +583,7 @@ export interface SipDomainStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, or on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";

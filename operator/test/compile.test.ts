@@ -178,8 +178,27 @@ describe('compile', () => {
     const generation = routing(compile(input, context)).manifest.generation;
     const programmed = (workers: typeof input.workers) => condition(compile({ ...input, workers }, context), 'Carrier', 'mekong', 'Programmed');
     assert.equal(programmed([])?.reason, 'NoReadyWorkers');
-    const worker = (pod: string, g?: string) => ({ namespace: 'telco', carrier: 'mekong', pod, ready: true, ...(g ? { routingGeneration: g } : {}) });
+    const worker = (pod: string, g?: string) => ({ namespace: 'telco', carrier: 'mekong', pod, ready: true, trunksDown: [], ...(g ? { routingGeneration: g } : {}) });
     assert.equal(programmed([worker('a', generation), worker('b', 'old')])?.reason, 'WorkersBehind');
     assert.equal(programmed([worker('a', generation), worker('b', generation), { ...worker('c', 'old'), ready: false }])?.status, 'True');
+  });
+
+  test('an OutboundTrunk with a health check is Reachable as the ready workers\' probes report; without one it has no such condition', () => {
+    const input = observed({
+      carriers: [kh()],
+      outboundTrunks: [
+        outboundTrunk('probed', { ...carrierRef(), host: 'gw.example', healthCheck: { intervalSeconds: 10 } }),
+        outboundTrunk('unprobed', { ...carrierRef(), host: 'gw2.example' }),
+      ],
+    });
+    const reachable = (workers: typeof input.workers, trunk = 'probed') => condition(compile({ ...input, workers }, context), 'OutboundTrunk', trunk, 'Reachable');
+    const worker = (pod: string, trunksDown: string[], ready = true) => ({ namespace: 'telco', carrier: 'mekong', pod, ready, trunksDown });
+    assert.equal(reachable([])?.status, 'Unknown');
+    assert.equal(reachable([worker('a', []), worker('b', []), worker('c', ['probed'], false)])?.status, 'True', 'a worker that is not ready does not count');
+    const down = reachable([worker('a', ['probed']), worker('b', [])]);
+    assert.equal(down?.status, 'False');
+    assert.equal(down?.reason, 'HealthCheckFailing');
+    assert.match(down?.message ?? '', /1 of 2 ready workers \(a\)/);
+    assert.equal(reachable([worker('a', ['probed'])], 'unprobed'), undefined);
   });
 });

@@ -82,6 +82,7 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && config.SWITCHYARD_ROUT
       podName: config.SWITCHYARD_POD_NAME,
       ...(config.SWITCHYARD_POD_UID === undefined ? {} : { podUID: config.SWITCHYARD_POD_UID }),
       store,
+      trunks: sip.trunkProbes,
       logger: log,
     })
   : undefined;

@@ -51,6 +51,8 @@ export interface WorkerReport {
   pod: string;
   ready: boolean;
   routingGeneration?: string;
+  /** Outbound trunks its health checks find down. */
+  trunksDown: readonly string[];
 }
 
 /** An object whose spec failed to parse: it gets an Accepted=False condition and stays out of routing. */

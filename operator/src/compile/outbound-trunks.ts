@@ -1,4 +1,6 @@
 import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
+import type { ConditionInput } from './conditions.ts';
+import type { WorkerReport } from './observed.ts';
 import { compositeUsername, digestCredential } from './credentials.ts';
 import { names } from './names.ts';
 import { carrierMissing, secretKeyMissing } from './policies.ts';
@@ -27,6 +29,23 @@ export function compileOutboundTrunks(scope: CompileScope): void {
       }
     }
     const prefixes = trunk.spec.routePrefixes.length > 0 ? trunk.spec.routePrefixes.map((p) => `+${p}`).join(', ') : 'every number';
-    scope.write('OutboundTrunk', trunk, { unresolved }, `Carries ${prefixes} to ${trunk.spec.host}:${trunk.spec.port}/${trunk.spec.transport}.`, credentials ? { credentialsSecret: names.workerSecrets(trunk.spec.carrierRef.name) } : {});
+    const workers = scope.observed.workers.filter((worker) => worker.ready && worker.namespace === namespace && worker.carrier === trunk.spec.carrierRef.name);
+    const reachable = trunk.spec.healthCheck && !unresolved && trunk.spec.enabled ? [reachability(name, workers)] : [];
+    scope.write('OutboundTrunk', trunk, { unresolved }, `Carries ${prefixes} to ${trunk.spec.host}:${trunk.spec.port}/${trunk.spec.transport}.`, credentials ? { credentialsSecret: names.workerSecrets(trunk.spec.carrierRef.name) } : {}, reachable);
   }
+}
+
+/**
+ * Reachable, for a trunk with a health check: what the ready workers' OPTIONS probes found, as
+ * their Leases report it. Each worker probes on its own, so a trunk may be down for some only
+ * (a network path, one node's egress); the message names them.
+ */
+function reachability(trunk: string, workers: readonly WorkerReport[]): ConditionInput {
+  if (workers.length === 0) return { type: 'Reachable', status: 'Unknown', reason: 'NoReadyWorkers', message: 'No ready SIP worker probes the trunk yet.' };
+  const down = workers.filter((worker) => worker.trunksDown.includes(trunk)).map((worker) => worker.pod).sort();
+  if (down.length === 0) return { type: 'Reachable', status: 'True', reason: 'Answering', message: `The trunk answers the OPTIONS probes of all ${workers.length} ready workers.` };
+  return {
+    type: 'Reachable', status: 'False', reason: 'HealthCheckFailing',
+    message: `The trunk fails the OPTIONS probes of ${down.length} of ${workers.length} ready workers (${down.join(', ')}): they try it only after the trunks that are up.`,
+  };
 }

@@ -3,7 +3,7 @@
 import { routingFormat, type AccountRoute, type WorkerSecrets } from '../../../api/routing/schema.ts';
 import type { CarrierMembers } from './carrier-status.ts';
 import type { CompileContext } from './compile.ts';
-import { conditionsFor, standardConditions } from './conditions.ts';
+import { conditionsFor, standardConditions, type ConditionInput } from './conditions.ts';
 import { countryNumbering } from './country.ts';
 import type { DesiredObject } from './desired.ts';
 import { objectKey, type CarrierObject, type ObservedObject, type ObservedView } from './observed.ts';
@@ -70,8 +70,8 @@ export class CompileScope {
   }
 
   /** The standard conditions (and any extra status fields) for one object, if they changed. */
-  write<S>(kind: string, object: ObservedObject<S>, findings: Parameters<typeof standardConditions>[0], readyMessage: string, extra: Record<string, unknown> = {}): void {
-    const conditions = conditionsFor(standardConditions(findings, readyMessage), object.status?.conditions, object.metadata.generation, this.context.now);
+  write<S>(kind: string, object: ObservedObject<S>, findings: Parameters<typeof standardConditions>[0], readyMessage: string, extra: Record<string, unknown> = {}, more: ConditionInput[] = []): void {
+    const conditions = conditionsFor([...standardConditions(findings, readyMessage), ...more], object.status?.conditions, object.metadata.generation, this.context.now);
     this.collector.add(refOf(kind, object), object.status, { observedGeneration: object.metadata.generation ?? 0, conditions, ...extra });
   }
 }

@@ -7,7 +7,7 @@ import { carrierLabel, componentLabel, managedByLabel } from '../compile/names.t
 import type { InvalidObject, Metadata, ObservedObject, ObservedSecret, PushServiceReport, WorkerReport } from '../compile/observed.ts';
 import type { RawObject } from './reflector.ts';
 import { apiVersion } from '../../../api/v1alpha1/meta.ts';
-import { pushCredentialsAnnotation, readPushCredentials, routingGenerationAnnotation, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
+import { pushCredentialsAnnotation, readPushCredentials, readTrunksDown, routingGenerationAnnotation, trunksDownAnnotation, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 
 /** The Leases that carry pods' reports (podReports reads them). */
 export const podLeaseSelector = `${componentLabel} in (sip-worker,push-service)`;
@@ -35,6 +35,8 @@ export interface LeaseEntry {
   renewedAt: number;
   durationMs: number;
   routingGeneration?: string;
+  /** Outbound trunks the worker's health checks find down. */
+  trunksDown: string[];
   pushCredentials?: PushCredentialsReport;
 }
 
@@ -164,6 +166,7 @@ export function leaseEntry(object: RawObject): LeaseEntry {
     renewedAt: spec.renewTime ? new Date(spec.renewTime).getTime() : 0,
     durationMs: (spec.leaseDurationSeconds ?? 15) * 1000,
     ...(generation ? { routingGeneration: generation } : {}),
+    trunksDown: readTrunksDown(metadata.annotations?.[trunksDownAnnotation]),
     ...(pushCredentials ? { pushCredentials } : {}),
   };
 }
@@ -175,7 +178,7 @@ export function podReports(leases: Iterable<LeaseEntry>, now: Date): { workers: 
   for (const lease of leases) {
     const { namespace, carrier, pod } = lease;
     const live = now.getTime() - lease.renewedAt <= lease.durationMs;
-    if (lease.component === 'sip-worker') workers.push({ namespace, carrier, pod, ready: live, ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}) });
+    if (lease.component === 'sip-worker') workers.push({ namespace, carrier, pod, ready: live, trunksDown: lease.trunksDown, ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}) });
     else if (lease.component === 'push-service') pushServices.push({ namespace, carrier, pod, live, ...(lease.pushCredentials ? { credentials: lease.pushCredentials } : {}) });
   }
   return { workers, pushServices };

@@ -35,6 +35,7 @@ export class TrunkProbes {
   readonly #metrics: WorkerMetrics;
   readonly #probes = new Map<string, Probe>();
   readonly #timer: NodeJS.Timeout;
+  readonly #listeners = new Set<() => void>();
   #sequence = 0;
 
   constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, metrics: WorkerMetrics, log: WorkerLogger) {
@@ -56,9 +57,25 @@ export class TrunkProbes {
     return false;
   }
 
+  /** The names of the trunks found down now (the worker's Lease reports them to the operator). */
+  down(): string[] {
+    return [...this.#probes.values()].filter((probe) => !probe.health.up).map((probe) => probe.trunk.name);
+  }
+
+  /** Calls back whenever a trunk goes down or up, or stops being probed; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   close(): void {
     clearInterval(this.#timer);
     this.#probes.clear();
+    this.#listeners.clear();
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
   }
 
   #tick(): void {
@@ -71,6 +88,7 @@ export class TrunkProbes {
       if (wanted.has(key)) continue;
       this.#probes.delete(key);
       this.#metrics.trunkUp.remove({ trunk: probe.trunk.name });
+      if (!probe.health.up) this.#changed();
     }
     const now = performance.now();
     for (const [key, trunk] of wanted) {
@@ -113,6 +131,7 @@ export class TrunkProbes {
     probe.health = afterProbe(before, answered, trunk.healthCheck?.failureThreshold ?? 1);
     if (probe.health.up === before.up) return;
     this.#metrics.trunkUp.set({ trunk: trunk.name }, probe.health.up ? 1 : 0);
+    this.#changed();
     if (probe.health.up) this.#log.info({ trunk: trunk.name, probe: detail }, 'outbound trunk answers its health check again: up');
     else this.#log.warn({ trunk: trunk.name, probe: detail, failures: probe.health.failures }, 'outbound trunk failed its health check: down, tried only after the trunks that are up');
   }

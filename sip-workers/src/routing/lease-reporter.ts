@@ -1,10 +1,11 @@
-// How a worker tells the operator it is alive and which routing generation it serves: its pod
-// Lease (../pod-lease), renewed at once when the generation changes. The operator
+// How a worker tells the operator it is alive, which routing generation it serves and which
+// outbound trunks its health checks find down: its pod Lease (../pod-lease), renewed at once when
+// either changes. The operator
 // (operator/src/observe/observed-state.ts, workers()) counts a lease renewed within its duration as
 // a ready worker and compares its generation annotation with the one it compiled to set the
 // Carrier's Programmed condition.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { routingGenerationAnnotation } from '../../../api/reports/lease-annotations.ts';
+import { routingGenerationAnnotation, trunksDownAnnotation, trunksDownValue } from '../../../api/reports/lease-annotations.ts';
 import { startPodLease, type PodLease } from '../pod-lease/pod-lease.ts';
 import type { RoutingLogger } from './routing-logger.ts';
 import type { RoutingStore } from './routing-store.ts';
@@ -20,6 +21,8 @@ export interface LeaseReporterOptions {
   /** When known (SWITCHYARD_POD_UID), the Pod owns the Lease and the garbage collector removes it with the Pod. */
   podUID?: string;
   store: Pick<RoutingStore, 'current' | 'onSwap'>;
+  /** The outbound trunks this worker's health checks find down, reported as they change. */
+  trunks?: { down(): string[]; onChange(listener: () => void): () => void };
   leaseDurationSeconds?: number;
   renewIntervalMs?: number;
   logger?: RoutingLogger;
@@ -28,11 +31,14 @@ export interface LeaseReporterOptions {
 export type LeaseReporter = PodLease;
 
 export function startLeaseReporter(options: LeaseReporterOptions): LeaseReporter {
-  const { store, ...lease } = options;
+  const { store, trunks, ...lease } = options;
   return startPodLease({
     ...lease,
     component: 'sip-worker',
-    annotations: () => ({ [routingGenerationAnnotation]: store.current()?.generation }),
-    onChange: (listener) => store.onSwap(listener),
+    annotations: () => ({ [routingGenerationAnnotation]: store.current()?.generation, [trunksDownAnnotation]: trunksDownValue(trunks?.down() ?? []) }),
+    onChange: (listener) => {
+      const unsubscribes = [store.onSwap(listener), ...(trunks ? [trunks.onChange(listener)] : [])];
+      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+    },
   });
 }

@@ -75,6 +75,8 @@ export interface RunningSipWorker {
   layer: TransactionLayer;
   media: MediaAnchoring | undefined;
   registrar: Registrar | undefined;
+  /** The outbound trunks' health checks. */
+  trunkProbes: TrunkProbes;
   close(): Promise<void>;
 }
 
@@ -146,16 +148,18 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   });
   const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
   worker.attach(layer);
-  trunkHealth.probes = new TrunkProbes(layer, routing, localHost, metrics, log);
+  const trunkProbes = new TrunkProbes(layer, routing, localHost, metrics, log);
+  trunkHealth.probes = trunkProbes;
   return {
     transport,
     worker,
     layer,
     media,
     registrar,
+    trunkProbes,
     close: async () => {
       overload.stop();
-      trunkHealth.probes?.close();
+      trunkProbes.close();
       stopTlsReload();
       worker.hangupAll();
       // The BYEs just sent and the relay deletes go out before the sockets close.

@@ -84,3 +84,28 @@ test('a new routing generation is reported at once, not at the next renewal', as
     store.close();
   }
 });
+
+test('the outbound trunks the health checks find down are reported at once, and the annotation goes when none is down', async () => {
+  const pod = 'mekong-sip-worker-7d9f-trunk';
+  const store = await servingStore(first);
+  let down: string[] = [];
+  const listeners = new Set<() => void>();
+  const trunks = { down: () => down, onChange: (listener: () => void) => (listeners.add(listener), () => listeners.delete(listener)) };
+  const changeTo = (names: string[]) => {
+    down = names;
+    for (const listener of listeners) listener();
+  };
+  const reporter = startLeaseReporter({ kubeconfig, namespace, carrier: 'mekong', podName: pod, store, trunks, renewIntervalMs: 600_000 });
+  const annotation = async () => (await lease(pod))?.metadata.annotations?.['telecom.switchyard.dev/outbound-trunks-down'];
+  try {
+    await eventually('the lease', () => lease(pod));
+    assert.equal(await annotation(), undefined);
+    changeTo(['pstn-b', 'pstn-a']);
+    assert.equal(await eventually('the trunks on the lease', async () => await annotation(), 5_000), '["pstn-a","pstn-b"]');
+    changeTo([]);
+    await eventually('the annotation removed', async () => ((await annotation()) === undefined ? true : undefined), 5_000);
+  } finally {
+    await reporter.stop();
+    store.close();
+  }
+});
