@@ -52,5 +52,11 @@ spec: {carrierRef: {name: tonle-sap}, host: gw.tonle.example, routePrefixes: ["8
     await cluster.kubectlOk(['apply', '-f', '-'], { input: workerLease('tonle-sap-sip-worker-a', []) });
     const up = await eventually('Reachable True', async () => ((await reachable())?.status === 'True' ? reachable() : undefined), 30_000);
     assert.equal(up?.reason, 'Answering');
+    // Going down and coming back are events; the first answer after start-up (Unknown → True) is not.
+    const events = await eventually('both events', async () => {
+      const found = (JSON.parse(await cluster.kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=tonle-pstn', '-o', 'json'])) as { items: Array<{ type: string; reason: string }> }).items;
+      return found.length >= 2 ? found : undefined;
+    }, 30_000);
+    assert.deepEqual(events.map((event) => `${event.type} ${event.reason}`).sort(), ['Normal Answering', 'Warning HealthCheckFailing']);
   });
 });

@@ -52,6 +52,11 @@ export function transitions(ref: ObjectRef, before: Condition[] | undefined, aft
     events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
   }
   for (const credential of ['PushCredentialsValid', 'SipTlsCertificateValid']) events.push(...credentialTransitions(ref, before, after, credential));
+  // A trunk going down is news, and so is its return; workers starting up (Unknown → True) are not.
+  const reachable = statusOf(after, 'Reachable');
+  const wasReachable = statusOf(before, 'Reachable');
+  if (reachable?.status === 'False' && wasReachable?.status !== 'False') events.push({ regarding: ref, type: 'Warning', reason: reachable.reason, message: reachable.message });
+  if (reachable?.status === 'True' && wasReachable?.status === 'False') events.push({ regarding: ref, type: 'Normal', reason: reachable.reason, message: reachable.message });
   const conflict = statusOf(after, 'Conflict');
   const hadConflict = statusOf(before, 'Conflict');
   if (conflict && !hadConflict) events.push({ regarding: ref, type: 'Warning', reason: conflict.reason, message: conflict.message });
