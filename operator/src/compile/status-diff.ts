@@ -40,6 +40,15 @@ function credentialTransitions(ref: ObjectRef, before: Condition[] | undefined, 
   return [];
 }
 
+/** A trunk going down is news, and so is its return; workers starting up (Unknown → True) are not. */
+function reachabilityTransitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[]): TransitionEvent[] {
+  const now = statusOf(after, 'Reachable');
+  const was = statusOf(before, 'Reachable');
+  if (now?.status === 'False' && was?.status !== 'False') return [{ regarding: ref, type: 'Warning', reason: now.reason, message: now.message }];
+  if (now?.status === 'True' && was?.status === 'False') return [{ regarding: ref, type: 'Normal', reason: now.reason, message: now.message }];
+  return [];
+}
+
 /** The events worth telling a human about, from the difference between two condition sets. */
 export function transitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[]): TransitionEvent[] {
   const events: TransitionEvent[] = [];
@@ -52,11 +61,7 @@ export function transitions(ref: ObjectRef, before: Condition[] | undefined, aft
     events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
   }
   for (const credential of ['PushCredentialsValid', 'SipTlsCertificateValid']) events.push(...credentialTransitions(ref, before, after, credential));
-  // A trunk going down is news, and so is its return; workers starting up (Unknown → True) are not.
-  const reachable = statusOf(after, 'Reachable');
-  const wasReachable = statusOf(before, 'Reachable');
-  if (reachable?.status === 'False' && wasReachable?.status !== 'False') events.push({ regarding: ref, type: 'Warning', reason: reachable.reason, message: reachable.message });
-  if (reachable?.status === 'True' && wasReachable?.status === 'False') events.push({ regarding: ref, type: 'Normal', reason: reachable.reason, message: reachable.message });
+  events.push(...reachabilityTransitions(ref, before, after));
   const conflict = statusOf(after, 'Conflict');
   const hadConflict = statusOf(before, 'Conflict');
   if (conflict && !hadConflict) events.push({ regarding: ref, type: 'Warning', reason: conflict.reason, message: conflict.message });
