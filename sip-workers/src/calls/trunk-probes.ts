@@ -3,6 +3,7 @@
 // generation being served, re-read every second, so a new generation starts and stops probes
 // without a restart. What a probe's answer means is trunk-health.ts; the outbound plan puts the
 // trunks found down last.
+import { isIPv6 } from 'node:net';
 import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
 import { newCallId } from '../b2bua/dialog.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
@@ -118,7 +119,7 @@ export class TrunkProbes {
     };
     const timeout = setTimeout(() => settle(false, 'no answer'), Math.min(probeTimeoutMs, check.intervalSeconds * 1000));
     timeout.unref();
-    this.#layer.sendRequest(this.#options(trunk), { address: trunk.host, port: trunk.port, transport: trunk.transport }, {
+    this.#layer.sendRequest(trunkProbeRequest(trunk, this.#localHost), { address: trunk.host, port: trunk.port, transport: trunk.transport }, {
       onFinal: (response) => settle(probeAnswered(response.status), `${response.status} ${response.reason}`),
       onTimeout: () => settle(false, 'no answer'),
       onTransportError: (error) => settle(false, `transport error: ${error}`),
@@ -135,21 +136,24 @@ export class TrunkProbes {
     if (probe.health.up) this.#log.info({ trunk: trunk.name, probe: detail }, 'outbound trunk answers its health check again: up');
     else this.#log.warn({ trunk: trunk.name, probe: detail, failures: probe.health.failures }, 'outbound trunk failed its health check: down, tried only after the trunks that are up');
   }
+}
 
-  #options(trunk: OutboundTrunkRoute): SipRequest {
-    const params = new Map<string, string | null>(trunk.transport === 'udp' ? [] : [['transport', trunk.transport]]);
-    const uri: SipUri = { kind: 'sip', scheme: 'sip', host: trunk.host, port: trunk.port, params, headers: [] };
-    return {
-      kind: 'request', method: 'OPTIONS', uri, version: 'SIP/2.0',
-      headers: [
-        { name: 'Max-Forwards', value: '70' },
-        { name: 'From', value: `<sip:switchyard@${this.#localHost}>;tag=${randomHex(4)}` },
-        { name: 'To', value: `<sip:${trunk.host}>` },
-        { name: 'Call-ID', value: newCallId(this.#localHost) },
-        { name: 'CSeq', value: '1 OPTIONS' },
-        { name: 'Accept', value: 'application/sdp' },
-      ],
-      body: Buffer.alloc(0),
-    };
-  }
+/** The OPTIONS a probe sends: to sip:host:port (;transport= for TCP and TLS), out of any dialog. */
+export function trunkProbeRequest(trunk: OutboundTrunkRoute, localHost: string): SipRequest {
+  const params = new Map<string, string | null>(trunk.transport === 'udp' ? [] : [['transport', trunk.transport]]);
+  // An IPv6 trunk host is bracketed in the URI, as in the Request-URI of its calls (dial-string.ts).
+  const host = isIPv6(trunk.host) ? `[${trunk.host}]` : trunk.host;
+  const uri: SipUri = { kind: 'sip', scheme: 'sip', host, port: trunk.port, params, headers: [] };
+  return {
+    kind: 'request', method: 'OPTIONS', uri, version: 'SIP/2.0',
+    headers: [
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: `<sip:switchyard@${localHost}>;tag=${randomHex(4)}` },
+      { name: 'To', value: `<sip:${host}>` },
+      { name: 'Call-ID', value: newCallId(localHost) },
+      { name: 'CSeq', value: '1 OPTIONS' },
+      { name: 'Accept', value: 'application/sdp' },
+    ],
+    body: Buffer.alloc(0),
+  };
 }
