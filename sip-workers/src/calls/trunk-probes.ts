@@ -22,8 +22,6 @@ interface Probe {
   trunk: OutboundTrunkRoute;
   health: TrunkHealth;
   nextAt: number;
-  /** The probe awaiting its answer: a late answer to an older one is ignored. */
-  pending: number;
 }
 
 const probeKey = (trunk: OutboundTrunkRoute) => JSON.stringify([trunk.name, trunk.host, trunk.port, trunk.transport, trunk.healthCheck]);
@@ -37,7 +35,6 @@ export class TrunkProbes {
   readonly #probes = new Map<string, Probe>();
   readonly #timer: NodeJS.Timeout;
   readonly #listeners = new Set<() => void>();
-  #sequence = 0;
 
   constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, metrics: WorkerMetrics, log: WorkerLogger) {
     this.#layer = layer;
@@ -95,7 +92,7 @@ export class TrunkProbes {
     for (const [key, trunk] of wanted) {
       let probe = this.#probes.get(key);
       if (!probe) {
-        probe = { trunk, health: unprobedHealth, nextAt: now, pending: 0 };
+        probe = { trunk, health: unprobedHealth, nextAt: now };
         this.#probes.set(key, probe);
         this.#metrics.trunkUp.set({ trunk: trunk.name }, 1);
       }
@@ -108,11 +105,10 @@ export class TrunkProbes {
     const check = trunk.healthCheck;
     if (!check) return;
     probe.nextAt = now + check.intervalSeconds * 1000;
-    const sequence = ++this.#sequence;
-    probe.pending = sequence;
+    // Each probe counts once: its answer, or its timeout, whichever comes first.
     let settled = false;
     const settle = (answered: boolean, detail: string) => {
-      if (settled || probe.pending !== sequence) return;
+      if (settled) return;
       settled = true;
       clearTimeout(timeout);
       this.#record(probe, answered, detail);
@@ -128,6 +124,8 @@ export class TrunkProbes {
 
   #record(probe: Probe, answered: boolean, detail: string): void {
     const { trunk } = probe;
+    // A trunk no longer probed (gone from routing, or the probes closed) keeps no state or metric.
+    if (this.#probes.get(probeKey(trunk)) !== probe) return;
     const before = probe.health;
     probe.health = afterProbe(before, answered, trunk.healthCheck?.failureThreshold ?? 1);
     if (probe.health.up === before.up) return;

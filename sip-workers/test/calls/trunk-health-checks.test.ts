@@ -78,25 +78,28 @@ describe('outbound trunks with a health check', { skip: sippMissing, timeout: 60
     webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85512345678</Number></Dial>'));
     gateway = await Gateway.start(await freeUdpPort());
     backupPort = await freeUdpPort();
-    const routing = compileRoutingTexts({
-      carriers: [carrier('mekong', { displayName: 'Mekong', country: 'KH' })],
-      accounts: [account('clinic', { ...carrierRef(), displayName: 'Clinic', voiceURL: `${webhook.base}/voice`, statusCallbackURL: `${webhook.base}/status` })],
-      inboundTrunks: [inboundTrunk('sbc', { ...carrierRef(), sourceIPs: ['127.0.0.1'] })],
-      outboundTrunks: [
-        outboundTrunk('gateway', { ...carrierRef(), host: '127.0.0.1', port: gateway.port, routePrefixes: ['855'], priority: 10, healthCheck: { intervalSeconds: 2, failureThreshold: 1 } }),
-        outboundTrunk('backup', { ...carrierRef(), host: '127.0.0.1', port: backupPort, routePrefixes: ['855'], priority: 20 }),
-      ],
-      phoneNumbers: [phoneNumber('clinic-main', { ...carrierRef(), number: clinic, accountRef: { name: 'clinic' } })],
-      sipDomains: [],
-      secrets: new Map(),
-    }, 'mekong');
-    worker = await startTestWorker(routing);
+    worker = await startTestWorker(routing(true));
   });
   after(async () => {
     await worker.close();
     await webhook.close();
     await gateway.close();
   });
+
+  function routing(probed: boolean) {
+    return compileRoutingTexts({
+      carriers: [carrier('mekong', { displayName: 'Mekong', country: 'KH' })],
+      accounts: [account('clinic', { ...carrierRef(), displayName: 'Clinic', voiceURL: `${webhook.base}/voice`, statusCallbackURL: `${webhook.base}/status` })],
+      inboundTrunks: [inboundTrunk('sbc', { ...carrierRef(), sourceIPs: ['127.0.0.1'] })],
+      outboundTrunks: [
+        outboundTrunk('gateway', { ...carrierRef(), host: '127.0.0.1', port: gateway.port, routePrefixes: ['855'], priority: 10, ...(probed ? { healthCheck: { intervalSeconds: 2, failureThreshold: 1 } } : {}) }),
+        outboundTrunk('backup', { ...carrierRef(), host: '127.0.0.1', port: backupPort, routePrefixes: ['855'], priority: 20 }),
+      ],
+      phoneNumbers: [phoneNumber('clinic-main', { ...carrierRef(), number: clinic, accountRef: { name: 'clinic' } })],
+      sipDomains: [],
+      secrets: new Map(),
+    }, 'mekong');
+  }
 
   async function callThroughBackup(): Promise<void> {
     const backup = await startSippServer({ scenario: calleeAnswering(), localPort: backupPort, calls: 1 });
@@ -124,4 +127,21 @@ describe('outbound trunks with a health check', { skip: sippMissing, timeout: 60
     await callThroughBackup();
     assert.equal(gateway.requests('INVITE'), 1, 'the gateway got the INVITE first (and refused it with 503)');
   });
+
+  test('a probe still unanswered when its trunk stops being probed leaves no state or metric behind', async () => {
+    gateway.answerOptions = false;
+    const sent = gateway.requests('OPTIONS');
+    await until(() => gateway.requests('OPTIONS') > sent, 'the next probe', 5000);
+    await worker.setRouting(routing(false));
+    await eventually(async () => !(await gatewaySampled()), 'the probe dropped', 5000);
+    // The unanswered probe times out 2 s after it was sent; nothing must come back with it.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(await gatewaySampled(), false, 'no switchyard_outbound_trunk_up sample for a trunk no longer probed');
+    assert.deepEqual(worker.running.trunkProbes.down(), []);
+  });
+
+  /** Whether /metrics has a switchyard_outbound_trunk_up sample for the gateway (its value aside). */
+  async function gatewaySampled(): Promise<boolean> {
+    return (await worker.metrics.registry.getSingleMetricAsString('switchyard_outbound_trunk_up')).includes('trunk="gateway"');
+  }
 });
