@@ -29,8 +29,8 @@ export function compileOutboundTrunks(scope: CompileScope): void {
       }
     }
     const prefixes = trunk.spec.routePrefixes.length > 0 ? trunk.spec.routePrefixes.map((p) => `+${p}`).join(', ') : 'every number';
-    const workers = scope.observed.workers.filter((worker) => worker.ready && worker.namespace === namespace && worker.carrier === trunk.spec.carrierRef.name);
-    const reachable = trunk.spec.healthCheck && !unresolved && trunk.spec.enabled ? [reachability(name, workers)] : [];
+    const probed = trunk.spec.healthCheck && !unresolved && trunk.spec.enabled;
+    const reachable = probed ? [reachability(name, scope.observed.workers.filter((worker) => worker.ready && worker.namespace === namespace && worker.carrier === trunk.spec.carrierRef.name))] : [];
     scope.write('OutboundTrunk', trunk, { unresolved }, `Carries ${prefixes} to ${trunk.spec.host}:${trunk.spec.port}/${trunk.spec.transport}.`, credentials ? { credentialsSecret: names.workerSecrets(trunk.spec.carrierRef.name) } : {}, reachable);
   }
 }
