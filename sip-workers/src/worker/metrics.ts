@@ -1,6 +1,7 @@
 // What a SIP worker exposes on /metrics: calls by outcome, setup time, webhook health, and the
 // routing generation it serves (the Carrier's Programmed condition uses the same fact via a Lease).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { activeCallsMetric } from '../../../api/reports/worker-metrics.ts';
 
 export function workerMetrics() {
   const registry = new Registry();
@@ -13,7 +14,7 @@ export function workerMetrics() {
     overloaded: new Gauge({ name: 'switchyard_worker_overloaded', help: '1 while the worker refuses a share of new calls (503) because datagrams pile up unread on its SIP socket, else 0.', registers: [registry] }),
     midCallRequests: new Counter({ name: 'switchyard_mid_call_requests_total', help: 'Requests inside answered calls (re-INVITE, UPDATE, INFO, MESSAGE) relayed to the other party, by method and the final status the sender got (491: crossed another offer).', labelNames: ['method', 'status'], registers: [registry] }),
     dialogsLost: new Counter({ name: 'switchyard_dialogs_lost_total', help: 'Answered calls the worker ended because a party no longer held its dialog (in-dialog OPTIONS answered 481, or unanswered), by side and how.', labelNames: ['side', 'loss'], registers: [registry] }),
-    activeCalls: new Gauge({ name: 'switchyard_active_calls', help: 'Calls in progress.', registers: [registry] }),
+    activeCalls: new Gauge({ name: activeCallsMetric, help: 'Calls in progress.', registers: [registry] }),
     setupSeconds: new Histogram({ name: 'switchyard_call_setup_seconds', help: 'Time from INVITE to the final response sent to the caller.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     webhookRequests: new Counter({ name: 'switchyard_webhook_requests_total', help: 'Voice webhook fetches by result (ok, fallback, failed).', labelNames: ['result'], registers: [registry] }),
     webhookSeconds: new Histogram({ name: 'switchyard_webhook_duration_seconds', help: 'Time to fetch TwiML, fallback included.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] }),

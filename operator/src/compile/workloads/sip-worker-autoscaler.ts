@@ -1,13 +1,11 @@
 // The HorizontalPodAutoscaler of a SIP worker pool whose Carrier asks for autoscaling.
 import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
+import { activeCallsMetric } from '../../../../api/reports/worker-metrics.ts';
 import type { DesiredObject } from '../desired.ts';
 import { names } from '../names.ts';
 import type { WorkloadInputs } from './inputs.ts';
 import { desired, objectMeta, type Manifest } from './object-meta.ts';
 import { drainSeconds } from './sip-workers.ts';
-
-/** The worker's gauge of calls in progress (sip-workers/src/worker/metrics.ts). */
-export const activeCallsMetric = 'switchyard_active_calls';
 
 /**
  * Scales up as fast as the autoscaler's defaults allow (new calls need room now) and down one
