@@ -83,3 +83,30 @@ return cjson.encode({ bindings = listed() })
 export const LOOKUP_BINDINGS = `${readCurrent}
 return cjson.encode({ bindings = listed() })
 `;
+
+/**
+ * KEYS[1]: the AOR's hash. ARGV[1]: JSON { transport, address, port, edge }: a TCP or TLS flow
+ * that closed. Its bindings go, except those with RFC 8599 push parameters: a suspended app's
+ * flow closes by design, and the push binding is how it is woken. A binding that moved to another
+ * flow (a re-REGISTER over a new connection) names that flow now, so it stays.
+ */
+export const REMOVE_FLOW_BINDINGS = `${readCurrent}
+local flow = cjson.decode(ARGV[1])
+local removed = 0
+for _, id in ipairs(stale) do redis.call('HDEL', KEYS[1], id) end
+for id, binding in pairs(current) do
+  local via = binding.flow
+  if type(via) == 'table' and binding.push == nil and via.transport == flow.transport
+    and via.address == flow.address and via.port == flow.port and via.edge == flow.edge then
+    redis.call('HDEL', KEYS[1], id)
+    current[id] = nil
+    removed = removed + 1
+  end
+end
+local latest = 0
+for _, binding in pairs(current) do
+  if binding.expiresAt > latest then latest = binding.expiresAt end
+end
+if latest > 0 then redis.call('PEXPIREAT', KEYS[1], latest) else redis.call('DEL', KEYS[1]) end
+return cjson.encode({ bindings = listed(), removed = removed })
+`;

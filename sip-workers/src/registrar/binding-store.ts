@@ -1,7 +1,7 @@
 // Where bindings live. Every worker replica of a carrier reads and writes the same store, so a
 // phone registered through one replica is found by a call on another. An update is applied as a
 // whole or not at all: two replicas registering Contacts of one AOR at once lose neither.
-import type { AddressOfRecord, Binding, CurrentBinding } from './binding.ts';
+import type { AddressOfRecord, Binding, CurrentBinding, Flow } from './binding.ts';
 
 export interface BindingChange {
   binding: Binding;
@@ -31,6 +31,8 @@ export interface BindingStore {
   update(aor: AddressOfRecord, update: BindingUpdate): Promise<UpdateResult>;
   /** The AOR's current bindings; expired ones are never returned, whatever the store still holds. */
   lookup(aor: AddressOfRecord): Promise<CurrentBinding[]>;
+  /** Removes the AOR's bindings registered over a TCP or TLS flow that closed (not those with push parameters); how many went. */
+  removeFlow(aor: AddressOfRecord, flow: Flow): Promise<number>;
   /** Resolves once the store can first be asked (the worker does not wait for it to start). */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -5,8 +5,8 @@
 import { createClient } from '@redis/client';
 import { z } from 'zod';
 import type { WorkerLogger } from '../worker/logger.ts';
-import type { AddressOfRecord, CurrentBinding } from './binding.ts';
-import { LOOKUP_BINDINGS, UPDATE_BINDINGS } from './binding-scripts.ts';
+import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
+import { LOOKUP_BINDINGS, REMOVE_FLOW_BINDINGS, UPDATE_BINDINGS } from './binding-scripts.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, BindingUpdate, UpdateResult } from './binding-store.ts';
 
@@ -40,7 +40,7 @@ const storedBinding = z.object({
 // cjson writes an empty Lua table as {}, so an AOR without bindings comes back as an object.
 const bindingList = z.union([z.array(z.unknown()), z.object({}).transform(() => [])]);
 const scriptReply = z.union([
-  z.object({ bindings: bindingList }),
+  z.object({ bindings: bindingList, removed: z.number().int().optional() }),
   z.object({ error: z.enum(['out-of-order', 'too-many-bindings']), id: z.string().optional() }),
 ]);
 
@@ -105,6 +105,11 @@ export class RedisBindingStore implements BindingStore {
   async lookup(aor: AddressOfRecord): Promise<CurrentBinding[]> {
     const reply = await this.#run(LOOKUP_BINDINGS, this.key(aor), []);
     return 'error' in reply ? [] : this.#current(reply.bindings, aor);
+  }
+
+  async removeFlow(aor: AddressOfRecord, flow: Flow): Promise<number> {
+    const reply = await this.#run(REMOVE_FLOW_BINDINGS, this.key(aor), [JSON.stringify({ transport: flow.transport, address: flow.address, port: flow.port, edge: flow.edge })]);
+    return 'error' in reply ? 0 : reply.removed ?? 0;
   }
 
   /** Drops the connection at once: nothing a closing worker still waits for is in flight. */

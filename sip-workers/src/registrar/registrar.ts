@@ -7,12 +7,13 @@ import { headerValues } from '../sip/message.ts';
 import type { HeaderField, SipRequest } from '../sip/message.ts';
 import type { MessageSource } from '../sip/transport.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
-import type { AddressOfRecord, Binding, CurrentBinding } from './binding.ts';
+import type { AddressOfRecord, Binding, CurrentBinding, Flow } from './binding.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, UpdateResult } from './binding-store.ts';
 import { clientAddresses, clientTargets } from './client-targets.ts';
 import type { ClientTarget } from './client-targets.ts';
 import { grantExpiries } from './expiry-policy.ts';
+import { FlowRegistrations } from './flow-registrations.ts';
 import type { ExpirySettings, GrantedContact } from './expiry-policy.ts';
 import { authenticateRegister } from './register-auth.ts';
 import { readRegister } from './register-request.ts';
@@ -44,9 +45,25 @@ const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
 
 export class Registrar {
   readonly #deps: RegistrarDeps;
+  readonly #flows: FlowRegistrations;
 
   constructor(deps: RegistrarDeps) {
     this.#deps = deps;
+    this.#flows = new FlowRegistrations({
+      remove: (aor, flow) => this.#timed('remove-flow', () => deps.store.removeFlow({ carrier: deps.carrier, ...aor }, flow)),
+      onRemoved: (count) => deps.metrics.closedFlowBindings.inc(count),
+      log: deps.log,
+    });
+  }
+
+  /** A TCP or TLS connection a phone opened to this worker closed: the bindings registered over it go. */
+  flowClosed(flow: Pick<Flow, 'transport' | 'address' | 'port'>): void {
+    this.#flows.closed(flow);
+  }
+
+  /** Resolves once the removals of closed flows' bindings have ended (before the store closes). */
+  settled(): Promise<void> {
+    return this.#flows.settled();
   }
 
   get store(): BindingStore {
@@ -152,6 +169,9 @@ export class Registrar {
       changes: granted.map((grant) => ({ binding: bindingOf(grant, register), seconds: grant.seconds })),
       maxBindings: this.#deps.settings.maxBindingsPerUser,
     }));
+    if (result.ok && granted.some((grant) => grant.seconds > 0)) {
+      this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
+    }
     return this.#answerUpdate(result, register);
   }
 
@@ -174,7 +194,7 @@ export class Registrar {
     return { status: 200, headers, detail };
   }
 
-  async #timed<T>(operation: 'update' | 'lookup', run: () => Promise<T>): Promise<T> {
+  async #timed<T>(operation: 'update' | 'lookup' | 'remove-flow', run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
       return await run();

@@ -111,6 +111,7 @@ export class SipTransport {
   #port = 0;
   #tlsPort = 0;
   #handler: MessageHandler | undefined;
+  #flowClosed: ((flow: { transport: 'tcp' | 'tls'; address: string; port: number }) => void) | undefined;
   #closed = false;
   /** Datagrams to send at the end of this turn of the event loop (see #sendUdp). */
   #outbox: Array<{ data: Buffer; destination: Destination; resolve: (result: SendResult) => void }> = [];
@@ -178,6 +179,11 @@ export class SipTransport {
   /** The one consumer of received messages (the transaction layer, or a test). */
   onMessage(handler: MessageHandler): void {
     this.#handler = handler;
+  }
+
+  /** Told when a TCP or TLS connection a peer opened to us closes: a registered phone's flow is gone (RFC 5626). */
+  onFlowClosed(listener: (flow: { transport: 'tcp' | 'tls'; address: string; port: number }) => void): void {
+    this.#flowClosed = listener;
   }
 
   async sendRequest(request: SipMessage, destination: Destination): Promise<SendResult> {
@@ -317,6 +323,7 @@ export class SipTransport {
       onClose: (conn) => {
         const key = remoteKey(conn.remoteAddress, conn.remotePort, conn.transport);
         if (this.#connections.get(key) === conn) this.#connections.delete(key);
+        if (!conn.outbound) this.#flowClosed?.({ transport: conn.transport, address: conn.remoteAddress, port: conn.remotePort });
       },
     }, transport);
     this.#connections.set(remoteKey(connection.remoteAddress, connection.remotePort, transport), connection);

@@ -80,6 +80,21 @@ export interface RunningSipWorker {
   close(): Promise<void>;
 }
 
+/** The registrar over its Redis, told when a phone's TCP or TLS flow closes. */
+function startRegistrar(options: RegistrarOptions, transport: SipTransport, authenticator: DigestAuthenticator, metrics: WorkerMetrics, log: WorkerLogger): Registrar {
+  const registrar = new Registrar({
+    carrier: options.carrier,
+    edge: transport.sentBy,
+    store: new RedisBindingStore({ url: options.redisUrl, log }),
+    authenticator,
+    settings: options.settings,
+    metrics: registrarMetrics(metrics.registry),
+    log,
+  });
+  transport.onFlowClosed((flow) => registrar.flowClosed(flow));
+  return registrar;
+}
+
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
   const tls = await loadTls(options.tls, log);
   const transport = await SipTransport.listen({
@@ -97,15 +112,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
   const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
-  const registrar = options.registrar === undefined ? undefined : new Registrar({
-    carrier: options.registrar.carrier,
-    edge: transport.sentBy,
-    store: new RedisBindingStore({ url: options.registrar.redisUrl, log }),
-    authenticator,
-    settings: options.registrar.settings,
-    metrics: registrarMetrics(metrics.registry),
-    log,
-  });
+  const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, authenticator, metrics, log);
   const push: PushCalls | undefined = options.push === undefined || registrar === undefined ? undefined : {
     client: new PushClient({ serviceUrl: options.push.serviceUrl, carrier: options.push.carrier, metrics: pushCallMetrics(metrics.registry), log }),
     registrationTimeoutMs: options.push.registrationTimeoutMs,
@@ -166,6 +173,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       await media?.close();
       layer.close();
       await transport.close();
+      // Closing the transport closed the phones' flows: their bindings go before Redis does.
+      await registrar?.settled();
       await registrar?.store.close();
     },
   };

@@ -115,6 +115,29 @@ describe('Redis binding store', { skip: redisMissing, timeout: 60_000 }, () => {
     assert.equal(await raw.hExists(store.key(aor), 'junk'), 0);
   });
 
+  test('a closed flow takes its own bindings with it: not a push binding, not one that moved to another flow or came through another worker', async () => {
+    const aor = newAor();
+    const closed = { transport: 'tls' as const, address: '198.51.100.7', port: 40001, edge: '127.0.0.1:5061' };
+    await store.update(aor, update([
+      [binding('sip:desk@h', 'call-1', 1, { flow: closed }), 60],
+      [binding('sip:second-line@h', 'call-1', 1, { flow: closed }), 120],
+      [binding('sip:app@h', 'call-1', 1, { flow: closed, push: { provider: 'apns', prid: 'token' } }), 300],
+      [binding('sip:moved@h', 'call-1', 1, { flow: { ...closed, port: 40002 } }), 60],
+      [binding('sip:other-worker@h', 'call-1', 1, { flow: { ...closed, edge: '127.0.0.2:5061' } }), 60],
+      [binding('sip:udp@h', 'call-1', 1, { flow: { ...closed, transport: 'udp' } }), 60],
+    ]));
+    assert.equal(await store.removeFlow(aor, closed), 2);
+    assert.deepEqual(ids(await store.lookup(aor)), ['sip:app@h', 'sip:moved@h', 'sip:other-worker@h', 'sip:udp@h']);
+    assert.equal(await store.removeFlow(aor, closed), 0, 'a second removal finds nothing');
+    const ttl = await raw.pTTL(store.key(aor));
+    assert.ok(ttl > 299_000 && ttl <= 300_000, `the hash keeps the TTL of its longest binding: PTTL ${ttl}`);
+
+    const alone = newAor();
+    await store.update(alone, update([[binding('sip:only@h', 'call-1', 1, { flow: closed }), 60]]));
+    assert.equal(await store.removeFlow(alone, closed), 1);
+    assert.equal(await raw.exists(store.key(alone)), 0, 'an AOR left without bindings is deleted, not left with its old TTL');
+  });
+
   test('two replicas registering Contacts of one AOR at the same time lose none of them', async () => {
     const aor = newAor();
     const other = new RedisBindingStore({ url: redis.url, log });

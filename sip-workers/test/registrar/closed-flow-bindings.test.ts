@@ -1,0 +1,95 @@
+// A phone's TLS connection to the worker is the only way to it (RFC 5626's flow). When that
+// connection closes, the bindings registered over it leave the shared store at once, so no
+// replica lists them and a phone that keeps reconnecting is not refused for too many bindings;
+// a push binding stays (a suspended app's connection closes by design: push is how it is woken),
+// and so does a binding that already moved to the phone's new connection.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { redisMissing, startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { agent102, kampot, registrarRouting } from '../support/registrar-routing.ts';
+import { startRegistrarWorker } from '../support/registrar-worker.ts';
+import type { RegistrarWorker } from '../support/registrar-worker.ts';
+import { selfSignedCertificate } from '../support/tls-certificate.ts';
+import type { TestCertificate } from '../support/tls-certificate.ts';
+import { TlsPhone } from '../support/tls-phone.ts';
+import { eventually } from '../../../testing/operator-process.ts';
+
+const maxBindingsPerUser = 2;
+
+describe('bindings of a closed TLS flow', { skip: redisMissing, timeout: 60_000 }, () => {
+  let dir: string;
+  let certificate: TestCertificate;
+  let redis: RedisServer;
+  let worker: RegistrarWorker;
+  const contacts = () => worker.bindings(kampot, agent102.username).then((bindings) => bindings.map((binding) => binding.uri).sort());
+
+  async function registered(contact: string): Promise<TlsPhone> {
+    const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    const answer = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact, expires: 300 });
+    assert.match(answer.startLine, /^SIP\/2\.0 200 /, `REGISTER of ${contact}: ${answer.startLine}`);
+    return phone;
+  }
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-closed-flow-'));
+    certificate = selfSignedCertificate(dir, 'sip');
+    redis = await startRedisServer();
+    worker = await startRegistrarWorker(registrarRouting('http://127.0.0.1:9/unused'), redis.url, {
+      maxBindingsPerUser,
+      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
+    });
+  });
+  after(async () => {
+    await worker.close();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('leave the store when the connection closes; a push binding over a closed connection stays', async () => {
+    const desk = await registered('<sip:agent-102@127.0.0.99:5061;transport=tls>');
+    const app = await registered('<sip:agent-102@127.0.0.98:5061;transport=tls;pn-provider=apns;pn-prid=00fc13adff78;pn-param=ABCD1234.com.example.voip>');
+    assert.equal((await contacts()).length, 2);
+    const removedBefore = await worker.metric('switchyard_registrar_closed_flow_bindings_removed_total');
+
+    desk.close();
+    await eventually('the desk phone\'s binding left the store', async () => (await contacts()).length === 1, 3000, 20);
+    app.close();
+    await eventually('the worker saw both connections close', () => worker.running.transport.tcpConnectionCount === 0, 3000, 20);
+    await eventually('one binding counted as removed', async () => await worker.metric('switchyard_registrar_closed_flow_bindings_removed_total') === removedBefore + 1, 3000, 20);
+    assert.deepEqual(await contacts(), ['sip:agent-102@127.0.0.98:5061;transport=tls;pn-provider=apns;pn-prid=00fc13adff78;pn-param=ABCD1234.com.example.voip']);
+    await worker.running.registrar?.store.update({ carrier: 'mekong', domain: kampot, user: agent102.username }, { callId: 'cleanup', cseq: 1, removeAll: true, changes: [], maxBindings: 10 });
+  });
+
+  test('a phone that reconnects from a new port with a new Contact each time is never refused for too many registrations', async () => {
+    for (let reconnect = 0; reconnect < maxBindingsPerUser + 2; reconnect++) {
+      // Softphones put their connection's local port in the Contact: a new connection, a new Contact.
+      const phone = await registered(`<sip:agent-102@127.0.0.99:${41000 + reconnect};transport=tls>`);
+      assert.deepEqual(await contacts(), [`sip:agent-102@127.0.0.99:${41000 + reconnect};transport=tls`]);
+      phone.close();
+      await eventually(`the binding of connection ${reconnect + 1} left the store`, async () => (await contacts()).length === 0, 3000, 20);
+    }
+  });
+
+  test('a binding that moved to the phone\'s new connection (same instance and reg-id) stays when the old one closes', async () => {
+    const contact = `<sip:agent-102@127.0.0.99:5061;transport=tls>;+sip.instance="<urn:uuid:${randomUUID()}>";reg-id=1`;
+    const first = await registered(contact);
+    const second = await registered(contact);
+    const [moved] = await worker.bindings(kampot, agent102.username);
+    assert.equal(moved?.flow.port, second.localPort, 'the binding now names the second connection');
+
+    first.close();
+    await eventually('the worker saw the first connection close', () => worker.running.transport.tcpConnectionCount === 1, 3000, 20);
+    // The removal, had it matched, is one Redis script: give it the time of several.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [kept] = await worker.bindings(kampot, agent102.username);
+    assert.equal(kept?.flow.port, second.localPort);
+
+    second.close();
+    await eventually('the binding left with the second connection', async () => (await contacts()).length === 0, 3000, 20);
+  });
+});
