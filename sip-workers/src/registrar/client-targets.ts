@@ -1,11 +1,12 @@
 // Where a <Dial><Client> rings: the identity names a SipDomain user of the call's account, and
 // each current binding of that user is a target, reached through the flow its REGISTER came
 // over (RFC 5626): a phone behind NAT is only reachable through the pinhole its REGISTER opened.
+import { isIP } from 'node:net';
 import type { SipDomainRoute } from '../../../api/routing/schema.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { defaultPort, transportOfUri } from '../sip/response-routing.ts';
 import type { Destination } from '../sip/transport.ts';
-import { parseUri } from '../sip/uri.ts';
+import { parseUri, socketHost } from '../sip/uri.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { AddressOfRecord, CurrentBinding } from './binding.ts';
 
@@ -41,7 +42,9 @@ export function clientAddresses(identity: string, account: string, view: Routing
  * Highest q first (a Contact without q counts as 1), then the binding with the most time left,
  * which is usually the one registered last. A UDP flow is reachable from any replica's socket; a
  * TCP or TLS flow only from the worker holding the connection (`edge`), and only while it is open
- * (never re-opened towards the phone), so another replica falls back to the Contact's own address.
+ * (never re-opened towards the phone), so another replica rings the Contact's own address, and
+ * only when that is the address the REGISTER came from (a PBX with a public address, not a NAT'd
+ * phone).
  */
 export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string): ClientTarget[] {
   const aorUri: SipUri = { kind: 'sip', scheme: 'sip', user: aor.user, host: aor.domain, params: new Map(), headers: [] };
@@ -53,10 +56,15 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const uri = parsed.value;
     const { flow } = binding;
     const viaFlow = flow.transport === 'udp' || flow.edge === edge;
+    const contactHost = socketHost(uri.params.get('maddr') ?? uri.host);
+    // Behind NAT (the Contact names another address than the one the REGISTER came from), only the
+    // replica holding the flow can reach the phone: a new connection to a private address reaches
+    // no one, or whoever has that address on our side of the NAT.
+    if (!viaFlow && isIP(contactHost) !== 0 && contactHost.toLowerCase() !== flow.address.toLowerCase()) continue;
     const transport = transportOfUri(uri) ?? 'udp';
     const destination: Destination = viaFlow
       ? { address: flow.address, port: flow.port, transport: flow.transport, ...(flow.transport === 'udp' ? {} : { flowOnly: true }) }
-      : { address: uri.params.get('maddr') ?? uri.host, port: uri.port ?? defaultPort(transport), transport };
+      : { address: contactHost, port: uri.port ?? defaultPort(transport), transport };
     targets.push({ binding, aor: aorUri, requestUri: uri, destination, reachedBy: viaFlow ? 'flow' : 'target' });
   }
   return targets;

@@ -25,19 +25,17 @@ import { until } from '../sip/transaction-helpers.ts';
 const privateContact = '<sip:agent-102@127.0.0.99:5061;transport=tls>';
 const answerSdp = 'v=0\r\no=phone 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 
-/** A TLS server on `port` that counts the connections made to it. */
-async function listeningImposter(port: number): Promise<{ connections: number; close(): Promise<void> }> {
+/** A TLS server on `host`:`port` that counts the connections made to it (from their first byte, handshake or not). */
+async function listeningImposter(port: number, host = '127.0.0.1'): Promise<{ connections: number; close(): Promise<void> }> {
   const imposter = { connections: 0, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-  const server = createTlsServer({ key: certificate.key, cert: certificate.cert }, (socket) => {
-    imposter.connections++;
-    socket.destroy();
-  });
+  const server = createTlsServer({ key: certificate.key, cert: certificate.cert }, (socket) => socket.destroy());
+  server.on('connection', () => imposter.connections++);
   // The phone's side of the closed connection may hold the port a moment longer.
   for (let attempt = 0; ; attempt++) {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => {
+        server.listen(port, host, () => {
           server.off('error', reject);
           resolve();
         });
@@ -57,17 +55,20 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
   let redis: RedisServer;
   let webhook: WebhookServer;
   let worker: RegistrarWorker;
+  /** Another replica on the same Redis: it does not hold the phone's connection. */
+  let replica: RegistrarWorker;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-tls-registration-'));
     certificate = selfSignedCertificate(dir, 'sip');
     redis = await startRedisServer();
     webhook = await startWebhookServer();
-    worker = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, {
-      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
-    });
+    const tls = { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile };
+    worker = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, { tls });
+    replica = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, { tls });
   });
   after(async () => {
+    await replica.close();
     await worker.close();
     await webhook.close();
     await redis.stop();
@@ -120,6 +121,26 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
       assert.ok(performance.now() - started < 4000, 'refused without ringing out the 5 s <Dial> timeout');
       assert.equal(imposter.connections, 0, 'no connection was opened to the old port');
     } finally {
+      await imposter.close();
+    }
+  });
+
+  test('a call through another replica is not sent to the phone\'s private Contact (behind NAT that reaches someone else): the caller gets 480 at once', async () => {
+    const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    // Whoever holds the phone's private address on our side of the NAT.
+    const imposter = await listeningImposter(5061, '127.0.0.99');
+    try {
+      const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: privateContact, expires: 300 });
+      assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+      assert.equal((await replica.bindings(kampot, agent102.username)).length, 1, 'the replica sees the binding');
+      webhook.route('/client', twiml('<Dial timeout="5"><Client>agent-102</Client></Dial>'));
+      const started = performance.now();
+      const result = await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${replica.port}`, calls: 1 });
+      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+      assert.ok(performance.now() - started < 4000, 'refused without ringing out the 5 s <Dial> timeout');
+      assert.equal(imposter.connections, 0, 'no connection was opened to the private Contact');
+    } finally {
+      phone.close();
       await imposter.close();
     }
   });

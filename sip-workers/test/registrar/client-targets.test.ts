@@ -43,17 +43,25 @@ test('phones are rung highest q first (no q counts as 1), then the one with most
   assert.equal(targets[0]?.aor.host, kampot);
 });
 
-test('a phone is reached through its flow: any UDP flow, and a TCP flow from the worker holding the connection; elsewhere its Contact', () => {
-  const [udp, tcpHere, tcpElsewhere] = clientTargets([
+test('a phone is reached through its flow: any UDP flow, and a TCP flow from the worker holding the connection; elsewhere its Contact, only where the REGISTER came from', () => {
+  const elsewhere = '10.0.0.11:5060';
+  const targets = clientTargets([
     binding('sip:udp@192.168.1.5:5060', { expiresIn: 300 }),
     binding('sip:here@192.168.1.6:5070;transport=tcp', { expiresIn: 200, flow: { transport: 'tcp', address: '203.0.113.8', port: 50_001, edge } }),
-    binding('sip:there@198.51.100.9:5070;transport=tcp', { expiresIn: 100, flow: { transport: 'tcp', address: '203.0.113.9', port: 50_002, edge: '10.0.0.11:5060' } }),
+    binding('sip:pbx@203.0.113.9:5070;transport=tcp', { expiresIn: 100, flow: { transport: 'tcp', address: '203.0.113.9', port: 50_002, edge: elsewhere } }),
+    binding('sip:natted@192.168.1.7:5070;transport=tls', { expiresIn: 90, flow: { transport: 'tls', address: '203.0.113.10', port: 50_003, edge: elsewhere } }),
+    binding('sip:v6@[2001:db8::9]:5070;transport=tcp', { expiresIn: 80, flow: { transport: 'tcp', address: '2001:db8::9', port: 50_004, edge: elsewhere } }),
+    binding('sip:named@pbx.example.net;transport=tcp', { expiresIn: 70, flow: { transport: 'tcp', address: '203.0.113.11', port: 50_005, edge: elsewhere } }),
   ], aor, edge);
+  const [udp, tcpHere, pbx, v6, named] = targets;
   assert.deepEqual(udp?.destination, { address: '203.0.113.7', port: 41_000, transport: 'udp' }, 'the NAT pinhole, not 192.168.1.5');
   assert.deepEqual(tcpHere?.destination, { address: '203.0.113.8', port: 50_001, transport: 'tcp', flowOnly: true }, 'the connection the phone opened, never a new one');
-  assert.deepEqual(tcpElsewhere?.destination, { address: '198.51.100.9', port: 5070, transport: 'tcp' });
+  assert.deepEqual(pbx?.destination, { address: '203.0.113.9', port: 5070, transport: 'tcp' }, 'a PBX listening where it registered from is rung there');
+  assert.deepEqual(v6?.destination, { address: '2001:db8::9', port: 5070, transport: 'tcp' }, 'an IPv6 Contact without its brackets, as sockets want it');
+  assert.deepEqual(named?.destination, { address: 'pbx.example.net', port: 5060, transport: 'tcp' }, 'a host name cannot be compared with the flow: it is tried');
+  assert.equal(targets.length, 5, 'the NAT\'d TLS phone whose connection is on another replica is not rung at its private Contact');
   // The whole dialog follows: ACK and BYE take the flow, not the private Contact of the phone's 2xx.
-  assert.deepEqual([udp?.reachedBy, tcpHere?.reachedBy, tcpElsewhere?.reachedBy], ['flow', 'flow', 'target']);
+  assert.deepEqual(targets.map((target) => target.reachedBy), ['flow', 'flow', 'target', 'target', 'target']);
 });
 
 test('a binding whose Contact no longer parses is skipped, not rung', () => {
