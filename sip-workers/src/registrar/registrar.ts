@@ -42,6 +42,8 @@ export interface RegistrarDeps {
 }
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+/** How long past its binding's expiry a registered phone's idle connection is kept (at most as long again as the binding). */
+const REGISTERED_FLOW_GRACE_MS = 30_000;
 
 export class Registrar {
   readonly #deps: RegistrarDeps;
@@ -169,7 +171,11 @@ export class Registrar {
       changes: granted.map((grant) => ({ binding: bindingOf(grant, register), seconds: grant.seconds })),
       maxBindings: this.#deps.settings.maxBindingsPerUser,
     }));
-    if (result.ok && granted.some((grant) => grant.seconds > 0)) {
+    const longest = Math.max(0, ...granted.map((grant) => grant.seconds));
+    if (result.ok && longest > 0) {
+      // Like Kamailio's tcp_persistent_flag: the connection stays while the binding does, and a
+      // while after (the re-REGISTER may come late), though the phone sends nothing in between.
+      source.connection?.keepIdleFor(longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000));
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
     return this.#answerUpdate(result, register);

@@ -39,6 +39,7 @@ export class TcpConnection {
   readonly #hooks: TcpConnectionHooks;
   readonly #limits: TcpConnectionLimits;
   #open = true;
+  #idleTimeoutMs: number;
 
   constructor(socket: Socket, outbound: boolean, limits: TcpConnectionLimits, hooks: TcpConnectionHooks, transport: 'tcp' | 'tls' = 'tcp') {
     this.#socket = socket;
@@ -50,10 +51,11 @@ export class TcpConnection {
     this.remotePort = socket.remotePort ?? 0;
     this.#framer = new StreamFramer({ maxMessageBytes: limits.maxReadBufferBytes });
     socket.setNoDelay(true);
+    this.#idleTimeoutMs = limits.idleTimeoutMs;
     socket.setTimeout(limits.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('timeout', () => {
-      this.#hooks.onProblem('idle-timeout', `no traffic for ${limits.idleTimeoutMs} ms`, this);
+      this.#hooks.onProblem('idle-timeout', `no traffic for ${this.#idleTimeoutMs} ms`, this);
       this.close();
     });
     socket.on('error', (err) => this.#hooks.onProblem('socket-error', err.message, this));
@@ -74,6 +76,16 @@ export class TcpConnection {
     }
     this.#socket.write(data);
     return true;
+  }
+
+  /**
+   * Lets the connection sit idle for at least `ms` from now on: a phone registered over it is
+   * reachable only through it, and it may send nothing until it re-registers.
+   */
+  keepIdleFor(ms: number): void {
+    if (ms <= this.#idleTimeoutMs) return;
+    this.#idleTimeoutMs = ms;
+    this.#socket.setTimeout(ms);
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import { registrarMetrics } from '../registrar/registrar-metrics.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { SipTransport } from '../sip/transport.ts';
+import type { SipTransportOptions } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import { DEFAULT_BACKLOG_SHARE, DEFAULT_SAMPLE_MS, OverloadGuard } from './overload-guard.ts';
@@ -28,6 +29,8 @@ export interface SipWorkerOptions {
   port: number;
   advertisedHost?: string;
   udpBufferBytes?: number;
+  /** A TCP or TLS connection silent this long is closed (default 120 s); one a phone registered over lives as long as its binding. */
+  tcpIdleTimeoutMs?: number;
   /** SIP over TLS on its own port, with this certificate (re-read every minute); absent: UDP and TCP only. */
   tls?: TlsFiles;
   webhookTimeoutMs: number;
@@ -80,6 +83,16 @@ export interface RunningSipWorker {
   close(): Promise<void>;
 }
 
+function transportOptions(options: SipWorkerOptions): SipTransportOptions {
+  return {
+    host: options.host,
+    port: options.port,
+    ...(options.advertisedHost === undefined ? {} : { advertisedHost: options.advertisedHost }),
+    ...(options.udpBufferBytes === undefined ? {} : { udpReceiveBufferBytes: options.udpBufferBytes, udpSendBufferBytes: options.udpBufferBytes }),
+    ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
+  };
+}
+
 /** The registrar over its Redis, told when a phone's TCP or TLS flow closes. */
 function startRegistrar(options: RegistrarOptions, transport: SipTransport, authenticator: DigestAuthenticator, metrics: WorkerMetrics, log: WorkerLogger): Registrar {
   const registrar = new Registrar({
@@ -97,14 +110,7 @@ function startRegistrar(options: RegistrarOptions, transport: SipTransport, auth
 
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
   const tls = await loadTls(options.tls, log);
-  const transport = await SipTransport.listen({
-    host: options.host,
-    port: options.port,
-    ...tls.transportOptions,
-    ...(options.advertisedHost === undefined ? {} : { advertisedHost: options.advertisedHost }),
-    ...(options.udpBufferBytes === undefined ? {} : { udpReceiveBufferBytes: options.udpBufferBytes, udpSendBufferBytes: options.udpBufferBytes }),
-    onError: (event) => log.debug({ event }, 'transport event'),
-  });
+  const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event') });
   const stopTlsReload = tls.reloadInto(transport);
   const localHost = transport.sentBy.replace(/:\d+$/, '');
   // Made once the transaction layer exists (below); no call runs before then.

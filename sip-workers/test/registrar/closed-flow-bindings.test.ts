@@ -93,3 +93,47 @@ describe('bindings of a closed TLS flow', { skip: redisMissing, timeout: 60_000 
     await eventually('the binding left with the second connection', async () => (await contacts()).length === 0, 3000, 20);
   });
 });
+
+describe('a registered phone\'s silent TLS connection', { skip: redisMissing, timeout: 60_000 }, () => {
+  let dir: string;
+  let certificate: TestCertificate;
+  let redis: RedisServer;
+  let worker: RegistrarWorker;
+  const idleTimeoutMs = 300;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-registered-flow-'));
+    certificate = selfSignedCertificate(dir, 'sip');
+    redis = await startRedisServer();
+    worker = await startRegistrarWorker(registrarRouting('http://127.0.0.1:9/unused'), redis.url, {
+      tcpIdleTimeoutMs: idleTimeoutMs,
+      expiry: { minSeconds: 1 },
+      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
+    });
+  });
+  after(async () => {
+    await worker.close();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('stays open as long as its binding (and as long again, for a late re-REGISTER), where an unregistered one closes when idle', async () => {
+    const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    const answer = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: '<sip:agent-102@127.0.0.99:5061;transport=tls>', expires: 2 });
+    assert.match(answer.startLine, /^SIP\/2\.0 200 /);
+    const registeredAt = performance.now();
+    const silent = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
+    try {
+      await eventually('the unregistered connection closed when idle', () => worker.running.transport.tcpConnectionCount === 1, 3000, 20);
+      await new Promise((resolve) => setTimeout(resolve, 4 * idleTimeoutMs));
+      assert.equal(worker.running.transport.tcpConnectionCount, 1, 'the registered phone\'s connection is still open');
+      assert.equal((await worker.bindings(kampot, agent102.username)).length, 1);
+      await eventually('the registered connection closed once its binding and the grace were over', () => worker.running.transport.tcpConnectionCount === 0, 8000, 50);
+      const lived = performance.now() - registeredAt;
+      assert.ok(lived > 3500 && lived < 6000, `closed ${Math.round(lived)} ms after the 2 s REGISTER (2 s binding + 2 s grace)`);
+    } finally {
+      phone.close();
+      silent.close();
+    }
+  });
+});

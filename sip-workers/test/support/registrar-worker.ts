@@ -23,6 +23,7 @@ export interface RegistrarWorkerOptions {
   push?: PushOptions;
   /** Also take SIP over TLS (phones registering over TLS). */
   tls?: TestWorkerOptions['tls'];
+  tcpIdleTimeoutMs?: number;
 }
 
 export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string, options: RegistrarWorkerOptions = {}): Promise<RegistrarWorker> {
@@ -30,6 +31,7 @@ export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string
     ...(options.digestKey === undefined ? {} : { digestKey: options.digestKey }),
     ...(options.push === undefined ? {} : { push: options.push }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
     registrar: {
       redisUrl,
       carrier: 'mekong',
