@@ -42,6 +42,12 @@ export interface RegistrarDeps {
 }
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+/**
+ * RFC 5626 §6 and §4.4.1: the registrar does outbound, and the UA is to send a keep-alive within
+ * this many seconds (NATs drop idle TCP mappings; 120 s is the worker's idle timeout before a
+ * connection carries a registration).
+ */
+const OUTBOUND_HEADERS: readonly HeaderField[] = [{ name: 'Require', value: 'outbound' }, { name: 'Flow-Timer', value: '120' }];
 /** How long past its binding's expiry a registered phone's idle connection is kept (at most as long again as the binding). */
 const REGISTERED_FLOW_GRACE_MS = 30_000;
 
@@ -178,14 +184,15 @@ export class Registrar {
       source.connection?.keepIdleFor(longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000));
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
-    return this.#answerUpdate(result, register);
+    return this.#answerUpdate(result, register, usesOutbound(request, register, granted) ? OUTBOUND_HEADERS : []);
   }
 
-  #answerUpdate(result: UpdateResult, register: RegisterRequest): RegistrarAnswer {
+  #answerUpdate(result: UpdateResult, register: RegisterRequest, extra: readonly HeaderField[]): RegistrarAnswer {
     if (result.ok) {
       const log = this.#deps.log.child({ aor: `sip:${register.aor.user}@${register.aor.host}`, flow: `${register.flow.transport}:${register.flow.address}:${register.flow.port}` });
       log.debug({ bindings: result.bindings.length, contacts: register.contacts.kind }, 'bindings updated');
-      return this.#ok(result.bindings, `bindings updated (${register.contacts.kind})`);
+      const answer = this.#ok(result.bindings, `bindings updated (${register.contacts.kind})`);
+      return { ...answer, headers: [...answer.headers, ...extra] };
     }
     if (result.reason === 'out-of-order') {
       return refuse(400, 'Bad Request - CSeq Out Of Order', `Call-ID ${register.callId} already registered with CSeq ${register.cseq} or higher (binding ${result.bindingId ?? '*'})`);
@@ -211,6 +218,19 @@ export class Registrar {
       this.#deps.metrics.storeSeconds.observe({ operation }, (performance.now() - started) / 1000);
     }
   }
+}
+
+/**
+ * RFC 5626 §6: a UA that supports outbound and registers a flow (instance and reg-id) over TCP or
+ * TLS is told the registrar does too, so it keeps the flow alive with CRLF keep-alives (which the
+ * transport answers) and registers again as soon as the flow fails. Not over UDP: its keep-alive
+ * is STUN, which the worker does not answer.
+ */
+function usesOutbound(request: SipRequest, register: RegisterRequest, granted: readonly GrantedContact[]): boolean {
+  if (register.flow.transport === 'udp') return false;
+  const supported = headerValues(request, 'Supported').flatMap((value) => value.split(',')).map((tag) => tag.trim().toLowerCase());
+  if (!supported.includes('outbound')) return false;
+  return granted.some((grant) => grant.seconds > 0 && grant.contact.instance !== undefined && grant.contact.regId !== undefined);
 }
 
 function bindingOf(grant: GrantedContact, register: RegisterRequest): Binding {

@@ -168,6 +168,21 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
     assert.match(header(tcp, 'Contact').find((c) => c.startsWith('<sip:d@')) ?? '', /;expires=600$/);
   });
 
+  test('RFC 5626: a UA registering a flow (instance, reg-id, Supported: outbound) over TCP or TLS is answered Require: outbound with a Flow-Timer; not over UDP, nor without all three', async () => {
+    const user = agent102.username;
+    const password = agent102.password;
+    const tls: MessageSource = { ...phone, transport: 'tls', port: 40_200 };
+    const flow = (n: number) => `<sip:agent-102@192.168.1.30:5061;transport=tls>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000000${n}>";reg-id=1`;
+    const outbound = (answer: RegistrarAnswer) => [answer.status, header(answer, 'Require'), header(answer, 'Flow-Timer')];
+    await clear(user, password);
+    assert.deepEqual(outbound(await register({ user, contacts: [flow(1)], headers: ['Supported: path, outbound'] }, password, tls)), [200, ['outbound'], ['120']]);
+    assert.deepEqual(outbound(await register({ user, contacts: [flow(2)], headers: ['Supported: outbound'] }, password, phone)), [200, [], []], 'UDP: its keep-alive is STUN, which is not answered');
+    await clear(user, password);
+    assert.deepEqual(outbound(await register({ user, contacts: [flow(3)] }, password, tls)), [200, [], []], 'no Supported: outbound');
+    assert.deepEqual(outbound(await register({ user, contacts: ['<sip:agent-102@192.168.1.30:5061;transport=tls>'], headers: ['Supported: outbound'] }, password, tls)), [200, [], []], 'no instance and reg-id');
+    await clear(user, password);
+  });
+
   test('Expires 0 removes one binding, * with Expires 0 removes all; * beside a Contact or without Expires 0 is a 400', async () => {
     const user = agent102.username;
     const password = agent102.password;
