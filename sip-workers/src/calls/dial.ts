@@ -152,7 +152,9 @@ async function ringTargets(context: CallContext, targets: readonly ClientTarget[
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { result: failure(480, 'Temporarily Unavailable - No Answer'), stop: true };
   const outcomes = await Promise.all(targets.map(async (target) => {
-    const leg: LegTarget = { ...baseTarget(context, target.requestUri, callerId, remaining), to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy };
+    const base = baseTarget(context, target.requestUri, callerId, remaining);
+    const headers = target.route === undefined ? base.headers : [{ name: 'Route', value: target.route }, ...(base.headers ?? [])];
+    const leg: LegTarget = { ...base, headers, to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy };
     const outcome = await context.session.dial(leg);
     if (outcome.kind === 'answered') context.session.connect(outcome);
     else if (outcome.kind === 'rejected' && outcome.status >= 600) context.session.cancelDials();
@@ -173,7 +175,10 @@ async function ringTargets(context: CallContext, targets: readonly ClientTarget[
  * 480, not a server failure: a 503 would send the carrier's SBC failing over to another route.
  */
 function clientFailureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFailure {
-  return outcome.kind === 'transport-error' ? failure(480, 'Temporarily Unavailable - Unreachable') : failureOf(outcome);
+  if (outcome.kind === 'transport-error') return failure(480, 'Temporarily Unavailable - Unreachable');
+  // RFC 5626 §11.6: 430 says the phone's flow on the replica that held it is gone; it is not the caller's to see.
+  if (outcome.kind === 'rejected' && outcome.status === 430) return failure(480, 'Temporarily Unavailable - Flow Failed');
+  return failureOf(outcome);
 }
 
 /**

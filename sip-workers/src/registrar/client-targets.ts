@@ -6,9 +6,10 @@ import type { SipDomainRoute } from '../../../api/routing/schema.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { defaultPort, transportOfUri } from '../sip/response-routing.ts';
 import type { Destination } from '../sip/transport.ts';
-import { parseUri, socketHost } from '../sip/uri.ts';
+import { parseHost, parseUri, socketHost } from '../sip/uri.ts';
 import type { SipUri } from '../sip/uri.ts';
-import type { AddressOfRecord, CurrentBinding } from './binding.ts';
+import type { FlowTokens } from '../flow-relay/flow-token.ts';
+import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
 
 export interface ClientTarget {
   binding: CurrentBinding;
@@ -19,6 +20,8 @@ export interface ClientTarget {
   destination: Destination;
   /** 'flow' when the destination is the REGISTER's flow: the whole dialog must then use it, not the Contacts the phone sends. */
   reachedBy: 'flow' | 'target';
+  /** A Route for the INVITE: through the replica holding the phone's TCP or TLS flow, with its flow token. */
+  route?: string;
 }
 
 /**
@@ -46,7 +49,7 @@ export function clientAddresses(identity: string, account: string, view: Routing
  * only when that is the address the REGISTER came from (a PBX with a public address, not a NAT'd
  * phone).
  */
-export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string): ClientTarget[] {
+export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string, tokens?: FlowTokens): ClientTarget[] {
   const aorUri: SipUri = { kind: 'sip', scheme: 'sip', user: aor.user, host: aor.domain, params: new Map(), headers: [] };
   const ordered = [...bindings].sort((a, b) => (b.q ?? 1) - (a.q ?? 1) || b.expiresIn - a.expiresIn);
   const targets: ClientTarget[] = [];
@@ -56,6 +59,11 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const uri = parsed.value;
     const { flow } = binding;
     const viaFlow = flow.transport === 'udp' || flow.edge === edge;
+    const relay = viaFlow || !tokens ? undefined : relayThrough(flow, tokens);
+    if (relay) {
+      targets.push({ binding, aor: aorUri, requestUri: uri, ...relay, reachedBy: 'target' });
+      continue;
+    }
     const contactHost = socketHost(uri.params.get('maddr') ?? uri.host);
     // Behind NAT (the Contact names another address than the one the REGISTER came from), only the
     // replica holding the flow can reach the phone: a new connection to a private address reaches
@@ -68,4 +76,18 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     targets.push({ binding, aor: aorUri, requestUri: uri, destination, reachedBy: viaFlow ? 'flow' : 'target' });
   }
   return targets;
+}
+
+/**
+ * A TCP or TLS flow held by another replica (its sent-by is the flow's edge): the INVITE goes to
+ * that replica over UDP with a Route carrying the flow's token, and it relays it into the flow
+ * (flow-relay/), record-routing so the whole dialog takes the same path.
+ */
+function relayThrough(flow: Flow, tokens: FlowTokens): { destination: Destination; route: string } | undefined {
+  const parsed = parseHost(flow.edge);
+  if (!parsed.ok || parsed.value.port === undefined) return undefined;
+  return {
+    destination: { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' },
+    route: `<sip:${tokens.mint(flow)}@${flow.edge};lr>`,
+  };
 }

@@ -2,6 +2,7 @@
 // the Request-URI, Require, digest, the AOR, the Contacts and their expiry) and changes the AOR's
 // bindings in the shared store in one atomic step; the 200 lists every current binding.
 import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import type { FlowTokens } from '../flow-relay/flow-token.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { headerValues } from '../sip/message.ts';
 import type { HeaderField, SipRequest } from '../sip/message.ts';
@@ -39,6 +40,8 @@ export interface RegistrarDeps {
   settings: RegistrarSettings;
   metrics: RegistrarMetrics;
   log: WorkerLogger;
+  /** With a key the replicas share: a phone whose TCP or TLS flow another replica holds is rung through that replica. */
+  flowTokens?: FlowTokens;
 }
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
@@ -107,7 +110,7 @@ export class Registrar {
     let unavailable = false;
     for (const aor of clientAddresses(identity, account, view, callDomain)) {
       try {
-        targets.push(...clientTargets(await this.lookup(aor), aor, this.#deps.edge));
+        targets.push(...clientTargets(await this.lookup(aor), aor, this.#deps.edge, this.#deps.flowTokens));
       } catch (error) {
         if (!(error instanceof BindingStoreUnavailable)) throw error;
         unavailable = true;
@@ -123,7 +126,7 @@ export class Registrar {
   awaitRegistration(aors: ReadonlyArray<Omit<AddressOfRecord, 'carrier'>>, wait: RegistrationWait): Promise<RegistrationWaitResult<ClientTarget[]>> {
     const lookupAll = async () => (await Promise.all(aors.map(async (aor) => (await this.lookup(aor)).map((binding) => ({ ...binding, aor }))))).flat();
     return waitForRegistration(lookupAll, (fresh) => {
-      const targets = aors.flatMap((aor) => clientTargets(fresh.filter((binding) => binding.aor === aor), aor, this.#deps.edge));
+      const targets = aors.flatMap((aor) => clientTargets(fresh.filter((binding) => binding.aor === aor), aor, this.#deps.edge, this.#deps.flowTokens));
       return targets.length > 0 ? targets : undefined;
     }, wait);
   }

@@ -2,7 +2,7 @@
 // and server transactions, hands the rest to the transaction user (TU), answers CANCEL
 // (§9.2), and creates client transactions for the TU's requests.
 import { cloneMessage, prependHeader } from './message.ts';
-import type { SipRequest, SipResponse } from './message.ts';
+import type { SipMessage, SipRequest, SipResponse } from './message.ts';
 import { ClientTransaction } from './client-transaction.ts';
 import type { ClientTransactionCallbacks, ClientTransactionContext } from './client-transaction.ts';
 import { LingerQueue } from './linger-queue.ts';
@@ -36,6 +36,8 @@ export interface TransactionLayerOptions {
   immediateTrying?: boolean;
   /** TU callbacks that throw, unmatched oddities: reported here, never thrown. */
   onError?: (detail: string) => void;
+  /** Sees every message first; true means it was handled outside any transaction (a stateless relay). */
+  intercept?: (message: SipMessage, source: MessageSource) => boolean;
 }
 
 export class TransactionLayer {
@@ -73,6 +75,7 @@ export class TransactionLayer {
       report: (detail) => this.#report(`client transaction callback threw: ${detail}`),
     };
     transport.onMessage((message, source) => {
+      if (this.#options.intercept?.(message, source)) return;
       if (message.kind === 'request') this.#receiveRequest(message, source);
       else this.#receiveResponse(message, source);
     });

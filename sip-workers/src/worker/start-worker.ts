@@ -14,6 +14,8 @@ import type { RegistrarSettings } from '../registrar/registrar.ts';
 import { registrarMetrics } from '../registrar/registrar-metrics.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { TransactionLayer } from '../sip/transaction-layer.ts';
+import { FlowRelay, flowRelayMetrics } from '../flow-relay/flow-relay.ts';
+import { FlowTokens } from '../flow-relay/flow-token.ts';
 import { SipTransport } from '../sip/transport.ts';
 import type { SipTransportOptions } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
@@ -38,6 +40,8 @@ export interface SipWorkerOptions {
   trunkProgressTimeoutMs: number;
   /** Shared by replicas so a nonce from one is accepted by another. */
   digestKey?: Uint8Array;
+  /** Shared by every replica of the carrier: calls to a phone whose TCP or TLS connection another replica holds go through that replica (flow-relay/). */
+  flowTokenKey?: Uint8Array;
   random?: () => number;
   /** Anchor every call's media on rtpengine; without it descriptions pass end to end. */
   media?: MediaAnchoringSettings;
@@ -93,8 +97,18 @@ function transportOptions(options: SipWorkerOptions): SipTransportOptions {
   };
 }
 
+function pushCalls(options: PushOptions | undefined, registrar: Registrar | undefined, metrics: WorkerMetrics, log: WorkerLogger): PushCalls | undefined {
+  if (options !== undefined && registrar === undefined) log.warn('a push service is configured but no registrar (SWITCHYARD_REDIS_URL): phones cannot register, so none is pushed');
+  return options === undefined || registrar === undefined ? undefined : {
+    client: new PushClient({ serviceUrl: options.serviceUrl, carrier: options.carrier, metrics: pushCallMetrics(metrics.registry), log }),
+    registrationTimeoutMs: options.registrationTimeoutMs,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  };
+}
+
 /** The registrar over its Redis, told when a phone's TCP or TLS flow closes. */
-function startRegistrar(options: RegistrarOptions, transport: SipTransport, authenticator: DigestAuthenticator, metrics: WorkerMetrics, log: WorkerLogger): Registrar {
+function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps: { authenticator: DigestAuthenticator; metrics: WorkerMetrics; log: WorkerLogger; flowTokens: FlowTokens | undefined }): Registrar {
+  const { authenticator, metrics, log, flowTokens } = deps;
   const registrar = new Registrar({
     carrier: options.carrier,
     edge: transport.sentBy,
@@ -103,6 +117,7 @@ function startRegistrar(options: RegistrarOptions, transport: SipTransport, auth
     settings: options.settings,
     metrics: registrarMetrics(metrics.registry),
     log,
+    ...(flowTokens === undefined ? {} : { flowTokens }),
   });
   transport.onFlowClosed((flow) => registrar.flowClosed(flow));
   return registrar;
@@ -118,13 +133,9 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const media = options.media === undefined ? undefined : new MediaAnchoring(options.media, metrics.registry, log);
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
   const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
-  const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, authenticator, metrics, log);
-  const push: PushCalls | undefined = options.push === undefined || registrar === undefined ? undefined : {
-    client: new PushClient({ serviceUrl: options.push.serviceUrl, carrier: options.push.carrier, metrics: pushCallMetrics(metrics.registry), log }),
-    registrationTimeoutMs: options.push.registrationTimeoutMs,
-    ...(options.push.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.push.pollIntervalMs }),
-  };
-  if (options.push !== undefined && registrar === undefined) log.warn('a push service is configured but no registrar (SWITCHYARD_REDIS_URL): phones cannot register, so none is pushed');
+  const flowTokens = options.flowTokenKey === undefined ? undefined : new FlowTokens(options.flowTokenKey);
+  const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, { authenticator, metrics, log, flowTokens });
+  const push = pushCalls(options.push, registrar, metrics, log);
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -159,7 +170,11 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     ...(registrar === undefined ? {} : { registrar }),
   });
-  const layer = new TransactionLayer(transport, worker, { onError: (detail) => log.warn({ detail }, 'transaction layer') });
+  const relay = flowTokens === undefined ? undefined : new FlowRelay(transport, flowTokens, flowRelayMetrics(metrics.registry), log);
+  const layer = new TransactionLayer(transport, worker, {
+    onError: (detail) => log.warn({ detail }, 'transaction layer'),
+    ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
+  });
   worker.attach(layer);
   const trunkProbes = new TrunkProbes(layer, routing, localHost, metrics, log);
   trunkHealth.probes = trunkProbes;

@@ -24,6 +24,8 @@ export interface RegistrarWorkerOptions {
   /** Also take SIP over TLS (phones registering over TLS). */
   tls?: TestWorkerOptions['tls'];
   tcpIdleTimeoutMs?: number;
+  /** Replicas sharing it ring each other's TCP and TLS phones through the replica holding the flow. */
+  flowTokenKey?: Uint8Array;
 }
 
 export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string, options: RegistrarWorkerOptions = {}): Promise<RegistrarWorker> {
@@ -32,6 +34,7 @@ export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string
     ...(options.push === undefined ? {} : { push: options.push }),
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
+    ...(options.flowTokenKey === undefined ? {} : { flowTokenKey: options.flowTokenKey }),
     registrar: {
       redisUrl,
       carrier: 'mekong',

@@ -122,7 +122,8 @@ export class TlsPhone {
 
   /** A response to `request`, echoing its Via, From, To (tagged), Call-ID and CSeq. */
   answer(request: PhoneMessage, status: string, extra: string[] = [], body = ''): void {
-    const echoed = request.headers.filter(([name]) => /^(via|v|from|f|call-id|i|cseq)$/i.test(name)).map(([name, value]) => `${name}: ${value}`);
+    // §12.1.1: a UAS copies the Record-Route of a dialog-creating request into its responses.
+    const echoed = request.headers.filter(([name]) => /^(via|v|from|f|call-id|i|cseq|record-route)$/i.test(name)).map(([name, value]) => `${name}: ${value}`);
     const to = request.header('To') ?? request.header('t') ?? '';
     this.send([
       `SIP/2.0 ${status}`,
@@ -132,6 +133,27 @@ export class TlsPhone {
       `Content-Length: ${Buffer.byteLength(body)}`,
       '',
       body,
+    ].join('\r\n'));
+  }
+
+  /** A BYE in the dialog `invite` made once answered: to its Contact, through its Record-Route (§12.1.1, §12.2.1.1). */
+  bye(invite: PhoneMessage): void {
+    const contact = /<([^>]+)>/.exec(invite.header('Contact') ?? invite.header('m') ?? '')?.[1] ?? '';
+    const routes = invite.headers.filter(([name]) => /^record-route$/i.test(name)).map(([, value]) => `Route: ${value}`);
+    const from = invite.header('From') ?? invite.header('f') ?? '';
+    const to = invite.header('To') ?? invite.header('t') ?? '';
+    this.send([
+      `BYE ${contact} SIP/2.0`,
+      `Via: SIP/2.0/TLS 127.0.0.99:5061;branch=z9hG4bK${randomBytes(6).toString('hex')};rport`,
+      ...routes,
+      'Max-Forwards: 70',
+      `From: ${to.includes(';tag=') ? to : `${to};tag=${this.tag}`}`,
+      `To: ${from}`,
+      `Call-ID: ${invite.header('Call-ID') ?? invite.header('i') ?? ''}`,
+      'CSeq: 1 BYE',
+      'Content-Length: 0',
+      '',
+      '',
     ].join('\r\n'));
   }
 

@@ -1,0 +1,42 @@
+// RFC 5626 §5.2's flow token: names a TCP or TLS connection a phone opened to one worker replica,
+// so that another replica can route a request to the phone through the replica holding it. The
+// token travels in the user part of a Route (and Record-Route) URI; it is signed with a key every
+// replica of the carrier shares, so no one else can make a worker forward into a phone's flow.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Flow } from '../registrar/binding.ts';
+
+export type FlowAddress = Pick<Flow, 'transport' | 'address' | 'port'>;
+
+/** 16 bytes of HMAC-SHA256: forging one takes 2^128 tries. */
+const MAC_BYTES = 16;
+
+export class FlowTokens {
+  readonly #key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    if (key.length < 16) throw new Error('the flow token key needs at least 16 bytes');
+    this.#key = key;
+  }
+
+  /** base64url(transport|address|port) '.' base64url(mac): only unreserved characters, valid in a SIP URI's user part. */
+  mint(flow: FlowAddress): string {
+    const payload = Buffer.from(`${flow.transport}|${flow.address}|${flow.port}`).toString('base64url');
+    return `${payload}.${this.#mac(payload).toString('base64url')}`;
+  }
+
+  /** The flow a token names, or undefined when it was not minted with our key (or is not a token at all). */
+  read(token: string): FlowAddress | undefined {
+    const dot = token.indexOf('.');
+    if (dot <= 0) return undefined;
+    const payload = token.slice(0, dot);
+    const mac = Buffer.from(token.slice(dot + 1), 'base64url');
+    if (mac.length !== MAC_BYTES || !timingSafeEqual(mac, this.#mac(payload))) return undefined;
+    const [transport, address, port] = Buffer.from(payload, 'base64url').toString().split('|');
+    if ((transport !== 'tcp' && transport !== 'tls') || !address || !/^\d{1,5}$/.test(port ?? '')) return undefined;
+    return { transport, address, port: Number(port) };
+  }
+
+  #mac(payload: string): Buffer {
+    return createHmac('sha256', this.#key).update(payload).digest().subarray(0, MAC_BYTES);
+  }
+}

@@ -1,0 +1,141 @@
+// What the worker holding a phone's TCP or TLS connection does with a request another replica
+// routed to it with a flow token (RFC 5626 §5.3, the edge proxy's part), and with the phone's
+// responses to it: a stateless proxy (RFC 3261 §16.11) between the two. Pure: the caller sends.
+//
+// Towards the phone (the request did not come over the flow): over the flow, never a new
+// connection; a dialog-creating INVITE is record-routed twice, one URI facing each side, so the
+// dialog's later requests come back through this replica from both ends. From the phone (it came
+// over the flow): on to the next Route, else the Request-URI.
+import { createHash } from 'node:crypto';
+import type { SipRequest, SipResponse } from '../sip/message.ts';
+import { cloneMessage, headerValue, prependHeader, removeHeader, setHeader, appendHeader } from '../sip/message.ts';
+import { formatNameAddr, routes } from '../sip/name-addr.ts';
+import type { NameAddr } from '../sip/name-addr.ts';
+import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination, transportOfUri } from '../sip/response-routing.ts';
+import type { Destination, MessageSource, TransportKind } from '../sip/transport.ts';
+import { socketHost } from '../sip/uri.ts';
+import type { Uri } from '../sip/uri.ts';
+import { allVias, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
+import type { Via } from '../sip/via.ts';
+import type { FlowAddress, FlowTokens } from './flow-token.ts';
+
+/** Branches of Vias the relay adds start so: its responses are told from the transaction layer's (whose branches are hex). */
+export const RELAY_BRANCH_PREFIX = 'z9hG4bKrelay';
+
+/** The replica's own addresses, as Route URIs and Vias name it. */
+export interface RelaySelf {
+  host: string;
+  /** UDP and TCP port. */
+  port: number;
+  /** 0 without TLS. */
+  tlsPort: number;
+  sentByFor(transport: TransportKind): string;
+}
+
+export type RequestRelay =
+  | { kind: 'not-relayed' }
+  | { kind: 'forward'; request: SipRequest; destination: Destination; towardsFlow: boolean }
+  | { kind: 'reply'; status: number; reason: string }
+  | { kind: 'drop'; reason: string };
+
+export type ResponseRelay =
+  | { kind: 'not-relayed' }
+  | { kind: 'forward'; response: SipResponse; destination: Destination }
+  | { kind: 'drop'; reason: string };
+
+function isSelf(uri: Uri, self: RelaySelf): boolean {
+  if (uri.kind !== 'sip') return false;
+  const port = uri.port ?? (uri.scheme === 'sips' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
+  return socketHost(uri.host).toLowerCase() === socketHost(self.host).toLowerCase() && (port === self.port || (self.tlsPort !== 0 && port === self.tlsPort));
+}
+
+const sameFlow = (source: MessageSource, flow: FlowAddress) => source.transport === flow.transport && source.address === flow.address && source.port === flow.port;
+
+/** The hop a request from the phone goes to: the next Route, else the Request-URI; the transport the URI names, else UDP. */
+function nextHop(uri: Uri): Destination | undefined {
+  if (uri.kind !== 'sip') return undefined;
+  const transport = transportOfUri(uri) ?? 'udp';
+  return { address: socketHost(uri.params.get('maddr') ?? uri.host), port: uri.port ?? (transport === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT), transport };
+}
+
+/** §16.11: a stateless proxy's branch is a function of the request's, so a retransmission, its CANCEL and its non-2xx ACK all get the same one. */
+function relayBranch(request: SipRequest): string | undefined {
+  const top = allVias(request)?.[0];
+  const branch = top ? viaBranch(top) : undefined;
+  if (!top || !branch) return undefined;
+  return `${RELAY_BRANCH_PREFIX}${createHash('sha1').update(`${branch}|${top.host}|${top.port ?? ''}`).digest('hex').slice(0, 20)}`;
+}
+
+const routeUri = (token: string, sentBy: string, transport: TransportKind) =>
+  `<sip:${token}@${sentBy}${transport === 'udp' ? '' : `;transport=${transport}`};lr>`;
+
+/** The flow token of a top Route naming us, and the Routes after ours (the double Record-Route leaves two of ours in a row). */
+function ourRoute(request: SipRequest, self: RelaySelf): { token: string; rest: NameAddr[] } | undefined {
+  const routeSet = routes(request) ?? [];
+  const top = routeSet[0]?.uri;
+  if (!top || top.kind !== 'sip' || !top.user || !isSelf(top, self)) return undefined;
+  const token = top.user;
+  const second = routeSet[1]?.uri;
+  const ours = second?.kind === 'sip' && second.user === token && isSelf(second, self) ? 2 : 1;
+  return { token, rest: routeSet.slice(ours) };
+}
+
+/** An answer for a request that cannot be relayed: an ACK gets none (§17.1.1.3), it is dropped. */
+const refuse = (request: SipRequest, status: number, reason: string): RequestRelay =>
+  request.method === 'ACK' ? { kind: 'drop', reason } : { kind: 'reply', status, reason };
+
+export function relayRequest(request: SipRequest, source: MessageSource, self: RelaySelf, tokens: FlowTokens): RequestRelay {
+  const route = ourRoute(request, self);
+  if (!route) return { kind: 'not-relayed' };
+  const flow = tokens.read(route.token);
+  if (!flow) return refuse(request, 403, 'Forbidden - Invalid Flow Token');
+  const maxForwards = Number(headerValue(request, 'Max-Forwards') ?? '70');
+  if (!(maxForwards > 0)) return refuse(request, 483, 'Too Many Hops');
+  const branch = relayBranch(request);
+  if (!branch) return { kind: 'drop', reason: 'no top Via branch to derive ours from' };
+  const towardsFlow = !sameFlow(source, flow);
+  const destination: Destination | undefined = towardsFlow ? { ...flow, flowOnly: true } : nextHop(route.rest[0]?.uri ?? request.uri);
+  if (!destination) return refuse(request, 416, 'Unsupported URI Scheme');
+
+  const forwarded = cloneMessage(request);
+  removeHeader(forwarded, 'Route');
+  for (const next of route.rest) appendHeader(forwarded, 'Route', formatNameAddr(next));
+  setHeader(forwarded, 'Max-Forwards', String(maxForwards - 1));
+  const dialogCreating = request.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(request, 'To') ?? '');
+  if (dialogCreating && towardsFlow) {
+    // Read top-down by the phone (its route set) and bottom-up by the caller's replica.
+    prependHeader(forwarded, 'Record-Route', routeUri(route.token, self.sentByFor(source.transport), source.transport));
+    prependHeader(forwarded, 'Record-Route', routeUri(route.token, self.sentByFor(flow.transport), flow.transport));
+  }
+  prependHeader(forwarded, 'Via', `SIP/2.0/${destination.transport.toUpperCase()} ${self.sentByFor(destination.transport)};branch=${branch};rport`);
+  return { kind: 'forward', request: forwarded, destination, towardsFlow };
+}
+
+/**
+ * Where the response goes: over UDP as §18.2.2 and RFC 3581 say; over TCP or TLS, back on the
+ * connection the request came in on, which its received and rport name (this replica stamped
+ * them), and never a new connection towards a phone.
+ */
+function nextViaDestination(via: Via): Destination | undefined {
+  const destination = responseDestination(via);
+  if (!destination || destination.transport === 'udp') return destination;
+  const rport = viaRport(via);
+  return { address: socketHost(viaReceived(via) ?? via.host), port: typeof rport === 'number' ? rport : destination.port, transport: destination.transport, flowOnly: true };
+}
+
+/** A response to a request we relayed: our Via goes, and it follows the next one (§16.11, §18.2.2). */
+export function relayResponse(response: SipResponse, self: RelaySelf): ResponseRelay {
+  const vias = allVias(response);
+  const top = vias?.[0];
+  const branch = top ? viaBranch(top) : undefined;
+  if (!top || !branch?.startsWith(RELAY_BRANCH_PREFIX)) return { kind: 'not-relayed' };
+  const port = top.port ?? (top.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
+  if (socketHost(top.host).toLowerCase() !== socketHost(self.host).toLowerCase() || (port !== self.port && port !== self.tlsPort)) return { kind: 'not-relayed' };
+  const next = vias?.[1];
+  const destination = next ? nextViaDestination(next) : undefined;
+  if (!destination) return { kind: 'drop', reason: 'relayed response with no usable Via beneath ours' };
+  const forwarded = cloneMessage(response);
+  const index = forwarded.headers.findIndex((field) => field.name === 'Via');
+  forwarded.headers.splice(index, 1);
+  return { kind: 'forward', response: forwarded, destination };
+}
