@@ -81,6 +81,19 @@ describe('compile', () => {
     assert.deepEqual(withExisting.createOnly, [], 'an existing token is never regenerated');
   });
 
+  test('a carrier with a registrar gets its workers\' flow token key Secret created once; one without a registrar none', () => {
+    const withRegistrar = carrier('mekong', { displayName: 'mekong', country: 'KH', sipDomainBase: 'mekong.example', registrar: { redisURLSecretRef: { name: 'redis' } } });
+    const result = compile(observed({ carriers: [withRegistrar] }), context);
+    const created = objectNamed(result, 'Secret', 'mekong-sip-worker-key');
+    assert.ok(created && result.createOnly.includes(created), 'created, never applied over');
+    assert.match(Buffer.from(created.data.flowTokenKey ?? '', 'base64').toString(), /^[0-9a-f]{64}$/, '32 random bytes as hex: an environment variable holds text');
+    assert.deepEqual(created.metadata.ownerReferences?.map((owner) => owner.kind), ['Carrier']);
+    const existing = compile(observed({ carriers: [withRegistrar], secrets: new Map([secret('mekong-sip-worker-key', { flowTokenKey: 'kept' })]) }), context);
+    const kept = objectNamed(existing, 'Secret', 'mekong-sip-worker-key');
+    assert.equal(Buffer.from(kept?.data.flowTokenKey ?? '', 'base64').toString(), 'kept', 'an existing key stays desired (not pruned) and is never regenerated');
+    assert.equal(objectNamed(compile(observed({ carriers: [kh()] }), context), 'Secret', 'mekong-sip-worker-key'), undefined);
+  });
+
   test('the same number twice: the later PhoneNumber gets Conflict naming the earlier one, which keeps routing', () => {
     const earlier = phoneNumber('pn-a', { ...carrierRef(), number: '+85523900100', accountRef: { name: 'clinic' } });
     const later = phoneNumber('pn-b', { ...carrierRef(), number: '+85523900100', voiceURL: 'https://other.example/' });

@@ -146,6 +146,31 @@ describe('conflicts and bad references', () => {
   });
 });
 
+describe('the SIP workers\' flow token key', () => {
+  const secretJson = async (name: string) => JSON.parse(await cluster.kubectlOk(['get', 'secret', name, '-n', ns, '-o', 'json'])) as { data: Record<string, string>; metadata: { ownerReferences?: Array<{ kind: string; name: string }> } };
+  const workerEnv = async () => {
+    const deployment = (await list(cluster, ns, 'deployments')).find((d) => d.metadata.name === 'mekong-telecom-sip-worker') as { spec?: { template?: { spec?: { containers?: Array<{ env?: Array<{ name: string; valueFrom?: unknown }> }> } } } } | undefined;
+    return deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  };
+
+  test('is created once for a Carrier with a registrar, kept through later edits, referenced by the workers, and removed with the registrar', async () => {
+    await cluster.kubectlOk(['patch', 'carrier', 'mekong-telecom', '-n', ns, '--type=merge', '-p', '{"spec":{"registrar":{"redisURLSecretRef":{"name":"registrar-redis"}}}}']);
+    const created = await eventually('the key Secret', async () => (await secretJson('mekong-telecom-sip-worker-key').catch(() => undefined)));
+    assert.match(Buffer.from(created.data.flowTokenKey ?? '', 'base64').toString(), /^[0-9a-f]{64}$/);
+    assert.deepEqual(created.metadata.ownerReferences?.map((owner) => `${owner.kind}/${owner.name}`), ['Carrier/mekong-telecom']);
+    await eventually('the workers read it', async () => (await workerEnv()).some((variable) => variable.name === 'SWITCHYARD_FLOW_TOKEN_KEY'));
+    assert.deepEqual((await workerEnv()).find((variable) => variable.name === 'SWITCHYARD_FLOW_TOKEN_KEY')?.valueFrom, { secretKeyRef: { name: 'mekong-telecom-sip-worker-key', key: 'flowTokenKey' } });
+
+    await cluster.kubectlOk(['patch', 'carrier', 'mekong-telecom', '-n', ns, '--type=merge', '-p', '{"spec":{"calls":{"maxDurationSeconds":7000}}}']);
+    await eventually('the edit reached the workers', async () => (await workerEnv()).some((variable) => variable.name === 'SWITCHYARD_MAX_CALL_SECONDS' && (variable as { value?: string }).value === '7000'));
+    assert.equal((await secretJson('mekong-telecom-sip-worker-key')).data.flowTokenKey, created.data.flowTokenKey, 'the key was not regenerated');
+
+    await cluster.kubectlOk(['patch', 'carrier', 'mekong-telecom', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/spec/registrar"},{"op":"replace","path":"/spec/calls/maxDurationSeconds","value":14400}]']);
+    await eventually('the key Secret removed', async () => !(await list(cluster, ns, 'secrets')).some((secret) => secret.metadata.name === 'mekong-telecom-sip-worker-key'));
+    assert.equal((await workerEnv()).some((variable) => variable.name === 'SWITCHYARD_FLOW_TOKEN_KEY'), false);
+  });
+});
+
 describe('steady state', () => {
   test('issues zero writes over several resync periods', async () => {
     await eventually('converged', () => allReady(cluster, ns), 60_000);

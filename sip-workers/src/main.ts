@@ -53,6 +53,7 @@ const sip = await startSipWorker(
     signatureHeader: config.SWITCHYARD_WEBHOOK_SIGNATURE_HEADER,
     trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
+    ...(config.SWITCHYARD_FLOW_TOKEN_KEY === undefined ? {} : { flowTokenKey: Buffer.from(config.SWITCHYARD_FLOW_TOKEN_KEY) }),
     ...(media === undefined ? {} : { media }),
     maxCallMs: config.SWITCHYARD_MAX_CALL_SECONDS * 1000,
     keepaliveMs: config.SWITCHYARD_DIALOG_KEEPALIVE_SECONDS * 1000,

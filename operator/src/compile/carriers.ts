@@ -9,6 +9,7 @@ import { CarrierRouting } from './routing.ts';
 import { refOf, type CompileScope } from './scope.ts';
 import { pushCredentials } from './push-credentials.ts';
 import { sipTlsCertificate } from './sip-tls-certificate.ts';
+import { sipWorkerKeySecret } from './sip-worker-key.ts';
 import { carrierWorkloads } from './workloads/index.ts';
 
 function carrierForWorkloads(carrier: CarrierObject) {
@@ -37,6 +38,8 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours));
     const pushChecksum = push?.checksum;
     const sipTlsCondition = sipTlsCertificate(carrier, scope.observed.secrets, scope.context.now);
+    const workerKey = sipWorkerKeySecret(carrier, scope.observed.secrets, scope.context.randomBytes);
+    if (workerKey) scope.createOnly.push(workerKey);
     phases[2]?.push(...carrierWorkloads({
       carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: compiled.shards.length, routingConfigChecksum: compiled.generation,
       ...(pushChecksum === undefined ? {} : { pushCredentialsChecksum: pushChecksum }),

@@ -7,6 +7,7 @@ export const names = {
   routingShard: (carrier: string, index: number) => `${carrier}-routing-${index}`,
   workerSecrets: (carrier: string) => `${carrier}-worker-secrets`,
   authTokenSecret: (account: string) => `${account}-auth-token`,
+  sipWorkerKey: (carrier: string) => `${carrier}-sip-worker-key`,
   sipWorkers: (carrier: string) => `${carrier}-sip-worker`,
   sipService: (carrier: string) => `${carrier}-sip`,
   mediaRelay: (carrier: string) => `${carrier}-media-relay`,

@@ -84,6 +84,12 @@ describe('SIP worker Deployment', () => {
     assert.equal((onlyContainer(workers(minimalSpec())).env ?? []).some((variable) => variable.name === 'SWITCHYARD_REDIS_URL'), false);
   });
 
+  test('with a registrar, workers share the flow token key from the carrier\'s worker key Secret; without one, no key', () => {
+    const env = onlyContainer(workers(minimalSpec({ registrar: { redisURLSecretRef: { name: 'registrar-redis' } } }))).env ?? [];
+    assert.deepEqual(env.find((variable) => variable.name === 'SWITCHYARD_FLOW_TOKEN_KEY'), { name: 'SWITCHYARD_FLOW_TOKEN_KEY', valueFrom: { secretKeyRef: { name: 'mekong-telecom-sip-worker-key', key: 'flowTokenKey' } } });
+    assert.equal((onlyContainer(workers(minimalSpec())).env ?? []).some((variable) => variable.name === 'SWITCHYARD_FLOW_TOKEN_KEY'), false);
+  });
+
   test('ports and probes', () => {
     const container = onlyContainer(workers(minimalSpec({ sipWorkers: { ports: { sip: 5080, http: 9090 } } })));
     assert.deepEqual(container.ports, [

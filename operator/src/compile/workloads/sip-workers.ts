@@ -8,6 +8,7 @@ import { mediaRelayControlAddress } from './media-relay.ts';
 import { desired, objectMeta, podLabels, type Manifest } from './object-meta.ts';
 import { containerResources, containerSecurityContext, fieldEnv, podSecurityContext, tmpVolume, tmpVolumeMount } from './pod-hardening.ts';
 import { pushServiceURL } from './push-service.ts';
+import { flowTokenKeyField } from '../sip-worker-key.ts';
 import { sipTlsPieces } from './sip-tls.ts';
 
 /**
@@ -42,7 +43,11 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
         ]),
     // A Secret reference, not a value: Redis URLs carry passwords. The kubelet resolves it.
     ...(spec.registrar
-      ? [{ name: 'SWITCHYARD_REDIS_URL', valueFrom: { secretKeyRef: { name: spec.registrar.redisURLSecretRef.name, key: spec.registrar.redisURLSecretRef.key } } }]
+      ? [
+          { name: 'SWITCHYARD_REDIS_URL', valueFrom: { secretKeyRef: { name: spec.registrar.redisURLSecretRef.name, key: spec.registrar.redisURLSecretRef.key } } },
+          // Replicas relay calls to each other's TCP and TLS phones with tokens this key signs.
+          { name: 'SWITCHYARD_FLOW_TOKEN_KEY', valueFrom: { secretKeyRef: { name: names.sipWorkerKey(metadata.name), key: flowTokenKeyField } } },
+        ]
       : []),
     ...(spec.push
       ? [
