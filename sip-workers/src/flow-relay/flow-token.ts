@@ -2,10 +2,19 @@
 // so that another replica can route a request to the phone through the replica holding it. The
 // token travels in the user part of a Route (and Record-Route) URI; it is signed with a key every
 // replica of the carrier shares, so no one else can make a worker forward into a phone's flow.
+// It also names the replica that placed the call (the peer): what the phone sends back through
+// the relay goes there and nowhere else, so a phone cannot use a worker, whose address carriers
+// trust, to reach anyone it likes.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Flow } from '../registrar/binding.ts';
 
 export type FlowAddress = Pick<Flow, 'transport' | 'address' | 'port'>;
+
+export interface RelayedFlow {
+  flow: FlowAddress;
+  /** host:port (UDP) of the replica on the other side of the relay. */
+  peer: string;
+}
 
 /** 16 bytes of HMAC-SHA256: forging one takes 2^128 tries. */
 const MAC_BYTES = 16;
@@ -18,22 +27,22 @@ export class FlowTokens {
     this.#key = key;
   }
 
-  /** base64url(transport|address|port) '.' base64url(mac): only unreserved characters, valid in a SIP URI's user part. */
-  mint(flow: FlowAddress): string {
-    const payload = Buffer.from(`${flow.transport}|${flow.address}|${flow.port}`).toString('base64url');
+  /** base64url(transport|address|port|peer) '.' base64url(mac): only unreserved characters, valid in a SIP URI's user part. */
+  mint({ flow, peer }: RelayedFlow): string {
+    const payload = Buffer.from(`${flow.transport}|${flow.address}|${flow.port}|${peer}`).toString('base64url');
     return `${payload}.${this.#mac(payload).toString('base64url')}`;
   }
 
-  /** The flow a token names, or undefined when it was not minted with our key (or is not a token at all). */
-  read(token: string): FlowAddress | undefined {
+  /** What a token names, or undefined when it was not minted with our key (or is not a token at all). */
+  read(token: string): RelayedFlow | undefined {
     const dot = token.indexOf('.');
     if (dot <= 0) return undefined;
     const payload = token.slice(0, dot);
     const mac = Buffer.from(token.slice(dot + 1), 'base64url');
     if (mac.length !== MAC_BYTES || !timingSafeEqual(mac, this.#mac(payload))) return undefined;
-    const [transport, address, port] = Buffer.from(payload, 'base64url').toString().split('|');
-    if ((transport !== 'tcp' && transport !== 'tls') || !address || !/^\d{1,5}$/.test(port ?? '')) return undefined;
-    return { transport, address, port: Number(port) };
+    const [transport, address, port, peer] = Buffer.from(payload, 'base64url').toString().split('|');
+    if ((transport !== 'tcp' && transport !== 'tls') || !address || !/^\d{1,5}$/.test(port ?? '') || !peer) return undefined;
+    return { flow: { transport, address, port: Number(port) }, peer };
   }
 
   #mac(payload: string): Buffer {

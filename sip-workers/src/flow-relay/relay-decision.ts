@@ -5,17 +5,17 @@
 // Towards the phone (the request did not come over the flow): over the flow, never a new
 // connection; a dialog-creating INVITE is record-routed twice, one URI facing each side, so the
 // dialog's later requests come back through this replica from both ends. From the phone (it came
-// over the flow): on to the next Route, else the Request-URI.
+// over the flow), within that dialog only: to the replica that placed the call, as the token says.
 import { createHash } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../sip/message.ts';
 import { cloneMessage, headerValue, prependHeader, removeHeader, setHeader, appendHeader } from '../sip/message.ts';
 import { formatNameAddr, routes } from '../sip/name-addr.ts';
 import type { NameAddr } from '../sip/name-addr.ts';
-import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination, transportOfUri } from '../sip/response-routing.ts';
+import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination } from '../sip/response-routing.ts';
 import type { Destination, MessageSource, TransportKind } from '../sip/transport.ts';
-import { socketHost } from '../sip/uri.ts';
+import { parseHost, socketHost } from '../sip/uri.ts';
 import type { Uri } from '../sip/uri.ts';
-import { allVias, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
+import { allVias, topVia, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
 import type { Via } from '../sip/via.ts';
 import type { FlowAddress, FlowTokens } from './flow-token.ts';
 
@@ -51,11 +51,11 @@ function isSelf(uri: Uri, self: RelaySelf): boolean {
 
 const sameFlow = (source: MessageSource, flow: FlowAddress) => source.transport === flow.transport && source.address === flow.address && source.port === flow.port;
 
-/** The hop a request from the phone goes to: the next Route, else the Request-URI; the transport the URI names, else UDP. */
-function nextHop(uri: Uri): Destination | undefined {
-  if (uri.kind !== 'sip') return undefined;
-  const transport = transportOfUri(uri) ?? 'udp';
-  return { address: socketHost(uri.params.get('maddr') ?? uri.host), port: uri.port ?? (transport === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT), transport };
+/** Where a request from the phone goes: the replica that placed the call, as the signed token names it, whatever the Request-URI says. */
+function peerDestination(peer: string): Destination | undefined {
+  const parsed = parseHost(peer);
+  if (!parsed.ok || parsed.value.port === undefined) return undefined;
+  return { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' };
 }
 
 /** §16.11: a stateless proxy's branch is a function of the request's, so a retransmission, its CANCEL and its non-2xx ACK all get the same one. */
@@ -87,22 +87,25 @@ const refuse = (request: SipRequest, status: number, reason: string): RequestRel
 export function relayRequest(request: SipRequest, source: MessageSource, self: RelaySelf, tokens: FlowTokens): RequestRelay {
   const route = ourRoute(request, self);
   if (!route) return { kind: 'not-relayed' };
-  const flow = tokens.read(route.token);
-  if (!flow) return refuse(request, 403, 'Forbidden - Invalid Flow Token');
+  const relayed = tokens.read(route.token);
+  if (!relayed) return refuse(request, 403, 'Forbidden - Invalid Flow Token');
+  const { flow } = relayed;
   const maxForwards = Number(headerValue(request, 'Max-Forwards') ?? '70');
   if (!(maxForwards > 0)) return refuse(request, 483, 'Too Many Hops');
   const branch = relayBranch(request);
   if (!branch) return { kind: 'drop', reason: 'no top Via branch to derive ours from' };
   const towardsFlow = !sameFlow(source, flow);
-  const destination: Destination | undefined = towardsFlow ? { ...flow, flowOnly: true } : nextHop(route.rest[0]?.uri ?? request.uri);
-  if (!destination) return refuse(request, 416, 'Unsupported URI Scheme');
+  const inDialog = /;\s*tag=/i.test(headerValue(request, 'To') ?? '');
+  // The phone only ever sends within the dialog the other replica made; nothing else is relayed.
+  if (!towardsFlow && !inDialog) return refuse(request, 403, 'Forbidden - Not In A Relayed Dialog');
+  const destination: Destination | undefined = towardsFlow ? { ...flow, flowOnly: true } : peerDestination(relayed.peer);
+  if (!destination) return refuse(request, 403, 'Forbidden - Invalid Flow Token');
 
   const forwarded = cloneMessage(request);
   removeHeader(forwarded, 'Route');
   for (const next of route.rest) appendHeader(forwarded, 'Route', formatNameAddr(next));
   setHeader(forwarded, 'Max-Forwards', String(maxForwards - 1));
-  const dialogCreating = request.method === 'INVITE' && !/;\s*tag=/i.test(headerValue(request, 'To') ?? '');
-  if (dialogCreating && towardsFlow) {
+  if (request.method === 'INVITE' && !inDialog && towardsFlow) {
     // Read top-down by the phone (its route set) and bottom-up by the caller's replica.
     prependHeader(forwarded, 'Record-Route', routeUri(route.token, self.sentByFor(source.transport), source.transport));
     prependHeader(forwarded, 'Record-Route', routeUri(route.token, self.sentByFor(flow.transport), flow.transport));
@@ -125,10 +128,11 @@ function nextViaDestination(via: Via): Destination | undefined {
 
 /** A response to a request we relayed: our Via goes, and it follows the next one (§16.11, §18.2.2). */
 export function relayResponse(response: SipResponse, self: RelaySelf): ResponseRelay {
-  const vias = allVias(response);
-  const top = vias?.[0];
+  // The top Via is parsed once per message already (rememberedVia); the rest only for ours.
+  const top = topVia(response);
   const branch = top ? viaBranch(top) : undefined;
   if (!top || !branch?.startsWith(RELAY_BRANCH_PREFIX)) return { kind: 'not-relayed' };
+  const vias = allVias(response);
   const port = top.port ?? (top.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
   if (socketHost(top.host).toLowerCase() !== socketHost(self.host).toLowerCase() || (port !== self.port && port !== self.tlsPort)) return { kind: 'not-relayed' };
   const next = vias?.[1];

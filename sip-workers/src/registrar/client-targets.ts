@@ -59,7 +59,7 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     const uri = parsed.value;
     const { flow } = binding;
     const viaFlow = flow.transport === 'udp' || flow.edge === edge;
-    const relay = viaFlow || !tokens ? undefined : relayThrough(flow, tokens);
+    const relay = viaFlow || !tokens ? undefined : relayThrough(flow, tokens, edge);
     if (relay) {
       targets.push({ binding, aor: aorUri, requestUri: uri, ...relay, reachedBy: 'target' });
       continue;
@@ -83,11 +83,11 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
  * that replica over UDP with a Route carrying the flow's token, and it relays it into the flow
  * (flow-relay/), record-routing so the whole dialog takes the same path.
  */
-function relayThrough(flow: Flow, tokens: FlowTokens): { destination: Destination; route: string } | undefined {
+function relayThrough(flow: Flow, tokens: FlowTokens, edge: string): { destination: Destination; route: string } | undefined {
   const parsed = parseHost(flow.edge);
   if (!parsed.ok || parsed.value.port === undefined) return undefined;
   return {
     destination: { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' },
-    route: `<sip:${tokens.mint(flow)}@${flow.edge};lr>`,
+    route: `<sip:${tokens.mint({ flow: { transport: flow.transport, address: flow.address, port: flow.port }, peer: edge })}@${flow.edge};lr>`,
   };
 }

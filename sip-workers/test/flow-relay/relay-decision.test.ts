@@ -16,6 +16,8 @@ const tokens = new FlowTokens(randomBytes(32));
 const phoneFlow = { transport: 'tls' as const, address: '203.0.113.7', port: 40_001 };
 const self: RelaySelf = { host: '10.0.0.5', port: 5060, tlsPort: 5061, sentByFor: (t) => `10.0.0.5:${t === 'tls' ? 5061 : 5060}` };
 const otherReplica: MessageSource = { address: '10.0.0.6', port: 5060, transport: 'udp' };
+/** The token the other replica puts in its Route: the phone's flow, and itself as the peer. */
+const relayed = { flow: phoneFlow, peer: '10.0.0.6:5060' };
 const overTheFlow: MessageSource = { ...phoneFlow };
 
 function message<T extends SipRequest | SipResponse>(lines: string[]): T {
@@ -39,19 +41,19 @@ const invite = (route: string, extra: string[] = []) => message<SipRequest>([
 ]);
 
 test('a flow token is read back only with the key that minted it, and unchanged', () => {
-  const token = tokens.mint(phoneFlow);
+  const token = tokens.mint(relayed);
   assert.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'only characters a SIP URI user part takes unescaped');
-  assert.deepEqual(tokens.read(token), phoneFlow);
+  assert.deepEqual(tokens.read(token), relayed);
   assert.equal(new FlowTokens(randomBytes(32)).read(token), undefined, 'another carrier\'s key');
   const [payload, mac] = token.split('.');
-  const forged = Buffer.from('tls|198.51.100.1|40001').toString('base64url');
-  assert.equal(tokens.read(`${forged}.${mac}`), undefined, 'another flow under the same MAC');
+  const forged = Buffer.from('tls|203.0.113.7|40001|198.51.100.66:5060').toString('base64url');
+  assert.equal(tokens.read(`${forged}.${mac}`), undefined, 'another peer under the same MAC');
   assert.equal(tokens.read(`${payload}.`), undefined);
   assert.equal(tokens.read('agent'), undefined, 'an ordinary user part');
 });
 
 test('towards the phone: over its flow only, our Routes gone, Max-Forwards down one, our Via on top and a Record-Route facing each side', () => {
-  const token = tokens.mint(phoneFlow);
+  const token = tokens.mint(relayed);
   const decision = relayRequest(invite(`<sip:${token}@10.0.0.5:5060;lr>`, ['Route: <sip:next@192.0.2.1;lr>']), otherReplica, self, tokens);
   assert.equal(decision.kind, 'forward');
   if (decision.kind !== 'forward') return;
@@ -65,8 +67,8 @@ test('towards the phone: over its flow only, our Routes gone, Max-Forwards down 
   assert.deepEqual(headerValues(decision.request, 'Record-Route'), [`<sip:${token}@10.0.0.5:5061;transport=tls;lr>`, `<sip:${token}@10.0.0.5:5060;lr>`]);
 });
 
-test('from the phone, through both of our Record-Routes: on to the Request-URI, not back into the flow, and not record-routed again', () => {
-  const token = tokens.mint(phoneFlow);
+test('from the phone, through both of our Record-Routes: to the replica that placed the call, not back into the flow, and not record-routed again', () => {
+  const token = tokens.mint(relayed);
   const bye = message<SipRequest>([
     'BYE sip:switchyard@10.0.0.6:5060 SIP/2.0',
     'Via: SIP/2.0/TLS 192.168.1.7:5061;branch=z9hG4bKphone1;rport',
@@ -85,7 +87,7 @@ test('from the phone, through both of our Record-Routes: on to the Request-URI, 
 });
 
 test('a CANCEL and a retransmission get the INVITE\'s branch (a stateless proxy\'s, §16.11); another request another', () => {
-  const token = tokens.mint(phoneFlow);
+  const token = tokens.mint(relayed);
   const route = `<sip:${token}@10.0.0.5:5060;lr>`;
   const branchOf = (request: SipRequest) => {
     const decision = relayRequest(request, otherReplica, self, tokens);
@@ -99,8 +101,8 @@ test('a CANCEL and a retransmission get the INVITE\'s branch (a stateless proxy\
 });
 
 test('a forged token is refused with 403 (an ACK dropped), a spent Max-Forwards with 483; a Route not naming us, or without a token, is not the relay\'s', () => {
-  const token = tokens.mint(phoneFlow);
-  const forged = new FlowTokens(randomBytes(32)).mint(phoneFlow);
+  const token = tokens.mint(relayed);
+  const forged = new FlowTokens(randomBytes(32)).mint(relayed);
   assert.deepEqual(relayRequest(invite(`<sip:${forged}@10.0.0.5:5060;lr>`), otherReplica, self, tokens), { kind: 'reply', status: 403, reason: 'Forbidden - Invalid Flow Token' });
   const ack = message<SipRequest>(['ACK sip:agent@192.168.1.7 SIP/2.0', 'Via: SIP/2.0/UDP 10.0.0.6:5060;branch=z9hG4bKack;rport', `Route: <sip:${forged}@10.0.0.5:5060;lr>`, 'Max-Forwards: 70', 'From: <sip:a@x>;tag=1', 'To: <sip:b@y>;tag=2', 'Call-ID: relay-1', 'CSeq: 1 ACK', 'Content-Length: 0']);
   assert.equal(relayRequest(ack, otherReplica, self, tokens).kind, 'drop');
@@ -124,4 +126,19 @@ test('a response to a relayed request loses our Via and goes back on the connect
   assert.deepEqual(relayResponse(response(['SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK0123abcd;rport']), self), { kind: 'not-relayed' }, 'a branch of our own transaction layer');
   assert.deepEqual(relayResponse(response(['SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKrelayabc']), self), { kind: 'not-relayed' }, 'another host\'s Via');
   assert.equal(relayResponse(response(['SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKrelayabc']), self).kind, 'drop', 'nothing beneath our Via');
+});
+
+test('a phone cannot use the relay to reach anyone else: its in-dialog request goes to the token\'s replica whatever the Request-URI says, and a request outside a dialog is refused', () => {
+  const token = tokens.mint(relayed);
+  const request = (requestUri: string, to: string) => message<SipRequest>([
+    `INVITE ${requestUri} SIP/2.0`,
+    'Via: SIP/2.0/TLS 192.168.1.7:5061;branch=z9hG4bKphone2;rport',
+    `Route: <sip:${token}@10.0.0.5:5061;transport=tls;lr>`,
+    `Route: <sip:${token}@10.0.0.5:5060;lr>`,
+    'Max-Forwards: 70', 'From: <sip:agent@kampot.example>;tag=phone', `To: ${to}`, 'Call-ID: relay-3', 'CSeq: 2 INVITE', 'Contact: <sip:agent@192.168.1.7:5061;transport=tls>', 'Content-Length: 0',
+  ]);
+  const reinvite = relayRequest(request('sip:+15555550100@198.51.100.20:5060', '<sip:+85510@10.0.0.6>;tag=b2bua'), overTheFlow, self, tokens);
+  assert.ok(reinvite.kind === 'forward');
+  assert.deepEqual(reinvite.destination, { address: '10.0.0.6', port: 5060, transport: 'udp' }, 'not the trunk the Request-URI names');
+  assert.deepEqual(relayRequest(request('sip:+15555550100@198.51.100.20:5060', '<sip:+15555550100@198.51.100.20>'), overTheFlow, self, tokens), { kind: 'reply', status: 403, reason: 'Forbidden - Not In A Relayed Dialog' });
 });
