@@ -144,7 +144,8 @@ export class Controller {
     const phoneNumbers = keys.filter((key) => key.startsWith(phoneNumberPrefix)).map((key) => key.slice(phoneNumberPrefix.length));
     const full = !this.compiledOnce;
     if (keys.includes(resyncKey) && !full) this.resync.start([...view.phoneNumbers.keys(), ...view.invalidPhoneNumbers.keys()]);
-    phoneNumbers.push(...this.resync.next());
+    const resynced = this.resync.next();
+    phoneNumbers.push(...resynced);
     if (!this.resync.done) this.queue.add(resyncContinueKey);
     const result = this.compiler.compile(view, { full, phoneNumbers }, { ...this.options.context, now });
     this.compiledOnce = true;
@@ -181,8 +182,8 @@ export class Controller {
     metrics.reconcileDuration.observe((performance.now() - started) / 1000);
     this.report(result);
     const writes = applied.writes + created.writes + pruned.writes;
-    if (writes > 0 || failed.length > 0 || result.statuses.length > 0) {
-      this.options.log.info({ keys: keys.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
+    if (writes > 0 || failed.length > 0 || result.statuses.length > 0 || resynced.length > 0) {
+      this.options.log.info({ keys: keys.length, resynced: resynced.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
     }
     const newNumbers = phoneNumbers.reduce((count, key) => {
       const number = view.phoneNumbers.get(key);
