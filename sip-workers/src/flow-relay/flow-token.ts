@@ -19,6 +19,13 @@ export interface RelayedFlow {
 /** 16 bytes of HMAC-SHA256: forging one takes 2^128 tries. */
 const MAC_BYTES = 16;
 
+/** The shape of a token (payload '.' 22 characters of MAC), to tell one from an ordinary user part such as our Contact's. */
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/;
+
+export function looksLikeFlowToken(user: string): boolean {
+  return TOKEN_SHAPE.test(user);
+}
+
 export class FlowTokens {
   readonly #key: Uint8Array;
 

@@ -17,6 +17,7 @@ import { parseHost, socketHost } from '../sip/uri.ts';
 import type { Uri } from '../sip/uri.ts';
 import { allVias, topVia, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
 import type { Via } from '../sip/via.ts';
+import { looksLikeFlowToken } from './flow-token.ts';
 import type { FlowAddress, FlowTokens } from './flow-token.ts';
 
 /** Branches of Vias the relay adds start so: its responses are told from the transaction layer's (whose branches are hex). */
@@ -73,7 +74,8 @@ const routeUri = (token: string, sentBy: string, transport: TransportKind) =>
 function ourRoute(request: SipRequest, self: RelaySelf): { token: string; rest: NameAddr[] } | undefined {
   const routeSet = routes(request) ?? [];
   const top = routeSet[0]?.uri;
-  if (!top || top.kind !== 'sip' || !top.user || !isSelf(top, self)) return undefined;
+  // A Route to us with another user part (our Contact's, say) is an ordinary loose route.
+  if (!top || top.kind !== 'sip' || !top.user || !looksLikeFlowToken(top.user) || !isSelf(top, self)) return undefined;
   const token = top.user;
   const second = routeSet[1]?.uri;
   const ours = second?.kind === 'sip' && second.user === token && isSelf(second, self) ? 2 : 1;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { FlowTokens } from '../../src/flow-relay/flow-token.ts';
+import { FlowTokens, looksLikeFlowToken } from '../../src/flow-relay/flow-token.ts';
 import { relayRequest, relayResponse } from '../../src/flow-relay/relay-decision.ts';
 import type { RelaySelf } from '../../src/flow-relay/relay-decision.ts';
 import { headerValues } from '../../src/sip/message.ts';
@@ -50,6 +50,8 @@ test('a flow token is read back only with the key that minted it, and unchanged'
   assert.equal(tokens.read(`${forged}.${mac}`), undefined, 'another peer under the same MAC');
   assert.equal(tokens.read(`${payload}.`), undefined);
   assert.equal(tokens.read('agent'), undefined, 'an ordinary user part');
+  assert.ok(looksLikeFlowToken(token));
+  assert.equal(looksLikeFlowToken('switchyard'), false);
 });
 
 test('towards the phone: over its flow only, our Routes gone, Max-Forwards down one, our Via on top and a Record-Route facing each side', () => {
@@ -111,6 +113,7 @@ test('a forged token is refused with 403 (an ACK dropped), a spent Max-Forwards 
   assert.deepEqual(relayRequest(spent, otherReplica, self, tokens), { kind: 'reply', status: 483, reason: 'Too Many Hops' });
   assert.deepEqual(relayRequest(invite(`<sip:${token}@10.0.0.9:5060;lr>`), otherReplica, self, tokens), { kind: 'not-relayed' });
   assert.deepEqual(relayRequest(invite('<sip:10.0.0.5:5060;lr>'), otherReplica, self, tokens), { kind: 'not-relayed' });
+  assert.deepEqual(relayRequest(invite('<sip:switchyard@10.0.0.5:5060;lr>'), otherReplica, self, tokens), { kind: 'not-relayed' }, 'our Contact as a Route: an ordinary loose route');
 });
 
 test('a response to a relayed request loses our Via and goes back on the connection its request came from; others are not the relay\'s', () => {
