@@ -24,6 +24,14 @@ for i = 1, #stored, 2 do
     stale[#stale + 1] = stored[i]
   end
 end
+-- The hash lives as long as its longest binding; with none left it goes at once.
+local function expireWithLatest()
+  local latest = 0
+  for _, binding in pairs(current) do
+    if binding.expiresAt > latest then latest = binding.expiresAt end
+  end
+  if latest > 0 then redis.call('PEXPIREAT', KEYS[1], latest) else redis.call('DEL', KEYS[1]) end
+end
 local function listed()
   local list = {}
   for _, binding in pairs(current) do
@@ -71,11 +79,7 @@ else
     end
   end
 end
-local latest = 0
-for _, binding in pairs(current) do
-  if binding.expiresAt > latest then latest = binding.expiresAt end
-end
-if latest > 0 then redis.call('PEXPIREAT', KEYS[1], latest) end
+expireWithLatest()
 return cjson.encode({ bindings = listed() })
 `;
 
@@ -103,10 +107,6 @@ for id, binding in pairs(current) do
     removed = removed + 1
   end
 end
-local latest = 0
-for _, binding in pairs(current) do
-  if binding.expiresAt > latest then latest = binding.expiresAt end
-end
-if latest > 0 then redis.call('PEXPIREAT', KEYS[1], latest) else redis.call('DEL', KEYS[1]) end
+expireWithLatest()
 return cjson.encode({ bindings = listed(), removed = removed })
 `;

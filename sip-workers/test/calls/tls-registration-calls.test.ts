@@ -50,6 +50,19 @@ async function listeningImposter(port: number, host = '127.0.0.1'): Promise<{ co
   }
 }
 
+/** The phone answers; the ACK and then the caller's BYE must reach it, on its TLS connection, at its Contact. */
+async function answeredThenHungUp(phone: TlsPhone, invite: PhoneMessage, caller: Promise<{ code: number | null; stderr: string }>): Promise<void> {
+  phone.answer(invite, '180 Ringing');
+  phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
+  const ack = await phone.next();
+  assert.match(ack.startLine, /^ACK sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
+  const bye = await phone.next();
+  assert.match(bye.startLine, /^BYE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
+  phone.answer(bye, '200 OK');
+  const result = await caller;
+  assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+}
+
 let certificate: TestCertificate;
 
 describe('a phone registered over TLS', { skip: sippMissing || redisMissing, timeout: 60_000 }, () => {
@@ -96,16 +109,7 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
       const invite = await phone.next();
       assert.match(invite.startLine, /^INVITE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
       assert.match(invite.header('Via') ?? invite.header('v') ?? '', /^SIP\/2\.0\/TLS /);
-      phone.answer(invite, '180 Ringing');
-      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
-      const ack = await phone.next();
-      assert.match(ack.startLine, /^ACK sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
-      const bye = await phone.next();
-      assert.match(bye.startLine, /^BYE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
-      phone.answer(bye, '200 OK');
-
-      const result = await caller;
-      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+      await answeredThenHungUp(phone, invite, caller);
     } finally {
       phone.close();
     }
@@ -176,15 +180,7 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
         const vias = invite.headers.filter(([name]) => /^(via|v)$/i.test(name)).map(([, value]) => value);
         assert.match(vias[0] ?? '', /^SIP\/2\.0\/TLS .*branch=z9hG4bKrelay/, 'the first replica\'s Via on top');
         assert.match(vias[1] ?? '', new RegExp(`^SIP/2\\.0/UDP ${relaying.running.transport.sentBy.replace(/\./g, '\\.')}`), 'the calling replica\'s Via beneath');
-        phone.answer(invite, '180 Ringing');
-        phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
-        const ack = await phone.next();
-        assert.match(ack.startLine, /^ACK sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
-        const bye = await phone.next();
-        assert.match(bye.startLine, /^BYE sip:agent-102@127\.0\.0\.99:5061;transport=tls SIP\/2\.0$/);
-        phone.answer(bye, '200 OK');
-        const result = await caller;
-        assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+        await answeredThenHungUp(phone, invite, caller);
         assert.ok(await worker.metric('switchyard_flow_relay_messages_total', { direction: 'to-phone', outcome: 'relayed' }) >= 3, 'INVITE, ACK and BYE relayed');
       } finally {
         phone.close();
