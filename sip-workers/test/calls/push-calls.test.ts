@@ -5,6 +5,9 @@
 // either replica: both share one Redis) before ringing it; without one the caller gets 480.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually } from '../../../testing/operator-process.ts';
 import { deviceToken } from '../push/push-harness.ts';
@@ -19,6 +22,9 @@ import type { RegistrarWorker } from '../support/registrar-worker.ts';
 import { callerAnswered, callerCancelling, callerExpecting } from '../support/scenarios.ts';
 import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
+import { selfSignedCertificate } from '../support/tls-certificate.ts';
+import type { TestCertificate } from '../support/tls-certificate.ts';
+import { TlsPhone } from '../support/tls-phone.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 
@@ -42,6 +48,8 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
   let patient: RegistrarWorker;
   /** Waits 2 s: the replica for the calls nobody answers. */
   let hasty: RegistrarWorker;
+  let dir: string;
+  let certificate: TestCertificate;
 
   before(async () => {
     redis = await startRedisServer();
@@ -49,9 +57,13 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     push = await startPushServiceFixture('mekong-telecom');
     const routing = registrarRouting(webhook.base);
     const digestKey = randomBytes(32);
+    const flowTokenKey = randomBytes(32);
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-push-calls-'));
+    certificate = selfSignedCertificate(dir, 'sip');
+    const tls = { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile };
     const pushVia = (registrationTimeoutMs: number) => ({ serviceUrl: push.url, carrier: push.carrier, registrationTimeoutMs });
-    patient = await startRegistrarWorker(routing, redis.url, { digestKey, push: pushVia(10_000) });
-    hasty = await startRegistrarWorker(routing, redis.url, { digestKey, push: pushVia(2000) });
+    patient = await startRegistrarWorker(routing, redis.url, { digestKey, flowTokenKey, tls, push: pushVia(10_000) });
+    hasty = await startRegistrarWorker(routing, redis.url, { digestKey, flowTokenKey, tls, push: pushVia(2000) });
     webhook.route('/client', twiml('<Dial timeout="20"><Client>agent-102</Client></Dial>'));
   });
   after(async () => {
@@ -60,6 +72,7 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     await push.close();
     await webhook.close();
     await redis.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const pushContact = (port: number, token: string) => `<sip:agent-102@127.0.0.1:${port};pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}>`;
@@ -106,6 +119,35 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     assert.equal(await patient.metric('switchyard_worker_push_requests_total', { provider: 'apns', outcome: 'sent' }), 1);
     assert.equal(await observations(patient, 'switchyard_worker_push_registration_wait_seconds', { result: 'registered' }), 1);
     await unregisterAll();
+  });
+
+  test('the woken app registers over TLS through the other replica: the call is relayed into that connection', async () => {
+    const token = deviceToken(0xb5);
+    await registerAndSleep(hasty, token);
+    const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 300 }), remote: `127.0.0.1:${patient.port}`, calls: 1 });
+    await eventually('the push reaches APNs', () => (pushesTo(token).length > 0 ? true : undefined), 10_000, 20);
+
+    // Behind NAT on a mobile network: a private Contact, reachable only through this connection to `hasty`.
+    const contact = `<sip:agent-102@127.0.0.99:5061;transport=tls;pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}>`;
+    const phone = await TlsPhone.connect(hasty.running.transport.tlsPort, certificate.cert);
+    try {
+      const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact, expires: 600 });
+      assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+      const invite = await phone.next(8000);
+      assert.match(invite.startLine, /^INVITE sip:agent-102@127\.0\.0\.99:5061;transport=tls;/);
+      assert.equal(invite.headers.filter(([name]) => name.toLowerCase() === 'record-route').length, 2, 'relayed by the replica holding the connection');
+      phone.answer(invite, '200 OK', ['Contact: <sip:agent-102@127.0.0.99:5061;transport=tls>', 'Content-Type: application/sdp'], 'v=0\r\no=app 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\n');
+      assert.match((await phone.next()).startLine, /^ACK /);
+      const bye = await phone.next();
+      assert.match(bye.startLine, /^BYE /);
+      phone.answer(bye, '200 OK');
+      ok(await caller, 'the caller is answered by the woken app');
+      assert.equal(pushesTo(token).length, 1, 'exactly one push for the call');
+    } finally {
+      phone.close();
+      // Even after a failure: the tests after this one expect agent-102 without bindings.
+      await unregisterAll();
+    }
   });
 
   test('no REGISTER after the push: the caller gets 480 once the registration timeout (2 s) is over', async () => {
