@@ -1,11 +1,13 @@
 // Bounded fuzzing of a live worker: seeded mutations of real messages sent over UDP and TCP,
-// plus oversized and endless input. The worker must stay up and keep answering, and must not
-// hold on to what it was flooded with.
+// plus oversized and endless input, with the flow relay on. The worker must stay up and keep
+// answering, and must not hold on to what it was flooded with.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { FlowTokens } from '../../src/flow-relay/flow-token.ts';
 import { CORPUS, OPTIONS } from '../sip/fixtures.ts';
 import { mutate, prng } from '../sip/mutations.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -19,6 +21,29 @@ const TCP_MESSAGES = 1000;
 
 /** The corpus with every Via pointing at 127.0.0.1, so whatever the worker answers stays on loopback. */
 const LOOPBACK_CORPUS = CORPUS.map(([, data]) => Buffer.from(data.toString('latin1').replace(/^(Via|v): SIP\/2\.0\/(UDP|TCP) [^;\r\n]+/gm, '$1: SIP/2.0/$2 127.0.0.1:9'), 'latin1'));
+
+/**
+ * Seeds that reach the flow relay: an INVITE routed through this worker with a genuine flow token
+ * (naming a flow it does not hold) and a response to a relayed request, so mutations land in the
+ * relay's parsing of Routes, tokens and Vias too.
+ */
+function relaySeeds(workerPort: number, tokens: FlowTokens): Buffer[] {
+  const token = tokens.mint({ flow: { transport: 'tls', address: '127.0.0.1', port: 9 }, peer: '127.0.0.1:9' });
+  const invite = [
+    'INVITE sip:agent@192.168.1.7:5061;transport=tls SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKfuzzrelay;rport',
+    `Route: <sip:${token}@127.0.0.1:${workerPort};lr>`,
+    'Max-Forwards: 70', 'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:agent@kampot.example>', 'Call-ID: fuzz-relay', 'CSeq: 1 INVITE',
+    'Contact: <sip:a@127.0.0.1:9>', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  const response = [
+    'SIP/2.0 180 Ringing',
+    `Via: SIP/2.0/TLS 127.0.0.1:${workerPort};branch=z9hG4bKrelay0123456789abcdef0123;rport`,
+    'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKfuzzrelay;rport=9;received=127.0.0.1',
+    'From: <sip:a@127.0.0.1>;tag=1', 'To: <sip:agent@kampot.example>;tag=2', 'Call-ID: fuzz-relay', 'CSeq: 1 INVITE', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  return [Buffer.from(invite), Buffer.from(response)];
+}
 
 function options(transport: 'UDP' | 'TCP', port: number, branch: string): Buffer {
   return Buffer.from(OPTIONS.toString('latin1').replace(/^Via: [^\r\n]+/m, `Via: SIP/2.0/${transport} 127.0.0.1:${port};branch=z9hG4bK${branch};rport`), 'latin1');
@@ -47,11 +72,14 @@ async function tcp(port: number): Promise<Socket> {
 describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, () => {
   let webhook: WebhookServer;
   let worker: TestWorker;
+  let corpus: Buffer[];
 
   before(async () => {
     webhook = await startWebhookServer();
     webhook.route('/voice', twiml('<Reject/>'));
-    worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()));
+    const flowTokenKey = randomBytes(32);
+    worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()), { flowTokenKey });
+    corpus = [...LOOPBACK_CORPUS, ...relaySeeds(worker.port, new FlowTokens(flowTokenKey))];
   });
   after(async () => {
     await worker.close();
@@ -63,7 +91,7 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     for (let i = 0; i < UDP_MESSAGES; i++) {
-      const original = LOOPBACK_CORPUS[i % LOOPBACK_CORPUS.length] ?? OPTIONS;
+      const original = corpus[i % corpus.length] ?? OPTIONS;
       socket.send(mutate(original, random), worker.port, '127.0.0.1');
       if (i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
@@ -71,13 +99,16 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     socket.send(Buffer.alloc(65_000, 'A'), worker.port, '127.0.0.1');
     socket.close();
     assert.equal(await udpOptionsAnswered(worker.port), true);
+    const relay = (await worker.metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'switchyard_flow_relay_messages_total');
+    const relayed = ((relay?.values ?? []) as Array<{ value: number }>).reduce((sum, value) => sum + value.value, 0);
+    assert.ok(relayed > 0, 'the relay seeds reached the relay');
   });
 
   test(`${TCP_MESSAGES} mutated messages on TCP streams, and a stream that never ends a message`, async () => {
     const random = prng(3261);
     for (let stream = 0; stream < 10; stream++) {
       const socket = await tcp(worker.port);
-      for (let i = 0; i < TCP_MESSAGES / 10; i++) socket.write(mutate(LOOPBACK_CORPUS[(stream + i) % LOOPBACK_CORPUS.length] ?? OPTIONS, random));
+      for (let i = 0; i < TCP_MESSAGES / 10; i++) socket.write(mutate(corpus[(stream + i) % corpus.length] ?? OPTIONS, random));
       socket.end();
     }
     // Headers that never end: the connection must be cut at the read-buffer limit, not buffered forever.

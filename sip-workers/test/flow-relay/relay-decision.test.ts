@@ -10,6 +10,7 @@ import type { RelaySelf } from '../../src/flow-relay/relay-decision.ts';
 import { headerValues } from '../../src/sip/message.ts';
 import type { SipRequest, SipResponse } from '../../src/sip/message.ts';
 import { parseMessage } from '../../src/sip/parser.ts';
+import { mutate, prng } from '../sip/mutations.ts';
 import type { MessageSource } from '../../src/sip/transport.ts';
 
 const tokens = new FlowTokens(randomBytes(32));
@@ -144,4 +145,23 @@ test('a phone cannot use the relay to reach anyone else: its in-dialog request g
   assert.ok(reinvite.kind === 'forward');
   assert.deepEqual(reinvite.destination, { address: '10.0.0.6', port: 5060, transport: 'udp' }, 'not the trunk the Request-URI names');
   assert.deepEqual(relayRequest(request('sip:+15555550100@198.51.100.20:5060', '<sip:+15555550100@198.51.100.20>'), overTheFlow, self, tokens), { kind: 'reply', status: 403, reason: 'Forbidden - Not In A Relayed Dialog' });
+});
+
+test('3000 mutations of relayed messages: every one the parser accepts gets a decision, none throws', () => {
+  const token = tokens.mint(relayed);
+  const seeds = [
+    `INVITE sip:agent@192.168.1.7:5061;transport=tls SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.6:5060;branch=z9hG4bKcaller1;rport\r\nRoute: <sip:${token}@10.0.0.5:5060;lr>\r\nRoute: <sip:next@192.0.2.1;lr>\r\nMax-Forwards: 70\r\nFrom: <sip:+85510@10.0.0.6>;tag=b2bua\r\nTo: <sip:agent@kampot.example>\r\nCall-ID: relay-1\r\nCSeq: 1 INVITE\r\nContact: <sip:switchyard@10.0.0.6:5060>\r\nContent-Length: 0\r\n\r\n`,
+    `BYE sip:switchyard@10.0.0.6:5060 SIP/2.0\r\nVia: SIP/2.0/TLS 192.168.1.7:5061;branch=z9hG4bKphone1;rport\r\nRoute: <sip:${token}@10.0.0.5:5061;transport=tls;lr>\r\nRoute: <sip:${token}@10.0.0.5:5060;lr>\r\nMax-Forwards: 70\r\nFrom: <sip:agent@kampot.example>;tag=phone\r\nTo: <sip:+85510@10.0.0.6>;tag=b2bua\r\nCall-ID: relay-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n`,
+    'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKrelayabc;rport=5060;received=10.0.0.6\r\nVia: SIP/2.0/TLS 192.168.1.7:5061;branch=z9hG4bKphone1;rport=40001;received=203.0.113.7\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>;tag=2\r\nCall-ID: relay-1\r\nCSeq: 1 BYE\r\nContent-Length: 0\r\n\r\n',
+  ].map((text) => Buffer.from(text));
+  const random = prng(5626);
+  let decided = 0;
+  for (let i = 0; i < 3000; i++) {
+    const parsed = parseMessage(mutate(seeds[i % seeds.length] ?? Buffer.alloc(0), random));
+    if (!parsed.ok) continue;
+    const decision = parsed.message.kind === 'request' ? relayRequest(parsed.message, i % 2 === 0 ? otherReplica : overTheFlow, self, tokens) : relayResponse(parsed.message, self);
+    assert.ok(['not-relayed', 'forward', 'reply', 'drop'].includes(decision.kind));
+    decided++;
+  }
+  assert.ok(decided > 300, `only ${decided} mutations parsed: the fuzz barely reached the relay`);
 });
