@@ -190,9 +190,9 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   let lost = 0;
   const profiling = profilePhase(operator, 'edits', profile);
   // Each pass as the operator logs it, to tell a slow pass with many writes from a slow API server.
-  const passes: Array<{ ms: number; applied: number; keys: number; resynced: number }> = [];
+  const passes: Array<{ ms: number; applied: number; keys: number; resynced: number; phaseMs: number[] }> = [];
   const untap = operator.tap((line) => {
-    if (line.msg === 'reconciled') passes.push({ ms: Number(line.ms), applied: Number(line.applied), keys: Number(line.keys), resynced: Number(line.resynced ?? 0) });
+    if (line.msg === 'reconciled') passes.push({ ms: Number(line.ms), applied: Number(line.applied), keys: Number(line.keys), resynced: Number(line.resynced ?? 0), phaseMs: Array.isArray(line.phaseMs) ? (line.phaseMs as number[]) : [] });
   });
   await sleep(2000);
   for (const [sample, i] of samples.entries()) {
@@ -218,7 +218,7 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   untap();
   const passMs = passes.map((pass) => pass.ms);
   const slowPasses = [...passes].sort((a, b) => b.ms - a.ms).slice(0, 3);
-  console.log(`  passes logged: ${passes.length} (${passes.filter((pass) => pass.resynced > 0).length} with a resync slice), duration p50 ${percentile(passMs, 50).toFixed(0)} ms, p99 ${percentile(passMs, 99).toFixed(0)} ms; slowest ${slowPasses.map((pass) => `${pass.ms} ms (${pass.keys} keys, ${pass.applied} applied, ${pass.resynced} resynced)`).join(', ')}`);
+  console.log(`  passes logged: ${passes.length} (${passes.filter((pass) => pass.resynced > 0).length} with a resync slice), duration p50 ${percentile(passMs, 50).toFixed(0)} ms, p99 ${percentile(passMs, 99).toFixed(0)} ms; slowest ${slowPasses.map((pass) => `${pass.ms} ms (${pass.keys} keys, ${pass.applied} applied, ${pass.resynced} resynced; shards, manifest, workloads ${pass.phaseMs.join('/')} ms)`).join(', ')}`);
   // Which samples were slow, and when: a tail at the start (a cold path) reads differently from one spread out.
   const slowest = latencies.map((ms, sample) => ({ ms, sample })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   console.log(`  slowest edits: ${slowest.map(({ ms, sample }) => `#${sample + 1} ${ms.toFixed(0)} ms (its PATCH ${patchTimes[sample]?.toFixed(0)} ms)`).join(', ')}; the samples' own PATCH: p50 ${percentile(patchTimes, 50).toFixed(0)} ms, p99 ${percentile(patchTimes, 99).toFixed(0)} ms`);

@@ -183,7 +183,7 @@ export class Controller {
     this.report(result);
     const writes = applied.writes + created.writes + pruned.writes;
     if (writes > 0 || failed.length > 0 || result.statuses.length > 0 || resynced.length > 0) {
-      this.options.log.info({ keys: keys.length, resynced: resynced.length, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
+      this.options.log.info({ keys: keys.length, resynced: resynced.length, phaseMs: applied.phaseMs, writes, applied: applied.writes, statuses: result.statuses.length, statusBacklog: this.statusWriter.backlog, pruned: pruned.writes, failed: failed.length, events: result.events.length, ms: Math.round(performance.now() - started) }, 'reconciled');
     }
     const newNumbers = phoneNumbers.reduce((count, key) => {
       const number = view.phoneNumbers.get(key);

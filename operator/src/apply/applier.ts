@@ -60,10 +60,11 @@ export class Applier {
     this.identity = options.identity;
   }
 
-  /** Server-side applies each phase in turn; a phase waits for the one before it. */
-  async apply(phases: DesiredObject[][]): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { writes: 0, failed: [] };
+  /** Server-side applies each phase in turn; a phase waits for the one before it. `phaseMs`: how long each phase took (for the log). */
+  async apply(phases: DesiredObject[][]): Promise<ApplyOutcome & { phaseMs: number[] }> {
+    const outcome: ApplyOutcome & { phaseMs: number[] } = { writes: 0, failed: [], phaseMs: [] };
     for (const phase of phases) {
+      const started = performance.now();
       const pending = phase.map((object) => this.withHash(object)).filter((object) => !this.isCurrent(object));
       let handoverWrites = 0;
       const results = await inPool(pending, this.concurrency, async (object) => {
@@ -74,6 +75,7 @@ export class Applier {
         this.recentlyApplied.set(keyOf(kind, metadata.namespace, metadata.name), metadata.annotations?.[appliedHashAnnotation] ?? '');
       });
       outcome.writes += pending.length + handoverWrites;
+      outcome.phaseMs.push(Math.round(performance.now() - started));
       this.collectFailures(pending.map((o) => keyOf(o.kind, o.metadata.namespace, o.metadata.name)), results, outcome);
       // The manifest must never name shards that failed to land.
       if (outcome.failed.length > 0) break;
