@@ -11,7 +11,7 @@ import type { CallMedia } from '../media/call-media.ts';
 import { sdpOf } from '../media/sdp-body.ts';
 import type { ClientTransaction } from '../sip/client-transaction.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
-import { headerValues } from '../sip/message.ts';
+import { headerValues, optionTags } from '../sip/message.ts';
 import { cseqHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
@@ -300,7 +300,7 @@ function endToEndHeaders(message: SipRequest | SipResponse): HeaderField[] {
   const fields: HeaderField[] = [];
   for (const name of END_TO_END) for (const value of headerValues(message, name)) fields.push({ name, value });
   for (const name of ['Supported', 'Require']) {
-    const tags = headerValues(message, name).flatMap((value) => value.split(',')).map((tag) => tag.trim()).filter((tag) => END_TO_END_OPTIONS.has(tag.toLowerCase()));
+    const tags = optionTags(message, name).filter((tag) => END_TO_END_OPTIONS.has(tag.toLowerCase()));
     if (tags.length > 0) fields.push({ name, value: tags.join(', ') });
   }
   return fields;

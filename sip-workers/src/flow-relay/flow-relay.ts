@@ -8,7 +8,6 @@ import type { MessageSource, SipTransport } from '../sip/transport.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { FlowTokens } from './flow-token.ts';
 import { relayRequest, relayResponse } from './relay-decision.ts';
-import type { RelaySelf } from './relay-decision.ts';
 
 export function flowRelayMetrics(registry: Registry) {
   return new Counter({
@@ -24,19 +23,12 @@ export class FlowRelay {
   readonly #tokens: FlowTokens;
   readonly #log: WorkerLogger;
   readonly #counter: ReturnType<typeof flowRelayMetrics>;
-  readonly #self: RelaySelf;
 
   constructor(transport: SipTransport, tokens: FlowTokens, counter: ReturnType<typeof flowRelayMetrics>, log: WorkerLogger) {
     this.#transport = transport;
     this.#tokens = tokens;
     this.#counter = counter;
     this.#log = log;
-    this.#self = {
-      host: transport.advertisedHost,
-      get port() { return transport.port; },
-      get tlsPort() { return transport.tlsPort; },
-      sentByFor: (kind) => transport.sentByFor(kind),
-    };
   }
 
   /** True when the message was the relay's to handle (sent on, answered or dropped). */
@@ -45,7 +37,7 @@ export class FlowRelay {
   }
 
   #request(request: Extract<SipMessage, { kind: 'request' }>, source: MessageSource): boolean {
-    const decision = relayRequest(request, source, this.#self, this.#tokens);
+    const decision = relayRequest(request, source, this.#transport, this.#tokens);
     switch (decision.kind) {
       case 'not-relayed':
         return false;
@@ -73,7 +65,7 @@ export class FlowRelay {
   }
 
   #response(response: Extract<SipMessage, { kind: 'response' }>): boolean {
-    const decision = relayResponse(response, this.#self);
+    const decision = relayResponse(response, this.#transport);
     if (decision.kind === 'not-relayed') return false;
     if (decision.kind === 'drop') {
       this.#counter.inc({ direction: 'response', outcome: 'dropped' });

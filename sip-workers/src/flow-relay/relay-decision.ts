@@ -11,9 +11,9 @@ import type { SipRequest, SipResponse } from '../sip/message.ts';
 import { cloneMessage, headerValue, prependHeader, removeHeader, setHeader, appendHeader } from '../sip/message.ts';
 import { formatNameAddr, routes } from '../sip/name-addr.ts';
 import type { NameAddr } from '../sip/name-addr.ts';
-import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination } from '../sip/response-routing.ts';
+import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination, sentByDestination } from '../sip/response-routing.ts';
 import type { Destination, MessageSource, TransportKind } from '../sip/transport.ts';
-import { parseHost, socketHost } from '../sip/uri.ts';
+import { socketHost } from '../sip/uri.ts';
 import type { Uri } from '../sip/uri.ts';
 import { allVias, topVia, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
 import type { Via } from '../sip/via.ts';
@@ -23,13 +23,9 @@ import type { FlowAddress, FlowTokens } from './flow-token.ts';
 /** Branches of Vias the relay adds start so: its responses are told from the transaction layer's (whose branches are hex). */
 export const RELAY_BRANCH_PREFIX = 'z9hG4bKrelay';
 
-/** The replica's own addresses, as Route URIs and Vias name it. */
+/** The replica's own addresses, as Route URIs and Vias name it (the transport answers both). */
 export interface RelaySelf {
-  host: string;
-  /** UDP and TCP port. */
-  port: number;
-  /** 0 without TLS. */
-  tlsPort: number;
+  isOwnAddress(host: string, port: number): boolean;
   sentByFor(transport: TransportKind): string;
 }
 
@@ -45,19 +41,10 @@ export type ResponseRelay =
   | { kind: 'drop'; reason: string };
 
 function isSelf(uri: Uri, self: RelaySelf): boolean {
-  if (uri.kind !== 'sip') return false;
-  const port = uri.port ?? (uri.scheme === 'sips' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
-  return socketHost(uri.host).toLowerCase() === socketHost(self.host).toLowerCase() && (port === self.port || (self.tlsPort !== 0 && port === self.tlsPort));
+  return uri.kind === 'sip' && self.isOwnAddress(uri.host, uri.port ?? (uri.scheme === 'sips' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT));
 }
 
 const sameFlow = (source: MessageSource, flow: FlowAddress) => source.transport === flow.transport && source.address === flow.address && source.port === flow.port;
-
-/** Where a request from the phone goes: the replica that placed the call, as the signed token names it, whatever the Request-URI says. */
-function peerDestination(peer: string): Destination | undefined {
-  const parsed = parseHost(peer);
-  if (!parsed.ok || parsed.value.port === undefined) return undefined;
-  return { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' };
-}
 
 /** §16.11: a stateless proxy's branch is a function of the request's, so a retransmission, its CANCEL and its non-2xx ACK all get the same one. */
 function relayBranch(request: SipRequest): string | undefined {
@@ -100,7 +87,8 @@ export function relayRequest(request: SipRequest, source: MessageSource, self: R
   const inDialog = /;\s*tag=/i.test(headerValue(request, 'To') ?? '');
   // The phone only ever sends within the dialog the other replica made; nothing else is relayed.
   if (!towardsFlow && !inDialog) return refuse(request, 403, 'Forbidden - Not In A Relayed Dialog');
-  const destination: Destination | undefined = towardsFlow ? { ...flow, flowOnly: true } : peerDestination(relayed.peer);
+  // From the phone: to the replica that placed the call, as the signed token names it, whatever the Request-URI says.
+  const destination: Destination | undefined = towardsFlow ? { ...flow, flowOnly: true } : sentByDestination(relayed.peer);
   if (!destination) return refuse(request, 403, 'Forbidden - Invalid Flow Token');
 
   const forwarded = cloneMessage(request);
@@ -135,8 +123,7 @@ export function relayResponse(response: SipResponse, self: RelaySelf): ResponseR
   const branch = top ? viaBranch(top) : undefined;
   if (!top || !branch?.startsWith(RELAY_BRANCH_PREFIX)) return { kind: 'not-relayed' };
   const vias = allVias(response);
-  const port = top.port ?? (top.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
-  if (socketHost(top.host).toLowerCase() !== socketHost(self.host).toLowerCase() || (port !== self.port && port !== self.tlsPort)) return { kind: 'not-relayed' };
+  if (!self.isOwnAddress(top.host, top.port ?? (top.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT))) return { kind: 'not-relayed' };
   const next = vias?.[1];
   const destination = next ? nextViaDestination(next) : undefined;
   if (!destination) return { kind: 'drop', reason: 'relayed response with no usable Via beneath ours' };

@@ -4,9 +4,9 @@
 import { isIP } from 'node:net';
 import type { SipDomainRoute } from '../../../api/routing/schema.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
-import { defaultPort, transportOfUri } from '../sip/response-routing.ts';
+import { defaultPort, sentByDestination, transportOfUri } from '../sip/response-routing.ts';
 import type { Destination } from '../sip/transport.ts';
-import { parseHost, parseUri, socketHost } from '../sip/uri.ts';
+import { parseUri, socketHost } from '../sip/uri.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { FlowTokens } from '../flow-relay/flow-token.ts';
 import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
@@ -84,10 +84,10 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
  * (flow-relay/), record-routing so the whole dialog takes the same path.
  */
 function relayThrough(flow: Flow, tokens: FlowTokens, edge: string): { destination: Destination; route: string } | undefined {
-  const parsed = parseHost(flow.edge);
-  if (!parsed.ok || parsed.value.port === undefined) return undefined;
+  const destination = sentByDestination(flow.edge);
+  if (!destination) return undefined;
   return {
-    destination: { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' },
+    destination,
     route: `<sip:${tokens.mint({ flow: { transport: flow.transport, address: flow.address, port: flow.port }, peer: edge })}@${flow.edge};lr>`,
   };
 }

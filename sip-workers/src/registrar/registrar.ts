@@ -4,7 +4,7 @@
 import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import type { FlowTokens } from '../flow-relay/flow-token.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
-import { headerValues } from '../sip/message.ts';
+import { optionTags } from '../sip/message.ts';
 import type { HeaderField, SipRequest } from '../sip/message.ts';
 import type { MessageSource } from '../sip/transport.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
@@ -153,7 +153,7 @@ export class Registrar {
     if (!domain) return refuse(404, 'Not Found - Unknown Domain', `the Request-URI names no SIP domain of carrier ${view.carrier.name}`);
     if (!domain.enabled) return refuse(403, 'Forbidden - Domain Disabled', `SIP domain ${domain.domain} is disabled`);
     // Step 2: no extension is supported, so any Require is refused (RFC 3261 §8.2.2.3).
-    const required = headerValues(request, 'Require').flatMap((value) => value.split(',')).map((tag) => tag.trim()).filter((tag) => tag !== '');
+    const required = optionTags(request, 'Require');
     if (required.length > 0) return refuse(420, 'Bad Extension', `unsupported Require: ${required.join(', ')}`, [{ name: 'Unsupported', value: required.join(', ') }]);
     // Step 3: authentication.
     const authenticated = authenticateRegister(request, source, domain, view, this.#deps.authenticator);
@@ -231,8 +231,7 @@ export class Registrar {
  */
 function usesOutbound(request: SipRequest, register: RegisterRequest, granted: readonly GrantedContact[]): boolean {
   if (register.flow.transport === 'udp') return false;
-  const supported = headerValues(request, 'Supported').flatMap((value) => value.split(',')).map((tag) => tag.trim().toLowerCase());
-  if (!supported.includes('outbound')) return false;
+  if (!optionTags(request, 'Supported').some((tag) => tag.toLowerCase() === 'outbound')) return false;
   return granted.some((grant) => grant.seconds > 0 && grant.contact.instance !== undefined && grant.contact.regId !== undefined);
 }
 

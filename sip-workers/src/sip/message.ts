@@ -44,6 +44,11 @@ export function headerValue(message: { headers: readonly HeaderField[] }, name: 
   return message.headers.find((h) => sameHeaderName(h.name, wanted))?.value;
 }
 
+/** The option tags of Require, Supported and the like: comma lists, possibly over several fields; empty entries dropped, case kept. */
+export function optionTags(message: { headers: readonly HeaderField[] }, name: string): string[] {
+  return headerValues(message, name).flatMap((value) => value.split(',')).map((tag) => tag.trim()).filter((tag) => tag !== '');
+}
+
 export function hasHeader(message: { headers: readonly HeaderField[] }, name: string): boolean {
   return headerValue(message, name) !== undefined;
 }

@@ -1,7 +1,7 @@
 // Where a response goes when it cannot simply follow its request back on the same
 // connection (RFC 3261 §18.2.2, RFC 3581 §4). Kept pure so the rules can be tested
 // without sockets.
-import { socketHost } from './uri.ts';
+import { parseHost, socketHost } from './uri.ts';
 import type { SipUri } from './uri.ts';
 import type { Via } from './via.ts';
 import { viaReceived, viaRport } from './via.ts';
@@ -48,6 +48,13 @@ export const isReliable = (transport: TransportKind): boolean => transport !== '
 
 /** The port a transport means when a URI or Via names none (§19.1.2, §18.2.2). */
 export const defaultPort = (transport: TransportKind): number => (transport === 'tls' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
+
+/** A sent-by (host:port, IPv6 in brackets), such as a worker replica's, as a UDP destination; undefined without a port. */
+export function sentByDestination(sentBy: string): Destination | undefined {
+  const parsed = parseHost(sentBy);
+  if (!parsed.ok || parsed.value.port === undefined) return undefined;
+  return { address: socketHost(parsed.value.host), port: parsed.value.port, transport: 'udp' };
+}
 
 /**
  * §18.2.2 for a response whose top Via is `via`:

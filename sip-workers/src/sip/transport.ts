@@ -181,6 +181,11 @@ export class SipTransport {
     this.#handler = handler;
   }
 
+  /** Whether host:port (as a Via's sent-by or a URI names it) is this transport's: the advertised host, at the UDP/TCP or the TLS port. */
+  isOwnAddress(host: string, port: number): boolean {
+    return socketHost(host).toLowerCase() === socketHost(this.advertisedHost).toLowerCase() && (port === this.#port || (this.#tlsPort !== 0 && port === this.#tlsPort));
+  }
+
   /** Told when a TCP or TLS connection a peer opened to us closes: a registered phone's flow is gone (RFC 5626). */
   onFlowClosed(listener: (flow: { transport: 'tcp' | 'tls'; address: string; port: number }) => void): void {
     this.#flowClosed = listener;
@@ -360,10 +365,7 @@ export class SipTransport {
 
   #isOurs(response: SipMessage): boolean {
     const via = topVia(response);
-    if (!via) return false;
-    const ourHost = socketHost(this.advertisedHost).toLowerCase();
-    const port = via.port ?? (via.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT);
-    return socketHost(via.host).toLowerCase() === ourHost && (port === this.#port || (this.#tlsPort !== 0 && port === this.#tlsPort));
+    return via !== undefined && this.isOwnAddress(via.host, via.port ?? (via.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT));
   }
 
   /** §8.2 / RFC 4475: a request we can answer gets its 400 (or 505) back where it came from. */

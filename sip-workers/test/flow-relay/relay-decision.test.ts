@@ -15,7 +15,7 @@ import type { MessageSource } from '../../src/sip/transport.ts';
 
 const tokens = new FlowTokens(randomBytes(32));
 const phoneFlow = { transport: 'tls' as const, address: '203.0.113.7', port: 40_001 };
-const self: RelaySelf = { host: '10.0.0.5', port: 5060, tlsPort: 5061, sentByFor: (t) => `10.0.0.5:${t === 'tls' ? 5061 : 5060}` };
+const self: RelaySelf = { isOwnAddress: (host, port) => host === '10.0.0.5' && (port === 5060 || port === 5061), sentByFor: (t) => `10.0.0.5:${t === 'tls' ? 5061 : 5060}` };
 const otherReplica: MessageSource = { address: '10.0.0.6', port: 5060, transport: 'udp' };
 /** The token the other replica puts in its Route: the phone's flow, and itself as the peer. */
 const relayed = { flow: phoneFlow, peer: '10.0.0.6:5060' };

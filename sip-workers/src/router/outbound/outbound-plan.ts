@@ -30,9 +30,9 @@ export function planOutboundAttempts(
   isDown: (trunk: OutboundTrunkRoute) => boolean = () => false,
 ): OutboundPlan {
   const plan: OutboundPlan = { attempts: [], skipped: [], down: [] };
-  const ordered = orderTrunkAttempts(candidates, random);
-  plan.down = ordered.filter(isDown);
-  for (const trunk of [...ordered.filter((trunk) => !plan.down.includes(trunk)), ...plan.down]) {
+  const up: OutboundTrunkRoute[] = [];
+  for (const trunk of orderTrunkAttempts(candidates, random)) (isDown(trunk) ? plan.down : up).push(trunk);
+  for (const trunk of [...up, ...plan.down]) {
     const requestUri = trunkRequestUri(number, trunk, carrier);
     if (requestUri.ok) plan.attempts.push({ trunk, requestUri: requestUri.uri });
     else plan.skipped.push({ trunk, reason: requestUri.reason });
