@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { redisMissing, startRedisServer } from '../support/redis-server.ts';
-import type { RedisServer } from '../support/redis-server.ts';
 import { agent102, kampot, registrarRouting } from '../support/registrar-routing.ts';
 import { startRegistrarWorker } from '../support/registrar-worker.ts';
-import type { RegistrarWorker } from '../support/registrar-worker.ts';
+import type { RegistrarWorker, RegistrarWorkerOptions } from '../support/registrar-worker.ts';
 import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import type { TestCertificate } from '../support/tls-certificate.ts';
 import { TlsPhone } from '../support/tls-phone.ts';
@@ -21,11 +20,30 @@ import { eventually } from '../../../testing/operator-process.ts';
 
 const maxBindingsPerUser = 2;
 
+/** A registrar worker taking TLS, over its own Redis and certificate; `close` removes all three. */
+async function tlsRegistrarWorker(options: RegistrarWorkerOptions): Promise<{ worker: RegistrarWorker; certificate: TestCertificate; close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-tls-registrar-'));
+  const certificate = selfSignedCertificate(dir, 'sip');
+  const redis = await startRedisServer();
+  const worker = await startRegistrarWorker(registrarRouting('http://127.0.0.1:9/unused'), redis.url, {
+    ...options,
+    tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
+  });
+  return {
+    worker,
+    certificate,
+    close: async () => {
+      await worker.close();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('bindings of a closed TLS flow', { skip: redisMissing, timeout: 60_000 }, () => {
-  let dir: string;
   let certificate: TestCertificate;
-  let redis: RedisServer;
   let worker: RegistrarWorker;
+  let close: () => Promise<void>;
   const contacts = () => worker.bindings(kampot, agent102.username).then((bindings) => bindings.map((binding) => binding.uri).sort());
 
   async function registered(contact: string): Promise<TlsPhone> {
@@ -36,19 +54,9 @@ describe('bindings of a closed TLS flow', { skip: redisMissing, timeout: 60_000 
   }
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'switchyard-closed-flow-'));
-    certificate = selfSignedCertificate(dir, 'sip');
-    redis = await startRedisServer();
-    worker = await startRegistrarWorker(registrarRouting('http://127.0.0.1:9/unused'), redis.url, {
-      maxBindingsPerUser,
-      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
-    });
+    ({ worker, certificate, close } = await tlsRegistrarWorker({ maxBindingsPerUser }));
   });
-  after(async () => {
-    await worker.close();
-    await redis.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => close());
 
   test('leave the store when the connection closes; a push binding over a closed connection stays', async () => {
     const desk = await registered('<sip:agent-102@127.0.0.99:5061;transport=tls>');
@@ -95,27 +103,15 @@ describe('bindings of a closed TLS flow', { skip: redisMissing, timeout: 60_000 
 });
 
 describe('a registered phone\'s silent TLS connection', { skip: redisMissing, timeout: 60_000 }, () => {
-  let dir: string;
   let certificate: TestCertificate;
-  let redis: RedisServer;
   let worker: RegistrarWorker;
+  let close: () => Promise<void>;
   const idleTimeoutMs = 300;
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'switchyard-registered-flow-'));
-    certificate = selfSignedCertificate(dir, 'sip');
-    redis = await startRedisServer();
-    worker = await startRegistrarWorker(registrarRouting('http://127.0.0.1:9/unused'), redis.url, {
-      tcpIdleTimeoutMs: idleTimeoutMs,
-      expiry: { minSeconds: 1 },
-      tls: { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile },
-    });
+    ({ worker, certificate, close } = await tlsRegistrarWorker({ tcpIdleTimeoutMs: idleTimeoutMs, expiry: { minSeconds: 1 } }));
   });
-  after(async () => {
-    await worker.close();
-    await redis.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => close());
 
   test('stays open as long as its binding (and as long again, for a late re-REGISTER), where an unregistered one closes when idle', async () => {
     const phone = await TlsPhone.connect(worker.running.transport.tlsPort, certificate.cert);
