@@ -117,7 +117,7 @@ const registrar = z
   .object({
     redisURLSecretRef: secretKeySelector('the Redis URL (redis://[user:password@]host:port[/db], or rediss:// for TLS) where SIP workers keep registrations', 'url'),
   })
-  .describe('Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405. The operator also creates the Secret <carrier>-sip-worker-key once (a key the replicas share to sign RFC 5626 flow tokens), so a call on any replica reaches a phone registered over TCP or TLS through the replica holding its connection.');
+  .describe('Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405. The operator also creates the Secret <carrier>-sip-worker-key once (a key the replicas share to sign RFC 5626 flow tokens), so a call on any replica reaches a phone registered over TCP or TLS, or over UDP from behind NAT, through the replica its REGISTER reached.');
 
 const webhooks = z
   .object({

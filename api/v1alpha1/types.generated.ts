@@ -155,7 +155,7 @@ export interface CarrierSpec {
     /** How long a call waits for the woken phone to REGISTER before the caller gets 480. Defaults to 30. */
     registrationTimeoutSeconds: number;
   };
-  /** Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405. The operator also creates the Secret <carrier>-sip-worker-key once (a key the replicas share to sign RFC 5626 flow tokens), so a call on any replica reaches a phone registered over TCP or TLS through the replica holding its connection. */
+  /** Registrations of SipDomain users (REGISTER with digest): bindings live in this Redis with their expiry, shared by every SIP worker replica. Without it, workers answer REGISTER with 405. The operator also creates the Secret <carrier>-sip-worker-key once (a key the replicas share to sign RFC 5626 flow tokens), so a call on any replica reaches a phone registered over TCP or TLS, or over UDP from behind NAT, through the replica its REGISTER reached. */
   registrar?: {
     /** Secret key holding the Redis URL (redis://[user:password@]host:port[/db], or rediss:// for TLS) where SIP workers keep registrations. */
     redisURLSecretRef: {

@@ -1,5 +1,7 @@
-// RFC 5626 §5.2's flow token: names a TCP or TLS connection a phone opened to one worker replica,
-// so that another replica can route a request to the phone through the replica holding it. The
+// RFC 5626 §5.2's flow token: names a phone's flow at one worker replica (the TCP or TLS
+// connection it opened, or the UDP source address of a phone behind NAT, whose NAT lets in only
+// the address its REGISTER went to), so that another replica can route a request to the phone
+// through the replica holding it. The
 // token travels in the user part of a Route (and Record-Route) URI; it is signed with a key every
 // replica of the carrier shares, so no one else can make a worker forward into a phone's flow.
 // It also names the replica that placed the call (the peer): what the phone sends back through
@@ -48,7 +50,7 @@ export class FlowTokens {
     const mac = Buffer.from(token.slice(dot + 1), 'base64url');
     if (mac.length !== MAC_BYTES || !timingSafeEqual(mac, this.#mac(payload))) return undefined;
     const [transport, address, port, peer] = Buffer.from(payload, 'base64url').toString().split('|');
-    if ((transport !== 'tcp' && transport !== 'tls') || !address || !/^\d{1,5}$/.test(port ?? '') || !peer) return undefined;
+    if ((transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') || !address || !/^\d{1,5}$/.test(port ?? '') || !peer) return undefined;
     return { flow: { transport, address, port: Number(port) }, peer };
   }
 

@@ -1,11 +1,13 @@
-// What the worker holding a phone's TCP or TLS connection does with a request another replica
-// routed to it with a flow token (RFC 5626 §5.3, the edge proxy's part), and with the phone's
-// responses to it: a stateless proxy (RFC 3261 §16.11) between the two. Pure: the caller sends.
+// What the worker holding a phone's flow (its TCP or TLS connection, or its UDP address behind
+// NAT) does with a request another replica routed to it with a flow token (RFC 5626 §5.3, the
+// edge proxy's part), and with the phone's responses to it: a stateless proxy (RFC 3261 §16.11)
+// between the two. Pure: the caller sends.
 //
-// Towards the phone (the request did not come over the flow): over the flow, never a new
-// connection; a dialog-creating INVITE is record-routed twice, one URI facing each side, so the
-// dialog's later requests come back through this replica from both ends. From the phone (it came
-// over the flow), within that dialog only: to the replica that placed the call, as the token says.
+// Towards the phone: over the flow, never a new connection (over UDP from this replica's socket,
+// the only address the phone's NAT lets in); a dialog-creating INVITE is record-routed twice, one
+// URI facing each side, so the dialog's later requests come back through this replica from both
+// ends. From the phone, within that dialog only: to the replica that placed the call, as the
+// token says.
 import { createHash } from 'node:crypto';
 import type { SipRequest, SipResponse } from '../sip/message.ts';
 import { cloneMessage, headerValue, prependHeader, removeHeader, setHeader, appendHeader } from '../sip/message.ts';
@@ -18,7 +20,7 @@ import type { Uri } from '../sip/uri.ts';
 import { allVias, topVia, viaBranch, viaReceived, viaRport } from '../sip/via.ts';
 import type { Via } from '../sip/via.ts';
 import { looksLikeFlowToken } from './flow-token.ts';
-import type { FlowAddress, FlowTokens } from './flow-token.ts';
+import type { FlowAddress, FlowTokens, RelayedFlow } from './flow-token.ts';
 
 /** Branches of Vias the relay adds start so: its responses are told from the transaction layer's (whose branches are hex). */
 export const RELAY_BRANCH_PREFIX = 'z9hG4bKrelay';
@@ -45,6 +47,18 @@ function isSelf(uri: Uri, self: RelaySelf): boolean {
 }
 
 const sameFlow = (source: MessageSource, flow: FlowAddress) => source.transport === flow.transport && source.address === flow.address && source.port === flow.port;
+
+/**
+ * Whether a request goes towards the phone. Over TCP or TLS, whatever does not come on the
+ * phone's connection does. A UDP phone has no connection: a request goes towards it only when it
+ * comes from the replica the token names, since a NAT may give the phone's next request another
+ * source port than its REGISTER had.
+ */
+function goesTowardsFlow(source: MessageSource, relayed: RelayedFlow): boolean {
+  if (relayed.flow.transport !== 'udp') return !sameFlow(source, relayed.flow);
+  const peer = sentByDestination(relayed.peer);
+  return source.transport === 'udp' && peer !== undefined && source.address === peer.address && source.port === peer.port;
+}
 
 /** §16.11: a stateless proxy's branch is a function of the request's, so a retransmission, its CANCEL and its non-2xx ACK all get the same one. */
 function relayBranch(request: SipRequest): string | undefined {
@@ -83,7 +97,7 @@ export function relayRequest(request: SipRequest, source: MessageSource, self: R
   if (!(maxForwards > 0)) return refuse(request, 483, 'Too Many Hops');
   const branch = relayBranch(request);
   if (!branch) return { kind: 'drop', reason: 'no top Via branch to derive ours from' };
-  const towardsFlow = !sameFlow(source, flow);
+  const towardsFlow = goesTowardsFlow(source, relayed);
   const inDialog = /;\s*tag=/i.test(headerValue(request, 'To') ?? '');
   // The phone only ever sends within the dialog the other replica made; nothing else is relayed.
   if (!towardsFlow && !inDialog) return refuse(request, 403, 'Forbidden - Not In A Relayed Dialog');

@@ -43,11 +43,16 @@ export function clientAddresses(identity: string, account: string, view: Routing
 
 /**
  * Highest q first (a Contact without q counts as 1), then the binding with the most time left,
- * which is usually the one registered last. A UDP flow is reachable from any replica's socket; a
- * TCP or TLS flow only from the worker holding the connection (`edge`), and only while it is open
- * (never re-opened towards the phone), so another replica rings the Contact's own address, and
- * only when that is the address the REGISTER came from (a PBX with a public address, not a NAT'd
- * phone).
+ * which is usually the one registered last.
+ *
+ * A TCP or TLS flow is reachable only from the worker holding the connection (`edge`), and only
+ * while it is open (never re-opened towards the phone). A UDP flow behind NAT is reachable only
+ * from the address its REGISTER went to: the NAT lets in nothing else, and in Kubernetes only the
+ * edge replica's socket sends from it (kube-proxy's conntrack entry for the phone's packets turns
+ * the pod's address back into the Service's). With the replicas' shared key, another replica
+ * rings either through the edge replica; without it, a TCP or TLS phone is rung at the Contact's
+ * own address only when that is the address the REGISTER came from (a PBX with a public address),
+ * and a UDP phone straight from this replica's socket.
  */
 export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<AddressOfRecord, 'carrier'>, edge: string, tokens?: FlowTokens): ClientTarget[] {
   const aorUri: SipUri = { kind: 'sip', scheme: 'sip', user: aor.user, host: aor.domain, params: new Map(), headers: [] };
@@ -58,12 +63,13 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
     if (!parsed.ok || parsed.value.kind !== 'sip') continue;
     const uri = parsed.value;
     const { flow } = binding;
-    const viaFlow = flow.transport === 'udp' || flow.edge === edge;
-    const relay = viaFlow || !tokens ? undefined : relayThrough(flow, tokens, edge);
+    const atEdge = flow.edge === edge;
+    const relay = atEdge || !tokens || (flow.transport === 'udp' && !binding.natted) ? undefined : relayThrough(flow, tokens, edge);
     if (relay) {
       targets.push({ binding, aor: aorUri, requestUri: uri, ...relay, reachedBy: 'target' });
       continue;
     }
+    const viaFlow = atEdge || flow.transport === 'udp';
     const contactHost = socketHost(uri.params.get('maddr') ?? uri.host);
     // Behind NAT (the Contact names another address than the one the REGISTER came from), only the
     // replica holding the flow can reach the phone: a new connection to a private address reaches
@@ -79,8 +85,8 @@ export function clientTargets(bindings: readonly CurrentBinding[], aor: Omit<Add
 }
 
 /**
- * A TCP or TLS flow held by another replica (its sent-by is the flow's edge): the INVITE goes to
- * that replica over UDP with a Route carrying the flow's token, and it relays it into the flow
+ * A flow held by another replica (its sent-by is the flow's edge): the INVITE goes to that
+ * replica over UDP with a Route carrying the flow's token, and it relays it into the flow
  * (flow-relay/), record-routing so the whole dialog takes the same path.
  */
 function relayThrough(flow: Flow, tokens: FlowTokens, edge: string): { destination: Destination; route: string } | undefined {

@@ -147,6 +147,31 @@ test('a phone cannot use the relay to reach anyone else: its in-dialog request g
   assert.deepEqual(relayRequest(request('sip:+15555550100@198.51.100.20:5060', '<sip:+15555550100@198.51.100.20>'), overTheFlow, self, tokens), { kind: 'reply', status: 403, reason: 'Forbidden - Not In A Relayed Dialog' });
 });
 
+test('a UDP phone behind NAT: what comes from the token\'s replica goes to the phone\'s address from our socket; what the phone sends, even from a new NAT port, goes to that replica, never back to the phone', () => {
+  const natted = { transport: 'udp' as const, address: '203.0.113.7', port: 41_000 };
+  const token = tokens.mint({ flow: natted, peer: '10.0.0.6:5060' });
+  assert.deepEqual(tokens.read(token), { flow: natted, peer: '10.0.0.6:5060' });
+  const towards = relayRequest(invite(`<sip:${token}@10.0.0.5:5060;lr>`), otherReplica, self, tokens);
+  assert.ok(towards.kind === 'forward');
+  assert.equal(towards.towardsFlow, true);
+  assert.deepEqual(towards.destination, { ...natted, flowOnly: true });
+  assert.match(headerValues(towards.request, 'Via')[0] ?? '', /^SIP\/2\.0\/UDP 10\.0\.0\.5:5060;branch=z9hG4bKrelay/);
+  assert.deepEqual(headerValues(towards.request, 'Record-Route'), [`<sip:${token}@10.0.0.5:5060;lr>`, `<sip:${token}@10.0.0.5:5060;lr>`]);
+  const bye = (from: MessageSource, to: string) => relayRequest(message<SipRequest>([
+    'BYE sip:switchyard@10.0.0.6:5060 SIP/2.0',
+    'Via: SIP/2.0/UDP 192.168.1.7:5060;branch=z9hG4bKphone9;rport',
+    `Route: <sip:${token}@10.0.0.5:5060;lr>`, `Route: <sip:${token}@10.0.0.5:5060;lr>`,
+    'Max-Forwards: 70', 'From: <sip:agent@kampot.example>;tag=phone', `To: ${to}`, 'Call-ID: relay-9', 'CSeq: 1 BYE', 'Content-Length: 0',
+  ]), from, self, tokens);
+  for (const from of [{ ...natted }, { ...natted, port: 41_999 }]) {
+    const decision = bye(from, '<sip:+85510@10.0.0.6>;tag=b2bua');
+    assert.ok(decision.kind === 'forward', `from port ${from.port}`);
+    assert.equal(decision.towardsFlow, false);
+    assert.deepEqual(decision.destination, { address: '10.0.0.6', port: 5060, transport: 'udp' });
+  }
+  assert.deepEqual(bye({ address: '198.51.100.66', port: 5060, transport: 'udp' }, '<sip:+85510@10.0.0.6>'), { kind: 'reply', status: 403, reason: 'Forbidden - Not In A Relayed Dialog' }, 'a stranger outside a dialog');
+});
+
 test('3000 mutations of relayed messages: every one the parser accepts gets a decision, none throws', () => {
   const token = tokens.mint(relayed);
   const seeds = [

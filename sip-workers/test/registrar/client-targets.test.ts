@@ -1,7 +1,9 @@
 // Which users a <Client> identity means for an account, and in what order and over which flow
 // their registered phones are rung.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { FlowTokens } from '../../src/flow-relay/flow-token.ts';
 import type { CurrentBinding } from '../../src/registrar/binding.ts';
 import { clientAddresses, clientTargets } from '../../src/registrar/client-targets.ts';
 import { kampot, other, registrarRouting, strict } from '../support/registrar-routing.ts';
@@ -66,4 +68,24 @@ test('a phone is reached through its flow: any UDP flow, and a TCP flow from the
 
 test('a binding whose Contact no longer parses is skipped, not rung', () => {
   assert.deepEqual(clientTargets([binding('not a uri'), binding('tel:+85512345678')], aor, edge), []);
+});
+
+test('with the replicas\' shared key, a flow another replica holds is rung through it: a TLS connection, and a UDP phone behind NAT; a UDP phone that is not is rung from here', () => {
+  const tokens = new FlowTokens(randomBytes(32));
+  const elsewhere = '10.0.0.11:5060';
+  const [tls, natted, direct] = clientTargets([
+    binding('sip:tls@192.168.1.7:5070;transport=tls', { expiresIn: 300, flow: { transport: 'tls', address: '203.0.113.10', port: 50_003, edge: elsewhere } }),
+    binding('sip:natted@192.168.1.5:5060', { expiresIn: 200, flow: { transport: 'udp', address: '203.0.113.7', port: 41_000, edge: elsewhere } }),
+    binding('sip:pbx@203.0.113.9:5060', { expiresIn: 100, natted: false, flow: { transport: 'udp', address: '203.0.113.9', port: 5060, edge: elsewhere } }),
+  ], aor, edge, tokens);
+  for (const [target, flow] of [[tls, { transport: 'tls', address: '203.0.113.10', port: 50_003 }], [natted, { transport: 'udp', address: '203.0.113.7', port: 41_000 }]] as const) {
+    assert.deepEqual(target?.destination, { address: '10.0.0.11', port: 5060, transport: 'udp' }, 'the replica holding the flow');
+    const token = /^<sip:([^@]+)@10\.0\.0\.11:5060;lr>$/.exec(target?.route ?? '')?.[1] ?? '';
+    assert.deepEqual(tokens.read(token), { flow, peer: edge }, 'the token names the flow, and this replica for what comes back');
+    assert.equal(target?.reachedBy, 'target');
+  }
+  assert.deepEqual(direct?.destination, { address: '203.0.113.9', port: 5060, transport: 'udp' });
+  assert.equal(direct?.route, undefined);
+  const [here] = clientTargets([binding('sip:natted@192.168.1.5:5060')], aor, edge, tokens);
+  assert.equal(here?.route, undefined, 'a flow this replica holds is used directly');
 });

@@ -24,7 +24,7 @@ export interface RegistrarWorkerOptions {
   /** Also take SIP over TLS (phones registering over TLS). */
   tls?: TestWorkerOptions['tls'];
   tcpIdleTimeoutMs?: number;
-  /** Replicas sharing it ring each other's TCP and TLS phones through the replica holding the flow. */
+  /** Replicas sharing it ring each other's TCP and TLS phones, and UDP phones behind NAT, through the replica holding the flow. */
   flowTokenKey?: Uint8Array;
 }
 
