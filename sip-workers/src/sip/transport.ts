@@ -1,8 +1,9 @@
 // The SIP transport layer (RFC 3261 §18, RFC 3581): UDP and TCP bound on one host:port, and
-// TLS (§26.2) on a port of its own when given a certificate,
-// received messages handed up with where they came from, responses routed back per §18.2.2,
-// requests sent to a destination. Nothing here throws on the receive path; problems go to
-// the onError hook and the offending datagram or connection is dropped.
+// TLS (§26.2) on a port of its own when given a certificate; received messages handed up with
+// where they came from, responses routed back per §18.2.2, requests sent to a destination, and
+// phones' STUN keep-alives on the UDP port (RFC 5626 §8) answered beside SIP. Nothing here throws
+// on the receive path; problems go to the onError hook and the offending datagram or connection
+// is dropped.
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6 } from 'node:net';
@@ -16,6 +17,8 @@ import { createBadRequestResponse, stampReceived } from './response-builder.ts';
 import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination } from './response-routing.ts';
 import type { Destination, TransportKind } from './response-routing.ts';
 import { serializeMessage } from './serializer.ts';
+import { answerStun, isStunMessage } from './stun.ts';
+import type { StunAnswer } from './stun.ts';
 import { openTcpStream, openTlsStream } from './stream-connect.ts';
 import { TcpConnection, plainAddress } from './tcp-connection.ts';
 import type { TcpConnectionLimits } from './tcp-connection.ts';
@@ -75,6 +78,8 @@ export interface SipTransportOptions {
   /** SIP over TLS: listen on `port` (0: an ephemeral one) and open TLS connections where asked to. */
   tls?: TlsSettings;
   onError?: (event: TransportEvent) => void;
+  /** Each STUN message on the UDP port, with what it was answered (RFC 5626 keep-alives). */
+  onStun?: (answer: StunAnswer) => void;
 }
 
 export interface TlsSettings {
@@ -273,7 +278,9 @@ export class SipTransport {
     });
     udp.on('message', (data, rinfo) => {
       if (isKeepalive(data)) return;
-      this.#receive(data, 'datagram', { address: plainAddress(rinfo.address), port: rinfo.port, transport: 'udp' });
+      const source: MessageSource = { address: plainAddress(rinfo.address), port: rinfo.port, transport: 'udp' };
+      if (isStunMessage(data)) this.#answerStun(data, source);
+      else this.#receive(data, 'datagram', source);
     });
     return udp;
   }
@@ -366,6 +373,17 @@ export class SipTransport {
   #isOurs(response: SipMessage): boolean {
     const via = topVia(response);
     return via !== undefined && this.isOwnAddress(via.host, via.port ?? (via.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT));
+  }
+
+  /** RFC 5626 §8: a phone's STUN keep-alive on the SIP port gets its Binding response from here. */
+  #answerStun(data: Buffer, source: MessageSource): void {
+    const answer = answerStun(data, source);
+    try {
+      this.#options.onStun?.(answer);
+    } catch {
+      // A metrics hook that throws must not take the receive path down with it.
+    }
+    if (answer.kind !== 'ignored') void this.#sendTo(answer.response, { address: source.address, port: source.port, transport: 'udp' });
   }
 
   /** §8.2 / RFC 4475: a request we can answer gets its 400 (or 505) back where it came from. */

@@ -125,7 +125,7 @@ function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps
 
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
   const tls = await loadTls(options.tls, log);
-  const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event') });
+  const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event'), onStun: (answer) => metrics.stunMessages.inc({ answer: answer.kind }) });
   const stopTlsReload = tls.reloadInto(transport);
   const localHost = transport.sentBy.replace(/:\d+$/, '');
   // Made once the transaction layer exists (below); no call runs before then.

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { FlowTokens } from '../../src/flow-relay/flow-token.ts';
+import { hex, rfc5769Request, transactionId } from '../sip/stun-fixtures.ts';
 import { CORPUS, OPTIONS } from '../sip/fixtures.ts';
 import { mutate, prng } from '../sip/mutations.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -79,7 +80,8 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     webhook.route('/voice', twiml('<Reject/>'));
     const flowTokenKey = randomBytes(32);
     worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()), { flowTokenKey });
-    corpus = [...LOOPBACK_CORPUS, ...relaySeeds(worker.port, new FlowTokens(flowTokenKey))];
+    // STUN keep-alives share the UDP port with SIP: a plain Binding request and RFC 5769's, with a FINGERPRINT.
+    corpus = [...LOOPBACK_CORPUS, ...relaySeeds(worker.port, new FlowTokens(flowTokenKey)), hex(`0001 0000 2112a442 ${transactionId}`), rfc5769Request];
   });
   after(async () => {
     await worker.close();
@@ -99,9 +101,12 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     socket.send(Buffer.alloc(65_000, 'A'), worker.port, '127.0.0.1');
     socket.close();
     assert.equal(await udpOptionsAnswered(worker.port), true);
-    const relay = (await worker.metrics.registry.getMetricsAsJSON()).find((metric) => metric.name === 'switchyard_flow_relay_messages_total');
-    const relayed = ((relay?.values ?? []) as Array<{ value: number }>).reduce((sum, value) => sum + value.value, 0);
-    assert.ok(relayed > 0, 'the relay seeds reached the relay');
+    const total = async (name: string) => {
+      const metric = (await worker.metrics.registry.getMetricsAsJSON()).find((each) => each.name === name);
+      return ((metric?.values ?? []) as Array<{ value: number }>).reduce((sum, value) => sum + value.value, 0);
+    };
+    assert.ok(await total('switchyard_flow_relay_messages_total') > 0, 'the relay seeds reached the relay');
+    assert.ok(await total('switchyard_stun_messages_total') > 0, 'the STUN seeds reached the STUN server');
   });
 
   test(`${TCP_MESSAGES} mutated messages on TCP streams, and a stream that never ends a message`, async () => {

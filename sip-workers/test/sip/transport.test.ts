@@ -104,6 +104,24 @@ test('UDP request: handed up with its source, top Via stamped with received and 
   assert.equal(answer.status, 200);
 });
 
+test('a STUN Binding request on the SIP UDP port (RFC 5626 keep-alive) is answered with the peer\'s address, not handed up as SIP; a SIP request after it still is', async () => {
+  const answers: string[] = [];
+  const { t, received, events } = await transport({ onStun: (answer) => answers.push(answer.kind) });
+  const peer = await udpPeer();
+  const transactionId = Buffer.from('0123456789abcdef01234567', 'hex');
+  const request = Buffer.concat([Buffer.from('000100002112a442', 'hex'), transactionId]);
+  peer.socket.send(request, t.port, '127.0.0.1');
+  const response = await until(() => peer.inbox[0], 'Binding response');
+  assert.equal(response.readUInt16BE(0), 0x0101);
+  assert.deepEqual(response.subarray(8, 20), transactionId);
+  // XOR-MAPPED-ADDRESS: 127.0.0.1 and the peer's port, XORed with the magic cookie.
+  assert.deepEqual(response.subarray(20), Buffer.from([0x00, 0x20, 0x00, 0x08, 0x00, 0x01, (peer.port >> 8) ^ 0x21, (peer.port & 0xff) ^ 0x12, 127 ^ 0x21, 0 ^ 0x12, 0 ^ 0xa4, 1 ^ 0x42]));
+  assert.deepEqual(answers, ['binding-response']);
+  peer.socket.send(options('SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKafterstun;rport'), t.port, '127.0.0.1');
+  await until(() => received[0], 'the SIP request after it');
+  assert.deepEqual(events.filter((event) => event.kind === 'parse-error'), [], 'STUN is not a SIP parse error');
+});
+
 test('UDP response without rport goes to received at the sent-by port', async () => {
   const { t, received } = await transport();
   const peer = await udpPeer();
