@@ -13,7 +13,7 @@ import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, UpdateResult } from './binding-store.ts';
 import { clientAddresses, clientTargets } from './client-targets.ts';
 import type { ClientTarget } from './client-targets.ts';
-import { grantExpiries } from './expiry-policy.ts';
+import { grantExpiries, registersOutboundFlow } from './expiry-policy.ts';
 import { FlowRegistrations } from './flow-registrations.ts';
 import type { ExpirySettings, GrantedContact } from './expiry-policy.ts';
 import { authenticateRegister } from './register-auth.ts';
@@ -46,11 +46,13 @@ export interface RegistrarDeps {
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
 /**
- * RFC 5626 §6 and §4.4.1: the registrar does outbound, and the UA is to send a keep-alive within
- * this many seconds (NATs drop idle TCP mappings; 120 s is the worker's idle timeout before a
- * connection carries a registration).
+ * RFC 5626 §6 and §4.4.1: the registrar does outbound, and over TCP or TLS the UA is to send a
+ * keep-alive within this many seconds (NATs drop idle TCP mappings; 120 s is the worker's idle
+ * timeout before a connection carries a registration). Over UDP no Flow-Timer: the UA's own
+ * interval for STUN keep-alives (24-29 s, §4.4.1) suits NATs' short UDP mappings.
  */
-const OUTBOUND_HEADERS: readonly HeaderField[] = [{ name: 'Require', value: 'outbound' }, { name: 'Flow-Timer', value: '120' }];
+const OUTBOUND_HEADERS: readonly HeaderField[] = [{ name: 'Require', value: 'outbound' }];
+const FLOW_TIMER: HeaderField = { name: 'Flow-Timer', value: '120' };
 /** How long past its binding's expiry a registered phone's idle connection is kept (at most as long again as the binding). */
 const REGISTERED_FLOW_GRACE_MS = 30_000;
 
@@ -171,7 +173,8 @@ export class Registrar {
     const aor: AddressOfRecord = { carrier: this.#deps.carrier, domain: domain.domain.toLowerCase(), user: register.aor.user };
     // Steps 6-8.
     if (register.contacts.kind === 'query') return this.#ok(await this.lookup(aor), 'bindings listed');
-    const granted = register.contacts.kind === 'update' ? grantExpiries(register.contacts.contacts, register.flow, this.#deps.settings.expiry) : [];
+    const supportsOutbound = optionTags(request, 'Supported').some((tag) => tag.toLowerCase() === 'outbound');
+    const granted = register.contacts.kind === 'update' ? grantExpiries(register.contacts.contacts, register.flow, this.#deps.settings.expiry, supportsOutbound) : [];
     if (!Array.isArray(granted)) return granted;
     const result = await this.#timed('update', () => this.#deps.store.update(aor, {
       callId: register.callId,
@@ -187,7 +190,8 @@ export class Registrar {
       source.connection?.keepIdleFor(longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000));
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
-    return this.#answerUpdate(result, register, usesOutbound(request, register, granted) ? OUTBOUND_HEADERS : []);
+    const outbound = granted.some((grant) => grant.seconds > 0 && registersOutboundFlow(grant.contact, supportsOutbound));
+    return this.#answerUpdate(result, register, outbound ? outboundHeaders(register.flow) : []);
   }
 
   #answerUpdate(result: UpdateResult, register: RegisterRequest, extra: readonly HeaderField[]): RegistrarAnswer {
@@ -224,16 +228,11 @@ export class Registrar {
 }
 
 /**
- * RFC 5626 §6: a UA that supports outbound and registers a flow (instance and reg-id) over TCP or
- * TLS is told the registrar does too, so it keeps the flow alive with CRLF keep-alives (which the
- * transport answers) and registers again as soon as the flow fails. Not over UDP: its keep-alive
- * is STUN, which the worker does not answer.
+ * RFC 5626 §6: a UA that supports outbound and registers a flow is told the registrar does too, so
+ * it keeps the flow alive with keep-alives the transport answers (CRLF over TCP and TLS, STUN over
+ * UDP) and registers again as soon as the flow fails.
  */
-function usesOutbound(request: SipRequest, register: RegisterRequest, granted: readonly GrantedContact[]): boolean {
-  if (register.flow.transport === 'udp') return false;
-  if (!optionTags(request, 'Supported').some((tag) => tag.toLowerCase() === 'outbound')) return false;
-  return granted.some((grant) => grant.seconds > 0 && grant.contact.instance !== undefined && grant.contact.regId !== undefined);
-}
+const outboundHeaders = (flow: Flow): readonly HeaderField[] => (flow.transport === 'udp' ? OUTBOUND_HEADERS : [...OUTBOUND_HEADERS, FLOW_TIMER]);
 
 function bindingOf(grant: GrantedContact, register: RegisterRequest): Binding {
   const { contact } = grant;

@@ -3,10 +3,12 @@
 // sends from it (kube-proxy's conntrack maps the pod's address back to the Service's). So the
 // INVITE, the ACK and the BYE all reach the phone from that replica, which relays them (RFC 5626
 // §5.3). A phone whose Contact is the address it registered from (not behind NAT) is still rung
-// straight from the calling replica. The caller is a SIPp trunk call over UDP.
+// straight from the calling replica. A phone that registers an RFC 5626 flow keeps its NAT's
+// pinhole open with STUN keep-alives, which the worker answers on its SIP port. The caller is a
+// SIPp trunk call over UDP.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { redisMissing, startRedisServer } from '../support/redis-server.ts';
 import type { RedisServer } from '../support/redis-server.ts';
 import { agent102, kampot, pepperNumber, registrarRouting } from '../support/registrar-routing.ts';
@@ -37,6 +39,10 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
     edge = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, { flowTokenKey });
     calling = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, { flowTokenKey });
     webhook.route('/client', twiml('<Dial timeout="10"><Client>agent-102</Client></Dial>'));
+  });
+  // Each test starts with no binding for the user: one left by another would be rung first.
+  beforeEach(async () => {
+    await edge.running.registrar?.store.update({ carrier: 'mekong', domain: kampot, user: agent102.username }, { callId: 'cleanup', cseq: 1, removeAll: true, changes: [], maxBindings: 10 });
   });
   after(async () => {
     await calling.close();
@@ -109,6 +115,35 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
       await phone.next();
       const bye = await phone.next();
       phone.answer(bye, '200 OK');
+      const result = await caller;
+      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+    } finally {
+      phone.close();
+    }
+  });
+
+  test('an RFC 5626 phone keeps its pinhole open with STUN: it is granted its full expiry with Require: outbound, and the worker answers its keep-alives with the address it sees', async () => {
+    const phone = await UdpPhone.open(edge.port);
+    try {
+      const registered = await phone.register({
+        domain: kampot, user: agent102.username, password: agent102.password, expires: 600,
+        contact: `${privateContact};+sip.instance="<urn:uuid:00000000-0000-1000-8000-00000000cafe>";reg-id=1`, extra: ['Supported: outbound'],
+      });
+      assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+      assert.equal(registered.header('Require'), 'outbound');
+      assert.equal(registered.header('Flow-Timer'), undefined, 'over UDP the phone keeps its own STUN interval');
+      assert.match(registered.header('Contact') ?? '', /;expires=600$/, 'not cut to the 60 s of a NAT\'d phone that keeps its pinhole with REGISTERs');
+      const answered = await edge.metric('switchyard_stun_messages_total', { answer: 'binding-response' });
+      assert.deepEqual(await phone.stunKeepAlive(), { address: '127.0.0.1', port: phone.localPort });
+      assert.deepEqual(await phone.stunKeepAlive(), { address: '127.0.0.1', port: phone.localPort });
+      assert.equal(await edge.metric('switchyard_stun_messages_total', { answer: 'binding-response' }), answered + 2);
+      // The flow still carries SIP: the phone is rung over it.
+      const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 100 }), remote: `127.0.0.1:${calling.port}`, calls: 1 });
+      const invite = await phone.next();
+      fromEdge(invite, 'the INVITE');
+      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
+      await phone.next();
+      phone.answer(await phone.next(), '200 OK');
       const result = await caller;
       assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
     } finally {

@@ -156,7 +156,7 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
     assert.deepEqual([answer.status, header(answer, 'Unsupported')], [420, ['outbound, gruu']]);
   });
 
-  test('expiry: 423 with Min-Expires below the floor, the ceiling cuts, a NAT\'d UDP phone gets the short interval, over TCP it does not', async () => {
+  test('expiry: 423 with Min-Expires below the floor, the ceiling cuts, a NAT\'d UDP phone gets the short interval unless it registers an RFC 5626 flow, over TCP it does not', async () => {
     await clear(agent101.username, agent101.password);
     const brief = await register({ contacts: ['<sip:a@127.0.0.1:5062>;expires=30'] });
     assert.deepEqual([brief.status, header(brief, 'Min-Expires')], [423, ['60']]);
@@ -166,9 +166,16 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
     assert.match(header(natted, 'Contact').find((c) => c.startsWith('<sip:c@')) ?? '', /;expires=60$/);
     const tcp = await register({ contacts: ['<sip:d@192.168.1.20:5060;transport=tcp>;expires=600'] }, agent101.password, { ...phone, transport: 'tcp', port: 40_123 });
     assert.match(header(tcp, 'Contact').find((c) => c.startsWith('<sip:d@')) ?? '', /;expires=600$/);
+    // An RFC 5626 flow keeps its pinhole open with STUN keep-alives, not with REGISTERs.
+    await clear(agent101.username, agent101.password);
+    const instance = '+sip.instance="<urn:uuid:00000000-0000-1000-8000-0000000000aa>";reg-id=1';
+    const keptAlive = await register({ contacts: [`<sip:e@192.168.1.20:5060>;${instance};expires=600`], headers: ['Supported: outbound'] });
+    assert.match(header(keptAlive, 'Contact').find((c) => c.startsWith('<sip:e@')) ?? '', /;expires=600$/);
+    const notOutbound = await register({ contacts: [`<sip:f@192.168.1.20:5060>;${instance.replace('aa>', 'ab>')};expires=600`] });
+    assert.match(header(notOutbound, 'Contact').find((c) => c.startsWith('<sip:f@')) ?? '', /;expires=60$/, 'a flow without Supported: outbound');
   });
 
-  test('RFC 5626: a UA registering a flow (instance, reg-id, Supported: outbound) over TCP or TLS is answered Require: outbound with a Flow-Timer; not over UDP, nor without all three', async () => {
+  test('RFC 5626: a UA registering a flow (instance, reg-id, Supported: outbound) is answered Require: outbound, over TCP or TLS with a Flow-Timer; not without all three', async () => {
     const user = agent102.username;
     const password = agent102.password;
     const tls: MessageSource = { ...phone, transport: 'tls', port: 40_200 };
@@ -176,7 +183,7 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
     const outbound = (answer: RegistrarAnswer) => [answer.status, header(answer, 'Require'), header(answer, 'Flow-Timer')];
     await clear(user, password);
     assert.deepEqual(outbound(await register({ user, contacts: [flow(1)], headers: ['Supported: path, outbound'] }, password, tls)), [200, ['outbound'], ['120']]);
-    assert.deepEqual(outbound(await register({ user, contacts: [flow(2)], headers: ['Supported: outbound'] }, password, phone)), [200, [], []], 'UDP: its keep-alive is STUN, which is not answered');
+    assert.deepEqual(outbound(await register({ user, contacts: [flow(2)], headers: ['Supported: outbound'] }, password, phone)), [200, ['outbound'], []], 'UDP: STUN keep-alives at the UA\'s own interval');
     await clear(user, password);
     assert.deepEqual(outbound(await register({ user, contacts: [flow(3)] }, password, tls)), [200, [], []], 'no Supported: outbound');
     assert.deepEqual(outbound(await register({ user, contacts: ['<sip:agent-102@192.168.1.30:5061;transport=tls>'], headers: ['Supported: outbound'] }, password, tls)), [200, [], []], 'no instance and reg-id');

@@ -2,6 +2,7 @@
 // it registered with (its outbound proxy), each response back where its request came from, and
 // notes who sent each message it gets, since its NAT would let in only that worker's address and
 // port.
+import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { parsePhoneMessage, ScriptedPhone } from './scripted-phone.ts';
 import type { PhoneMessage } from './scripted-phone.ts';
@@ -14,7 +15,36 @@ export class UdpPhone extends ScriptedPhone {
     super('UDP 127.0.0.99:5062', 'udp');
     this.#socket = socket;
     this.#worker = worker;
-    socket.on('message', (data, remote) => this.deliver(parsePhoneMessage(data.toString('latin1'), { address: remote.address, port: remote.port })));
+    socket.on('message', (data, remote) => {
+      // STUN's first two bits are 0; a SIP message starts with a letter.
+      if ((data[0] ?? 0xff) < 0x40) this.#stunAnswers.push(data);
+      else this.deliver(parsePhoneMessage(data.toString('latin1'), { address: remote.address, port: remote.port }));
+    });
+  }
+
+  readonly #stunAnswers: Buffer[] = [];
+
+  /**
+   * A STUN keep-alive over the flow (RFC 5626 §4.4.2): a Binding request to the worker, and the
+   * address its answer says the worker sees (XOR-MAPPED-ADDRESS, decoded here by hand for IPv4).
+   */
+  async stunKeepAlive(ms = 2000): Promise<{ address: string; port: number }> {
+    const transactionId = randomBytes(12);
+    this.#socket.send(Buffer.concat([Buffer.from('000100002112a442', 'hex'), transactionId]), this.#worker.port, this.#worker.address);
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const answer = this.#stunAnswers.find((data) => data.subarray(8, 20).equals(transactionId));
+      if (answer) {
+        if (answer.readUInt16BE(0) !== 0x0101) throw new Error(`STUN answer of type 0x${answer.readUInt16BE(0).toString(16)}`);
+        const at = answer.indexOf(Buffer.from([0x00, 0x20, 0x00, 0x08]), 20);
+        if (at < 0) throw new Error('no IPv4 XOR-MAPPED-ADDRESS');
+        const port = answer.readUInt16BE(at + 6) ^ 0x2112;
+        const address = [0x21, 0x12, 0xa4, 0x42].map((cookie, index) => (answer[at + 8 + index] ?? 0) ^ cookie).join('.');
+        return { address, port };
+      }
+      if (performance.now() > deadline) throw new Error('no STUN answer in time');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** A phone on 127.0.0.1 (a port of its own) that sends to the worker at 127.0.0.1:`workerPort`. */
