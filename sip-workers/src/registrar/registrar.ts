@@ -15,6 +15,7 @@ import { clientAddresses, clientTargets } from './client-targets.ts';
 import type { ClientTarget } from './client-targets.ts';
 import { grantExpiries, registersOutboundFlow } from './expiry-policy.ts';
 import { FlowRegistrations } from './flow-registrations.ts';
+import { UdpFlows } from './udp-flows.ts';
 import type { ExpirySettings, GrantedContact } from './expiry-policy.ts';
 import { authenticateRegister } from './register-auth.ts';
 import { readRegister } from './register-request.ts';
@@ -59,6 +60,7 @@ const REGISTERED_FLOW_GRACE_MS = 30_000;
 export class Registrar {
   readonly #deps: RegistrarDeps;
   readonly #flows: FlowRegistrations;
+  readonly #udpFlows = new UdpFlows();
 
   constructor(deps: RegistrarDeps) {
     this.#deps = deps;
@@ -72,6 +74,11 @@ export class Registrar {
   /** A TCP or TLS connection a phone opened to this worker closed: the bindings registered over it go. */
   flowClosed(flow: Pick<Flow, 'transport' | 'address' | 'port'>): void {
     this.#flows.closed(flow);
+  }
+
+  /** Whether a phone registered over this UDP flow through this replica, so that its STUN keep-alives are answered here (udp-flows.ts). */
+  holdsUdpFlow(address: string, port: number): boolean {
+    return this.#udpFlows.holds(address, port);
   }
 
   /** Resolves once the removals of closed flows' bindings have ended (before the store closes). */
@@ -187,7 +194,10 @@ export class Registrar {
     if (result.ok && longest > 0) {
       // Like Kamailio's tcp_persistent_flag: the connection stays while the binding does, and a
       // while after (the re-REGISTER may come late), though the phone sends nothing in between.
-      source.connection?.keepIdleFor(longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000));
+      // A UDP flow's STUN keep-alives are answered here for as long.
+      const keptFor = longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000);
+      source.connection?.keepIdleFor(keptFor);
+      this.#udpFlows.registered(register.flow, keptFor / 1000);
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
     const outbound = granted.some((grant) => grant.seconds > 0 && registersOutboundFlow(grant.contact, supportsOutbound));

@@ -48,6 +48,9 @@ export type TransportEventKind =
   | 'send-failed'
   | 'handler-threw';
 
+/** What became of a STUN message: answered as stun.ts says, or not, from a flow this replica does not hold. */
+export type StunOutcome = StunAnswer | { kind: 'not-our-flow' };
+
 export interface TransportEvent {
   kind: TransportEventKind;
   detail: string;
@@ -79,7 +82,7 @@ export interface SipTransportOptions {
   tls?: TlsSettings;
   onError?: (event: TransportEvent) => void;
   /** Each STUN message on the UDP port, with what it was answered (RFC 5626 keep-alives). */
-  onStun?: (answer: StunAnswer) => void;
+  onStun?: (outcome: StunOutcome['kind']) => void;
 }
 
 export interface TlsSettings {
@@ -117,6 +120,7 @@ export class SipTransport {
   #tlsPort = 0;
   #handler: MessageHandler | undefined;
   #flowClosed: ((flow: { transport: 'tcp' | 'tls'; address: string; port: number }) => void) | undefined;
+  #stunFrom: (address: string, port: number) => boolean = () => true;
   #closed = false;
   /** Datagrams to send at the end of this turn of the event loop (see #sendUdp). */
   #outbox: Array<{ data: Buffer; destination: Destination; resolve: (result: SendResult) => void }> = [];
@@ -375,15 +379,23 @@ export class SipTransport {
     return via !== undefined && this.isOwnAddress(via.host, via.port ?? (via.transport === 'TLS' ? DEFAULT_SIPS_PORT : DEFAULT_SIP_PORT));
   }
 
+  /**
+   * Answers STUN only from these sources (by default all): with a registrar, the UDP flows phones
+   * registered through this replica (registrar/udp-flows.ts says why).
+   */
+  answerStunFrom(predicate: (address: string, port: number) => boolean): void {
+    this.#stunFrom = predicate;
+  }
+
   /** RFC 5626 §8: a phone's STUN keep-alive on the SIP port gets its Binding response from here. */
   #answerStun(data: Buffer, source: MessageSource): void {
-    const answer = answerStun(data, source);
+    const answer: StunOutcome = this.#stunFrom(source.address, source.port) ? answerStun(data, source) : { kind: 'not-our-flow' };
     try {
-      this.#options.onStun?.(answer);
+      this.#options.onStun?.(answer.kind);
     } catch {
       // A metrics hook that throws must not take the receive path down with it.
     }
-    if (answer.kind !== 'ignored') void this.#sendTo(answer.response, { address: source.address, port: source.port, transport: 'udp' });
+    if (answer.kind === 'binding-response' || answer.kind === 'error-response') void this.#sendTo(answer.response, { address: source.address, port: source.port, transport: 'udp' });
   }
 
   /** §8.2 / RFC 4475: a request we can answer gets its 400 (or 505) back where it came from. */

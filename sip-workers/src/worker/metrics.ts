@@ -22,7 +22,7 @@ export function workerMetrics() {
     trunkAttempts: new Counter({ name: 'switchyard_outbound_trunk_attempts_total', help: 'INVITEs sent to outbound trunks, by trunk and outcome.', labelNames: ['trunk', 'outcome'], registers: [registry] }),
     digestFailures: new Counter({ name: 'switchyard_digest_failures_total', help: 'Digest authentication failures by reason.', labelNames: ['reason'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_worker_routing_generation_info', help: 'The routing generation this worker serves (value 1).', labelNames: ['carrier', 'generation'], registers: [registry] }),
-    stunMessages: new Counter({ name: 'switchyard_stun_messages_total', help: 'STUN messages on the SIP UDP port (phones\' RFC 5626 keep-alives), by answer: binding-response, error-response, ignored.', labelNames: ['answer'], registers: [registry] }),
+    stunMessages: new Counter({ name: 'switchyard_stun_messages_total', help: 'STUN messages on the SIP UDP port (phones\' RFC 5626 keep-alives), by answer: binding-response, error-response, ignored (not STUN after all, or not a request), not-our-flow (no phone registered over that flow through this replica, so the phone registers again).', labelNames: ['answer'], registers: [registry] }),
     routingRejected: new Counter({ name: 'switchyard_worker_routing_rejected_total', help: 'Routing generations refused as partial or corrupt; the previous one keeps serving.', registers: [registry] }),
   };
 }

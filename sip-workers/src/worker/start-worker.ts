@@ -120,12 +120,13 @@ function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps
     ...(flowTokens === undefined ? {} : { flowTokens }),
   });
   transport.onFlowClosed((flow) => registrar.flowClosed(flow));
+  transport.answerStunFrom((address, port) => registrar.holdsUdpFlow(address, port));
   return registrar;
 }
 
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
   const tls = await loadTls(options.tls, log);
-  const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event'), onStun: (answer) => metrics.stunMessages.inc({ answer: answer.kind }) });
+  const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event'), onStun: (outcome) => metrics.stunMessages.inc({ answer: outcome }) });
   const stopTlsReload = tls.reloadInto(transport);
   const localHost = transport.sentBy.replace(/:\d+$/, '');
   // Made once the transaction layer exists (below); no call runs before then.

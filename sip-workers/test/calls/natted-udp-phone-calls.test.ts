@@ -150,4 +150,32 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
       phone.close();
     }
   });
+
+  test('once the replica it registered through is gone, the replica its packets now reach leaves its keep-alive unanswered; the phone registers again there and is answered and rung from there', async () => {
+    const phone = await UdpPhone.open(edge.port);
+    const contact = `${privateContact};+sip.instance="<urn:uuid:00000000-0000-1000-8000-0000000beef0>";reg-id=1`;
+    const register = () => phone.register({ domain: kampot, user: agent102.username, password: agent102.password, expires: 600, contact, extra: ['Supported: outbound'] });
+    try {
+      assert.match((await register()).startLine, /^SIP\/2\.0 200 /);
+      assert.ok(await phone.stunKeepAlive(), 'answered by the replica it registered through');
+      phone.reachWorker(calling.port);
+      const unanswered = await calling.metric('switchyard_stun_messages_total', { answer: 'not-our-flow' });
+      assert.equal(await phone.stunKeepAlive(500), undefined, 'a replica that does not hold the flow leaves it unanswered: the flow failed');
+      assert.equal(await calling.metric('switchyard_stun_messages_total', { answer: 'not-our-flow' }), unanswered + 1);
+      assert.match((await register()).startLine, /^SIP\/2\.0 200 /);
+      assert.deepEqual(await phone.stunKeepAlive(), { address: '127.0.0.1', port: phone.localPort });
+      const [binding] = await calling.bindings(kampot, agent102.username);
+      assert.equal(binding?.flow.edge, calling.running.transport.sentBy, 'the binding moved with the flow (same instance and reg-id)');
+      const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 100 }), remote: `127.0.0.1:${calling.port}`, calls: 1 });
+      const invite = await phone.next();
+      assert.deepEqual(invite.source, { address: '127.0.0.1', port: calling.port }, 'rung by the replica it registered through now');
+      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
+      await phone.next();
+      phone.answer(await phone.next(), '200 OK');
+      const result = await caller;
+      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+    } finally {
+      phone.close();
+    }
+  });
 });

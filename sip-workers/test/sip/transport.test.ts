@@ -106,7 +106,7 @@ test('UDP request: handed up with its source, top Via stamped with received and 
 
 test('a STUN Binding request on the SIP UDP port (RFC 5626 keep-alive) is answered with the peer\'s address, not handed up as SIP; a SIP request after it still is', async () => {
   const answers: string[] = [];
-  const { t, received, events } = await transport({ onStun: (answer) => answers.push(answer.kind) });
+  const { t, received, events } = await transport({ onStun: (outcome) => answers.push(outcome) });
   const peer = await udpPeer();
   const transactionId = Buffer.from('0123456789abcdef01234567', 'hex');
   const request = Buffer.concat([Buffer.from('000100002112a442', 'hex'), transactionId]);
@@ -120,6 +120,13 @@ test('a STUN Binding request on the SIP UDP port (RFC 5626 keep-alive) is answer
   peer.socket.send(options('SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKafterstun;rport'), t.port, '127.0.0.1');
   await until(() => received[0], 'the SIP request after it');
   assert.deepEqual(events.filter((event) => event.kind === 'parse-error'), [], 'STUN is not a SIP parse error');
+  // Only from the flows it is told of (a registrar's): anyone else's keep-alive goes unanswered.
+  t.answerStunFrom((address, port) => address === '127.0.0.1' && port !== peer.port);
+  peer.socket.send(request, t.port, '127.0.0.1');
+  await until(() => answers.length === 2, 'the second keep-alive seen');
+  assert.deepEqual(answers, ['binding-response', 'not-our-flow']);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(peer.inbox.filter((data) => data[0] === 0x01).length, 1, 'no second Binding response');
 });
 
 test('UDP response without rport goes to received at the sent-by port', async () => {

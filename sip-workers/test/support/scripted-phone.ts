@@ -32,6 +32,7 @@ export abstract class ScriptedPhone {
   #waiting: (() => void) | undefined;
   readonly callId: string;
   readonly tag = randomBytes(4).toString('hex');
+  #cseq = 0;
   /** The Via a phone behind NAT writes: its transport and private address, which the worker cannot reach. */
   readonly #viaSentBy: string;
 
@@ -95,7 +96,8 @@ export abstract class ScriptedPhone {
       '',
       '',
     ].join('\r\n');
-    this.send(request(1));
+    // §10.2: one Call-ID for all of a phone's REGISTERs, the CSeq going up by one each time.
+    this.send(request(++this.#cseq));
     const challenge = await this.next();
     if (!challenge.startLine.startsWith('SIP/2.0 401')) return challenge;
     const params = new Map([...(challenge.header('WWW-Authenticate') ?? '').matchAll(/(\w+)="?([^",]*)"?/g)].map((match) => [match[1] ?? '', match[2] ?? '']));
@@ -107,7 +109,7 @@ export abstract class ScriptedPhone {
     const ha2 = md5(`REGISTER:${uri}`);
     const response = md5(`${ha1}:${nonce}:00000001:${cnonce}:auth:${ha2}`);
     const opaque = params.get('opaque');
-    this.send(request(2, `Digest username="${options.user}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"${opaque ? `, opaque="${opaque}"` : ''}`));
+    this.send(request(++this.#cseq, `Digest username="${options.user}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"${opaque ? `, opaque="${opaque}"` : ''}`));
     return this.next();
   }
 

@@ -9,7 +9,7 @@ import type { PhoneMessage } from './scripted-phone.ts';
 
 export class UdpPhone extends ScriptedPhone {
   readonly #socket: Socket;
-  readonly #worker: { address: string; port: number };
+  #worker: { address: string; port: number };
 
   private constructor(socket: Socket, worker: { address: string; port: number }) {
     super('UDP 127.0.0.99:5062', 'udp');
@@ -26,9 +26,10 @@ export class UdpPhone extends ScriptedPhone {
 
   /**
    * A STUN keep-alive over the flow (RFC 5626 §4.4.2): a Binding request to the worker, and the
-   * address its answer says the worker sees (XOR-MAPPED-ADDRESS, decoded here by hand for IPv4).
+   * address its answer says the worker sees (XOR-MAPPED-ADDRESS, decoded here by hand for IPv4),
+   * or undefined when none came in `ms`.
    */
-  async stunKeepAlive(ms = 2000): Promise<{ address: string; port: number }> {
+  async stunKeepAlive(ms = 2000): Promise<{ address: string; port: number } | undefined> {
     const transactionId = randomBytes(12);
     this.#socket.send(Buffer.concat([Buffer.from('000100002112a442', 'hex'), transactionId]), this.#worker.port, this.#worker.address);
     const deadline = performance.now() + ms;
@@ -42,7 +43,8 @@ export class UdpPhone extends ScriptedPhone {
         const address = [0x21, 0x12, 0xa4, 0x42].map((cookie, index) => (answer[at + 8 + index] ?? 0) ^ cookie).join('.');
         return { address, port };
       }
-      if (performance.now() > deadline) throw new Error('no STUN answer in time');
+      // RFC 5626 §4.4.2: no answer, and the phone counts its flow as failed.
+      if (performance.now() > deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -52,6 +54,11 @@ export class UdpPhone extends ScriptedPhone {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     return new UdpPhone(socket, { address: '127.0.0.1', port: workerPort });
+  }
+
+  /** From now on its packets reach the worker on `workerPort`, as a Service's do once the pod they reached is gone. */
+  reachWorker(workerPort: number): void {
+    this.#worker = { address: '127.0.0.1', port: workerPort };
   }
 
   get localPort(): number {
