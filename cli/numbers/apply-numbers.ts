@@ -2,6 +2,7 @@
 // in flight. A refusal that concerns one object (409 a field owned by someone else, 422 admission
 // said no) is that row's failure and the import goes on; anything else (no permission, the API
 // server gone) stops it: 100,000 copies of the same error help nobody.
+import { applyPatchContentType } from '../../operator/src/kube/apply-patch.ts';
 import { ApiError, type ApiClient } from '../../operator/src/kube/client.ts';
 import { collectionPath, objectPath } from '../../operator/src/kube/resources.ts';
 import { CommandError } from '../terminal/command.ts';
@@ -61,7 +62,7 @@ export async function applyNumbers(rows: readonly NumberRow[], options: ApplyOpt
     while (next < rows.length && outcome.stopped === undefined) {
       const row = rows[next++] as NumberRow;
       try {
-        await client.request('PATCH', objectPath('PhoneNumber', target.namespace, row.name) + query, phoneNumberObject(row, target), 'application/apply-patch+yaml', { discardBody: true });
+        await client.request('PATCH', objectPath('PhoneNumber', target.namespace, row.name) + query, phoneNumberObject(row, target), applyPatchContentType, { discardBody: true });
         outcome.applied++;
       } catch (error) {
         if (perObject(error)) outcome.failures.push({ line: row.line, reason: reasonOf(error) });

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { handedOverField, type DesiredObject } from '../compile/desired.ts';
 import { fieldManager } from '../compile/names.ts';
 import type { StatusUpdate, TransitionEvent } from '../compile/result.ts';
+import { applyPatchContentType, applyPatchText } from '../kube/apply-patch.ts';
 import { ApiError, type ApiClient } from '../kube/client.ts';
 import { collectionPath, objectPath, resourceOf } from '../kube/resources.ts';
 import { handOverField } from './field-handover.ts';
@@ -71,7 +72,7 @@ export class Applier {
         const { kind, metadata } = object;
         const handover = object[handedOverField];
         if (handover) handoverWrites += await handOverField(this.client, object, handover);
-        await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, 'application/apply-patch+yaml', { discardBody: true });
+        await this.client.request('PATCH', `${objectPath(kind, metadata.namespace, metadata.name)}?fieldManager=${fieldManager}&force=true`, object, applyPatchContentType, { discardBody: true });
         this.recentlyApplied.set(keyOf(kind, metadata.namespace, metadata.name), metadata.annotations?.[appliedHashAnnotation] ?? '');
       });
       outcome.writes += pending.length + handoverWrites;
@@ -101,14 +102,14 @@ export class Applier {
 
   /** The body of a status write: server-side apply of the status alone. */
   static statusBody(update: StatusUpdate): string {
-    return JSON.stringify({ apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status });
+    return applyPatchText({ apiVersion: resourceOf(update.kind).apiVersion, kind: update.kind, metadata: { name: update.name, namespace: update.namespace }, status: update.status });
   }
 
   /** Writes one status (a body from statusBody); an object deleted since it was observed is no error. */
   async writeStatus(ref: { kind: string; namespace: string; name: string }, body: string): Promise<void> {
     try {
       // The background lane: statuses never hold up routing writes or lease renewals.
-      await this.client.request('PATCH', `${objectPath(ref.kind, ref.namespace, ref.name)}/status?fieldManager=${fieldManager}&force=true`, body, 'application/apply-patch+yaml', { lane: 'background', discardBody: true });
+      await this.client.request('PATCH', `${objectPath(ref.kind, ref.namespace, ref.name)}/status?fieldManager=${fieldManager}&force=true`, body, applyPatchContentType, { lane: 'background', discardBody: true });
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }

@@ -10,6 +10,7 @@ import type { DesiredObject, FieldHandover } from '../compile/desired.ts';
 import { fieldManager } from '../compile/names.ts';
 import { ApiError, type ApiClient } from '../kube/client.ts';
 import { objectPath } from '../kube/resources.ts';
+import { applyPatchContentType } from '../kube/apply-patch.ts';
 
 export const handoverFieldManager = `${fieldManager}-handover`;
 
@@ -46,7 +47,7 @@ export async function handOverField(client: ApiClient, object: DesiredObject, ha
   const { apiVersion, kind, metadata } = object;
   const path = objectPath(kind, metadata.namespace, metadata.name);
   const apply = (manager: string, body: unknown, force: boolean) =>
-    client.request('PATCH', `${path}?fieldManager=${manager}${force ? '&force=true' : ''}`, body, 'application/apply-patch+yaml', { discardBody: true });
+    client.request('PATCH', `${path}?fieldManager=${manager}${force ? '&force=true' : ''}`, body, applyPatchContentType, { discardBody: true });
   let live: LiveObject | undefined;
   try {
     live = await client.request<LiveObject>('GET', path);

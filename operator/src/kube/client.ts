@@ -6,6 +6,7 @@
 import { Agent, request } from 'node:https';
 import type { Connection } from './connection.ts';
 import { RateLimiter, type Lane } from './rate-limiter.ts';
+import { applyPatchContentType, applyPatchText } from './apply-patch.ts';
 
 export type { Lane } from './rate-limiter.ts';
 
@@ -74,7 +75,8 @@ export function apiClient(connection: Connection, options: ClientOptions): ApiCl
       await limiter.take(lane);
       requests.set(method, (requests.get(method) ?? 0) + 1);
       const started = performance.now();
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const serialize = contentType === applyPatchContentType ? applyPatchText : JSON.stringify;
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : serialize(body);
       const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = request(
           { host: server.hostname, port: server.port || 443, path, method, agent: agents[lane], headers: { ...headers(requestOptions.accept), ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) }, timeout: 60_000 },
