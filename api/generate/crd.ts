@@ -15,7 +15,12 @@ export function objectSchema(kind: KindDefinition): JSONSchema {
       kind: { type: 'string', description: `Kind is the REST resource this object represents: ${kind.kind}.` },
       metadata: { type: 'object' },
       spec: toStructuralSchema(kind.spec),
-      status: toStructuralSchema(kind.status),
+      // Only the operator writes a status, always whole: atomic, its server-side apply records one
+      // field (f:status) in managedFields instead of ~30 (each condition's every field). The API
+      // server keeps every object's managedFields decoded as nested maps in its watch cache and
+      // decodes them again for every watch event: at 100,000 PhoneNumbers they were a quarter of
+      // its heap (heap profile), and its garbage collector's cycles slow it down.
+      status: { ...toStructuralSchema(kind.status), 'x-kubernetes-map-type': 'atomic' },
     },
   };
 }
