@@ -53,6 +53,18 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
 
   const fromEdge = (message: PhoneMessage, what: string) => assert.deepEqual(message.source, { address: '127.0.0.1', port: edge.port }, `${what} comes from the replica the phone registered through`);
 
+  /** A call placed on `calling` to the registered phone: it answers, the caller hangs up; the INVITE is returned for its checks. */
+  async function answeredCall(phone: UdpPhone, contact: string): Promise<PhoneMessage> {
+    const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 100 }), remote: `127.0.0.1:${calling.port}`, calls: 1 });
+    const invite = await phone.next();
+    phone.answer(invite, '200 OK', [`Contact: ${contact}`, 'Content-Type: application/sdp'], answerSdp);
+    await phone.next();
+    phone.answer(await phone.next(), '200 OK');
+    const result = await caller;
+    assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+    return invite;
+  }
+
   /** Registers a phone through `edge` with `contact` and starts a call on `calling`; the INVITE the phone gets. */
   async function callThroughAnotherReplica(contact: (phone: UdpPhone) => string, scenario: string): Promise<{ phone: UdpPhone; invite: PhoneMessage; caller: ReturnType<typeof runSipp> }> {
     const phone = await UdpPhone.open(edge.port);
@@ -138,14 +150,7 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
       assert.deepEqual(await phone.stunKeepAlive(), { address: '127.0.0.1', port: phone.localPort });
       assert.equal(await edge.metric('switchyard_stun_messages_total', { answer: 'binding-response' }), answered + 2);
       // The flow still carries SIP: the phone is rung over it.
-      const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 100 }), remote: `127.0.0.1:${calling.port}`, calls: 1 });
-      const invite = await phone.next();
-      fromEdge(invite, 'the INVITE');
-      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
-      await phone.next();
-      phone.answer(await phone.next(), '200 OK');
-      const result = await caller;
-      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
+      fromEdge(await answeredCall(phone, privateContact), 'the INVITE');
     } finally {
       phone.close();
     }
@@ -166,14 +171,8 @@ describe('a phone behind NAT registered over UDP', { skip: sippMissing || redisM
       assert.deepEqual(await phone.stunKeepAlive(), { address: '127.0.0.1', port: phone.localPort });
       const [binding] = await calling.bindings(kampot, agent102.username);
       assert.equal(binding?.flow.edge, calling.running.transport.sentBy, 'the binding moved with the flow (same instance and reg-id)');
-      const caller = runSipp({ scenario: callerAnswered({ to: pepperNumber, holdMs: 100 }), remote: `127.0.0.1:${calling.port}`, calls: 1 });
-      const invite = await phone.next();
+      const invite = await answeredCall(phone, privateContact);
       assert.deepEqual(invite.source, { address: '127.0.0.1', port: calling.port }, 'rung by the replica it registered through now');
-      phone.answer(invite, '200 OK', [`Contact: ${privateContact}`, 'Content-Type: application/sdp'], answerSdp);
-      await phone.next();
-      phone.answer(await phone.next(), '200 OK');
-      const result = await caller;
-      assert.equal(result.code, 0, `caller: sipp exited ${result.code}\n${result.stderr.slice(-1500)}`);
     } finally {
       phone.close();
     }
