@@ -12,7 +12,7 @@ import { relayRequest, relayResponse } from './relay-decision.ts';
 export function flowRelayMetrics(registry: Registry) {
   return new Counter({
     name: 'switchyard_flow_relay_messages_total',
-    help: 'Messages relayed between another replica and a phone\'s TCP or TLS connection held here, by direction and outcome (relayed, flow-failed, refused, dropped).',
+    help: 'Messages relayed between another replica and a phone\'s flow held here (its TCP or TLS connection, its UDP address behind NAT), by direction and outcome (relayed, flow-failed, refused, dropped).',
     labelNames: ['direction', 'outcome'],
     registers: [registry],
   });

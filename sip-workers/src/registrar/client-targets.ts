@@ -20,7 +20,7 @@ export interface ClientTarget {
   destination: Destination;
   /** 'flow' when the destination is the REGISTER's flow: the whole dialog must then use it, not the Contacts the phone sends. */
   reachedBy: 'flow' | 'target';
-  /** A Route for the INVITE: through the replica holding the phone's TCP or TLS flow, with its flow token. */
+  /** A Route for the INVITE: through the replica holding the phone's flow, with its flow token. */
   route?: string;
 }
 

@@ -41,7 +41,7 @@ export interface RegistrarDeps {
   settings: RegistrarSettings;
   metrics: RegistrarMetrics;
   log: WorkerLogger;
-  /** With a key the replicas share: a phone whose TCP or TLS flow another replica holds is rung through that replica. */
+  /** With a key the replicas share: a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) is rung through that replica. */
   flowTokens?: FlowTokens;
 }
 
@@ -197,7 +197,7 @@ export class Registrar {
       // A UDP flow's STUN keep-alives are answered here for as long.
       const keptFor = longest * 1000 + Math.min(REGISTERED_FLOW_GRACE_MS, longest * 1000);
       source.connection?.keepIdleFor(keptFor);
-      this.#udpFlows.registered(register.flow, keptFor / 1000);
+      this.#udpFlows.registered(register.flow, keptFor);
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
     const outbound = granted.some((grant) => grant.seconds > 0 && registersOutboundFlow(grant.contact, supportsOutbound));

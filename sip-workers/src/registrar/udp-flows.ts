@@ -22,11 +22,11 @@ export class UdpFlows {
     return this.#until.size;
   }
 
-  /** A REGISTER over `flow` was granted bindings lasting `seconds` at most. */
-  registered(flow: Pick<Flow, 'transport' | 'address' | 'port'>, seconds: number, now = Date.now()): void {
-    if (flow.transport !== 'udp' || seconds <= 0) return;
+  /** A REGISTER over `flow` was granted bindings: the flow is held for `forMs`. */
+  registered(flow: Pick<Flow, 'transport' | 'address' | 'port'>, forMs: number, now = Date.now()): void {
+    if (flow.transport !== 'udp' || forMs <= 0) return;
     const key = keyOf(flow.address, flow.port);
-    this.#until.set(key, Math.max(this.#until.get(key) ?? 0, now + seconds * 1000));
+    this.#until.set(key, Math.max(this.#until.get(key) ?? 0, now + forMs));
     if (++this.#notedSinceSweep >= SWEEP_EVERY) this.#sweep(now);
   }
 

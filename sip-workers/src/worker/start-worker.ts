@@ -40,7 +40,7 @@ export interface SipWorkerOptions {
   trunkProgressTimeoutMs: number;
   /** Shared by replicas so a nonce from one is accepted by another. */
   digestKey?: Uint8Array;
-  /** Shared by every replica of the carrier: calls to a phone whose TCP or TLS connection another replica holds go through that replica (flow-relay/). */
+  /** Shared by every replica of the carrier: calls to a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) go through that replica (flow-relay/). */
   flowTokenKey?: Uint8Array;
   random?: () => number;
   /** Anchor every call's media on rtpengine; without it descriptions pass end to end. */
@@ -106,7 +106,7 @@ function pushCalls(options: PushOptions | undefined, registrar: Registrar | unde
   };
 }
 
-/** The registrar over its Redis, told when a phone's TCP or TLS flow closes. */
+/** The registrar over its Redis, told when a phone's TCP or TLS flow closes, and asked which UDP flows' STUN keep-alives to answer. */
 function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps: { authenticator: DigestAuthenticator; metrics: WorkerMetrics; log: WorkerLogger; flowTokens: FlowTokens | undefined }): Registrar {
   const { authenticator, metrics, log, flowTokens } = deps;
   const registrar = new Registrar({

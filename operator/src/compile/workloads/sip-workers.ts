@@ -45,7 +45,7 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
     ...(spec.registrar
       ? [
           { name: 'SWITCHYARD_REDIS_URL', valueFrom: { secretKeyRef: { name: spec.registrar.redisURLSecretRef.name, key: spec.registrar.redisURLSecretRef.key } } },
-          // Replicas relay calls to each other's TCP and TLS phones with tokens this key signs.
+          // Replicas relay calls to each other's TCP, TLS and NAT'd UDP phones with tokens this key signs.
           { name: 'SWITCHYARD_FLOW_TOKEN_KEY', valueFrom: { secretKeyRef: { name: names.sipWorkerKey(metadata.name), key: flowTokenKeyField } } },
         ]
       : []),
