@@ -3,10 +3,10 @@
 //
 // Layout per Carrier:
 //   ConfigMap <carrier>-routing      data["manifest.json"]  → RoutingManifest
-//   ConfigMap <carrier>-routing-<i>  data["shard.json"]     → RoutingShard, i = 0..shards-1
+//   ConfigMap <carrier>-routing-<i>  binaryData["shard.json.gz"] → RoutingShard, gzip'd (shard-data.ts), i = 0..shards-1
 //   Secret    <carrier>-worker-secrets data["secrets.json"] → WorkerSecrets
 // Shards are written before the manifest. A reader takes the manifest, fetches every shard and the
-// Secret, and accepts the set only if each sha256 matches the manifest; otherwise it keeps serving
+// Secret, and accepts the set only if each sha256 (over the JSON text) matches the manifest; otherwise it keeps serving
 // its previous generation and waits for the next manifest.
 import { z } from 'zod';
 

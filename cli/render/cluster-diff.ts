@@ -1,6 +1,7 @@
 // render --diff: what the operator would change in the cluster, object by object. Owned objects
 // are compared on the fields the operator sets (its server-side apply owns those; the API server
-// and other managers add the rest), except data, which it owns whole; statuses are compared whole.
+// and other managers add the rest), except data and binaryData, which it owns whole; statuses are
+// compared whole.
 import type { DesiredObject } from '../../operator/src/compile/desired.ts';
 import { carrierLabel } from '../../operator/src/compile/names.ts';
 import type { ApiClient } from '../../operator/src/kube/client.ts';
@@ -23,6 +24,7 @@ function ownedDifferences(live: RawObject, desired: DesiredObject): Difference[]
   const secret = desired.kind === 'Secret';
   // apiVersion and kind name the object (list responses leave them out of items); the rest is content.
   return Object.keys(desired).filter((field) => field !== 'apiVersion' && field !== 'kind').flatMap((field) => {
+    if (field === 'binaryData') return differences(live.binaryData ?? {}, desired.binaryData, 'exact', 'binaryData');
     if (field !== 'data') return differences(live[field], desired[field], 'subset', field);
     const [before, after] = secret ? [decodedData(live.data as Record<string, string>), decodedData(desired.data as Record<string, string>)] : [live.data ?? {}, desired.data];
     return differences(before, after, 'exact', 'data');

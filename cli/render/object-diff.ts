@@ -1,6 +1,9 @@
 // Differences between what the cluster holds and what the operator would write, as one line per
-// changed leaf: a path a human can follow (JSON held in strings, like a shard's, is followed into;
-// conditions and named list items are addressed by type or name) and the value before and after.
+// changed leaf: a path a human can follow (JSON held in strings is followed into, like the
+// manifest's, and so is gzip'd JSON in base64, like a shard's; conditions and named list items are
+// addressed by type or name) and the value before and after.
+import { gunzipSync } from 'node:zlib';
+
 export interface Difference {
   path: string;
   /** Absent: the field would be added. */
@@ -20,10 +23,16 @@ const keyPath = (path: string, key: string) => (identifier.test(key) ? `${path}$
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** base64 of gzip's magic bytes and deflate method (1f 8b 08): how a shard's binaryData starts. */
+const gzipBase64 = /^H4sI/;
+
+/** The JSON a string holds, also gzip'd in base64 as a shard's binaryData holds it; undefined for anything else. */
 function parsedJson(value: string): unknown {
-  if (!/^\s*[[{]/.test(value)) return undefined;
+  let text = value;
   try {
-    return JSON.parse(value) as unknown;
+    if (gzipBase64.test(value)) text = gunzipSync(Buffer.from(value, 'base64')).toString('utf8');
+    if (!/^\s*[[{]/.test(text)) return undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }

@@ -55,6 +55,7 @@ describe('render examples/ against the operator', () => {
     for (const configMap of rendered) {
       const written = live.find((o) => o.metadata.name === configMap.metadata.name);
       assert.deepEqual(written?.data, configMap.data, `${configMap.metadata.name} data`);
+      assert.deepEqual(written?.binaryData, configMap.binaryData, `${configMap.metadata.name} binaryData (a shard's gzip'd JSON)`);
       assert.deepEqual(written?.metadata.labels, configMap.metadata.labels, `${configMap.metadata.name} labels`);
       assert.deepEqual(written?.metadata.annotations, configMap.metadata.annotations, `${configMap.metadata.name} annotations (the applied hash)`);
       assert.deepEqual(written?.metadata.ownerReferences, configMap.metadata.ownerReferences, `${configMap.metadata.name} owner`);
@@ -102,7 +103,7 @@ describe('render examples/ against the operator', () => {
     const result = await render(changed, '--diff');
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /^~ ConfigMap .*\/mekong-telecom-routing-\d+$/m);
-    assert.match(result.stdout, /data\["shard\.json"\]\.numbers\["\+85523900100"\]\.voice: \+ \{"url":"https:\/\/clinic\.example\/new-ivr","method":"POST"\}/);
+    assert.match(result.stdout, /binaryData\["shard\.json\.gz"\]\.numbers\["\+85523900100"\]\.voice: \+ \{"url":"https:\/\/clinic\.example\/new-ivr","method":"POST"\}/);
     assert.match(result.stdout, /^~ ConfigMap .*\/mekong-telecom-routing$/m);
     assert.match(result.stdout, /^~ PhoneNumber .*\/pn-85523900100\n(?: {4}.*\n)* {4}status\.webhook\.url: "https:\/\/ivr\.mekong-telecom\.example\/clinic\/voice" → "https:\/\/clinic\.example\/new-ivr"/m);
     assert.match(result.stdout, /status\.observedGeneration: 1 → 2/);

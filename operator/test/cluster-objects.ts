@@ -1,5 +1,6 @@
 // Reading what the operator wrote, through kubectl, in the shapes the tests compare.
 import { routingManifest, routingShard, workerSecrets, type RoutingShard } from '../../api/routing/schema.ts';
+import { shardText } from '../../api/routing/shard-data.ts';
 import type { TestCluster } from '../../testing/cluster.ts';
 
 interface Condition { type: string; status: string; reason: string; message: string }
@@ -9,6 +10,7 @@ export interface ListedObject {
   spec?: Record<string, unknown>;
   status?: { conditions?: Condition[]; [field: string]: unknown };
   data?: Record<string, string>;
+  binaryData?: Record<string, string>;
 }
 
 export async function list(cluster: TestCluster, namespace: string, resource: string): Promise<ListedObject[]> {
@@ -25,7 +27,8 @@ export async function routingState(cluster: TestCluster, namespace: string, carr
   const manifest = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? ''));
   const shards: RoutingShard[] = [];
   for (const ref of manifest.shards) {
-    const text = configMaps.find((cm) => cm.metadata.name === ref.name)?.data?.['shard.json'];
+    const shardMap = configMaps.find((cm) => cm.metadata.name === ref.name);
+    const text = shardMap && shardText(shardMap);
     if (!text) return undefined;
     shards.push(routingShard.parse(JSON.parse(text)));
   }

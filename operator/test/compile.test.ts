@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { routingShard, routingManifest, workerSecrets } from '../../api/routing/schema.ts';
+import { shardText } from '../../api/routing/shard-data.ts';
 import { compile } from '../src/compile/compile.ts';
 import { accountSID, compositeUsername, digestCredential } from '../src/compile/credentials.ts';
 import type { DesiredObject } from '../src/compile/desired.ts';
@@ -18,7 +19,7 @@ function routing(result: CompileResult, carrierName = 'mekong') {
   const manifestMap = objectNamed(result, 'ConfigMap', `${carrierName}-routing`);
   assert.ok(manifestMap, 'manifest ConfigMap is desired');
   const manifest = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? ''));
-  const shards = manifest.shards.map((ref) => routingShard.parse(JSON.parse(objectNamed(result, 'ConfigMap', ref.name)?.data['shard.json'] ?? '')));
+  const shards = manifest.shards.map((ref) => routingShard.parse(JSON.parse(shardText(objectNamed(result, 'ConfigMap', ref.name) ?? {}) ?? '')));
   const secretObject = objectNamed(result, 'Secret', `${carrierName}-worker-secrets`);
   const secrets = workerSecrets.parse(JSON.parse(Buffer.from(secretObject?.data['secrets.json'] ?? '', 'base64').toString()));
   return { manifest, numbers: Object.assign({}, ...shards.map((s) => s.numbers)) as Record<string, unknown>, accounts: Object.assign({}, ...shards.map((s) => s.accounts)) as Record<string, unknown>, core: shards[0]?.core, secrets };

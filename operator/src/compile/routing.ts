@@ -7,9 +7,10 @@
 // same tables: an edit to one number rewrites one shard and the manifest, not 100,000 numbers.
 import { createHash } from 'node:crypto';
 import {
-  manifestKey, routingFormat, secretsKey, shardKey,
+  manifestKey, routingFormat, secretsKey,
   type AccountRoute, type CarrierRoute, type InboundTrunkRoute, type NumberRoute, type OutboundTrunkRoute, type RoutingManifest, type RoutingShard, type SipDomainRoute, type WorkerSecrets,
 } from '../../../api/routing/schema.ts';
+import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import type { DesiredObject } from './desired.ts';
 import { labelsFor, names } from './names.ts';
 import { controllerReference } from './owner.ts';
@@ -38,7 +39,9 @@ export interface CompiledRouting {
  * edit to one number rewrites its whole shard (and workers fetch it again), and the API server
  * spends ~1 ms plus ~0.06 ms per KiB on each ConfigMap write: at 100,000 numbers and 100 edits a
  * second, shards of ~15 KB (512 of them) cost it ~0.2 cores where 700 KiB shards (~10 rewritten
- * per pass) cost more than it has.
+ * per pass) cost more than it has. The JSON is stored gzip'd (shard-data.ts), a fifth or less of
+ * it, so the per-write ~1 ms is most of a shard's cost and the budget stays on the JSON: a shard
+ * worker-side is compiled as text, and a bigger one would cost each edit more there.
  */
 export const shardBudgetBytes = 24 * 1024;
 
@@ -127,7 +130,7 @@ export class CarrierRouting {
     const { name, namespace } = carrier.metadata;
     const ownerReferences = [controllerReference('Carrier', carrier.metadata)];
     const metadata = (objectName: string, component: 'routing' | 'credentials') => ({ name: objectName, namespace, labels: labelsFor(name, component, inheritedLabels), ownerReferences });
-    const toObject = (index: number, text: string): DesiredObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingShard(name, index), 'routing'), data: { [shardKey]: text } });
+    const toObject = (index: number, text: string): DesiredObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: metadata(names.routingShard(name, index), 'routing'), binaryData: shardBinaryData(text) });
     this.updateShards(name, tables, toObject);
     // New labels (the Carrier's) or a new owner: the same texts in new objects.
     const metadataKey = JSON.stringify(metadata('', 'routing'));

@@ -10,6 +10,7 @@
 // arrives the GETs see the shards it names. An object that still does not match (written out of
 // order, or tampered with) is read again with backoff until it does or the manifest moves on.
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ShardEncodingError } from '../../../api/routing/shard-data.ts';
 import { ChecksumCache } from './checksum-cache.ts';
 import type { GenerationTexts } from './generation-assembler.ts';
 import { watchObject, type Backoff } from './object-watch.ts';
@@ -85,10 +86,16 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
     try {
       const { name } = ref;
       const object = ref.kind === 'Secret' ? await core.readNamespacedSecret({ name, namespace }) : await core.readNamespacedConfigMap({ name, namespace });
-      const text = routingText({ kind: ref.kind, data: object.data ?? {} });
+      const text = routingText({ kind: ref.kind, data: object.data ?? {}, ...('binaryData' in object && object.binaryData ? { binaryData: object.binaryData } : {}) });
       if (text === undefined) texts.delete(name);
       else texts.set(name, text);
     } catch (error) {
+      if (error instanceof ShardEncodingError) {
+        // Read again on the next manifest or retry; meanwhile the last good generation serves.
+        log.warn({ shard: ref.name, err: error }, 'routing shard is unreadable');
+        texts.delete(ref.name);
+        return;
+      }
       if (!(error instanceof ApiException && error.code === 404)) throw error;
       texts.delete(ref.name);
     }

@@ -1,6 +1,7 @@
 // From Kubernetes objects (ConfigMaps and the Secret, as the operator compiles them or as the API
 // returns them) to the texts the assembler takes, and the names a worker needs to watch.
-import { manifestKey, secretsKey, shardKey } from '../../../api/routing/schema.ts';
+import { manifestKey, secretsKey } from '../../../api/routing/schema.ts';
+import { shardText } from '../../../api/routing/shard-data.ts';
 import { names } from '../../../operator/src/compile/names.ts';
 import type { GenerationTexts } from './generation-assembler.ts';
 
@@ -9,6 +10,8 @@ export interface RoutingObject {
   metadata?: { name?: string };
   /** A Secret's values are base64, a ConfigMap's plain. */
   data?: Record<string, string>;
+  /** A ConfigMap's binary values, base64: a shard's gzip'd text. */
+  binaryData?: Record<string, string>;
 }
 
 export const manifestName = (carrier: string): string => names.routingManifest(carrier);
@@ -39,14 +42,26 @@ export function referencedNames(manifestText: string): { shards: string[]; secre
   return { shards: references.filter((ref) => ref.kind === 'ConfigMap').map((ref) => ref.name), secrets: references.find((ref) => ref.kind === 'Secret')?.name };
 }
 
-/** The text an object holds for routing: shard.json, manifest.json or the decoded secrets.json. */
+/**
+ * The text an object holds for routing: the shard's JSON (unzipped), manifest.json or the decoded
+ * secrets.json. A shard whose binaryData is not gzip throws ShardEncodingError.
+ */
 export function routingText(object: RoutingObject): string | undefined {
   const data = object.data ?? {};
   if (object.kind === 'Secret') {
     const encoded = data[secretsKey];
     return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
   }
-  return data[shardKey] ?? data[manifestKey];
+  return shardText(object) ?? data[manifestKey];
+}
+
+/** routingText, with an undecodable shard counted as absent (the assembler then keeps the last good generation). */
+function readableText(object: RoutingObject): string | undefined {
+  try {
+    return routingText(object);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The texts of a carrier's generation among `objects`; undefined without its manifest. */
@@ -59,7 +74,8 @@ export function generationTextsFrom(objects: Iterable<RoutingObject>, carrier: s
   const referenced = referencedNames(manifest);
   const shards = new Map<string, string>();
   for (const name of referenced.shards) {
-    const text = byName.get(name)?.data?.[shardKey];
+    const object = byName.get(name);
+    const text = object === undefined ? undefined : readableText({ ...object, kind: 'ConfigMap' });
     if (text !== undefined) shards.set(name, text);
   }
   const secretObject = referenced.secrets === undefined ? undefined : byName.get(referenced.secrets);

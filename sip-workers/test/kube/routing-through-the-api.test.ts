@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, test } from 'node:test';
+import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import { testCluster } from '../../../testing/cluster.ts';
 import { installCrds } from '../../../testing/crds.ts';
 import { eventually, startOperator } from '../../../testing/operator-process.ts';
@@ -84,7 +85,7 @@ test('a corrupt shard leaves the previous generation serving', { skip: sippMissi
   const corrupt = '{"format":"switchyard.routing/v1","carrier":"angkor","index":0,"accounts":{},"numbers":{';
   const shard = manifest.shards[0];
   assert.ok(shard);
-  await cluster.kubectlOk(['patch', '-n', ns, 'configmap', shard.name, '--type', 'merge', '-p', JSON.stringify({ data: { 'shard.json': corrupt } })]);
+  await cluster.kubectlOk(['patch', '-n', ns, 'configmap', shard.name, '--type', 'merge', '-p', JSON.stringify({ binaryData: shardBinaryData(corrupt) })]);
   const broken = { ...manifest, generation: 'corrupt-0000', shards: [{ ...shard, sha256: createHash('sha256').update(corrupt).digest('hex') }] };
   await cluster.kubectlOk(['patch', '-n', ns, 'configmap', 'angkor-routing', '--type', 'merge', '-p', JSON.stringify({ data: { 'manifest.json': JSON.stringify(broken) } })]);
   await eventually('the worker refuses the corrupt generation', async () => (await worker.metric('switchyard_worker_routing_rejected_total')) > 0, 20_000, 100);

@@ -1,6 +1,7 @@
 // Routing generations for the routing tests, written by the operator's own CarrierRouting, so
 // the worker reads exactly the texts the operator would put in the ConfigMaps and the Secret.
-import { manifestKey, secretsKey, shardKey, type AccountRoute, type InboundTrunkRoute, type NumberRoute, type OutboundTrunkRoute, type RoutingManifest, type SipDomainRoute, type WorkerSecrets } from '../../../api/routing/schema.ts';
+import { manifestKey, secretsKey, type AccountRoute, type InboundTrunkRoute, type NumberRoute, type OutboundTrunkRoute, type RoutingManifest, type SipDomainRoute, type WorkerSecrets } from '../../../api/routing/schema.ts';
+import { shardText, type ShardPayload } from '../../../api/routing/shard-data.ts';
 import { CarrierRouting, type CarrierTables, type CompiledRouting } from '../../../operator/src/compile/routing.ts';
 import type { DesiredObject } from '../../../operator/src/compile/desired.ts';
 import type { CarrierObject } from '../../../operator/src/compile/observed.ts';
@@ -63,7 +64,7 @@ export function textsOf(compiled: CompiledRouting): GenerationTexts {
   const data = (object: DesiredObject) => (object.data ?? {}) as Record<string, string>;
   return {
     manifest: data(compiled.manifest)[manifestKey] ?? '',
-    shards: new Map(compiled.shards.map((shard) => [shard.metadata.name, data(shard)[shardKey] ?? ''])),
+    shards: new Map(compiled.shards.map((shard) => [shard.metadata.name, shardText(shard as ShardPayload) ?? ''])),
     secrets: Buffer.from(data(compiled.workerSecret)[secretsKey] ?? '', 'base64').toString('utf8'),
   };
 }

@@ -2,7 +2,8 @@
 // the operator grants workers (workerRules), and a kubeconfig holding that account's token. Tests
 // that talk to the API as a worker go through this, so a missing permission fails them.
 import { KubeConfig } from '@kubernetes/client-node';
-import { manifestKey, secretsKey, shardKey } from '../../../api/routing/schema.ts';
+import { manifestKey, secretsKey } from '../../../api/routing/schema.ts';
+import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import type { CompiledRouting } from '../../../operator/src/compile/routing.ts';
 import { workerRules } from '../../../operator/src/compile/workloads/worker-rbac.ts';
 import type { WorkloadInputs } from '../../../operator/src/compile/workloads/inputs.ts';
@@ -56,7 +57,7 @@ export async function publishTexts(cluster: TestCluster, namespace: string, carr
   const { secrets } = referencedNames(texts.manifest);
   const apply = (items: object[]) => cluster.kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
   await apply([
-    ...[...texts.shards].map(([name, text]) => configMap(name, shardKey, text)),
+    ...[...texts.shards].map(([name, text]) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, binaryData: shardBinaryData(text) })),
     ...(secrets && texts.secrets !== undefined ? [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: secrets, namespace }, data: { [secretsKey]: Buffer.from(texts.secrets).toString('base64') } }] : []),
   ]);
   await apply([configMap(manifestName(carrier), manifestKey, texts.manifest)]);

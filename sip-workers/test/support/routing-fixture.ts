@@ -4,7 +4,8 @@
 import { compile } from '../../../operator/src/compile/compile.ts';
 import type { Observed } from '../../../operator/src/compile/observed.ts';
 import { context, observed } from '../../../operator/test/builders.ts';
-import { manifestKey, secretsKey, shardKey } from '../../../api/routing/schema.ts';
+import { manifestKey, secretsKey } from '../../../api/routing/schema.ts';
+import { shardText } from '../../../api/routing/shard-data.ts';
 
 export interface RoutingTexts {
   generation: string;
@@ -17,6 +18,7 @@ interface DataObject {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
   data?: Record<string, string>;
+  binaryData?: Record<string, string>;
 }
 
 function secretData(object: DataObject): Record<string, string> {
@@ -41,7 +43,7 @@ export function compileRoutingTexts(parts: Partial<Observed>, carrier: string): 
   const manifest = manifestObject?.data?.[manifestKey];
   if (!manifest) throw new Error(`compile produced no routing manifest for carrier ${carrier}`);
   const parsed = JSON.parse(manifest) as { generation: string; shards: Array<{ name: string }>; secrets: { name: string } };
-  const shards = parsed.shards.map(({ name }) => ({ name, text: named(name)?.data?.[shardKey] ?? '' }));
+  const shards = parsed.shards.map(({ name }) => ({ name, text: shardText(named(name) ?? {}) ?? '' }));
   const secretObject = named(parsed.secrets.name);
   return { generation: parsed.generation, manifest, shards, secrets: secretObject ? secretData(secretObject)[secretsKey] ?? '' : '' };
 }
