@@ -1,6 +1,7 @@
 // A worker follows its carrier's routing through the real API server, with only the permissions
 // the operator gives workers: the first generation, an edit that costs one shard read, a corrupt
-// shard that must not replace the generation served, and a manifest that outruns its shard.
+// shard that must not replace the generation served (also one that is not gzip), and a manifest
+// that outruns its shard.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { testCluster } from '../../../testing/cluster.ts';
@@ -85,6 +86,38 @@ test('the manifest watch outlives the server ending it and the manifest being de
     await publish(cluster, ns, third);
     await until('generation 3 from the recreated manifest', () => store.current()?.generation === third.generation, 5000);
     assert.equal(store.status().rejections, 0);
+  } finally {
+    source.stop();
+    store.close();
+  }
+});
+
+test('a shard whose binaryData is not gzip is logged and never served; the worker keeps its generation until a readable one comes', async () => {
+  const ns = await cluster.namespace('routing-unzip');
+  const kubeconfig = await workerKubeConfig(cluster, ns, 'mekong', first.shards.length);
+  await publish(cluster, ns, first);
+  const store = new RoutingStore({ carrier: 'mekong', consistencyGraceMs: 1000 });
+  const warnings: Array<{ fields: object; message: string | undefined }> = [];
+  const logger = { info: () => {}, error: () => {}, warn: (fields: object, message?: string) => warnings.push({ fields, message }) };
+  const source = startKubeRoutingSource({ kubeconfig, namespace: ns, carrier: 'mekong', store, logger, backoff: { initialMs: 100, maxMs: 500 } });
+  try {
+    await until('generation 1', () => store.current()?.generation === first.generation);
+    // The operator's objects for generation 2, the one shard it changed holding JSON that is not
+    // gzip'd (the worker reads only shards whose checksum it does not hold already).
+    const changed = second.shards.findIndex((shard, index) => JSON.stringify(shard) !== JSON.stringify(first.shards[index]));
+    const shard = second.shards[changed];
+    assert.ok(shard);
+    const unzipped = { ...shard, binaryData: { 'shard.json.gz': Buffer.from('{"format":"switchyard.routing/v1"}').toString('base64') } };
+    await publish(cluster, ns, { ...second, shards: second.shards.map((each, index) => (index === changed ? unzipped : each)) });
+    await until('the unreadable generation to be rejected', () => store.status().rejections > 0);
+    assert.equal(store.current()?.generation, first.generation, 'generation 1 is still served');
+    assert.equal(store.status().lastError?.reason, `shard ${shard.metadata.name} is missing (still after 1 s)`);
+    const warning = warnings.find((entry) => entry.message === 'routing shard is unreadable');
+    assert.ok(warning, 'the worker says which shard it cannot read');
+    assert.equal((warning.fields as { shard?: string }).shard, shard.metadata.name);
+
+    await publish(cluster, ns, third);
+    await until('generation 3', () => store.current()?.generation === third.generation);
   } finally {
     source.stop();
     store.close();
