@@ -18,15 +18,16 @@ import { DEFAULT_SIP_PORT, DEFAULT_SIPS_PORT, responseDestination } from './resp
 import type { Destination, TransportKind } from './response-routing.ts';
 import { serializeMessage } from './serializer.ts';
 import { answerStun, isStunMessage } from './stun.ts';
-import type { StunAnswer } from './stun.ts';
 import { openTcpStream, openTlsStream } from './stream-connect.ts';
 import { TcpConnection, plainAddress } from './tcp-connection.ts';
 import type { TcpConnectionLimits } from './tcp-connection.ts';
 import { socketHost } from './uri.ts';
+import type { SendResult, SipTransportOptions, StunOutcome, TlsSettings, TransportEvent } from './transport-options.ts';
 import { topVia } from './via.ts';
 
 export type { Destination, TransportKind } from './response-routing.ts';
 export type { TcpConnection } from './tcp-connection.ts';
+export type { SendResult, SipTransportOptions, StunOutcome, TlsSettings, TransportEvent, TransportEventKind } from './transport-options.ts';
 
 /** Where a message came from; `connection` is set for TCP and TLS and is where its responses go. */
 export interface MessageSource {
@@ -34,64 +35,6 @@ export interface MessageSource {
   port: number;
   transport: TransportKind;
   connection?: TcpConnection;
-}
-
-export type TransportEventKind =
-  | 'parse-error'
-  | 'answered-400'
-  | 'framing-error'
-  | 'socket-error'
-  | 'idle-timeout'
-  | 'write-overflow'
-  | 'connection-limit'
-  | 'response-discarded'
-  | 'send-failed'
-  | 'handler-threw';
-
-/** What became of a STUN message: answered as stun.ts says, or not, from a flow this replica does not hold. */
-export type StunOutcome = StunAnswer | { kind: 'not-our-flow' };
-
-export interface TransportEvent {
-  kind: TransportEventKind;
-  detail: string;
-  remote?: { address: string; port: number; transport: TransportKind };
-}
-
-export type SendResult = { ok: true } | { ok: false; error: string };
-
-export interface SipTransportOptions {
-  /** Address to bind (default 127.0.0.1). */
-  host?: string;
-  /** 0 (the default) binds an ephemeral port, the same one for UDP and TCP. */
-  port?: number;
-  /** sent-by host for Via, when the bound address is not what peers should see. */
-  advertisedHost?: string;
-  udpReceiveBufferBytes?: number;
-  udpSendBufferBytes?: number;
-  /** Close TCP connections silent for this long (default 120 s). */
-  tcpIdleTimeoutMs?: number;
-  /** Inbound plus outbound (default 1024); further inbound connections are refused at once. */
-  maxTcpConnections?: number;
-  /** Per-connection bound on a message being received (default 64 KiB). */
-  tcpMaxReadBufferBytes?: number;
-  /** Per-connection bound on unsent output (default 1 MiB). */
-  tcpMaxWriteBufferBytes?: number;
-  /** Give up opening an outbound TCP connection (or finishing its TLS handshake) after this long (default 5 s). */
-  tcpConnectTimeoutMs?: number;
-  /** SIP over TLS: listen on `port` (0: an ephemeral one) and open TLS connections where asked to. */
-  tls?: TlsSettings;
-  onError?: (event: TransportEvent) => void;
-  /** Each STUN message on the UDP port, with what it was answered (RFC 5626 keep-alives). */
-  onStun?: (outcome: StunOutcome['kind']) => void;
-}
-
-export interface TlsSettings {
-  port: number;
-  /** PEM private key and certificate chain presented to peers (replaceable: setTlsCredentials). */
-  key: string | Buffer;
-  cert: string | Buffer;
-  /** PEM CAs that peers' certificates are checked against on connections we open; absent: the system's. */
-  ca?: string | Buffer;
 }
 
 export type MessageHandler = (message: SipMessage, source: MessageSource) => void;
