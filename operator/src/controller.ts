@@ -102,16 +102,16 @@ export class Controller {
       });
       await Promise.all(reflectors.map((reflector) => reflector.start(signal)));
       this.synced = true;
+      // Logged by a standby too: it says when this replica could take over without waiting for lists.
+      if (!signal.aborted) this.options.log.info({ kinds: watchedKinds.length }, 'caches synced');
     })();
     return this.observing;
   }
 
   /** Reconciles until `signal` aborts (leadership ends or the process stops). */
   async run(signal: AbortSignal): Promise<void> {
-    const { log } = this.options;
     await this.observe(signal);
     if (signal.aborted) return;
-    log.info({ kinds: watchedKinds.length }, 'caches synced');
     this.leading = true;
     this.compiledOnce = false;
     this.queue.add(resyncKey);
