@@ -12,6 +12,13 @@ import { shardKey } from './schema.ts';
 
 export const shardGzipKey = `${shardKey}.gz`;
 
+/**
+ * What a shard may unzip to. The operator keeps a shard's JSON near 24 KiB, and even past its
+ * shard-count cap a ConfigMap's 1 MiB does not hold much more than this gzip'd; the bound keeps a
+ * damaged or hostile value from taking a worker's memory.
+ */
+const MAX_SHARD_TEXT_BYTES = 32 * 2 ** 20;
+
 /** A ConfigMap's payload fields as the API returns them: binaryData values are base64. */
 export interface ShardPayload {
   data?: Record<string, string> | undefined;
@@ -27,13 +34,16 @@ export class ShardEncodingError extends Error {
   override readonly name = 'ShardEncodingError';
 }
 
-/** The shard's JSON text, or undefined when the object holds none; a binaryData value that is not gzip throws ShardEncodingError. */
+/**
+ * The shard's JSON text, or undefined when the object holds none. A binaryData value that is not
+ * gzip, or unzips to more than MAX_SHARD_TEXT_BYTES, throws ShardEncodingError.
+ */
 export function shardText(payload: ShardPayload): string | undefined {
   const packed = payload.binaryData?.[shardGzipKey];
   if (packed === undefined) return payload.data?.[shardKey];
   try {
-    return gunzipSync(Buffer.from(packed, 'base64')).toString('utf8');
+    return gunzipSync(Buffer.from(packed, 'base64'), { maxOutputLength: MAX_SHARD_TEXT_BYTES }).toString('utf8');
   } catch (error) {
-    throw new ShardEncodingError(`binaryData["${shardGzipKey}"] is not gzip: ${(error as Error).message}`);
+    throw new ShardEncodingError(`binaryData["${shardGzipKey}"] does not unzip: ${(error as Error).message}`);
   }
 }

@@ -1,7 +1,7 @@
 // From Kubernetes objects (ConfigMaps and the Secret, as the operator compiles them or as the API
 // returns them) to the texts the assembler takes, and the names a worker needs to watch.
 import { manifestKey, secretsKey } from '../../../api/routing/schema.ts';
-import { shardText } from '../../../api/routing/shard-data.ts';
+import { ShardEncodingError, shardText } from '../../../api/routing/shard-data.ts';
 import { names } from '../../../operator/src/compile/names.ts';
 import type { GenerationTexts } from './generation-assembler.ts';
 
@@ -44,7 +44,7 @@ export function referencedNames(manifestText: string): { shards: string[]; secre
 
 /**
  * The text an object holds for routing: the shard's JSON (unzipped), manifest.json or the decoded
- * secrets.json. A shard whose binaryData is not gzip throws ShardEncodingError.
+ * secrets.json. A shard whose binaryData does not unzip throws ShardEncodingError.
  */
 export function routingText(object: RoutingObject): string | undefined {
   const data = object.data ?? {};
@@ -55,12 +55,13 @@ export function routingText(object: RoutingObject): string | undefined {
   return shardText(object) ?? data[manifestKey];
 }
 
-/** routingText, with an undecodable shard counted as absent (the assembler then keeps the last good generation). */
+/** routingText, with a shard that does not unzip counted as absent (the assembler then keeps the last good generation). */
 function readableText(object: RoutingObject): string | undefined {
   try {
     return routingText(object);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof ShardEncodingError) return undefined;
+    throw error;
   }
 }
 

@@ -3,6 +3,7 @@
 // never becomes routing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { shardKey } from '../../../api/routing/schema.ts';
 import { ShardEncodingError, shardBinaryData, shardGzipKey, shardText } from '../../../api/routing/shard-data.ts';
 import { assembleGeneration } from '../../src/routing/generation-assembler.ts';
@@ -47,10 +48,16 @@ test('binaryData that is not gzip is refused with the reason, and the generation
   const [first, ...rest] = shardObjects;
   assert.ok(first);
   const broken: RoutingObject = { ...first, binaryData: { [shardGzipKey]: Buffer.from('{"format":"switchyard.routing/v1"}').toString('base64') } };
-  assert.throws(() => shardText(broken), (error: unknown) => error instanceof ShardEncodingError && /binaryData\["shard\.json\.gz"\] is not gzip/.test(error.message));
+  assert.throws(() => shardText(broken), (error: unknown) => error instanceof ShardEncodingError && /binaryData\["shard\.json\.gz"\] does not unzip: .*header/.test(error.message));
   const texts = generationTextsFrom([compiled.manifest, broken, ...rest, compiled.workerSecret] as RoutingObject[], 'mekong');
   assert.ok(texts);
   const assembly = assembleGeneration(texts, { carrier: 'mekong' });
   assert.equal(assembly.ok, false);
   assert.deepEqual(assembly.ok ? undefined : [assembly.failure, assembly.reason], ['missing', `shard ${first.metadata?.name} is missing`]);
+});
+
+test('a shard that would unzip to more than 32 MiB is refused before it takes the memory', () => {
+  // 40 MiB of zeros gzip to ~40 KB: a value a ConfigMap could hold.
+  const bomb = { binaryData: { [shardGzipKey]: gzipSync(Buffer.alloc(40 * 2 ** 20)).toString('base64') } };
+  assert.throws(() => shardText(bomb), (error: unknown) => error instanceof ShardEncodingError && /does not unzip: .*(buffer|length)/i.test(error.message));
 });
