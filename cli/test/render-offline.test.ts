@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { runBin, runInProcess } from './run-cli.ts';
 
@@ -46,6 +47,18 @@ describe('render offline', () => {
       const ready = object.status?.conditions?.find((c) => c.type === 'Ready');
       assert.equal(ready?.status, 'True', `${object.kind} ${object.metadata.name} Ready`);
     }
+  });
+
+  test('a shard is printed gzip\'d, as the operator applies it, with its JSON unzipped in the comment above it', async () => {
+    const { stdout, code } = await runBin(['render', examples]);
+    assert.equal(code, 0);
+    const shardDocument = stdout.split(/^---$/m).find((text) => text.includes('name: mekong-telecom-routing-0'));
+    assert.ok(shardDocument, 'the shard is rendered');
+    const comment = /^# binaryData\["shard\.json\.gz"\] unzipped:\n# (.*)$/m.exec(shardDocument)?.[1];
+    assert.ok(comment, 'the unzipped JSON is in the comment');
+    const [rendered] = documents(`---${shardDocument}`) as Array<Rendered & { binaryData?: Record<string, string> }>;
+    assert.equal(comment, gunzipSync(Buffer.from(rendered?.binaryData?.['shard.json.gz'] ?? '', 'base64')).toString('utf8'));
+    assert.ok(comment.includes('"+85512345678":'), 'a number of examples/ can be searched for');
   });
 
   test('never prints a Secret value: passwords, HA1 material and the generated auth tokens are redacted', async () => {
