@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { routingShard, routingManifest, workerSecrets } from '../../api/routing/schema.ts';
-import { shardText } from '../../api/routing/shard-data.ts';
+import { shardText, type ShardPayload } from '../../api/routing/shard-data.ts';
 import { compile } from '../src/compile/compile.ts';
 import { accountSID, compositeUsername, digestCredential } from '../src/compile/credentials.ts';
 import type { DesiredObject } from '../src/compile/desired.ts';
 import type { CompileResult } from '../src/compile/result.ts';
+import { maxShardCount, shardBudgetBytes, shardCountFor } from '../src/compile/routing.ts';
 import { account, carrier, carrierRef, context, inboundTrunk, observed, outboundTrunk, phoneNumber, secret, sipDomain } from './builders.ts';
 
 const kh = (name = 'mekong', namespace?: string) => carrier(name, { displayName: name, country: 'KH', sipDomainBase: `${name}.example` }, namespace);
@@ -167,13 +168,25 @@ describe('compile', () => {
     const before = compile(observed({ ...base(), phoneNumbers: numbers }), context);
     const shards = before.phases[0]?.filter((o) => o.kind === 'ConfigMap') ?? [];
     assert.ok(shards.length > 1, `sharded (${shards.length})`);
-    for (const shard of shards) assert.ok(Buffer.byteLength(JSON.stringify(shard)) < 1024 * 1024, `${shard.metadata.name} under 1 MiB`);
+    for (const shard of shards) {
+      assert.ok(Buffer.byteLength(shardText(shard as ShardPayload) ?? '') <= shardBudgetBytes, `${shard.metadata.name}'s JSON within the budget`);
+      assert.ok(Buffer.byteLength(JSON.stringify(shard)) < 1024 * 1024, `${shard.metadata.name} under 1 MiB`);
+    }
     assert.equal(Object.keys(routing(before).numbers).length, 30_000);
     const edited = numbers.map((n, i) => (i === 42 ? { ...n, spec: { ...n.spec, voiceURL: 'https://clinic.example/changed' } } : n));
     const after = compile(observed({ ...base(), phoneNumbers: edited }), context);
     const changed = shards.filter((shard, i) => JSON.stringify(shard) !== JSON.stringify(after.phases[0]?.filter((o) => o.kind === 'ConfigMap')[i]));
     assert.equal(changed.length, 1);
     assert.notEqual(routing(after).manifest.generation, routing(before).manifest.generation);
+  });
+
+  test('the shard count doubles with the routing state up to 4096, then shards grow instead', () => {
+    assert.equal(shardCountFor(0), 1);
+    assert.equal(shardCountFor(shardBudgetBytes), 2);
+    assert.equal(shardCountFor(1000 * shardBudgetBytes), 2048);
+    // 1,000,000 numbers with a voice URL each are ~125 MiB of JSON: 8192 shards by the budget alone.
+    assert.equal(shardCountFor(125 * 2 ** 20), maxShardCount);
+    assert.equal(maxShardCount, 4096);
   });
 
   test('GitOps labels on the Carrier are not copied onto owned objects', () => {

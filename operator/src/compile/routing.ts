@@ -75,10 +75,16 @@ export const shardIndex = (key: string, shardCount: number) => fnv1a(key) % shar
 /** The length of one `[number, route]` entry in `JSON.stringify([...numbers])`, which sizes the shard count. */
 const entryLength = (number: string, route: NumberRoute) => JSON.stringify([number, route]).length;
 
-/** The fewest power-of-two shards the estimated size fits at shardFill; powers of two keep rehashing rare. */
-function shardCountFor(estimatedBytes: number): number {
+/**
+ * At most this many shards: each is a name in the workers' Role and a read when it changes, and
+ * past it shards grow beyond the budget instead (gzip'd, still far under 1 MiB).
+ */
+export const maxShardCount = 4096;
+
+/** The fewest power-of-two shards the estimated size fits at shardFill, up to maxShardCount; powers of two keep rehashing rare. */
+export function shardCountFor(estimatedBytes: number): number {
   let count = 1;
-  while (count * shardBudgetBytes * shardFill < estimatedBytes) count *= 2;
+  while (count < maxShardCount && count * shardBudgetBytes * shardFill < estimatedBytes) count *= 2;
   return count;
 }
 
@@ -188,7 +194,7 @@ export class CarrierRouting {
       }
       this.dirty.clear();
       const fits = this.shards.every((shard) => shard === undefined || shard.bytes <= shardBudgetBytes);
-      if (fits || count >= 4096) return;
+      if (fits || count >= maxShardCount) return;
       this.bucketNumbers(count * 2);
     }
   }
