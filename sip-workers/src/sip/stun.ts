@@ -3,8 +3,8 @@
 // keeps its NAT's mapping open), and reads in the answer's XOR-MAPPED-ADDRESS whether the mapping
 // changed, in which case it registers again (RFC 5626 §4.4.2). Only Binding, no authentication
 // (the usage has none), RFC 5389's message format. Pure: the transport sends what this returns.
-import { isIPv4, isIPv6 } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { parseAddress } from '../../../api/routing/cidr.ts';
 
 const HEADER_BYTES = 20;
 const MAGIC_COOKIE = 0x2112a442;
@@ -70,34 +70,20 @@ function attribute(type: number, value: Buffer): Buffer {
 
 /** RFC 5389 §15.2: the port XORed with the cookie's top half, the address with the cookie (and, for IPv6, the transaction ID). */
 function xorMappedAddress(address: string, port: number, transactionId: Buffer): Buffer | undefined {
+  const parsed = parseAddress(address);
+  if (!parsed) return undefined;
   const cookie = Buffer.alloc(4);
   cookie.writeUInt32BE(MAGIC_COOKIE);
-  let raw: Buffer;
-  if (isIPv4(address)) raw = Buffer.from(address.split('.').map(Number));
-  else if (isIPv6(address)) raw = ipv6Bytes(address);
-  else return undefined;
   const mask = Buffer.concat([cookie, transactionId]);
-  const value = Buffer.alloc(4 + raw.length);
-  value.writeUInt8(raw.length === 4 ? 0x01 : 0x02, 1);
+  const addressBytes = parsed.family === 4 ? 4 : 16;
+  const value = Buffer.alloc(4 + addressBytes);
+  value.writeUInt8(parsed.family === 4 ? 0x01 : 0x02, 1);
   value.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
-  raw.forEach((byte, index) => value.writeUInt8(byte ^ (mask[index] ?? 0), 4 + index));
+  for (let index = 0; index < addressBytes; index++) {
+    const byte = Number((parsed.value >> BigInt((addressBytes - 1 - index) * 8)) & 0xffn);
+    value.writeUInt8(byte ^ (mask[index] ?? 0), 4 + index);
+  }
   return attribute(XOR_MAPPED_ADDRESS, value);
-}
-
-function ipv6Bytes(address: string): Buffer {
-  const unscoped = address.replace(/%.*$/, '');
-  // An IPv4-mapped or -compatible tail (::ffff:192.0.2.1) is two groups.
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(unscoped);
-  const octets = dotted ? dotted.slice(1).map(Number) : [];
-  const text = dotted ? `${unscoped.slice(0, dotted.index)}${(((octets[0] ?? 0) << 8) | (octets[1] ?? 0)).toString(16)}:${(((octets[2] ?? 0) << 8) | (octets[3] ?? 0)).toString(16)}` : unscoped;
-  const [head = '', tail] = text.split('::');
-  const groups = (part: string) => (part === '' ? [] : part.split(':'));
-  const front = groups(head);
-  const back = tail === undefined ? [] : groups(tail);
-  const all = [...front, ...Array<string>(8 - front.length - back.length).fill('0'), ...back];
-  const bytes = Buffer.alloc(16);
-  all.forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
-  return bytes;
 }
 
 function errorCode(status: number, reason: string): Buffer {
