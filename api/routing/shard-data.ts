@@ -34,6 +34,11 @@ export class ShardEncodingError extends Error {
   override readonly name = 'ShardEncodingError';
 }
 
+/** base64 of gzip'd text, unzipped; throws (zlib's error) when it is not gzip or unzips to more than MAX_SHARD_TEXT_BYTES. */
+export function unzipBase64(packed: string): string {
+  return gunzipSync(Buffer.from(packed, 'base64'), { maxOutputLength: MAX_SHARD_TEXT_BYTES }).toString('utf8');
+}
+
 /**
  * The shard's JSON text, or undefined when the object holds none. A binaryData value that is not
  * gzip, or unzips to more than MAX_SHARD_TEXT_BYTES, throws ShardEncodingError.
@@ -42,7 +47,7 @@ export function shardText(payload: ShardPayload): string | undefined {
   const packed = payload.binaryData?.[shardGzipKey];
   if (packed === undefined) return payload.data?.[shardKey];
   try {
-    return gunzipSync(Buffer.from(packed, 'base64'), { maxOutputLength: MAX_SHARD_TEXT_BYTES }).toString('utf8');
+    return unzipBase64(packed);
   } catch (error) {
     throw new ShardEncodingError(`binaryData["${shardGzipKey}"] does not unzip: ${(error as Error).message}`);
   }

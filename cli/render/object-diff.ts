@@ -2,7 +2,7 @@
 // changed leaf: a path a human can follow (JSON held in strings is followed into, like the
 // manifest's, and so is gzip'd JSON in base64, like a shard's; conditions and named list items are
 // addressed by type or name) and the value before and after.
-import { gunzipSync } from 'node:zlib';
+import { unzipBase64 } from '../../api/routing/shard-data.ts';
 
 export interface Difference {
   path: string;
@@ -30,7 +30,7 @@ const gzipBase64 = /^H4sI/;
 function parsedJson(value: string): unknown {
   let text = value;
   try {
-    if (gzipBase64.test(value)) text = gunzipSync(Buffer.from(value, 'base64')).toString('utf8');
+    if (gzipBase64.test(value)) text = unzipBase64(value);
     if (!/^\s*[[{]/.test(text)) return undefined;
     return JSON.parse(text) as unknown;
   } catch {
