@@ -1,7 +1,8 @@
 // The key a carrier's SIP worker replicas share to sign RFC 5626 flow tokens: with it, a call on
 // one replica reaches a phone whose flow another replica holds (its TCP or TLS connection, or its
-// UDP address behind NAT), through that replica. Generated once, like an account's auth token, and never again: a new key would make
-// the tokens of calls in progress unreadable. Only a carrier with a registrar has such phones.
+// UDP address behind NAT), through that replica. Generated once, like an account's auth token,
+// and never again: a new key would make the tokens of calls in progress unreadable. Only a
+// carrier with a registrar has such phones.
 import type { DesiredObject } from './desired.ts';
 import { carrierLabel, managedByLabel, names } from './names.ts';
 import type { CarrierObject, ObservedSecret } from './observed.ts';
