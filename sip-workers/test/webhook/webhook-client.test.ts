@@ -243,3 +243,12 @@ test('consecutive webhooks to one server reuse a kept-alive connection', async (
     await fresh.close();
   }
 });
+
+test('user info in the webhook URL goes out as Basic credentials, never in the request line', async () => {
+  const since = webhook.requests.length;
+  const withCredentials = webhook.baseUrl.replace('http://', 'http://acme%40ops:s3cr%3At@');
+  const result = await fetchTwiml(request({ primary: { url: `${withCredentials}/voice`, method: 'POST' } }));
+  assert.ok(result.ok, result.ok ? '' : result.reason);
+  const [received] = requestsTo('/voice', since);
+  assert.equal(received?.headers['authorization'], `Basic ${Buffer.from('acme@ops:s3cr:t').toString('base64')}`);
+});
