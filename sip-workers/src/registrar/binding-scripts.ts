@@ -110,3 +110,7 @@ end
 expireWithLatest()
 return cjson.encode({ bindings = listed(), removed = removed })
 `;
+
+/** Deletes a replica's presence key only if this instance wrote it: a restarted replica at the same address keeps its own. */
+export const WITHDRAW_EDGE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;

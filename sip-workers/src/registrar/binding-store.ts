@@ -33,6 +33,15 @@ export interface BindingStore {
   lookup(aor: AddressOfRecord): Promise<CurrentBinding[]>;
   /** Removes the AOR's bindings registered over a TCP or TLS flow that closed (not those with push parameters); how many went. */
   removeFlow(aor: AddressOfRecord, flow: Flow): Promise<number>;
+  /**
+   * Records that the replica with this sent-by runs, as `instance`, for `ttlMs`: replicas announce
+   * themselves while they run, so a crashed one's announcement lapses on its own.
+   */
+  announceEdge(carrier: string, edge: string, instance: string, ttlMs: number): Promise<void>;
+  /** Ends this instance's announcement at once (a replica stopping); a newer instance's stays. */
+  withdrawEdge(carrier: string, edge: string, instance: string): Promise<void>;
+  /** Which of these replicas' announcements are current. */
+  presentEdges(carrier: string, edges: readonly string[]): Promise<ReadonlySet<string>>;
   /** Resolves once the store can first be asked (the worker does not wait for it to start). */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -6,15 +6,17 @@ import { createClient } from '@redis/client';
 import { z } from 'zod';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
-import { LOOKUP_BINDINGS, REMOVE_FLOW_BINDINGS, UPDATE_BINDINGS } from './binding-scripts.ts';
+import { LOOKUP_BINDINGS, REMOVE_FLOW_BINDINGS, UPDATE_BINDINGS, WITHDRAW_EDGE } from './binding-scripts.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, BindingUpdate, UpdateResult } from './binding-store.ts';
 
 export interface RedisBindingStoreOptions {
   /** redis://[[user]:password@]host[:port][/db] or rediss:// for TLS. */
   url: string;
-  /** Every key starts with this, so several platforms can share one Redis. */
+  /** Every AOR's key starts with this, so several platforms can share one Redis. */
   keyPrefix?: string;
+  /** Every replica's presence key starts with this. */
+  edgeKeyPrefix?: string;
   /** A script unanswered this long fails as unavailable. Default 1000 ms. */
   timeoutMs?: number;
   log: WorkerLogger;
@@ -47,6 +49,7 @@ const scriptReply = z.union([
 export class RedisBindingStore implements BindingStore {
   readonly #client;
   readonly #prefix: string;
+  readonly #edgePrefix: string;
   readonly #timeoutMs: number;
   readonly #log: WorkerLogger;
   readonly #sha = new Map<string, string>();
@@ -55,6 +58,7 @@ export class RedisBindingStore implements BindingStore {
 
   constructor(options: RedisBindingStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'switchyard:bindings:';
+    this.#edgePrefix = options.edgeKeyPrefix ?? 'switchyard:edges:';
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#log = options.log;
     this.#client = createClient({
@@ -112,6 +116,25 @@ export class RedisBindingStore implements BindingStore {
     return 'error' in reply ? 0 : reply.removed ?? 0;
   }
 
+  /** A carrier's replicas share a hash tag, so one MGET reads them on a Redis Cluster too. */
+  edgeKey(carrier: string, edge: string): string {
+    return `${this.#edgePrefix}{${carrier}}:${edge}`;
+  }
+
+  async announceEdge(carrier: string, edge: string, instance: string, ttlMs: number): Promise<void> {
+    await this.#bounded(this.#client.set(this.edgeKey(carrier, edge), instance, { expiration: { type: 'PX', value: ttlMs } }));
+  }
+
+  async withdrawEdge(carrier: string, edge: string, instance: string): Promise<void> {
+    await this.#bounded(this.#evaluate(WITHDRAW_EDGE, this.edgeKey(carrier, edge), [instance]));
+  }
+
+  async presentEdges(carrier: string, edges: readonly string[]): Promise<ReadonlySet<string>> {
+    if (edges.length === 0) return new Set();
+    const values = await this.#bounded(this.#client.mGet(edges.map((edge) => this.edgeKey(carrier, edge))));
+    return new Set(edges.filter((_edge, index) => values[index] !== null && values[index] !== undefined));
+  }
+
   /** Drops the connection at once: nothing a closing worker still waits for is in flight. */
   close(): Promise<void> {
     if (this.#client.isOpen) this.#client.destroy();
@@ -133,14 +156,23 @@ export class RedisBindingStore implements BindingStore {
   }
 
   async #run(script: string, key: string, args: string[]): Promise<z.output<typeof scriptReply>> {
+    const raw = await this.#bounded(this.#evaluate(script, key, args));
+    if (typeof raw !== 'string') throw new BindingStoreUnavailable(`unexpected script reply ${typeof raw}`);
+    try {
+      return scriptReply.parse(JSON.parse(raw));
+    } catch (error) {
+      throw new BindingStoreUnavailable(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** The answer, or BindingStoreUnavailable: Redis failed, or did not answer within the timeout. */
+  async #bounded<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new BindingStoreUnavailable(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
     });
     try {
-      const raw = await Promise.race([this.#evaluate(script, key, args), timeout]);
-      if (typeof raw !== 'string') throw new BindingStoreUnavailable(`unexpected script reply ${typeof raw}`);
-      return scriptReply.parse(JSON.parse(raw));
+      return await Promise.race([work, timeout]);
     } catch (error) {
       if (error instanceof BindingStoreUnavailable) throw error;
       throw new BindingStoreUnavailable(error instanceof Error ? error.message : String(error));

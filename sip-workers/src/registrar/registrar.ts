@@ -12,6 +12,7 @@ import type { AddressOfRecord, Binding, CurrentBinding, Flow } from './binding.t
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, UpdateResult } from './binding-store.ts';
 import { clientAddresses, clientTargets } from './client-targets.ts';
+import type { EdgePresence } from './edge-presence.ts';
 import type { ClientTarget } from './client-targets.ts';
 import { grantExpiries, registersOutboundFlow } from './expiry-policy.ts';
 import { FlowRegistrations } from './flow-registrations.ts';
@@ -43,6 +44,8 @@ export interface RegistrarDeps {
   log: WorkerLogger;
   /** With a key the replicas share: a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) is rung through that replica. */
   flowTokens?: FlowTokens;
+  /** Which replicas run: a phone whose flow a gone one held is not rung through it. */
+  presence?: EdgePresence;
 }
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
@@ -86,6 +89,11 @@ export class Registrar {
     return this.#flows.settled();
   }
 
+  /** This replica stops: calls on the others no longer ring through it. */
+  async withdrawPresence(): Promise<void> {
+    await this.#deps.presence?.stop();
+  }
+
   get store(): BindingStore {
     return this.#deps.store;
   }
@@ -125,7 +133,21 @@ export class Registrar {
         unavailable = true;
       }
     }
-    return targets.length === 0 && unavailable ? 'unavailable' : targets;
+    const reachable = await this.#throughRunningEdges(targets);
+    return reachable.length === 0 && unavailable ? 'unavailable' : reachable;
+  }
+
+  /** The targets, less those relayed through a replica that is gone (a binding outlives its replica until the phone registers again). */
+  async #throughRunningEdges(targets: ClientTarget[]): Promise<ClientTarget[]> {
+    const relayedEdges = new Set(targets.filter((target) => target.route !== undefined).map((target) => target.binding.flow.edge));
+    if (relayedEdges.size === 0 || this.#deps.presence === undefined) return targets;
+    const running = await this.#deps.presence.running(relayedEdges);
+    return targets.filter((target) => {
+      if (target.route === undefined || running.has(target.binding.flow.edge)) return true;
+      this.#deps.metrics.goneEdgeTargets.inc();
+      this.#deps.log.info({ edge: target.binding.flow.edge, aor: `${target.aor.user ?? ''}@${target.aor.host}`, binding: target.binding.id }, 'not ringing a phone through a replica that is gone; it is rung again once it registers through a running one');
+      return false;
+    });
   }
 
   /**

@@ -8,6 +8,8 @@ import { TrunkProbes } from '../calls/trunk-probes.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { PushClient, pushCallMetrics } from '../push/push-client.ts';
+import { EdgePresence } from '../registrar/edge-presence.ts';
+import type { EdgePresenceOptions } from '../registrar/edge-presence.ts';
 import { RedisBindingStore } from '../registrar/redis-binding-store.ts';
 import { Registrar } from '../registrar/registrar.ts';
 import type { RegistrarSettings } from '../registrar/registrar.ts';
@@ -74,6 +76,8 @@ export interface RegistrarOptions {
   redisUrl: string;
   carrier: string;
   settings: RegistrarSettings;
+  /** How long a replica's presence lasts unrenewed (default 15 s). */
+  presence?: EdgePresenceOptions;
 }
 
 export interface RunningSipWorker {
@@ -109,15 +113,22 @@ function pushCalls(options: PushOptions | undefined, registrar: Registrar | unde
 /** The registrar over its Redis, told when a phone's TCP or TLS flow closes, and asked which UDP flows' STUN keep-alives to answer. */
 function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps: { authenticator: DigestAuthenticator; metrics: WorkerMetrics; log: WorkerLogger; flowTokens: FlowTokens | undefined }): Registrar {
   const { authenticator, metrics, log, flowTokens } = deps;
+  const store = new RedisBindingStore({ url: options.redisUrl, log });
+  // Only replicas that relay to each other (they share the flow token key) need to know which run.
+  const presence = flowTokens === undefined ? undefined : new EdgePresence(store, options.carrier, transport.sentBy, log, options.presence);
+  // Announced once Redis is first up: the client refuses commands until then, and no phone can
+  // have registered through this replica before.
+  if (presence !== undefined) void store.ready().then(() => presence.start());
   const registrar = new Registrar({
     carrier: options.carrier,
     edge: transport.sentBy,
-    store: new RedisBindingStore({ url: options.redisUrl, log }),
+    store,
     authenticator,
     settings: options.settings,
     metrics: registrarMetrics(metrics.registry),
     log,
     ...(flowTokens === undefined ? {} : { flowTokens }),
+    ...(presence === undefined ? {} : { presence }),
   });
   transport.onFlowClosed((flow) => registrar.flowClosed(flow));
   transport.answerStunFrom((address, port) => registrar.holdsUdpFlow(address, port));
@@ -191,6 +202,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       trunkProbes.close();
       stopTlsReload();
       worker.hangupAll();
+      // Before the flows close: from now on other replicas skip the phones this one held.
+      await registrar?.withdrawPresence();
       // The BYEs just sent and the relay deletes go out before the sockets close.
       await media?.close();
       layer.close();
