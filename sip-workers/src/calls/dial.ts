@@ -195,7 +195,10 @@ async function dialClient(context: CallContext, identity: string, callerId: stri
   if (targets === 'unavailable') return failure(480, 'Temporarily Unavailable - Registrar Unavailable');
   if (targets.length === 0) return failure(480, 'Temporarily Unavailable - Not Registered');
   const sleeping = push ? targets.filter(wakeable) : [];
-  const awake = targets.filter((target) => !sleeping.includes(target));
+  // A sleeping phone is woken whatever replica its old flow named; an awake one is rung through
+  // its flow's replica, so only while that replica runs.
+  const awake = await registrar.throughRunningEdges(targets.filter((target) => !sleeping.includes(target)));
+  if (awake.length === 0 && sleeping.length === 0) return failure(480, 'Temporarily Unavailable - Flow Failed');
   let last: DialResult = failure(480, 'Temporarily Unavailable - No Answer');
   if (awake.length > 0) {
     const rung = await ringTargets(context, awake, callerId, deadline);

@@ -133,12 +133,14 @@ export class Registrar {
         unavailable = true;
       }
     }
-    const reachable = await this.#throughRunningEdges(targets);
-    return reachable.length === 0 && unavailable ? 'unavailable' : reachable;
+    return targets.length === 0 && unavailable ? 'unavailable' : targets;
   }
 
-  /** The targets, less those relayed through a replica that is gone (a binding outlives its replica until the phone registers again). */
-  async #throughRunningEdges(targets: ClientTarget[]): Promise<ClientTarget[]> {
+  /**
+   * The targets, less those relayed through a replica that is gone (a binding outlives its
+   * replica until the phone registers again). Not for phones woken by push: they register anew.
+   */
+  async throughRunningEdges(targets: readonly ClientTarget[]): Promise<readonly ClientTarget[]> {
     const relayedEdges = new Set(targets.filter((target) => target.route !== undefined).map((target) => target.binding.flow.edge));
     if (relayedEdges.size === 0 || this.#deps.presence === undefined) return targets;
     const running = await this.#deps.presence.running(relayedEdges);

@@ -50,6 +50,7 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
   let hasty: RegistrarWorker;
   let dir: string;
   let certificate: TestCertificate;
+  const flowTokenKey = randomBytes(32);
 
   before(async () => {
     redis = await startRedisServer();
@@ -57,7 +58,6 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     push = await startPushServiceFixture('mekong-telecom');
     const routing = registrarRouting(webhook.base);
     const digestKey = randomBytes(32);
-    const flowTokenKey = randomBytes(32);
     dir = await mkdtemp(join(tmpdir(), 'switchyard-push-calls-'));
     certificate = selfSignedCertificate(dir, 'sip');
     const tls = { port: 0, certFile: certificate.certFile, keyFile: certificate.keyFile, caFile: certificate.certFile };
@@ -160,6 +160,19 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     assert.equal(pushesTo(token).length, 1, 'exactly one push');
     assert.equal(pushesTo(token)[0]?.status, 200);
     assert.equal(await observations(hasty, 'switchyard_worker_push_registration_wait_seconds', { result: 'timeout' }), 1);
+    await unregisterAll();
+  });
+
+  test('an app whose flow a replica now gone held is still pushed: it registers anew through a running one', async () => {
+    const token = deviceToken(0xb6);
+    const gone = await startRegistrarWorker(registrarRouting(webhook.base), redis.url, { flowTokenKey, push: { serviceUrl: push.url, carrier: push.carrier, registrationTimeoutMs: 2000 } });
+    const port = await freeUdpPort();
+    // Behind NAT (its Contact is not where it registered from): rung only through the replica it registered with.
+    const contact = `<sip:agent-102@127.0.0.99:${port};pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}>`;
+    ok(await runSipp({ scenario: phoneRegistering({ domain: kampot, ...agent102WithPassword, contact, expires: 600 }), remote: `127.0.0.1:${gone.port}`, localPort: port, calls: 1, extraArgs: ['-auth_uri', kampot] }), 'the app registers its push token');
+    await gone.close();
+    ok(await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${hasty.port}`, calls: 1 }), 'caller gets 480 once nobody registered');
+    assert.equal(pushesTo(token).length, 1, 'pushed, though its old flow\'s replica is gone');
     await unregisterAll();
   });
 
