@@ -72,38 +72,48 @@ export function httpExchange(request: HttpExchangeRequest): Promise<HttpExchange
         headers: requestHeaders(url, request.headers, body),
         body: body ?? null,
       };
-      dispatcher.dispatch(options, {
-        onRequestStart(started) {
-          controller = started;
-          // Timed out or abandoned while queued for a connection.
-          if (settled) started.abort(new Error('abandoned'));
-        },
-        onResponseStart(_started, statusCode, headers) {
-          status = statusCode;
-          location = headerValue(headers['location']);
-          if (isRedirect(status) && location !== undefined && URL.canParse(location, url.href)) mode = 'redirect';
-          else mode = status >= 200 && status <= 299 ? request.responseBody : 'discard';
-          if (Number(headerValue(headers['content-length']) ?? Number.NaN) > request.maxBodyBytes) cutOff();
-        },
-        onResponseData(_started, chunk) {
-          if (decided) return;
-          size += chunk.byteLength;
-          if (size > request.maxBodyBytes) cutOff();
-          else if (mode === 'read') chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (decided) return;
-          decided = true;
-          if (mode === 'redirect') return follow();
-          finish({ kind: 'response', status, body: mode === 'read' ? Buffer.concat(chunks).toString('utf8') : '', url: url.href });
-        },
-        onResponseError(_started, error) {
-          // Our own abort on timeout or hang-up reports itself here too, after finish().
-          if (decided) return;
-          decided = true;
-          finish({ kind: 'error', error });
-        },
-      });
+      try {
+        dispatcher.dispatch(options, handler());
+      } catch (error) {
+        // Refused before it was sent (undici checks the request's headers and URL first).
+        finish({ kind: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+      }
+
+      function handler(): Dispatcher.DispatchHandler {
+        return {
+          onRequestStart(started) {
+            controller = started;
+            // Timed out or abandoned while queued for a connection.
+            if (settled) started.abort(new Error('abandoned'));
+          },
+          onResponseStart(_started, statusCode, headers) {
+            if (decided) return;
+            status = statusCode;
+            location = headerValue(headers['location']);
+            if (isRedirect(status) && location !== undefined && URL.canParse(location, url.href)) mode = 'redirect';
+            else mode = status >= 200 && status <= 299 ? request.responseBody : 'discard';
+            if (Number(headerValue(headers['content-length']) ?? Number.NaN) > request.maxBodyBytes) cutOff();
+          },
+          onResponseData(_started, chunk) {
+            if (decided) return;
+            size += chunk.byteLength;
+            if (size > request.maxBodyBytes) cutOff();
+            else if (mode === 'read') chunks.push(chunk);
+          },
+          onResponseEnd() {
+            if (decided) return;
+            decided = true;
+            if (mode === 'redirect') return follow();
+            finish({ kind: 'response', status, body: mode === 'read' ? Buffer.concat(chunks).toString('utf8') : '', url: url.href });
+          },
+          onResponseError(_started, error) {
+            // Our own abort on timeout or hang-up reports itself here too, after finish().
+            if (decided) return;
+            decided = true;
+            finish({ kind: 'error', error });
+          },
+        };
+      }
 
       // Over the limit the connection is closed rather than drained. A discarded body is never
       // too large: it was cut off, and the status (or the redirect) stands.
