@@ -32,6 +32,8 @@ export interface Step extends CallerResult {
   /** Share of one core the system used during the step. */
   cpuShare?: number;
   helperCpuShare?: number;
+  /** Cores' worth of CPU the load generator used: SIPp's caller and callee, and the bench process with its latency probe. */
+  loadCpuShare: number;
   /** Cores' worth of CPU used by processes that are not the bench's (other work on the machine). */
   foreignCpuShare: number;
   probe?: ProbeResult;
@@ -91,9 +93,11 @@ async function runStep(system: SystemUnderTest, options: SearchOptions, rate: nu
   const spent = (a: Usage | undefined, b: Usage | undefined) => (a === undefined || b === undefined ? undefined : b.cpuSeconds - a.cpuSeconds);
   const systemCpu = spent(before.system, after.system);
   const helperCpu = spent(before.helper, after.helper);
-  const ours = (after.own - before.own) + (systemCpu ?? 0) + (helperCpu ?? 0);
+  const loadCpu = after.own - before.own;
+  const ours = loadCpu + (systemCpu ?? 0) + (helperCpu ?? 0);
   return {
     ...result,
+    loadCpuShare: loadCpu / seconds,
     foreignCpuShare: Math.max(0, (after.machine - before.machine - ours) / seconds),
     udpDrops: after.drops - before.drops,
     ...(probe === undefined ? {} : { probe }),

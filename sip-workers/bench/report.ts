@@ -13,7 +13,7 @@ const pct = (step: Step, rtd: number) => {
   return `${fmt(percentile(samples, 50))}/${fmt(percentile(samples, 99))}`;
 };
 
-export const STEP_HEADER = '    rate   calls      ok  failed  unfin  retrans  drops  achieved  100 p50/p99 ms  200 p50/p99 ms    cpu  webhook  others     rss  after';
+export const STEP_HEADER = '    rate   calls      ok  failed  unfin  retrans  drops  achieved  100 p50/p99 ms  200 p50/p99 ms    cpu  webhook   load  others     rss  after';
 
 const share = (value: number | undefined) => (value === undefined ? '-' : `${Math.round(value * 100)}%`);
 
@@ -31,6 +31,7 @@ export function stepLine(step: Step): string {
     pct(step, RTD_ANSWER).padStart(15),
     share(step.cpuShare).padStart(6),
     share(step.helperCpuShare).padStart(8),
+    share(step.loadCpuShare).padStart(6),
     share(step.foreignCpuShare).padStart(7),
     (step.rssBytes === undefined ? '-' : `${Math.round(step.rssBytes / 1e6)}MB`).padStart(7),
     ` ${step.after ?? ''}${passed(step) ? '' : '  FAILED'}`,
