@@ -132,14 +132,15 @@ async function scaleStep(client: ApiClient, operator: BenchOperator, readyNumber
 }
 
 /** Resolves when the shard ConfigMap contains `text`, watching it from `resourceVersion`. */
-async function shardContains(client: ApiClient, shard: string, resourceVersion: string, text: string, timeoutMs: number): Promise<boolean> {
+/** Watches one object from `resourceVersion` until `seen` says yes (true) or the time is up (false). */
+async function watchUntil(client: ApiClient, kind: 'ConfigMap' | 'PhoneNumber', name: string, resourceVersion: string, seen: (object: unknown) => boolean, timeoutMs: number): Promise<boolean> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeoutMs);
   let found = false;
-  const query = `watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${shard}`)}&resourceVersion=${resourceVersion}`;
+  const query = `watch=1&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}&resourceVersion=${resourceVersion}`;
   while (!found && !stop.signal.aborted) {
-    await client.watch(`${collectionPath('ConfigMap', ns)}?${query}`, (event) => {
-      if (shardText(event.object as ShardPayload)?.includes(text)) {
+    await client.watch(`${collectionPath(kind, ns)}?${query}`, (event) => {
+      if (seen(event.object)) {
         found = true;
         stop.abort();
       }
@@ -147,6 +148,18 @@ async function shardContains(client: ApiClient, shard: string, resourceVersion: 
   }
   clearTimeout(timer);
   return found;
+}
+
+const shardContains = (client: ApiClient, shard: string, resourceVersion: string, text: string, timeoutMs: number) =>
+  watchUntil(client, 'ConfigMap', shard, resourceVersion, (object) => shardText(object as ShardPayload)?.includes(text) === true, timeoutMs);
+
+type Patched = { metadata: { name: string; resourceVersion: string; generation: number } };
+
+/** Resolves to the ms from `started` until the number's status observes the patched generation, or undefined after 120 s. */
+async function statusObserves(client: ApiClient, patched: Patched, started: number): Promise<number | undefined> {
+  const { name, resourceVersion, generation } = patched.metadata;
+  const observed = (object: unknown) => ((object as { status?: { observedGeneration?: number } }).status?.observedGeneration ?? 0) >= generation;
+  return (await watchUntil(client, 'PhoneNumber', name, resourceVersion, observed, 120_000)) ? performance.now() - started : undefined;
 }
 
 /** What became of an edit that did not reach its shard in time: is it there now, what does the number's status say? */
@@ -161,7 +174,7 @@ async function explainLost(client: ApiClient, i: number, url: string, shard: str
 async function editLatency(client: ApiClient, operator: BenchOperator, total: number) {
   const manifestMap = await client.request<{ data: Record<string, string> }>('GET', objectPath('ConfigMap', ns, `${carrier}-routing`));
   const shardCount = routingManifest.parse(JSON.parse(manifestMap.data['manifest.json'] ?? '')).shards.length;
-  const patch = (i: number, url: string) => client.request('PATCH', objectPath('PhoneNumber', ns, `pn-${i}`), { spec: { voiceURL: url } }, 'application/merge-patch+json');
+  const patch = (i: number, url: string) => client.request<Patched>('PATCH', objectPath('PhoneNumber', ns, `pn-${i}`), { spec: { voiceURL: url } }, 'application/merge-patch+json');
   // 100 samples: with 40, the p99 was simply the slowest one.
   const samples = Array.from({ length: 100 }, (_, sample) => (sample * 7919) % total);
   // The load never edits a sampled number: a later edit to it would replace the URL being waited for.
@@ -187,6 +200,8 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   const latencies: number[] = [];
   /** The sample's own PATCH round trip: the part of its latency spent queueing in the API server before the operator could know. */
   const patchTimes: number[] = [];
+  /** Until the sample's status says it saw the edit (observedGeneration): what `kubectl get` shows, behind the routing. */
+  const statusTimes: Array<Promise<number | undefined>> = [];
   let lost = 0;
   const profiling = profilePhase(operator, 'edits', profile);
   // Each pass as the operator logs it, to tell a slow pass with many writes from a slow API server.
@@ -203,7 +218,7 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
     const { metadata } = await client.request<{ metadata: { resourceVersion: string } }>('GET', `${collectionPath('ConfigMap', ns)}?fieldSelector=${encodeURIComponent(`metadata.name=${shard}`)}`);
     const started = performance.now();
     const arrived = shardContains(client, shard, metadata.resourceVersion, url, 30_000);
-    await patch(i, url);
+    statusTimes.push(statusObserves(client, await patch(i, url), started));
     patchTimes.push(performance.now() - started);
     if (!(await arrived)) {
       lost++;
@@ -214,6 +229,7 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   running = false;
   const loadRate = background / ((Date.now() - loadStarted) / 1000);
   await load;
+  const statusLatencies = (await Promise.all(statusTimes)).filter((ms) => ms !== undefined);
   await profiling.stop();
   untap();
   const passMs = passes.map((pass) => pass.ms);
@@ -223,6 +239,8 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
   const slowest = latencies.map((ms, sample) => ({ ms, sample })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   console.log(`  slowest edits: ${slowest.map(({ ms, sample }) => `#${sample + 1} ${ms.toFixed(0)} ms (its PATCH ${patchTimes[sample]?.toFixed(0)} ms)`).join(', ')}; the samples' own PATCH: p50 ${percentile(patchTimes, 50).toFixed(0)} ms, p99 ${percentile(patchTimes, 99).toFixed(0)} ms`);
   console.log(`single edit → its routing ConfigMap, with ${loadRate.toFixed(0)} other edits/s (${latencies.length} samples${lost ? `, ${lost} not seen within 30 s` : ''}, ${background} background edits): p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms   target p99 < 1000 ms`);
+  const statusLost = samples.length - statusLatencies.length;
+  console.log(`  … and to its status (observedGeneration): p50 ${percentile(statusLatencies, 50).toFixed(0)} ms, p99 ${percentile(statusLatencies, 99).toFixed(0)} ms, max ${Math.max(...statusLatencies).toFixed(0)} ms${statusLost > 0 ? `; ${statusLost} not within 120 s` : ''}`);
 }
 
 async function failover(kubeconfig: string) {
