@@ -12,14 +12,6 @@ const rewriteAfterMs = 30_000;
 
 /** Status writes in flight while routing work is waiting: enough to make progress, few enough not to crowd the API server. */
 const whileRoutingWaits = 2;
-/**
- * ... unless the oldest waiting status has waited this long. In an edit storm routing work waits
- * almost always, and 2 in flight wrote ~80 statuses a second against 100 edits a second: the
- * backlog grew for as long as the storm lasted (an edited number's observedGeneration lagged
- * 10-15 s at 10,000 numbers). More in flight once statuses fall behind lets them keep pace.
- */
-const behindAfterMs = 1000;
-const whileBehind = 8;
 
 export interface StatusWriterHooks {
   onWritten(count: number): void;
@@ -30,8 +22,6 @@ interface PendingStatus {
   ref: { kind: string; namespace: string; name: string };
   body: string;
   hash: string;
-  /** When the key began to wait (a newer status for a waiting key keeps its place and its time). */
-  since: number;
 }
 
 export class StatusWriter {
@@ -66,9 +56,8 @@ export class StatusWriter {
       const hash = createHash('sha1').update(body).digest('base64');
       const last = this.written.get(key);
       if (last?.hash === hash && now - last.at < rewriteAfterMs) continue;
-      const waiting = this.pending.get(key);
-      if (waiting === undefined) this.order.push(key);
-      this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash, since: waiting?.since ?? now });
+      if (!this.pending.has(key)) this.order.push(key);
+      this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash });
     }
     this.pump();
   }
@@ -115,24 +104,8 @@ export class StatusWriter {
     return undefined;
   }
 
-  /** How long the oldest waiting status has waited (0 when none waits). */
-  private oldestWaitMs(now: number): number {
-    while (this.next < this.order.length) {
-      const waiting = this.pending.get(this.order[this.next] ?? '');
-      if (waiting !== undefined) return now - waiting.since;
-      this.next++;
-    }
-    return 0;
-  }
-
-  private limit(): number {
-    if (!this.routingFirst) return this.concurrency;
-    const limit = this.oldestWaitMs(Date.now()) >= behindAfterMs ? whileBehind : whileRoutingWaits;
-    return Math.min(limit, this.concurrency);
-  }
-
   private pump(): void {
-    while (this.pending.size > 0 && this.inFlight < this.limit()) {
+    while (this.inFlight < (this.routingFirst ? whileRoutingWaits : this.concurrency) && this.pending.size > 0) {
       const key = this.take();
       const entry = key === undefined ? undefined : this.pending.get(key);
       if (key === undefined || !entry) break;
