@@ -4,6 +4,7 @@
 // the call waits for a REGISTER of the user's AOR after the push (through any replica); the
 // woken phone is then rung through the flow that REGISTER came over. No REGISTER in time: 480.
 import type { PushClient } from '../push/push-client.ts';
+import { PUSH_PROVIDERS } from '../push/push-request.ts';
 import type { PushRequest } from '../push/push-request.ts';
 import type { ClientTarget } from '../registrar/client-targets.ts';
 import { registrationMark } from '../registrar/registration-wait.ts';
@@ -18,12 +19,10 @@ export interface PushCalls {
   pollIntervalMs?: number;
 }
 
-const pushProviders: ReadonlySet<string> = new Set(['apns', 'fcm']);
-
 /** A binding the push service can wake: a provider it serves and a device token. */
 export function wakeable(target: ClientTarget): boolean {
   const push = target.binding.push;
-  return push !== undefined && push.prid !== undefined && pushProviders.has(push.provider);
+  return push !== undefined && push.prid !== undefined && PUSH_PROVIDERS.has(push.provider);
 }
 
 export type WakeResult =

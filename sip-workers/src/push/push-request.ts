@@ -3,6 +3,9 @@
 // at the boundary; the rest of the service works with the typed value.
 import { z } from 'zod';
 
+/** The push services (RFC 8599 pn-provider values) a push service can wake phones through. */
+export const PUSH_PROVIDERS: ReadonlySet<string> = new Set(['apns', 'fcm']);
+
 export const pushRequest = z.object({
   callId: z.string().min(1).max(128).describe('The call this push is for (its Call SID), the same on every retry: one push per call and device.'),
   provider: z.enum(['apns', 'fcm']).describe('pn-provider.'),

@@ -46,6 +46,11 @@ export interface RegistrarDeps {
   flowTokens?: FlowTokens;
   /** Which replicas run: a phone whose flow a gone one held is not rung through it. */
   presence?: EdgePresence;
+  /**
+   * With a push service: the pn-providers it wakes phones through (RFC 8599). A REGISTER naming
+   * another gets 555; without a push service the pn-* parameters are kept and nothing is promised.
+   */
+  pushProviders?: ReadonlySet<string>;
 }
 
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
@@ -194,6 +199,8 @@ export class Registrar {
     const read = readRegister(request, source, this.#deps.edge);
     if (!read.ok) return read.answer;
     const register = read.request;
+    const unserved = this.#unservedPushProvider(register);
+    if (unserved !== undefined) return unserved;
     // Steps 4-5: the AOR is this domain's, and the authenticated user's own.
     if (register.aor.host !== domain.domain.toLowerCase()) {
       return refuse(404, 'Not Found - AOR Not In Domain', `To names ${register.aor.host}, not SIP domain ${domain.domain}`);
@@ -225,7 +232,27 @@ export class Registrar {
       this.#flows.registered(aor, register.flow, () => source.connection?.open ?? true);
     }
     const outbound = granted.some((grant) => grant.seconds > 0 && registersOutboundFlow(grant.contact, supportsOutbound));
-    return this.#answerUpdate(result, register, outbound ? outboundHeaders(register.flow) : []);
+    return this.#answerUpdate(result, register, [...(outbound ? outboundHeaders(register.flow) : []), ...this.#pushCapability(granted)]);
+  }
+
+  /**
+   * RFC 8599 §5.3: a REGISTER asking to be woken through a push service this worker cannot ask is
+   * refused with 555, so the app keeps its flow alive itself instead of sleeping until a push that
+   * never comes. Removing such a binding is still allowed.
+   */
+  #unservedPushProvider(register: RegisterRequest): RegistrarAnswer | undefined {
+    const served = this.#deps.pushProviders;
+    if (served === undefined || register.contacts.kind !== 'update') return undefined;
+    const unserved = register.contacts.contacts.find((contact) => contact.push !== undefined && !served.has(contact.push.provider) && contact.expires !== 0);
+    if (unserved?.push === undefined) return undefined;
+    return refuse(555, 'Push Notification Service Not Supported', `pn-provider=${unserved.push.provider}; this carrier pushes through ${[...served].join(', ')}`, pnsCapability([...served]));
+  }
+
+  /** RFC 8599 §5.3: the 200 tells the app its push service will wake it (Feature-Caps, RFC 6809). */
+  #pushCapability(granted: readonly GrantedContact[]): readonly HeaderField[] {
+    const served = this.#deps.pushProviders;
+    const provider = granted.find((grant) => grant.seconds > 0 && grant.contact.push !== undefined)?.contact.push?.provider;
+    return served === undefined || provider === undefined || !served.has(provider) ? [] : pnsCapability([provider]);
   }
 
   #answerUpdate(result: UpdateResult, register: RegisterRequest, extra: readonly HeaderField[]): RegistrarAnswer {
@@ -260,6 +287,8 @@ export class Registrar {
     }
   }
 }
+
+const pnsCapability = (providers: readonly string[]): HeaderField[] => [{ name: 'Feature-Caps', value: `*;+sip.pns="${providers.join(',')}"` }];
 
 /**
  * RFC 5626 §6: a UA that supports outbound and registers a flow is told the registrar does too, so

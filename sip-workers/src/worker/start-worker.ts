@@ -8,6 +8,7 @@ import { TrunkProbes } from '../calls/trunk-probes.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { PushClient, pushCallMetrics } from '../push/push-client.ts';
+import { PUSH_PROVIDERS } from '../push/push-request.ts';
 import { EdgePresence } from '../registrar/edge-presence.ts';
 import type { EdgePresenceOptions } from '../registrar/edge-presence.ts';
 import { RedisBindingStore } from '../registrar/redis-binding-store.ts';
@@ -111,7 +112,7 @@ function pushCalls(options: PushOptions | undefined, registrar: Registrar | unde
 }
 
 /** The registrar over its Redis, told when a phone's TCP or TLS flow closes, and asked which UDP flows' STUN keep-alives to answer. */
-function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps: { authenticator: DigestAuthenticator; metrics: WorkerMetrics; log: WorkerLogger; flowTokens: FlowTokens | undefined }): Registrar {
+function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps: { authenticator: DigestAuthenticator; metrics: WorkerMetrics; log: WorkerLogger; flowTokens: FlowTokens | undefined; pushing: boolean }): Registrar {
   const { authenticator, metrics, log, flowTokens } = deps;
   const store = new RedisBindingStore({ url: options.redisUrl, log });
   // Only replicas that relay to each other (they share the flow token key) need to know which run.
@@ -129,6 +130,7 @@ function startRegistrar(options: RegistrarOptions, transport: SipTransport, deps
     log,
     ...(flowTokens === undefined ? {} : { flowTokens }),
     ...(presence === undefined ? {} : { presence }),
+    ...(deps.pushing ? { pushProviders: PUSH_PROVIDERS } : {}),
   });
   transport.onFlowClosed((flow) => registrar.flowClosed(flow));
   transport.answerStunFrom((address, port) => registrar.holdsUdpFlow(address, port));
@@ -146,7 +148,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   // One authenticator for calls and REGISTERs: one nonce-count table guards both against replays.
   const authenticator = new DigestAuthenticator(options.digestKey === undefined ? {} : { secret: options.digestKey });
   const flowTokens = options.flowTokenKey === undefined ? undefined : new FlowTokens(options.flowTokenKey);
-  const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, { authenticator, metrics, log, flowTokens });
+  const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, { authenticator, metrics, log, flowTokens, pushing: options.push !== undefined });
   const push = pushCalls(options.push, registrar, metrics, log);
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,

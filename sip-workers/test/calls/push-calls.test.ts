@@ -25,6 +25,7 @@ import type { SippResult } from '../support/sipp.ts';
 import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import type { TestCertificate } from '../support/tls-certificate.ts';
 import { TlsPhone } from '../support/tls-phone.ts';
+import { UdpPhone } from '../support/udp-phone.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 
@@ -174,6 +175,18 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     ok(await runSipp({ scenario: callerExpecting(480, { to: pepperNumber }), remote: `127.0.0.1:${hasty.port}`, calls: 1 }), 'caller gets 480 once nobody registered');
     assert.equal(pushesTo(token).length, 1, 'pushed, though its old flow\'s replica is gone');
     await unregisterAll();
+  });
+
+  test('an app asking to be woken through a push service the carrier has not got is refused with 555 on the wire', async () => {
+    const phone = await UdpPhone.open(hasty.port);
+    try {
+      const refused = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: '<sip:agent-102@127.0.0.1:5099;pn-provider=webpush;pn-prid=endpoint-1>', expires: 600 });
+      assert.equal(refused.startLine, 'SIP/2.0 555 Push Notification Service Not Supported');
+      assert.equal(refused.header('Feature-Caps'), '*;+sip.pns="apns,fcm"');
+      assert.ok(!(await hasty.bindings(kampot, agent102.username)).some((binding) => binding.uri.includes('webpush')), 'not stored');
+    } finally {
+      phone.close();
+    }
   });
 
   test('the caller cancels while the call waits for the phone: 487, and the wait stops', async () => {

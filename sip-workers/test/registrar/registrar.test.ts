@@ -233,6 +233,31 @@ describe('registrar', { skip: redisMissing, timeout: 60_000 }, () => {
     assert.equal(orphan.status, 400);
   });
 
+  test('RFC 8599 with a push service: a pn-provider it serves is promised in Feature-Caps; another gets 555 and is not stored; removing one is allowed', async () => {
+    const user = agent102.username;
+    await clear(user, agent102.password);
+    const pushing = new Registrar({
+      carrier: 'mekong', edge: '127.0.0.1:5060', store, authenticator: new DigestAuthenticator(), log, pushProviders: new Set(['apns', 'fcm']),
+      settings: { expiry: defaultExpirySettings, maxBindingsPerUser: 3 }, metrics: registrarMetrics(new Registry()),
+    });
+    const saved = registrar;
+    registrar = pushing;
+    try {
+      const served = await register({ user, contacts: ['<sip:app@10.1.1.1:5062;pn-provider=fcm;pn-prid=token-9;pn-param=mekong-app>'] }, agent102.password);
+      assert.equal(served.status, 200, served.detail);
+      assert.deepEqual(header(served, 'Feature-Caps'), ['*;+sip.pns="fcm"']);
+      const unserved = await register({ user, contacts: ['<sip:web@10.1.1.1:5062;pn-provider=webpush;pn-prid=token-10>'] }, agent102.password);
+      assert.deepEqual([unserved.status, unserved.reason, header(unserved, 'Feature-Caps')], [555, 'Push Notification Service Not Supported', ['*;+sip.pns="apns,fcm"']]);
+      assert.deepEqual((await store.lookup({ carrier: 'mekong', domain: kampot, user })).map((binding) => binding.uri), ['sip:app@10.1.1.1:5062;pn-provider=fcm;pn-prid=token-9;pn-param=mekong-app']);
+      const removed = await register({ user, contacts: ['<sip:app@10.1.1.1:5062;pn-provider=webpush;pn-prid=token-10>;expires=0'] }, agent102.password);
+      assert.equal(removed.status, 200, 'a Contact being removed is not asking to be pushed');
+    } finally {
+      registrar = saved;
+    }
+    const plain = await register({ user, contacts: ['<sip:web@10.1.1.1:5062;pn-provider=webpush;pn-prid=token-10>'] }, agent102.password);
+    assert.deepEqual([plain.status, header(plain, 'Feature-Caps')], [200, []], 'without a push service the pn-* parameters are kept and nothing is promised');
+  });
+
   test('a user may not hold more bindings than the cap: 403, and the existing ones stay', async () => {
     const user = agent102.username;
     await clear(user, agent102.password);
