@@ -12,8 +12,8 @@ import type { AddressOfRecord, Binding, CurrentBinding, Flow } from './binding.t
 import { BindingStoreUnavailable } from './binding-store.ts';
 import type { BindingStore, UpdateResult } from './binding-store.ts';
 import { clientAddresses, clientTargets } from './client-targets.ts';
-import type { EdgePresence } from './edge-presence.ts';
 import type { ClientTarget } from './client-targets.ts';
+import type { EdgePresence } from './edge-presence.ts';
 import { grantExpiries, registersOutboundFlow } from './expiry-policy.ts';
 import { FlowRegistrations } from './flow-registrations.ts';
 import { UdpFlows } from './udp-flows.ts';
@@ -199,8 +199,6 @@ export class Registrar {
     const read = readRegister(request, source, this.#deps.edge);
     if (!read.ok) return read.answer;
     const register = read.request;
-    const unserved = this.#unservedPushProvider(register);
-    if (unserved !== undefined) return unserved;
     // Steps 4-5: the AOR is this domain's, and the authenticated user's own.
     if (register.aor.host !== domain.domain.toLowerCase()) {
       return refuse(404, 'Not Found - AOR Not In Domain', `To names ${register.aor.host}, not SIP domain ${domain.domain}`);
@@ -208,6 +206,8 @@ export class Registrar {
     if (register.aor.user !== authenticated.username) {
       return refuse(403, 'Forbidden - Not Your Address', `${authenticated.username} may not register sip:${register.aor.user}@${domain.domain}`);
     }
+    const unserved = this.#unservedPushProvider(register);
+    if (unserved !== undefined) return unserved;
     const aor: AddressOfRecord = { carrier: this.#deps.carrier, domain: domain.domain.toLowerCase(), user: register.aor.user };
     // Steps 6-8.
     if (register.contacts.kind === 'query') return this.#ok(await this.lookup(aor), 'bindings listed');
