@@ -131,7 +131,6 @@ async function scaleStep(client: ApiClient, operator: BenchOperator, readyNumber
   console.log(`  operator peak RSS ${(peakRss(operator.child.pid) / 2 ** 20).toFixed(0)} MB   target < 500 MB`);
 }
 
-/** Resolves when the shard ConfigMap contains `text`, watching it from `resourceVersion`. */
 /** Watches one object from `resourceVersion` until `seen` says yes (true) or the time is up (false). */
 async function watchUntil(client: ApiClient, kind: 'ConfigMap' | 'PhoneNumber', name: string, resourceVersion: string, seen: (object: unknown) => boolean, timeoutMs: number): Promise<boolean> {
   const stop = new AbortController();
@@ -150,6 +149,7 @@ async function watchUntil(client: ApiClient, kind: 'ConfigMap' | 'PhoneNumber', 
   return found;
 }
 
+/** Resolves when the shard ConfigMap contains `text`, watching it from `resourceVersion`. */
 const shardContains = (client: ApiClient, shard: string, resourceVersion: string, text: string, timeoutMs: number) =>
   watchUntil(client, 'ConfigMap', shard, resourceVersion, (object) => shardText(object as ShardPayload)?.includes(text) === true, timeoutMs);
 

@@ -3,12 +3,14 @@
 // at the boundary; the rest of the service works with the typed value.
 import { z } from 'zod';
 
+const providers = ['apns', 'fcm'] as const;
+
 /** The push services (RFC 8599 pn-provider values) a push service can wake phones through. */
-export const PUSH_PROVIDERS: ReadonlySet<string> = new Set(['apns', 'fcm']);
+export const PUSH_PROVIDERS: ReadonlySet<string> = new Set(providers);
 
 export const pushRequest = z.object({
   callId: z.string().min(1).max(128).describe('The call this push is for (its Call SID), the same on every retry: one push per call and device.'),
-  provider: z.enum(['apns', 'fcm']).describe('pn-provider.'),
+  provider: z.enum(providers).describe('pn-provider.'),
   prid: z.string().min(1).max(4096).describe('pn-prid: the APNs device token or the FCM registration token.'),
   param: z.string().min(1).max(512).optional().describe('pn-param: for APNs `<Team ID>.<topic>`, checked against the Carrier\'s; for FCM the project, which FCM itself checks.'),
   from: z.string().max(256).optional().describe('The caller, as the app should show it (number or SIP URI).'),
