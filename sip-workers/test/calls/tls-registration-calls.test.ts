@@ -129,7 +129,7 @@ describe('a phone registered over TLS', { skip: sippMissing || redisMissing, tim
     const registered = await phone.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: privateContact, expires: 300 });
     assert.match(registered.startLine, /^SIP\/2\.0 200 /);
     const port = phone.localPort;
-    phone.close();
+    phone.drop();
     await until(() => worker.running.transport.tcpConnectionCount === 0, 'the worker saw the connection close');
     // Whoever the NAT now maps that port to: here, a TLS server holding the same certificate.
     const imposter = await listeningImposter(port);

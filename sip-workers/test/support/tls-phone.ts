@@ -1,5 +1,6 @@
 // A scripted phone (scripted-phone.ts) on a TLS connection it opened to a worker: a request
 // reaches it only through that connection. SIPp here has no TLS.
+import { connect as connectTcp, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { parsePhoneMessage, ScriptedPhone } from './scripted-phone.ts';
 
@@ -7,11 +8,13 @@ export type { PhoneMessage } from './scripted-phone.ts';
 
 export class TlsPhone extends ScriptedPhone {
   readonly #socket: TLSSocket;
+  readonly #tcp: Socket;
   #buffer = '';
 
-  private constructor(socket: TLSSocket) {
+  private constructor(socket: TLSSocket, tcp: Socket) {
     super('TLS 127.0.0.99:5061', 'tls');
     this.#socket = socket;
+    this.#tcp = tcp;
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.#buffer += chunk;
@@ -28,8 +31,11 @@ export class TlsPhone extends ScriptedPhone {
 
   static connect(port: number, ca: string): Promise<TlsPhone> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, ca }, () => resolve(new TlsPhone(socket)));
+      // TLS over a TCP socket of our own, so drop() can reset it (a TLSSocket has no resetAndDestroy).
+      const tcp = connectTcp({ host: '127.0.0.1', port });
+      const socket = connect({ socket: tcp, host: '127.0.0.1', ca }, () => resolve(new TlsPhone(socket, tcp)));
       socket.once('error', reject);
+      tcp.once('error', reject);
     });
   }
 
@@ -43,6 +49,15 @@ export class TlsPhone extends ScriptedPhone {
   }
 
   close(): void {
+    this.#socket.destroy();
+  }
+
+  /**
+   * The connection vanishes as when a NAT forgets it: a reset, so the phone's port is free at
+   * once. (A close would leave it in TIME_WAIT, where nobody else may bind it for a minute.)
+   */
+  drop(): void {
+    this.#tcp.resetAndDestroy();
     this.#socket.destroy();
   }
 }
