@@ -3,6 +3,7 @@
 // caller hears ringing at once, each such device is pushed once through the push service, and
 // the call waits for a REGISTER of the user's AOR after the push (through any replica); the
 // woken phone is then rung through the flow that REGISTER came over. No REGISTER in time: 480.
+// The user's awake phones ring meanwhile (dial-client.ts); one answering ends the wait.
 import type { PushClient } from '../push/push-client.ts';
 import { PUSH_PROVIDERS } from '../push/push-request.ts';
 import type { PushRequest } from '../push/push-request.ts';
@@ -34,7 +35,15 @@ export type WakeResult =
 
 const aorOf = (target: ClientTarget) => ({ domain: target.aor.host, user: target.aor.user ?? '' });
 
-export async function wakeClient(context: CallContext, registrar: Registrar, push: PushCalls, targets: readonly ClientTarget[], deadline: number): Promise<WakeResult> {
+export interface WakeOptions {
+  /** Aborted when the call stops waiting: the caller left, or another phone answered or declined. */
+  signal: AbortSignal;
+  /** The user's phones rung meanwhile: a REGISTER refreshing one of them is not the woken phone. */
+  alreadyRinging: readonly ClientTarget[];
+}
+
+export async function wakeClient(context: CallContext, registrar: Registrar, push: PushCalls, targets: readonly ClientTarget[], deadline: number, options: WakeOptions): Promise<WakeResult> {
+  const { signal } = options;
   const waitMs = Math.min(push.registrationTimeoutMs, deadline - Date.now());
   if (waitMs <= 0) return { kind: 'timeout' };
   // Early feedback: waking an app takes seconds, and a silent caller gives up or retransmits.
@@ -45,20 +54,21 @@ export async function wakeClient(context: CallContext, registrar: Registrar, pus
   for (const target of targets) devices.set(`${target.binding.push?.provider ?? ''}\u0000${target.binding.push?.prid ?? ''}`, target);
   const started = Date.now();
   const outcomes = await Promise.all([...devices.values()].map(async (target) => {
-    const outcome = await push.client.wake(pushRequest(context, target, waitMs), context.signal);
+    const outcome = await push.client.wake(pushRequest(context, target, waitMs), signal);
     if (outcome === 'unregistered') {
       await registrar.forget(aorOf(target), target.binding).catch((error: unknown) => context.log.warn({ err: error }, 'could not drop a binding whose push token is unregistered'));
     }
     return outcome;
   }));
-  if (!outcomes.includes('sent') && !context.signal.aborted) return { kind: 'push-failed' };
+  if (!outcomes.includes('sent') && !signal.aborted) return { kind: 'push-failed' };
   const aors = [...new Map(targets.map((target) => aorOf(target)).map((aor) => [`${aor.user}@${aor.domain}`, aor])).values()];
-  const waited = context.signal.aborted ? { kind: 'cancelled' as const } : await registrar.awaitRegistration(aors, {
+  const ringing = new Set(options.alreadyRinging.map((target) => target.binding.id));
+  const waited = signal.aborted ? { kind: 'cancelled' as const } : await registrar.awaitRegistration(aors, {
     known,
     timeoutMs: Math.max(0, waitMs - (Date.now() - started)),
-    signal: context.signal,
+    signal,
     ...(push.pollIntervalMs === undefined ? {} : { intervalMs: push.pollIntervalMs }),
-  });
+  }, ringing);
   push.client.metrics.waits.observe({ result: waited.kind }, (Date.now() - started) / 1000);
   context.log.info({ result: waited.kind, waitedMs: Date.now() - started }, 'waited for the pushed phone to REGISTER');
   return waited.kind === 'registered' ? { kind: 'woken', targets: waited.found } : waited;

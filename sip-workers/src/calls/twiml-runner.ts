@@ -9,7 +9,7 @@ import type { WebhookParams } from '../webhook/twilio-signature.ts';
 import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { CallContext } from './call-context.ts';
 import { dial } from './dial.ts';
-import type { DialFailure } from './dial.ts';
+import type { DialFailure } from './dial-result.ts';
 
 type Step = { next: 'continue' } | { next: 'done' } | { next: 'document'; document: TwimlDocument };
 

@@ -8,7 +8,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import { deviceFingerprint } from './push-dispatcher.ts';
 import type { PushRequest } from './push-request.ts';
 
-/** `error`: no usable answer (unreachable, 4xx, 5xx other than the API's); `cancelled`: the caller went away first. */
+/** `error`: no usable answer (unreachable, 4xx, 5xx other than the API's); `cancelled`: the call stopped waiting first. */
 export type WakeOutcome = 'sent' | 'unregistered' | 'rejected' | 'bad-credentials' | 'unavailable' | 'error' | 'cancelled';
 
 const outcomeOfStatus: Record<number, WakeOutcome> = { 200: 'sent', 410: 'unregistered', 422: 'rejected', 502: 'bad-credentials', 504: 'unavailable' };
@@ -54,7 +54,7 @@ export class PushClient {
     this.#options.metrics.requests.inc({ provider: request.provider, outcome });
     const facts = { callSid: request.callId, provider: request.provider, device: deviceFingerprint(request.prid), outcome };
     if (outcome === 'sent') this.#options.log.info(facts, 'push sent to wake the callee\'s phone');
-    else if (outcome === 'cancelled') this.#options.log.info(facts, 'push abandoned: the caller went away');
+    else if (outcome === 'cancelled') this.#options.log.info(facts, 'push abandoned: the call stopped waiting (the caller left, or another phone answered or declined)');
     else this.#options.log.warn(facts, 'push to wake the callee\'s phone failed; not waiting for that device');
     return outcome;
   }

@@ -159,12 +159,14 @@ export class Registrar {
 
   /**
    * After a push: where to ring the phones of these AORs that REGISTERed (through any replica)
-   * since the marks in `wait.known` were taken, best first; or timeout, or cancelled.
+   * since the marks in `wait.known` were taken, best first; or timeout, or cancelled. Bindings
+   * named in `ignoring` (phones already ringing, refreshing their registration) do not count.
    */
-  awaitRegistration(aors: ReadonlyArray<Omit<AddressOfRecord, 'carrier'>>, wait: RegistrationWait): Promise<RegistrationWaitResult<ClientTarget[]>> {
+  awaitRegistration(aors: ReadonlyArray<Omit<AddressOfRecord, 'carrier'>>, wait: RegistrationWait, ignoring: ReadonlySet<string> = new Set()): Promise<RegistrationWaitResult<ClientTarget[]>> {
     const lookupAll = async () => (await Promise.all(aors.map(async (aor) => (await this.lookup(aor)).map((binding) => ({ ...binding, aor }))))).flat();
     return waitForRegistration(lookupAll, (fresh) => {
-      const targets = aors.flatMap((aor) => clientTargets(fresh.filter((binding) => binding.aor === aor), aor, this.#deps.edge, this.#deps.flowTokens));
+      const woken = fresh.filter((binding) => !ignoring.has(binding.id));
+      const targets = aors.flatMap((aor) => clientTargets(woken.filter((binding) => binding.aor === aor), aor, this.#deps.edge, this.#deps.flowTokens));
       return targets.length > 0 ? targets : undefined;
     }, wait);
   }

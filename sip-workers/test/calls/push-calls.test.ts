@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { eventually } from '../../../testing/operator-process.ts';
 import { deviceToken } from '../push/push-harness.ts';
 import { startPushServiceFixture } from '../support/push-service-fixture.ts';
@@ -24,6 +24,7 @@ import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/s
 import type { SippResult } from '../support/sipp.ts';
 import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import type { TestCertificate } from '../support/tls-certificate.ts';
+import type { PhoneMessage } from '../support/scripted-phone.ts';
 import { TlsPhone } from '../support/tls-phone.ts';
 import { UdpPhone } from '../support/udp-phone.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -215,5 +216,79 @@ describe('calls to a phone woken by push', { skip: sippMissing || redisMissing, 
     assert.ok(Date.now() - started < 1800, 'no wait for a phone that cannot be woken');
     assert.deepEqual(await hasty.bindings(kampot, agent102.username), [], 'the binding was dropped');
     assert.equal(await hasty.metric('switchyard_worker_push_requests_total', { provider: 'apns', outcome: 'unregistered' }), 1);
+  });
+
+  describe('a user with a desk phone awake and an app asleep', () => {
+    const deskContact = '<sip:agent-102@127.0.0.99:5062>';
+    const answerSdp = 'v=0\r\no=desk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+    const waits = (result: string) => observations(patient, 'switchyard_worker_push_registration_wait_seconds', { result });
+    const desks: UdpPhone[] = [];
+    // Even after a failed check: no socket left to keep the test process alive, no binding left for the next test.
+    afterEach(async () => {
+      for (const desk of desks.splice(0)) desk.close();
+      await unregisterAll();
+    });
+
+    /** The app registers its token and sleeps, the desk phone registers through `patient`, a call starts there: the INVITE the desk phone gets, rung. */
+    async function bothRegisteredThenCalled(token: string, caller: string): Promise<{ desk: UdpPhone; invite: PhoneMessage; calling: Promise<SippResult> }> {
+      await registerAndSleep(hasty, token);
+      const desk = await UdpPhone.open(patient.port);
+      desks.push(desk);
+      const registered = await desk.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: deskContact, expires: 300 });
+      assert.match(registered.startLine, /^SIP\/2\.0 200 /);
+      const calling = runSipp({ scenario: caller, remote: `127.0.0.1:${patient.port}`, calls: 1 });
+      const invite = await desk.next();
+      assert.match(invite.startLine, /^INVITE sip:agent-102@127\.0\.0\.99:5062 SIP\/2\.0$/);
+      desk.answer(invite, '180 Ringing');
+      // Within seconds of a 20 s <Dial>: the app is pushed while the desk phone rings, not after it rang out.
+      await eventually('the app is pushed while the desk phone rings', () => (pushesTo(token).length > 0 ? true : undefined), 5000, 20);
+      return { desk, invite, calling };
+    }
+
+    test('the woken app answers: the caller is connected to it and the desk phone is cancelled', async () => {
+      const token = deviceToken(0xb7);
+      const { desk, invite, calling } = await bothRegisteredThenCalled(token, callerAnswered({ to: pepperNumber }));
+      // A REGISTER refreshing the desk phone meanwhile is not taken for the woken app.
+      assert.match((await desk.register({ domain: kampot, user: agent102.username, password: agent102.password, contact: deskContact, expires: 300 })).startLine, /^SIP\/2\.0 200 /);
+      const woken = await freeUdpPort();
+      ok(await runSipp({ scenario: phoneRegistering({ domain: kampot, ...agent102WithPassword, contact: pushContact(woken, token), expires: 600 }), remote: `127.0.0.1:${hasty.port}`, localPort: woken, calls: 1, extraArgs: ['-auth_uri', kampot] }), 'the woken app registers');
+      const callee = await startSippServer({ scenario: registeredPhoneAnswering(`sip:agent-102@127.0.0.1:${woken};pn-provider=apns;pn-prid=${token};pn-param=${push.apnsParam}`, `sip:agent-102@${kampot}`), localPort: woken, calls: 1 });
+      try {
+        ok(await calling, 'the caller is answered by the woken app');
+        ok(await callee.exited, 'the woken app answers');
+        const cancel = await desk.next();
+        assert.match(cancel.startLine, /^CANCEL sip:agent-102@127\.0\.0\.99:5062 SIP\/2\.0$/, 'the desk phone stops ringing');
+        desk.answer(cancel, '200 OK');
+        desk.answer(invite, '487 Request Terminated');
+        assert.match((await desk.next()).startLine, /^ACK /);
+      } finally {
+        await callee.stop();
+      }
+      assert.equal(pushesTo(token).length, 1, 'exactly one push for the call');
+    });
+
+    test('the desk phone answers while the app is being woken: the wait stops, and the app is never rung', async () => {
+      const token = deviceToken(0xb8);
+      const [cancelledBefore, registeredBefore] = [await waits('cancelled'), await waits('registered')];
+      const { desk, invite, calling } = await bothRegisteredThenCalled(token, callerAnswered({ to: pepperNumber, holdMs: 300 }));
+      desk.answer(invite, '200 OK', [`Contact: ${deskContact}`, 'Content-Type: application/sdp'], answerSdp);
+      assert.match((await desk.next()).startLine, /^ACK /);
+      const bye = await desk.next();
+      assert.match(bye.startLine, /^BYE /);
+      desk.answer(bye, '200 OK');
+      ok(await calling, 'the caller is answered by the desk phone');
+      await eventually('the wait for the app was cancelled', async () => ((await waits('cancelled')) === cancelledBefore + 1 ? true : undefined), 3000, 20);
+      assert.equal(await waits('registered'), registeredBefore, 'no phone was rung as woken');
+    });
+
+    test('the desk phone declines with 603: the caller gets 603 and the wait for the app stops', async () => {
+      const token = deviceToken(0xb9);
+      const cancelledBefore = await waits('cancelled');
+      const { desk, invite, calling } = await bothRegisteredThenCalled(token, callerExpecting(603, { to: pepperNumber }));
+      desk.answer(invite, '603 Decline');
+      assert.match((await desk.next()).startLine, /^ACK /);
+      ok(await calling, 'the caller gets the decline');
+      await eventually('the wait for the app was cancelled', async () => ((await waits('cancelled')) === cancelledBefore + 1 ? true : undefined), 3000, 20);
+    });
   });
 });

@@ -1,0 +1,24 @@
+// The B leg's INVITE as every <Dial> noun starts it: From the caller ID at our host, the caller's
+// body and Max-Forwards less one, the call's SID for the logs on the far side.
+import type { DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import { headerValue } from '../sip/message.ts';
+import { maxForwardsHeader } from '../sip/scalar-headers.ts';
+import type { SipUri } from '../sip/uri.ts';
+import type { CallContext } from './call-context.ts';
+
+export function calleeLegTarget(context: CallContext, requestUri: SipUri, callerId: string, ringTimeoutMs: number): Omit<LegTarget, 'destination'> {
+  const invite = context.session.callerInvite;
+  const callerUser = callerId.replace(/^sips?:/, '').split('@')[0] ?? callerId;
+  const contentType = headerValue(invite, 'Content-Type');
+  return {
+    requestUri,
+    from: { uri: { kind: 'sip', scheme: 'sip', user: callerUser, host: context.settings.localHost, params: new Map(), headers: [] }, params: new Map() },
+    to: { uri: requestUri, params: new Map() },
+    maxForwards: Math.max(0, (maxForwardsHeader(invite) ?? 70) - 1),
+    ringTimeoutMs,
+    progressTimeoutMs: context.settings.trunkProgressTimeoutMs,
+    headers: [{ name: 'X-Switchyard-Call-Sid', value: context.details.callSid }],
+    body: invite.body,
+    ...(contentType === undefined ? {} : { contentType }),
+  };
+}
