@@ -52,6 +52,7 @@ const sip = await startSipWorker(
     webhookTimeoutMs: config.SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS * 1000,
     signatureHeader: config.SWITCHYARD_WEBHOOK_SIGNATURE_HEADER,
     trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
+    dnsServers: config.SWITCHYARD_DNS_SERVERS,
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
     ...(config.SWITCHYARD_FLOW_TOKEN_KEY === undefined ? {} : { flowTokenKey: Buffer.from(config.SWITCHYARD_FLOW_TOKEN_KEY) }),
     ...(media === undefined ? {} : { media }),

@@ -6,6 +6,7 @@ import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
+import type { SipDns } from '../sip/sip-dns.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
 import { randomHex } from '../sip/random-hex.ts';
@@ -23,6 +24,8 @@ export interface CallHandlingSettings {
   random: () => number;
   /** Whether an outbound trunk's health check found it down (trunk-probes.ts). */
   isTrunkDown: (trunkName: string) => boolean;
+  /** Where trunks' and SIP URIs' host names are located (RFC 3263). */
+  dns: SipDns;
 }
 
 export interface CallContext {

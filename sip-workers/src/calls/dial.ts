@@ -17,7 +17,8 @@ import { calleeLegTarget } from './callee-leg-target.ts';
 import { dialClient } from './dial-client.ts';
 import { failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
-import { sipDestination } from './sip-destination.ts';
+import { dialLocated } from './located-dial.ts';
+import { sipServerOf } from './sip-destination.ts';
 
 const attemptOutcome = (outcome: Exclude<DialOutcome, { kind: 'answered' }>): AttemptOutcome =>
   outcome.kind === 'rejected' ? { kind: 'response', status: outcome.status } : outcome.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'transport-error' };
@@ -47,12 +48,11 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   const failures: DialFailure[] = [];
   for (const { trunk, requestUri } of plan.attempts) {
     const credential = view.outboundTrunkCredential(trunk.name);
-    const target: LegTarget = {
-      ...calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs),
-      destination: { address: trunk.host, port: trunk.port, transport: trunk.transport },
-      answerChallenge: challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined)),
-    };
-    const outcome = await context.session.dial(target);
+    const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs);
+    const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
+    const server = { host: trunk.host, port: trunk.port, transport: trunk.transport, secure: trunk.transport === 'tls' };
+    // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
+    const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination, answerChallenge }), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
     if (outcome.kind === 'answered') {
       context.session.connect(outcome);
@@ -74,17 +74,16 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   const parsed = parseUri(noun.uri);
   if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
   const uri = parsed.value;
-  const destination = sipDestination(uri);
-  if (!destination) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
+  const server = sipServerOf(uri);
+  if (!server) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
   const { username, password } = noun;
-  const target: LegTarget = {
+  const base: Omit<LegTarget, 'destination'> = {
     ...calleeLegTarget(context, uri, callerId, ringTimeoutMs),
-    destination,
     ...(username !== undefined && password !== undefined
       ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
       : {}),
   };
-  const outcome = await context.session.dial(target);
+  const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination }));
   if (outcome.kind !== 'answered') return failureOf(outcome);
   context.session.connect(outcome);
   return { kind: 'answered' };

@@ -19,6 +19,8 @@ export interface Destination {
    * re-opens its flow itself, by registering again.
    */
   flowOnly?: boolean;
+  /** Over TLS: the name the server's certificate must carry, when `address` was located from it (RFC 5922 §4). */
+  serverName?: string;
 }
 
 export const DEFAULT_SIP_PORT = 5060;

@@ -1,6 +1,6 @@
 // Opening the connections requests go out on (§18.1.1): TCP, or TLS whose server certificate is
-// checked against our CAs and, when the destination is a host name, against that name
-// (RFC 5922 §7). Either gives up after `timeoutMs`; failures come back as a reason, never thrown.
+// checked against our CAs and, when the destination is a host name (or an address located from
+// one), against that name (RFC 5922 §7). Either gives up after `timeoutMs`; failures come back as a reason, never thrown.
 import { connect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -27,11 +27,13 @@ export function openTcpStream(address: string, port: number, timeoutMs: number):
   return opened(connect({ host: address, port }), 'connect', `connect to ${address}:${port}`, timeoutMs);
 }
 
-export function openTlsStream(address: string, port: number, ca: string | Buffer | undefined, timeoutMs: number): Promise<Socket | string> {
+/** `serverName`: the name the certificate must carry when `address` was located from it (RFC 5922 §4). */
+export function openTlsStream(address: string, port: number, ca: string | Buffer | undefined, timeoutMs: number, serverName?: string): Promise<Socket | string> {
+  const name = serverName ?? (isIP(address) === 0 ? address : undefined);
   const socket = connectTls({
     host: address,
     port,
-    ...(isIP(address) === 0 ? { servername: address } : {}),
+    ...(name === undefined ? {} : { servername: name }),
     ...(ca === undefined ? {} : { ca }),
     rejectUnauthorized: true,
   });

@@ -416,7 +416,7 @@ export class SipTransport {
     const pending = this.#connecting.get(key);
     if (pending) return pending;
     if (this.#connections.size >= (this.#options.maxTcpConnections ?? 1024)) return 'tcp connection limit reached';
-    const attempt = this.#open(address, destination.port, transport);
+    const attempt = this.#open(address, destination.port, transport, destination.serverName);
     this.#connecting.set(key, attempt);
     try {
       return await attempt;
@@ -425,9 +425,9 @@ export class SipTransport {
     }
   }
 
-  async #open(address: string, port: number, transport: 'tcp' | 'tls'): Promise<TcpConnection | string> {
+  async #open(address: string, port: number, transport: 'tcp' | 'tls', serverName: string | undefined): Promise<TcpConnection | string> {
     const timeoutMs = this.#options.tcpConnectTimeoutMs ?? 5000;
-    const socket = transport === 'tls' ? await openTlsStream(address, port, this.#options.tls?.ca, timeoutMs) : await openTcpStream(address, port, timeoutMs);
+    const socket = transport === 'tls' ? await openTlsStream(address, port, this.#options.tls?.ca, timeoutMs, serverName) : await openTcpStream(address, port, timeoutMs);
     if (typeof socket === 'string') return socket;
     if (this.#closed) {
       socket.destroy();

@@ -30,6 +30,11 @@ export const workerConfig = z
     SWITCHYARD_WEBHOOK_SIGNATURE_HEADER: z.string().default('X-Twilio-Signature'),
     SWITCHYARD_DIGEST_KEY: z.string().optional().describe('Key that signs digest nonces; replicas sharing it accept each other\'s nonces.'),
     SWITCHYARD_FLOW_TOKEN_KEY: z.string().min(16).optional().describe('Key, shared by every replica of the carrier, that signs RFC 5626 flow tokens: a call on one replica to a phone whose TCP or TLS connection another holds, or whose UDP REGISTER from behind NAT another received, is relayed through that one. Unset: TCP and TLS phones are rung only from the replica holding the connection, UDP phones from any. The operator sets it from the carrier\'s worker key Secret.'),
+    SWITCHYARD_DNS_SERVERS: z
+      .string()
+      .optional()
+      .transform((value) => (value ?? '').split(',').map((server) => server.trim()).filter((server) => server !== ''))
+      .describe('Comma-separated DNS servers (host or host:port) that locate trunks\' and SIP URIs\' hosts (RFC 3263: NAPTR, SRV, A, AAAA); unset: /etc/resolv.conf\'s for NAPTR and SRV, the OS (getaddrinfo: /etc/hosts, then DNS) for addresses.'),
     SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('A trunk silent this long is skipped for the next one.'),
     SWITCHYARD_UDP_BUFFER_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
     SWITCHYARD_OVERLOAD_BACKLOG_SHARE: z.coerce.number().min(0).max(1).default(0.5).describe('Share of the SIP socket\'s receive buffer waiting unread (Linux\'s rx_queue) above which a growing share of new calls gets 503 with Retry-After: 1 and OPTIONS says 503, until the backlog is gone; 0 never refuses.'),

@@ -19,6 +19,7 @@ import type { RoutingView } from '../routing/routing-view.ts';
 import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { FlowRelay, flowRelayMetrics } from '../flow-relay/flow-relay.ts';
 import { FlowTokens } from '../flow-relay/flow-token.ts';
+import { systemSipDns } from '../sip/sip-dns.ts';
 import { SipTransport } from '../sip/transport.ts';
 import type { SipTransportOptions } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
@@ -43,6 +44,8 @@ export interface SipWorkerOptions {
   trunkProgressTimeoutMs: number;
   /** Shared by replicas so a nonce from one is accepted by another. */
   digestKey?: Uint8Array;
+  /** DNS servers (host or host:port) for locating trunks and SIP URIs; absent: the system's. */
+  dnsServers?: string[];
   /** Shared by every replica of the carrier: calls to a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) go through that replica (flow-relay/). */
   flowTokenKey?: Uint8Array;
   random?: () => number;
@@ -158,6 +161,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     maxRedirects: 10,
     random: options.random ?? Math.random,
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
+    dns: systemSipDns({ servers: options.dnsServers ?? [] }),
   }, metrics, log, media, registrar, push);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };

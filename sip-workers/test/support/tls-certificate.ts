@@ -13,13 +13,14 @@ export interface TestCertificate {
   keyFile: string;
 }
 
-export function selfSignedCertificate(dir: string, name = 'gateway'): TestCertificate {
+/** `altNames`: the subjectAltName the certificate carries, as openssl writes it. */
+export function selfSignedCertificate(dir: string, name = 'gateway', altNames = 'IP:127.0.0.1,DNS:localhost'): TestCertificate {
   const keyFile = join(dir, `${name}-key.pem`);
   const certFile = join(dir, `${name}-cert.pem`);
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', `/CN=${name}.test`,
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-addext', `subjectAltName=${altNames}`,
   ], { stdio: 'pipe' });
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile, keyFile };
 }
