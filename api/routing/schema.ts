@@ -51,7 +51,8 @@ export const outboundTrunkRoute = z.object({
   name: z.string(),
   enabled: z.boolean(),
   host: z.string(),
-  port: z.number(),
+  /** Unset: located by SRV (RFC 3263). */
+  port: z.number().optional(),
   transport: z.enum(['udp', 'tcp', 'tls']),
   dialString: z.object({ plusPrefix: z.boolean(), prefix: z.string(), nationalDialing: z.boolean(), nationalPrefix: z.string() }),
   routePrefixes: z.array(z.string()),

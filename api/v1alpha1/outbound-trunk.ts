@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carrierRef, conditions, defineKind, enabled, hostOrIP, objectName, observedGeneration, portWithDefault, secretKeySelector, trailingColumns } from './meta.ts';
+import { carrierRef, conditions, defineKind, enabled, hostOrIP, objectName, observedGeneration, secretKeySelector, trailingColumns } from './meta.ts';
 
 const dialString = z
   .object({
@@ -24,7 +24,13 @@ export const outboundTrunkSpec = z
   .object({
     carrierRef: carrierRef(),
     host: hostOrIP('Where calls are sent: a fully qualified domain name or an IP address.'),
-    port: portWithDefault('SIP port of the host. Defaults to 5060.', 5060),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe('SIP port of the host. Unset: the host is located by DNS as RFC 3263 says, its SRV records for the transport (_sip._udp, _sip._tcp or _sips._tcp) naming the servers and their ports, else the host itself at 5060 (5061 for TLS); an IP address uses 5060 (5061 for TLS). Set: the host\'s addresses at this port, no SRV lookup.'),
     transport: z.enum(['udp', 'tcp', 'tls']).default('udp').describe('SIP transport: udp, tcp or tls. Defaults to udp.'),
     dialString,
     routePrefixes: z

@@ -372,8 +372,8 @@ export interface OutboundTrunkSpec {
   };
   /** Where calls are sent: a fully qualified domain name or an IP address. */
   host: string;
-  /** SIP port of the host. Defaults to 5060. */
-  port: number;
+  /** SIP port of the host. Unset: the host is located by DNS as RFC 3263 says, its SRV records for the transport (_sip._udp, _sip._tcp or _sips._tcp) naming the servers and their ports, else the host itself at 5060 (5061 for TLS); an IP address uses 5060 (5061 for TLS). Set: the host's addresses at this port, no SRV lookup. */
+  port?: number;
   /** SIP transport: udp, tcp or tls. Defaults to udp. */
   transport: "udp" | "tcp" | "tls";
   /** How the called number becomes the user part of the Request-URI sent to the trunk: sip:<prefix><number>@<host>:<port>. */

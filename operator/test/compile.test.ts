@@ -228,4 +228,19 @@ describe('compile', () => {
     assert.match(down?.message ?? '', /1 of 2 ready workers \(a\)/);
     assert.equal(reachable([worker('a', ['probed'])], 'unprobed'), undefined);
   });
+
+  test('an OutboundTrunk without a port is routed without one, for the workers to locate by DNS SRV; with one, it keeps it', () => {
+    const result = compile(observed({
+      carriers: [kh()],
+      outboundTrunks: [
+        outboundTrunk('pooled', { ...carrierRef(), host: 'pool.carrier.example', routePrefixes: ['855'] }),
+        outboundTrunk('fixed', { ...carrierRef(), host: 'gw.carrier.example', port: 5080, routePrefixes: ['1'] }),
+      ],
+    }), context);
+    const trunks = new Map((routing(result).core?.outboundTrunks ?? []).map((trunk) => [trunk.name, trunk]));
+    assert.ok(trunks.has('pooled') && !('port' in (trunks.get('pooled') ?? {})), 'no port in the pooled trunk\'s route');
+    assert.equal(trunks.get('fixed')?.port, 5080);
+    assert.match(condition(result, 'OutboundTrunk', 'pooled', 'Ready')?.message ?? '', /to pool\.carrier\.example \(located by DNS SRV\)\/udp\./);
+    assert.match(condition(result, 'OutboundTrunk', 'fixed', 'Ready')?.message ?? '', /to gw\.carrier\.example:5080\/udp\./);
+  });
 });

@@ -16,7 +16,7 @@ export function compileOutboundTrunks(scope: CompileScope): void {
     const carrierTables = scope.tablesOf(namespace, trunk.spec.carrierRef.name);
     if (!unresolved && carrierTables) {
       const route: OutboundTrunkRoute = {
-        name, enabled: trunk.spec.enabled, host: trunk.spec.host, port: trunk.spec.port, transport: trunk.spec.transport,
+        name, enabled: trunk.spec.enabled, host: trunk.spec.host, ...optional('port', trunk.spec.port), transport: trunk.spec.transport,
         dialString: trunk.spec.dialString, routePrefixes: trunk.spec.routePrefixes, priority: trunk.spec.priority, weight: trunk.spec.weight,
         stopFailoverCodes: trunk.spec.stopFailoverCodes, hasCredentials: credentials !== undefined, ...optional('callerIdOverride', trunk.spec.callerIdOverride),
         ...optional('healthCheck', trunk.spec.healthCheck),
@@ -31,7 +31,7 @@ export function compileOutboundTrunks(scope: CompileScope): void {
     const prefixes = trunk.spec.routePrefixes.length > 0 ? trunk.spec.routePrefixes.map((p) => `+${p}`).join(', ') : 'every number';
     const probed = trunk.spec.healthCheck && !unresolved && trunk.spec.enabled;
     const reachable = probed ? [reachability(name, scope.observed.workers.filter((worker) => worker.ready && worker.namespace === namespace && worker.carrier === trunk.spec.carrierRef.name))] : [];
-    scope.write('OutboundTrunk', trunk, { unresolved }, `Carries ${prefixes} to ${trunk.spec.host}:${trunk.spec.port}/${trunk.spec.transport}.`, credentials ? { credentialsSecret: names.workerSecrets(trunk.spec.carrierRef.name) } : {}, reachable);
+    scope.write('OutboundTrunk', trunk, { unresolved }, `Carries ${prefixes} to ${trunk.spec.host}${trunk.spec.port === undefined ? ' (located by DNS SRV)' : `:${trunk.spec.port}`}/${trunk.spec.transport}.`, credentials ? { credentialsSecret: names.workerSecrets(trunk.spec.carrierRef.name) } : {}, reachable);
   }
 }
 

@@ -50,7 +50,7 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
     const credential = view.outboundTrunkCredential(trunk.name);
     const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs);
     const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
-    const server = { host: trunk.host, port: trunk.port, transport: trunk.transport, secure: trunk.transport === 'tls' };
+    const server = { host: trunk.host, ...(trunk.port === undefined ? {} : { port: trunk.port }), transport: trunk.transport, secure: trunk.transport === 'tls' };
     // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
     const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination, answerChallenge }), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });

@@ -9,6 +9,8 @@ import { newCallId } from '../b2bua/dialog.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { afterProbe, probeAnswered, unprobedHealth, type TrunkHealth } from '../router/outbound/trunk-health.ts';
 import type { SipRequest } from '../sip/message.ts';
+import { locateServer } from '../sip/server-locator.ts';
+import type { SipDns } from '../sip/sip-dns.ts';
 import { randomHex } from '../sip/random-hex.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { SipUri } from '../sip/uri.ts';
@@ -30,14 +32,16 @@ export class TrunkProbes {
   readonly #layer: TransactionLayer;
   readonly #routing: () => RoutingView | undefined;
   readonly #localHost: string;
+  readonly #dns: SipDns;
   readonly #log: WorkerLogger;
   readonly #metrics: WorkerMetrics;
   readonly #probes = new Map<string, Probe>();
   readonly #timer: NodeJS.Timeout;
   readonly #listeners = new Set<() => void>();
 
-  constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, metrics: WorkerMetrics, log: WorkerLogger) {
+  constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, dns: SipDns, metrics: WorkerMetrics, log: WorkerLogger) {
     this.#layer = layer;
+    this.#dns = dns;
     this.#routing = routing;
     this.#localHost = localHost;
     this.#metrics = metrics;
@@ -115,10 +119,16 @@ export class TrunkProbes {
     };
     const timeout = setTimeout(() => settle(false, 'no answer'), Math.min(probeTimeoutMs, check.intervalSeconds * 1000));
     timeout.unref();
-    this.#layer.sendRequest(trunkProbeRequest(trunk, this.#localHost), { address: trunk.host, port: trunk.port, transport: trunk.transport }, {
-      onFinal: (response) => settle(probeAnswered(response.status), `${response.status} ${response.reason}`),
-      onTimeout: () => settle(false, 'no answer'),
-      onTransportError: (error) => settle(false, `transport error: ${error}`),
+    // The first server RFC 3263 locates, as a call's first attempt goes there.
+    const server = { host: trunk.host, ...(trunk.port === undefined ? {} : { port: trunk.port }), transport: trunk.transport, secure: trunk.transport === 'tls' };
+    void locateServer(server, this.#dns).then((located) => {
+      const destination = located.ok ? located.destinations[0] : undefined;
+      if (!destination) return settle(false, located.ok ? 'no server' : located.reason);
+      this.#layer.sendRequest(trunkProbeRequest(trunk, this.#localHost), destination, {
+        onFinal: (response) => settle(probeAnswered(response.status), `${response.status} ${response.reason}`),
+        onTimeout: () => settle(false, 'no answer'),
+        onTransportError: (error) => settle(false, `transport error: ${error}`),
+      });
     });
   }
 
@@ -136,12 +146,12 @@ export class TrunkProbes {
   }
 }
 
-/** The OPTIONS a probe sends: to sip:host:port (;transport= for TCP and TLS), out of any dialog. */
+/** The OPTIONS a probe sends: to sip:host[:port] (;transport= for TCP and TLS), out of any dialog. */
 export function trunkProbeRequest(trunk: OutboundTrunkRoute, localHost: string): SipRequest {
   const params = new Map<string, string | null>(trunk.transport === 'udp' ? [] : [['transport', trunk.transport]]);
   // An IPv6 trunk host is bracketed in the URI, as in the Request-URI of its calls (dial-string.ts).
   const host = isIPv6(trunk.host) ? `[${trunk.host}]` : trunk.host;
-  const uri: SipUri = { kind: 'sip', scheme: 'sip', host, port: trunk.port, params, headers: [] };
+  const uri: SipUri = { kind: 'sip', scheme: 'sip', host, ...(trunk.port === undefined ? {} : { port: trunk.port }), params, headers: [] };
   return {
     kind: 'request', method: 'OPTIONS', uri, version: 'SIP/2.0',
     headers: [

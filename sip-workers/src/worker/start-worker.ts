@@ -153,6 +153,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const flowTokens = options.flowTokenKey === undefined ? undefined : new FlowTokens(options.flowTokenKey);
   const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, { authenticator, metrics, log, flowTokens, pushing: options.push !== undefined });
   const push = pushCalls(options.push, registrar, metrics, log);
+  const dns = systemSipDns({ servers: options.dnsServers ?? [] });
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -161,7 +162,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     maxRedirects: 10,
     random: options.random ?? Math.random,
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
-    dns: systemSipDns({ servers: options.dnsServers ?? [] }),
+    dns,
   }, metrics, log, media, registrar, push);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
@@ -194,7 +195,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
   });
   worker.attach(layer);
-  const trunkProbes = new TrunkProbes(layer, routing, localHost, metrics, log);
+  const trunkProbes = new TrunkProbes(layer, routing, localHost, dns, metrics, log);
   trunkHealth.probes = trunkProbes;
   return {
     transport,

@@ -26,6 +26,7 @@ import type { TestWorker } from '../support/worker-harness.ts';
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 const pharmacy = '+85523900200';
 const overseas = '+6590000001';
+const bangkok = '+6620000001';
 
 describe('callees located through DNS (RFC 3263)', { skip: sippMissing, timeout: 60_000 }, () => {
   let dns: DnsServer;
@@ -54,7 +55,11 @@ describe('callees located through DNS (RFC 3263)', { skip: sippMissing, timeout:
       accounts: [account('pharmacy', { ...carrierRef(), displayName: 'Pharmacy', voiceURL: `${webhook.base}/voice` })],
       inboundTrunks: [inboundTrunk('sbc', { ...carrierRef(), sourceIPs: ['127.0.0.1'] })],
       // Its host is a name with two addresses; the first reaches no one.
-      outboundTrunks: [outboundTrunk('sg-transit', { ...carrierRef(), host: 'gw.transit.test', port: trunkPort, routePrefixes: ['65'] })],
+      // No port: its servers are its SRV records.
+      outboundTrunks: [
+        outboundTrunk('sg-transit', { ...carrierRef(), host: 'gw.transit.test', port: trunkPort, routePrefixes: ['65'] }),
+        outboundTrunk('th-transit', { ...carrierRef(), host: 'pool.transit.test', routePrefixes: ['66'] }),
+      ],
       phoneNumbers: [phoneNumber('pharmacy-main', { ...carrierRef(), number: pharmacy, accountRef: { name: 'pharmacy' } })],
     }, 'mekong');
     worker = await startTestWorker(routing, {
@@ -125,6 +130,21 @@ describe('callees located through DNS (RFC 3263)', { skip: sippMissing, timeout:
       await gateway.stop();
     }
     assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'sg-transit', outcome: 'answered' }), 1, 'one attempt of the trunk, answered');
+  });
+
+  test('a trunk without a port: its SRV record names the server and port the call goes to', async () => {
+    const port = await freeUdpPort();
+    dns.set('_sip._udp.pool.transit.test', [{ type: 'SRV', priority: 10, weight: 10, port, target: 'gw1.transit.test' }]);
+    dns.set('gw1.transit.test', [{ type: 'A', address: '127.0.0.1' }]);
+    const gateway = await startSippServer({ scenario: calleeAnswering(), localPort: port, calls: 1 });
+    try {
+      webhook.route('/voice', twiml(`<Dial timeout="10"><Number>${bangkok}</Number></Dial>`));
+      ok(await runSipp({ scenario: callerAnswered({ to: pharmacy }), remote: remote(), calls: 1 }), 'caller answered through the trunk\'s SRV server');
+      ok(await gateway.exited, 'the SRV server answered');
+    } finally {
+      await gateway.stop();
+    }
+    assert.ok(dns.questions.includes('SRV _sip._udp.pool.transit.test'), 'the trunk\'s SRV records were asked for');
   });
 
   test('a domain DNS knows nothing of: the caller gets 503 at once, and no INVITE goes anywhere', async () => {

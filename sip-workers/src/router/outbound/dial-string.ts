@@ -36,8 +36,9 @@ export function trunkRequestUri(number: string, trunk: OutboundTrunkRoute, carri
     uri: {
       kind: 'sip', scheme: 'sip', user,
       host: isIPv6(trunk.host) ? `[${trunk.host}]` : trunk.host,
-      // Always explicit: the trunk names its port, and a URI with one skips the SRV lookup of RFC 3263.
-      port: trunk.port,
+      // A port only when the trunk names one: then there was no SRV lookup (RFC 3263 §4.2), and
+      // without one the servers DNS located take the trunk's own name.
+      ...(trunk.port === undefined ? {} : { port: trunk.port }),
       params, headers: [],
     },
   };

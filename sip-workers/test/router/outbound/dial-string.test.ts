@@ -52,3 +52,10 @@ test('a TLS trunk\'s Request-URI says transport=tls; a number that is not one gi
   const bad = trunkRequestUri('alice', outboundTrunk('t'), cambodia);
   assert.equal(bad.ok, false);
 });
+
+test('a trunk without a port: the Request-URI names none, so the servers DNS SRV located take the trunk\'s own name', () => {
+  const { port: _located, ...portless } = outboundTrunk('pooled', { host: 'pool.carrier.example' });
+  const result = trunkRequestUri('+85512345678', portless, cambodia);
+  assert.ok(result.ok, result.ok ? '' : result.reason);
+  assert.equal(formatUri(result.uri), 'sip:85512345678@pool.carrier.example');
+});
