@@ -7,6 +7,7 @@ import type { RoutingView } from '../routing/routing-view.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { SipDns } from '../sip/sip-dns.ts';
+import type { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
 import { randomHex } from '../sip/random-hex.ts';
@@ -26,6 +27,8 @@ export interface CallHandlingSettings {
   isTrunkDown: (trunkName: string) => boolean;
   /** Where trunks' and SIP URIs' host names are located (RFC 3263). */
   dns: SipDns;
+  /** Located servers that lately did not answer: tried after the others. */
+  unreachableServers: UnreachableServers;
 }
 
 export interface CallContext {

@@ -21,6 +21,7 @@ import { FlowRelay, flowRelayMetrics } from '../flow-relay/flow-relay.ts';
 import { FlowTokens } from '../flow-relay/flow-token.ts';
 import { systemSipDns } from '../sip/sip-dns.ts';
 import { SipTransport } from '../sip/transport.ts';
+import { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { SipTransportOptions } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
@@ -163,6 +164,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     random: options.random ?? Math.random,
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
     dns,
+    unreachableServers: new UnreachableServers(),
   }, metrics, log, media, registrar, push);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };

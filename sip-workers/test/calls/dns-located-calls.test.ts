@@ -3,6 +3,7 @@
 // next SRV server when the first answers 503 (§4.3), a trunk host name's second address when the
 // first is silent, and a domain nobody can find. SIPp plays the caller and the servers.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,17 +120,30 @@ describe('callees located through DNS (RFC 3263)', { skip: sippMissing, timeout:
     }
   });
 
-  test('a trunk host name with two addresses: the first is silent, so the second is tried and answers', async () => {
+  test('a trunk host name with two addresses: the first is silent, so the second is tried and answers; the next call goes to the second at once', async () => {
     dns.set('gw.transit.test', [{ type: 'A', address: '127.0.0.2' }, { type: 'A', address: '127.0.0.3' }]);
-    const gateway = await startSippServer({ scenario: calleeAnswering(), localPort: trunkPort, localIp: '127.0.0.3', calls: 1 });
+    // The first address takes INVITEs and never answers, as a crashed SBC behind a live address would.
+    const silent = createSocket('udp4');
+    const invitesHeard = new Set<string>();
+    silent.on('message', (data) => {
+      const text = data.toString('latin1');
+      if (text.startsWith('INVITE ')) invitesHeard.add(/\r\n(?:Call-ID|i)\s*:\s*([^\r]+)/i.exec(text)?.[1] ?? '');
+    });
+    await new Promise<void>((resolve) => silent.bind(trunkPort, '127.0.0.2', resolve));
+    const gateway = await startSippServer({ scenario: calleeAnswering(), localPort: trunkPort, localIp: '127.0.0.3', calls: 2 });
     try {
       webhook.route('/voice', twiml(`<Dial timeout="10"><Number>${overseas}</Number></Dial>`));
       ok(await runSipp({ scenario: callerAnswered({ to: pharmacy }), remote: remote(), calls: 1 }), 'caller answered through the trunk\'s second address');
-      ok(await gateway.exited, 'the gateway at the second address answered');
+      assert.equal(invitesHeard.size, 1, 'the silent address got the first call\'s INVITE');
+      assert.equal(await worker.metric('switchyard_sip_server_failovers_total', { reason: 'timeout' }), 1);
+      ok(await runSipp({ scenario: callerAnswered({ to: pharmacy }), remote: remote(), calls: 1 }), 'the next caller answered too');
+      ok(await gateway.exited, 'the gateway at the second address answered both calls');
+      assert.equal(invitesHeard.size, 1, 'the next call went to the second address first: the silent one is tried last for a while');
     } finally {
       await gateway.stop();
+      silent.close();
     }
-    assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'sg-transit', outcome: 'answered' }), 1, 'one attempt of the trunk, answered');
+    assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'sg-transit', outcome: 'answered' }), 2, 'one attempt of the trunk per call, answered');
   });
 
   test('a trunk without a port: its SRV record names the server and port the call goes to', async () => {
