@@ -8,6 +8,7 @@ import type { TimerValues } from '../sip/timers.ts';
 import { answerUntilAcked } from './answer-retransmission.ts';
 import type { AnswerRetransmission } from './answer-retransmission.ts';
 import { uasDialog } from './dialog.ts';
+import { sessionTimerHeaders } from './session-timer-headers.ts';
 import type { Dialog } from './dialog.ts';
 
 /** Headers that describe a body and travel with it from one leg to the other. */
@@ -59,7 +60,7 @@ export class CallerLeg {
     const dialog = uasDialog(this.invite.request, this.invite.toTag, this.invite.source);
     if (!dialog) return undefined;
     this.#dialog = dialog;
-    const options = { headers: [{ name: 'Contact', value: this.#contact }, ...bodyHeaders(from)], body: from.body };
+    const options = { headers: [{ name: 'Contact', value: this.#contact }, ...bodyHeaders(from), ...sessionTimerHeaders(from)], body: from.body };
     this.#answer = answerUntilAcked(this.invite, 200, options, this.#timers, onAckTimeout);
     return dialog;
   }

@@ -11,7 +11,7 @@ import type { CallMedia } from '../media/call-media.ts';
 import { sdpOf } from '../media/sdp-body.ts';
 import type { ClientTransaction } from '../sip/client-transaction.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
-import { headerValues, optionTags } from '../sip/message.ts';
+import { headerValues } from '../sip/message.ts';
 import { cseqHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
@@ -22,17 +22,13 @@ import { bodyHeaders } from './caller-leg.ts';
 import { inDialogRequest, refreshTarget } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
 import type { LegSide } from './dialog-registry.ts';
+import { sessionTimerHeaders } from './session-timer-headers.ts';
 
 /** Methods relayed to the other side; any other in-dialog request but BYE and OPTIONS is refused 501. */
 export const RELAYED_METHODS: ReadonlySet<string> = new Set(['INVITE', 'UPDATE', 'INFO', 'MESSAGE']);
 
 /** Headers whose meaning is between the two parties, relayed as they are. */
-const END_TO_END = ['Content-Disposition', 'Info-Package', 'Recv-Info', 'Session-Expires', 'Min-SE', 'Retry-After', 'Reason', 'Warning', 'Unsupported'];
-/**
- * Option tags the parties may agree on through us: session timers. 100rel is not one: we relay
- * no provisional responses, so a peer required to send them reliably would wait for a PRACK.
- */
-const END_TO_END_OPTIONS = new Set(['timer']);
+const END_TO_END = ['Content-Disposition', 'Info-Package', 'Recv-Info', 'Retry-After', 'Reason', 'Warning', 'Unsupported'];
 
 export interface MidCallRelayDeps {
   layer: TransactionLayer;
@@ -295,13 +291,13 @@ export class MidCallRelay {
   }
 }
 
-/** The headers of `message` that mean something to the party on the other side. */
+/**
+ * The headers of `message` that mean something to the party on the other side, session timers
+ * among them (session-timer-headers.ts). 100rel is not relayed: we relay no provisional responses
+ * inside the call, so a peer required to send them reliably would wait for a PRACK.
+ */
 function endToEndHeaders(message: SipRequest | SipResponse): HeaderField[] {
   const fields: HeaderField[] = [];
   for (const name of END_TO_END) for (const value of headerValues(message, name)) fields.push({ name, value });
-  for (const name of ['Supported', 'Require']) {
-    const tags = optionTags(message, name).filter((tag) => END_TO_END_OPTIONS.has(tag.toLowerCase()));
-    if (tags.length > 0) fields.push({ name, value: tags.join(', ') });
-  }
-  return fields;
+  return [...fields, ...sessionTimerHeaders(message)];
 }

@@ -1,6 +1,8 @@
 // The B leg's INVITE as every <Dial> noun starts it: From the caller ID at our host, the caller's
-// body and Max-Forwards less one, the call's SID for the logs on the far side.
+// body and Max-Forwards less one, its session timer (passed end to end), the call's SID for the
+// logs on the far side.
 import type { DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import { sessionTimerHeaders } from '../b2bua/session-timer-headers.ts';
 import { headerValue } from '../sip/message.ts';
 import { maxForwardsHeader } from '../sip/scalar-headers.ts';
 import type { SipUri } from '../sip/uri.ts';
@@ -17,7 +19,7 @@ export function calleeLegTarget(context: CallContext, requestUri: SipUri, caller
     maxForwards: Math.max(0, (maxForwardsHeader(invite) ?? 70) - 1),
     ringTimeoutMs,
     progressTimeoutMs: context.settings.trunkProgressTimeoutMs,
-    headers: [{ name: 'X-Switchyard-Call-Sid', value: context.details.callSid }],
+    headers: [{ name: 'X-Switchyard-Call-Sid', value: context.details.callSid }, ...sessionTimerHeaders(invite)],
     body: invite.body,
     ...(contentType === undefined ? {} : { contentType }),
   };

@@ -1,5 +1,7 @@
 // What one <Dial> noun came to, and the status the caller hears when it failed.
 import type { DialOutcome } from '../b2bua/outgoing-leg.ts';
+import type { HeaderField } from '../sip/message.ts';
+import { headerValues } from '../sip/message.ts';
 
 export type DialCallStatus = 'busy' | 'no-answer' | 'failed' | 'canceled';
 export interface DialFailure {
@@ -9,6 +11,8 @@ export interface DialFailure {
   reason: string;
   /** The media relay failed: no other trunk or noun is tried, since each would meet the same relay. */
   mediaRelayFailed?: true;
+  /** What the caller needs from the callee's refusal to try again: a 422's Min-SE, a 420's Unsupported. */
+  headers?: HeaderField[];
 }
 export type DialResult = { kind: 'answered' } | DialFailure;
 
@@ -19,10 +23,16 @@ export const failure = (status: number, reason: string): DialFailure => ({
   reason,
 });
 
+/** 422 Session Interval Too Small and 420 Bad Extension answer the caller's own INVITE, passed end to end: the caller retries with what they say. */
+const relayedHeaders: Partial<Record<number, string>> = { 420: 'Unsupported', 422: 'Min-SE' };
+
 export function failureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFailure {
   switch (outcome.kind) {
-    case 'rejected':
-      return failure(outcome.status, outcome.reason);
+    case 'rejected': {
+      const relayed = relayedHeaders[outcome.status];
+      const headers = relayed === undefined ? [] : headerValues(outcome.response, relayed).map((value) => ({ name: relayed, value }));
+      return { ...failure(outcome.status, outcome.reason), ...(headers.length > 0 ? { headers } : {}) };
+    }
     case 'no-answer':
       return failure(480, 'Temporarily Unavailable - No Answer');
     case 'timeout':

@@ -84,6 +84,6 @@ export async function runTwiml(context: CallContext, first: TwimlDocument): Prom
   // The document ran out without connecting the call: Twilio hangs up. A failed <Dial> tells
   // the caller why (busy stays busy); otherwise the call simply was not taken.
   const failure = lastFailure.value;
-  if (failure) context.session.reject(failure.status, failure.reason);
+  if (failure) context.session.reject(failure.status, failure.reason, failure.headers);
   else context.session.reject(480, 'Temporarily Unavailable - No Answer From TwiML');
 }

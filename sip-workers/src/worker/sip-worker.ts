@@ -5,6 +5,7 @@ import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { CallSession } from '../b2bua/call-session.ts';
 import type { CallEnd } from '../b2bua/call-session.ts';
 import { DialogRegistry } from '../b2bua/dialog-registry.ts';
+import { unsupportedRequirements } from '../b2bua/session-timer-headers.ts';
 import type { Registrar } from '../registrar/registrar.ts';
 import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { routeInbound } from '../router/inbound/route-inbound.ts';
@@ -80,6 +81,13 @@ export class SipWorker implements TransactionUser {
 
   onRequest(request: SipRequest, transaction: ServerTransaction): void {
     this.#deps.metrics.requests.inc({ method: request.method });
+    // §8.2.2.3: an extension the request requires and we do not honour is refused before anything
+    // else. The registrar answers REGISTER's own (it honours none).
+    const unsupported = request.method === 'REGISTER' ? [] : unsupportedRequirements(request);
+    if (unsupported.length > 0) {
+      void transaction.reply(420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] });
+      return;
+    }
     const inDialog = toHeader(request)?.params.has('tag') === true;
     if (inDialog) {
       this.#inDialog(request, transaction);

@@ -86,10 +86,18 @@ export function callerRefusedWithHeader(status: number, header: string, valuePat
 ${ack()}`);
 }
 
-/** INVITE → 200 → ACK → hold `holdMs` → BYE → 200. */
-export function callerAnswered(options: CallerOptions & { holdMs?: number } = {}): string {
-  return scenario('caller answered', `${invite(options)}${optionalProvisionals}  <recv response="200" rtd="true"/>
-${ack()}  <pause milliseconds="${options.holdMs ?? 200}"/>
+/** [header, regular expression] pairs a received message must carry: SIPp ereg checks, and their variables referenced. */
+function headerChecks(checks: ReadonlyArray<readonly [string, string]>): { actions: string; references: string } {
+  if (checks.length === 0) return { actions: '', references: '' };
+  const actions = checks.map(([header, pattern], i) => `      <ereg regexp="${pattern}" search_in="hdr" header="${header}:" check_it="true" assign_to="checked${i}"/>`).join('\n');
+  return { actions: `\n    <action>\n${actions}\n    </action>\n  `, references: `  <Reference variables="${checks.map((_, i) => `checked${i}`).join(',')}"/>\n` };
+}
+
+/** INVITE → 200 (carrying `answerHeaders`, when given) → ACK → hold `holdMs` → BYE → 200. */
+export function callerAnswered(options: CallerOptions & { holdMs?: number; answerHeaders?: ReadonlyArray<readonly [string, string]> } = {}): string {
+  const { actions, references } = headerChecks(options.answerHeaders ?? []);
+  return scenario('caller answered', `${invite(options)}${optionalProvisionals}  <recv response="200" rtd="true"${actions === '' ? '/>' : `>${actions}</recv>`}
+${references}${ack()}  <pause milliseconds="${options.holdMs ?? 200}"/>
 ${bye()}  <recv response="200" crlf="true"/>
 `);
 }
@@ -132,10 +140,11 @@ ${end}`);
 
 const reply = (status: number, reason: string, withSdp = false) => uasReply(status, reason, withSdp ? { sdp } : {});
 
-/** A callee that rings, answers, and waits for the caller's BYE. */
-export function calleeAnswering(): string {
-  return scenario('callee answering', `  <recv request="INVITE" crlf="true"/>
-${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" rtd="true" crlf="true"/>
+/** A callee that rings, answers (its 2xx adding `answerHeaders`), and waits for the caller's BYE; the INVITE must carry `inviteHeaders` when given. */
+export function calleeAnswering(options: { inviteHeaders?: ReadonlyArray<readonly [string, string]>; answerHeaders?: string[] } = {}): string {
+  const { actions, references } = headerChecks(options.inviteHeaders ?? []);
+  return scenario('callee answering', `  <recv request="INVITE" crlf="true"${actions === '' ? '/>' : `>${actions}</recv>`}
+${references}${reply(180, 'Ringing')}${uasReply(200, 'OK', { sdp, headers: options.answerHeaders ?? [] })}  <recv request="ACK" rtd="true" crlf="true"/>
   <recv request="BYE"/>
 ${reply(200, 'OK')}`);
 }
@@ -169,9 +178,9 @@ Content-Length: 0
 }
 
 /** A callee (or trunk) that answers every INVITE with `status`. */
-export function calleeRefusing(status: number, reason: string): string {
+export function calleeRefusing(status: number, reason: string, headers: string[] = []): string {
   return scenario(`callee refusing ${status}`, `  <recv request="INVITE" crlf="true"/>
-${reply(status, reason)}  <recv request="ACK" crlf="true"/>
+${uasReply(status, reason, { headers })}  <recv request="ACK" crlf="true"/>
 `);
 }
 

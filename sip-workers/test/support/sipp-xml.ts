@@ -29,7 +29,7 @@ Content-Length: [len]
 ${sdp}` : 'Content-Length: 0\n');
 
 /** A response to the last request received, with our tag in To; `cseq` replaces the echoed CSeq line. */
-export const uasReply = (status: number, reason: string, options: { sdp?: string; cseq?: string; contact?: string } = {}) => `  <send>
+export const uasReply = (status: number, reason: string, options: { sdp?: string; cseq?: string; contact?: string; headers?: string[] } = {}) => `  <send>
     <![CDATA[
 SIP/2.0 ${status} ${reason}
 [last_Via:]
@@ -38,7 +38,7 @@ SIP/2.0 ${status} ${reason}
 [last_Call-ID:]
 ${options.cseq ?? '[last_CSeq:]'}
 Contact: ${options.contact ?? '<sip:[local_ip]:[local_port];transport=[transport]>'}
-${sdpBody(options.sdp)}
+${(options.headers ?? []).map((header) => `${header}\n`).join('')}${sdpBody(options.sdp)}
     ]]>
   </send>
 `;
