@@ -6,6 +6,7 @@
 import type { CallMedia } from '../media/call-media.ts';
 import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
+import { headerValue } from '../sip/message.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { TransportKind } from '../sip/transport.ts';
@@ -97,8 +98,10 @@ export class CallSession {
   constructor(invite: ServerTransaction, callSid: string, deps: CallSessionDeps) {
     this.callSid = callSid;
     this.#deps = deps;
-    this.caller = new CallerLeg(invite, deps.contact(invite.source.transport), deps.layer.timers);
+    this.caller = new CallerLeg(invite, deps.contact(invite.source.transport), deps.layer.timers, () => this.#noPrack());
     this.callerInvite = invite.request;
+    // A PRACK comes in the early dialog, before the call is answered (RFC 3262).
+    if (this.caller.reliableProvisionals) deps.registry.add(headerValue(invite.request, 'Call-ID') ?? '', invite.toTag, { session: this, side: 'caller' });
     this.#descriptions = { caller: sdpOf(invite.request), callee: undefined };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
   }
@@ -313,6 +316,11 @@ export class CallSession {
 
   /** A request inside the call's dialogs, from either side. */
   onInDialogRequest(side: LegSide, request: SipRequest, transaction: ServerTransaction): void {
+    if (request.method === 'PRACK') {
+      if (side === 'caller') this.caller.prack(request, transaction);
+      else void transaction.reply(481);
+      return;
+    }
     if (request.method === 'BYE') {
       void transaction.reply(200);
       this.hangup(side);
@@ -362,6 +370,18 @@ export class CallSession {
     this.#finish({ reason: 'completed', callerStatus, hangupBy: by });
   }
 
+  /**
+   * The caller never acknowledged a reliable provisional (RFC 3262 §3: reject with a 5xx). If the
+   * callee answered meanwhile, its 2xx was waiting on that PRACK: the callee is hung up.
+   */
+  #noPrack(): void {
+    if (this.#state === 'ended') return;
+    if (this.#state === 'answered' && this.#callee) this.#bye(this.#callee);
+    this.cancelDials();
+    this.caller.reject(500, 'Server Internal Error - No PRACK');
+    this.#finish({ reason: 'failed', callerStatus: 500 });
+  }
+
   /** The end-to-end ACK for the callee's 2xx; a retransmitted 2xx gets the same ACK again, body included. */
   #ackCallee(ack?: SipRequest): void {
     const callee = this.#callee;
@@ -393,6 +413,7 @@ export class CallSession {
     this.caller.stop();
     const caller = this.caller.dialog;
     if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);
+    if (this.caller.reliableProvisionals) this.#deps.registry.remove(headerValue(this.callerInvite, 'Call-ID') ?? '', this.caller.invite.toTag);
     if (this.#callee) this.#deps.registry.remove(this.#callee.callId, this.#callee.localTag);
     void this.#media?.release();
     const full: CallEnd = { ...end, endedAt: Date.now(), ...(this.#answeredAt === undefined ? {} : { answeredAt: this.#answeredAt }) };

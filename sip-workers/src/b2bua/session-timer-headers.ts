@@ -9,9 +9,13 @@ import { headerValues, optionTags } from '../sip/message.ts';
 /** The option tags the worker honours in a Require (RFC 3261 §8.2.2.3): the parties' own, relayed. */
 export const END_TO_END_OPTIONS: ReadonlySet<string> = new Set(['timer']);
 
-/** The Require tags of `request` that neither the worker nor the relay to the other party honours. */
-export function unsupportedRequirements(request: SipRequest): string[] {
-  return optionTags(request, 'Require').filter((tag) => !END_TO_END_OPTIONS.has(tag.toLowerCase()));
+/**
+ * The Require tags of `request` that neither the worker nor the relay to the other party honours.
+ * A new call's INVITE may also require 100rel: its provisional responses then go reliably
+ * (reliable-provisionals.ts).
+ */
+export function unsupportedRequirements(request: SipRequest, newCall: boolean): string[] {
+  return optionTags(request, 'Require').filter((tag) => !END_TO_END_OPTIONS.has(tag.toLowerCase()) && !(newCall && tag.toLowerCase() === '100rel'));
 }
 
 export function sessionTimerHeaders(message: SipRequest | SipResponse): HeaderField[] {

@@ -23,7 +23,7 @@ import type { WorkerLogger } from './logger.ts';
 import type { WorkerMetrics } from './metrics.ts';
 import type { OverloadGuard } from './overload-guard.ts';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK';
 const OVERLOADED = 'Service Unavailable - Overloaded';
 
 /** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
@@ -83,12 +83,12 @@ export class SipWorker implements TransactionUser {
     this.#deps.metrics.requests.inc({ method: request.method });
     // §8.2.2.3: an extension the request requires and we do not honour is refused before anything
     // else. The registrar answers REGISTER's own (it honours none).
-    const unsupported = request.method === 'REGISTER' ? [] : unsupportedRequirements(request);
+    const inDialog = toHeader(request)?.params.has('tag') === true;
+    const unsupported = request.method === 'REGISTER' ? [] : unsupportedRequirements(request, request.method === 'INVITE' && !inDialog);
     if (unsupported.length > 0) {
       void transaction.reply(420, { headers: [{ name: 'Unsupported', value: unsupported.join(', ') }] });
       return;
     }
-    const inDialog = toHeader(request)?.params.has('tag') === true;
     if (inDialog) {
       this.#inDialog(request, transaction);
       return;
@@ -104,6 +104,7 @@ export class SipWorker implements TransactionUser {
       case 'BYE':
       case 'UPDATE':
       case 'INFO':
+      case 'PRACK':
         // Requests that only exist inside a dialog, arriving outside any (§12.2.2).
         void transaction.reply(481);
         return;

@@ -45,7 +45,8 @@ describe('session timers and required extensions', { skip: sippMissing, timeout:
   test('an INVITE requiring an extension the worker does not honour gets 420 naming it, and no webhook is asked', async () => {
     const hits = platform.webhook.hits.length;
     ok(await runSipp({
-      scenario: callerRefusedWithHeader(420, 'Unsupported', '^ *100rel, nothingSupportsThis$', { to: numbers.clinic, extraHeaders: ['Require: timer, 100rel, nothingSupportsThis'] }),
+      // timer and 100rel are honoured (100rel: reliable-provisional-calls.test.ts); the third is not.
+      scenario: callerRefusedWithHeader(420, 'Unsupported', '^ *nothingSupportsThis$', { to: numbers.clinic, extraHeaders: ['Require: timer, 100rel, nothingSupportsThis'] }),
       remote: platform.remote,
       calls: 1,
     }), 'caller (420)');

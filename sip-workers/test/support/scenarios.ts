@@ -102,6 +102,44 @@ ${bye()}  <recv response="200" crlf="true"/>
 `);
 }
 
+/**
+ * A caller requiring reliable provisional responses (RFC 3262): INVITE with Require: 100rel, the
+ * first provisional (`provisional`, carrying Require: 100rel and an RSeq) answered with a PRACK
+ * naming it after `prackDelayMs`, the PRACK's 200, then the INVITE's 200 (which must not come
+ * before), ACK, BYE.
+ */
+export function callerPracking(options: CallerOptions & { provisional?: 180 | 183; prackDelayMs?: number } = {}): string {
+  const sent = invite({ ...options, extraHeaders: ['Require: 100rel', ...(options.extraHeaders ?? [])] }).replace('<send retrans="500">', '<send retrans="500" start_txn="invite">');
+  return scenario('caller pracking', `${sent}  <recv response="100" optional="true" response_txn="invite"/>
+  <recv response="${options.provisional ?? 180}" response_txn="invite">
+    <action>
+      <ereg regexp="[0-9]+" search_in="hdr" header="RSeq:" check_it="true" assign_to="rseq"/>
+      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it="true" assign_to="required"/>
+    </action>
+  </recv>
+  <Reference variables="required"/>
+  <pause milliseconds="${options.prackDelayMs ?? 0}"/>
+  <send retrans="500" start_txn="prack">
+    <![CDATA[
+PRACK sip:${options.to ?? '[service]'}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 PRACK
+RAck: [$rseq] 1 INVITE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" response_txn="prack"/>
+  <recv response="200" response_txn="invite" rtd="true"/>
+${ack().replace('<send>', '<send ack_txn="invite">')}  <pause milliseconds="100"/>
+${bye(3)}  <recv response="200" crlf="true"/>
+`);
+}
+
 /** INVITE → 200 → ACK, then the callee hangs up: BYE received and answered 200. */
 export function callerHungUpOn(options: CallerOptions = {}): string {
   return scenario('caller hung up on', `${invite(options)}${optionalProvisionals}  <recv response="200"/>
@@ -182,6 +220,14 @@ export function calleeRefusing(status: number, reason: string, headers: string[]
   return scenario(`callee refusing ${status}`, `  <recv request="INVITE" crlf="true"/>
 ${uasReply(status, reason, { headers })}  <recv request="ACK" crlf="true"/>
 `);
+}
+
+/** A callee sending early media (183 with a description) and its 2xx at once, then waiting for the BYE. */
+export function calleeAnsweringWithEarlyMedia(): string {
+  return scenario('callee answering with early media', `  <recv request="INVITE" crlf="true"/>
+${reply(183, 'Session Progress', true)}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE"/>
+${reply(200, 'OK')}`);
 }
 
 /** A callee that rings until the caller cancels: 200 for the CANCEL, 487 for the INVITE. */
