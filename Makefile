@@ -46,10 +46,9 @@ lint: node_modules/.installed ## ESLint (typed rules), the TypeScript compiler, 
 	helm lint --strict --quiet charts/switchyard
 
 # `test` checks the generated files instead of regenerating them, so CI catches a forgotten `make generate`.
-# --test-force-exit: a file whose failed test left a socket open ends, instead of holding CI until its limit.
 .PHONY: test
 test: system-packages deps verify-generated ## Run every test against a real control plane (or $SWITCHYARD_TEST_KUBECONFIG).
-	node --test --test-concurrency=1 --test-timeout=600000 --test-force-exit --test-global-setup=testing/global-setup.ts \
+	node --test --test-concurrency=1 --test-timeout=600000 --test-global-setup=testing/global-setup.ts \
 	  --test-reporter=spec --test-reporter-destination=stdout $(TEST_FILES)
 
 ##@ Benchmarks
