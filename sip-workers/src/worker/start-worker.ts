@@ -20,6 +20,7 @@ import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { FlowRelay, flowRelayMetrics } from '../flow-relay/flow-relay.ts';
 import { FlowTokens } from '../flow-relay/flow-token.ts';
 import { systemSipDns } from '../sip/sip-dns.ts';
+import type { TimerValues } from '../sip/timers.ts';
 import { SipTransport } from '../sip/transport.ts';
 import { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { SipTransportOptions } from '../sip/transport.ts';
@@ -47,6 +48,8 @@ export interface SipWorkerOptions {
   digestKey?: Uint8Array;
   /** DNS servers (host or host:port) for locating trunks and SIP URIs; absent: the system's. */
   dnsServers?: string[];
+  /** RFC 3261's T1, T2, T4 (default 500 ms, 4 s, 5 s); tests shorten them to see 64·T1 run out. */
+  sipTimers?: Partial<TimerValues>;
   /** Shared by every replica of the carrier: calls to a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) go through that replica (flow-relay/). */
   flowTokenKey?: Uint8Array;
   random?: () => number;
@@ -193,6 +196,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   });
   const relay = flowTokens === undefined ? undefined : new FlowRelay(transport, flowTokens, flowRelayMetrics(metrics.registry), log);
   const layer = new TransactionLayer(transport, worker, {
+    ...(options.sipTimers === undefined ? {} : { timers: options.sipTimers }),
     onError: (detail) => log.warn({ detail }, 'transaction layer'),
     ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
   });

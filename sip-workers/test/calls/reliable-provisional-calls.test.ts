@@ -4,7 +4,7 @@
 // plays the caller and the callee.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { calleeAnsweringAfter, calleeAnsweringWithEarlyMedia, callerPracking } from '../support/scenarios.ts';
+import { calleeAnsweringAfter, calleeAnsweringWithEarlyMedia, calleeRingingUntilCancelled, callerExpecting, callerPracking } from '../support/scenarios.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { twiml } from '../support/webhook-server.ts';
@@ -29,5 +29,21 @@ describe('a caller requiring reliable provisional responses', { skip: sippMissin
     // The callee answers at once; the caller's scenario fails on a 200 arriving before its PRACK went out.
     ok(await runSipp({ scenario: callerPracking({ to: numbers.clinic, provisional: 183, prackDelayMs: 1200 }), remote: platform.remote, calls: 1 }), 'caller (183 reliable, PRACK after 1.2 s, only then 200)');
     ok(await callee.exited, 'callee');
+  });
+});
+
+describe('a caller that requires reliable provisional responses and never acknowledges them', { skip: sippMissing, timeout: 60_000 }, () => {
+  // T1 of 50 ms: 64·T1 runs out in 3.2 s.
+  const platform = trunkCallPlatform({ sipTimers: { t1: 50 } });
+
+  test('gets the ringing again and again, then 500 once 64·T1 is over; the callee still ringing is cancelled', async () => {
+    const callee = await startSippServer({ scenario: calleeRingingUntilCancelled(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial timeout="30"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const started = performance.now();
+    ok(await runSipp({ scenario: callerExpecting(500, { to: numbers.clinic, extraHeaders: ['Require: 100rel'] }), remote: platform.remote, calls: 1 }), 'caller (500 after its unacknowledged 180s)');
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs >= 64 * 50, `the 500 came after 64·T1 (${tookMs.toFixed(0)} ms)`);
+    ok(await callee.exited, 'callee (cancelled: 487 ACKed)');
+    assert.equal(await platform.worker.metric('switchyard_calls_total', { end: 'failed', status: '500' }), 1);
   });
 });
