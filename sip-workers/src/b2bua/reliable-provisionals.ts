@@ -30,7 +30,7 @@ export class ReliableProvisionals {
   readonly #invite: ServerTransaction;
   readonly #timers: TimerValues;
   readonly #onNoPrack: () => void;
-  /** §3: the first RSeq is chosen at random below 2^31. */
+  /** §3: the first RSeq is random (below 2^30, so the ones after it stay under 2^31 - 1). */
   #rseq = 1 + Math.floor(Math.random() * 2 ** 30);
   #outstanding: Outstanding | undefined;
   readonly #queue: Provisional[] = [];
