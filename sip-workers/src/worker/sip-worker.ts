@@ -24,6 +24,8 @@ import type { WorkerMetrics } from './metrics.ts';
 import type { OverloadGuard } from './overload-guard.ts';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, INFO, PRACK';
+/** Extensions a caller may require of a new call (session-timer-headers.ts, reliable-provisionals.ts). */
+export const SUPPORTED = '100rel, timer';
 const OVERLOADED = 'Service Unavailable - Overloaded';
 
 /** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
@@ -99,7 +101,8 @@ export class SipWorker implements TransactionUser {
         return;
       case 'OPTIONS':
         // Carriers' SBCs probe with OPTIONS; a draining or overloaded worker says so, so they stop sending calls.
-        void transaction.reply(this.#draining || this.#overloaded ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }] });
+        // §11.2: what a call may use, as the INVITE would find it.
+        void transaction.reply(this.#draining || this.#overloaded ? 503 : 200, { headers: [{ name: 'Allow', value: this.#allow }, { name: 'Accept', value: 'application/sdp' }, { name: 'Supported', value: SUPPORTED }] });
         return;
       case 'BYE':
       case 'UPDATE':

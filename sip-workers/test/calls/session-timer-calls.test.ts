@@ -53,28 +53,37 @@ describe('session timers and required extensions', { skip: sippMissing, timeout:
     assert.equal(platform.webhook.hits.length, hits, 'no webhook request');
   });
 
-  test('OPTIONS requiring an extension gets 420 too (RFC 4475 §3.3.5)', async () => {
+  test('OPTIONS says which extensions a call may require; OPTIONS requiring another gets 420 (RFC 4475 §3.3.5)', async () => {
     const socket = createSocket('udp4');
     try {
-      const answered = new Promise<string>((resolve) => socket.once('message', (data) => resolve(data.toString('latin1'))));
-      const options = [
+      const answers: string[] = [];
+      socket.on('message', (data) => answers.push(data.toString('latin1')));
+      const answer = async (count: number) => {
+        for (let waited = 0; answers.length < count && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        return answers[count - 1] ?? '';
+      };
+      const options = (require: string | undefined, branch: string) => [
         `OPTIONS sip:${numbers.clinic}@127.0.0.1 SIP/2.0`,
-        'Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKbext01;rport',
+        `Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK${branch};rport`,
         'To: <sip:user@example.com>',
         'From: <sip:caller@example.net>;tag=242etr',
         'Max-Forwards: 6',
         'Call-ID: bext01.0ha0isndaksdj',
-        'Require: nothingSupportsThis, nothingSupportsThisEither',
+        ...(require === undefined ? [] : [`Require: ${require}`]),
         'CSeq: 8 OPTIONS',
         'Content-Length: 0',
         '',
         '',
       ].join('\r\n');
       await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-      socket.send(options, platform.worker.port, '127.0.0.1');
-      const response = await answered;
-      assert.match(response, /^SIP\/2\.0 420 /);
-      assert.match(response, /\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n/);
+      socket.send(options(undefined, 'plain'), platform.worker.port, '127.0.0.1');
+      const plain = await answer(1);
+      assert.match(plain, /^SIP\/2\.0 200 /);
+      assert.match(plain, /\r\nSupported: 100rel, timer\r\n/);
+      socket.send(options('nothingSupportsThis, nothingSupportsThisEither', 'bext01'), platform.worker.port, '127.0.0.1');
+      const refused = await answer(2);
+      assert.match(refused, /^SIP\/2\.0 420 /);
+      assert.match(refused, /\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n/);
     } finally {
       socket.close();
     }
