@@ -46,6 +46,27 @@ function relaySeeds(workerPort: number, tokens: FlowTokens): Buffer[] {
   return [Buffer.from(invite), Buffer.from(response)];
 }
 
+/**
+ * Seeds for the extensions a call may require: an INVITE to a routed number requiring 100rel and
+ * timer (its provisionals would go reliably, its early dialog takes PRACKs) and a PRACK into it,
+ * so mutations land in Require, RSeq/RAck and Session-Expires handling.
+ */
+function extensionSeeds(): Buffer[] {
+  const invite = [
+    'INVITE sip:+85523900100@127.0.0.1 SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKfuzz100rel;rport',
+    'Max-Forwards: 70', 'From: <sip:+85512000111@127.0.0.1>;tag=1', 'To: <sip:+85523900100@127.0.0.1>', 'Call-ID: fuzz-100rel', 'CSeq: 1 INVITE',
+    'Contact: <sip:a@127.0.0.1:9>', 'Require: 100rel, timer', 'Supported: timer', 'Session-Expires: 1800;refresher=uac', 'Min-SE: 90', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  const prack = [
+    'PRACK sip:worker@127.0.0.1 SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKfuzzprack;rport',
+    'Max-Forwards: 70', 'From: <sip:+85512000111@127.0.0.1>;tag=1', 'To: <sip:+85523900100@127.0.0.1>;tag=2', 'Call-ID: fuzz-100rel', 'CSeq: 2 PRACK',
+    'RAck: 1 1 INVITE', 'Content-Length: 0', '', '',
+  ].join('\r\n');
+  return [Buffer.from(invite), Buffer.from(prack)];
+}
+
 function options(transport: 'UDP' | 'TCP', port: number, branch: string): Buffer {
   return Buffer.from(OPTIONS.toString('latin1').replace(/^Via: [^\r\n]+/m, `Via: SIP/2.0/${transport} 127.0.0.1:${port};branch=z9hG4bK${branch};rport`), 'latin1');
 }
@@ -81,7 +102,7 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     const flowTokenKey = randomBytes(32);
     worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()), { flowTokenKey });
     // STUN keep-alives share the UDP port with SIP: a plain Binding request and RFC 5769's, with a FINGERPRINT.
-    corpus = [...LOOPBACK_CORPUS, ...relaySeeds(worker.port, new FlowTokens(flowTokenKey)), hex(`0001 0000 2112a442 ${transactionId}`), rfc5769Request];
+    corpus = [...LOOPBACK_CORPUS, ...relaySeeds(worker.port, new FlowTokens(flowTokenKey)), ...extensionSeeds(), hex(`0001 0000 2112a442 ${transactionId}`), rfc5769Request];
   });
   after(async () => {
     await worker.close();
@@ -92,6 +113,8 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     const random = prng(4475);
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    // Each seed once as it is, so what it reaches is reached at least once whatever the mutations.
+    for (const original of corpus) socket.send(original, worker.port, '127.0.0.1');
     for (let i = 0; i < UDP_MESSAGES; i++) {
       const original = corpus[i % corpus.length] ?? OPTIONS;
       socket.send(mutate(original, random), worker.port, '127.0.0.1');
@@ -129,8 +152,12 @@ describe('a live worker under fuzzed and flooding input', { timeout: 60_000 }, (
     assert.equal(worker.running.transport.tcpConnectionCount <= 10, true);
   });
 
-  test('after the flood it still answers OPTIONS over UDP and TCP', async () => {
+  test('after the flood it still answers OPTIONS over UDP and TCP, and holds no call or dialog', async () => {
     assert.equal(await udpOptionsAnswered(worker.port), true);
+    // Every call the flood started was refused (the webhook rejects): none is kept, nor its early dialog.
+    for (let waited = 0; (worker.running.worker.activeCalls > 0 || worker.running.worker.registry.size > 0) && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(worker.running.worker.activeCalls, 0);
+    assert.equal(worker.running.worker.registry.size, 0);
     const socket = await tcp(worker.port);
     const answer = new Promise<string>((resolve) => {
       let text = '';
