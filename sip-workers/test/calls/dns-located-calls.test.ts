@@ -161,6 +161,16 @@ describe('callees located through DNS (RFC 3263)', { skip: sippMissing, timeout:
     assert.ok(dns.questions.includes('SRV _sip._udp.pool.transit.test'), 'the trunk\'s SRV records were asked for');
   });
 
+  test('a DNS server that does not answer: the caller gets 503 within seconds, not after SIP\'s 32 s', async () => {
+    dns.ignore('silent.pharmacy.test');
+    dialSip('sip:front-desk@silent.pharmacy.test');
+    const started = performance.now();
+    ok(await runSipp({ scenario: callerExpecting(503, { to: pharmacy }), remote: remote(), calls: 1 }), 'caller refused with 503');
+    const tookMs = performance.now() - started;
+    assert.ok(tookMs < 9000, `refused after ${tookMs.toFixed(0)} ms`);
+    assert.ok(dns.questions.includes('NAPTR silent.pharmacy.test'), 'the question was asked');
+  });
+
   test('a domain DNS knows nothing of: the caller gets 503 at once, and no INVITE goes anywhere', async () => {
     dialSip('sip:front-desk@nowhere.pharmacy.test');
     const started = performance.now();

@@ -17,6 +17,8 @@ export interface DnsServer {
   /** "TYPE name" of every question, in order. */
   questions: string[];
   set(name: string, records: DnsRecord[]): void;
+  /** Questions about this name get no answer at all, as from a server that is down. */
+  ignore(name: string): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ function readQuestion(query: Buffer): { name: string; type: number; end: number 
 
 export async function startDnsServer(): Promise<DnsServer> {
   const zone = new Map<string, DnsRecord[]>();
+  const ignored = new Set<string>();
   const questions: string[] = [];
   const socket = createSocket('udp4');
   socket.on('message', (query, remote) => {
@@ -61,6 +64,7 @@ export async function startDnsServer(): Promise<DnsServer> {
     if (!question || query.length < 12) return;
     const typeName = Object.entries(typeCodes).find(([, code]) => code === question.type)?.[0] ?? String(question.type);
     questions.push(`${typeName} ${question.name}`);
+    if (ignored.has(question.name)) return;
     const records = zone.get(question.name);
     const answers = (records ?? []).filter((record) => typeCodes[record.type] === question.type);
     const header = Buffer.alloc(12);
@@ -80,6 +84,7 @@ export async function startDnsServer(): Promise<DnsServer> {
     server: `127.0.0.1:${socket.address().port}`,
     questions,
     set: (name, records) => zone.set(name.toLowerCase(), records),
+    ignore: (name) => ignored.add(name.toLowerCase()),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
