@@ -6,7 +6,7 @@
 import type { CallMedia } from '../media/call-media.ts';
 import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
-import { headerValue } from '../sip/message.ts';
+import { callIdHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { TransportKind } from '../sip/transport.ts';
@@ -76,6 +76,8 @@ export class CallSession {
   /** The leg that answered, released when the call ends (OutgoingLeg.release). */
   #answeredLeg: OutgoingLeg | undefined;
   #callee: Dialog | undefined;
+  /** Where PRACKs find the call before it is answered (RFC 3262), when its provisionals go reliably. */
+  #earlyDialog: { callId: string; localTag: string } | undefined;
   #answeredAt: number | undefined;
   #media: CallMedia | undefined;
   /** Re-INVITE, UPDATE, INFO and MESSAGE between the answered legs; made by the first of them (most calls have none). */
@@ -101,7 +103,10 @@ export class CallSession {
     this.caller = new CallerLeg(invite, deps.contact(invite.source.transport), deps.layer.timers, () => this.#noPrack());
     this.callerInvite = invite.request;
     // A PRACK comes in the early dialog, before the call is answered (RFC 3262).
-    if (this.caller.reliableProvisionals) deps.registry.add(headerValue(invite.request, 'Call-ID') ?? '', invite.toTag, { session: this, side: 'caller' });
+    if (this.caller.reliableProvisionals) {
+      this.#earlyDialog = { callId: callIdHeader(invite.request) ?? '', localTag: invite.toTag };
+      deps.registry.add(this.#earlyDialog.callId, this.#earlyDialog.localTag, { session: this, side: 'caller' });
+    }
     this.#descriptions = { caller: sdpOf(invite.request), callee: undefined };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
   }
@@ -413,7 +418,7 @@ export class CallSession {
     this.caller.stop();
     const caller = this.caller.dialog;
     if (caller) this.#deps.registry.remove(caller.callId, caller.localTag);
-    if (this.caller.reliableProvisionals) this.#deps.registry.remove(headerValue(this.callerInvite, 'Call-ID') ?? '', this.caller.invite.toTag);
+    if (this.#earlyDialog) this.#deps.registry.remove(this.#earlyDialog.callId, this.#earlyDialog.localTag);
     if (this.#callee) this.#deps.registry.remove(this.#callee.callId, this.#callee.localTag);
     void this.#media?.release();
     const full: CallEnd = { ...end, endedAt: Date.now(), ...(this.#answeredAt === undefined ? {} : { answeredAt: this.#answeredAt }) };

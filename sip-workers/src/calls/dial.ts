@@ -18,7 +18,7 @@ import { dialClient } from './dial-client.ts';
 import { failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
 import { dialLocated } from './located-dial.ts';
-import { sipServerOf } from './sip-destination.ts';
+import { sipServerOf, trunkServerOf } from './sip-destination.ts';
 
 const attemptOutcome = (outcome: Exclude<DialOutcome, { kind: 'answered' }>): AttemptOutcome =>
   outcome.kind === 'rejected' ? { kind: 'response', status: outcome.status } : outcome.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'transport-error' };
@@ -50,9 +50,8 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
     const credential = view.outboundTrunkCredential(trunk.name);
     const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs);
     const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
-    const server = { host: trunk.host, ...(trunk.port === undefined ? {} : { port: trunk.port }), transport: trunk.transport, secure: trunk.transport === 'tls' };
     // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
-    const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination, answerChallenge }), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
+    const outcome = await dialLocated(context, trunkServerOf(trunk), (destination) => ({ ...base, destination, answerChallenge }), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
     if (outcome.kind === 'answered') {
       context.session.connect(outcome);

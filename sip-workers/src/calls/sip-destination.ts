@@ -1,6 +1,7 @@
-// Where a SIP URI from TwiML is sent: the server RFC 3263 locates from its host (or maddr), its
-// port and its transport, over UDP unless the URI asks for TCP or TLS (or DNS says so). A sips:
-// URI goes over TLS only (§26.2.2 forbids downgrading it).
+// Where a callee is sent: the server RFC 3263 locates for a SIP URI from TwiML (its host or
+// maddr, its port and its transport, over UDP unless the URI asks for TCP or TLS or DNS says so; a
+// sips: URI over TLS only, as §26.2.2 forbids downgrading it), or for an outbound trunk.
+import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
 import type { ServerToLocate } from '../sip/server-locator.ts';
 import { transportOfUri } from '../sip/response-routing.ts';
 import type { SipUri } from '../sip/uri.ts';
@@ -19,4 +20,9 @@ export function sipServerOf(uri: SipUri): ServerToLocate | undefined {
     ...(transport === undefined ? {} : { transport }),
     secure: uri.scheme === 'sips',
   };
+}
+
+/** A trunk's host, at its port when it names one (else located by SRV), over its transport. */
+export function trunkServerOf(trunk: Pick<OutboundTrunkRoute, 'host' | 'port' | 'transport'>): ServerToLocate {
+  return { host: trunk.host, ...(trunk.port === undefined ? {} : { port: trunk.port }), transport: trunk.transport, secure: trunk.transport === 'tls' };
 }

@@ -16,6 +16,7 @@ import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
+import { trunkServerOf } from './sip-destination.ts';
 
 /** A probe unanswered this long counts as failed (or sooner, with a shorter interval): Timer F's 32 s would hide a dead trunk for most of a minute. */
 const probeTimeoutMs = 5000;
@@ -120,8 +121,7 @@ export class TrunkProbes {
     const timeout = setTimeout(() => settle(false, 'no answer'), Math.min(probeTimeoutMs, check.intervalSeconds * 1000));
     timeout.unref();
     // The first server RFC 3263 locates, as a call's first attempt goes there.
-    const server = { host: trunk.host, ...(trunk.port === undefined ? {} : { port: trunk.port }), transport: trunk.transport, secure: trunk.transport === 'tls' };
-    void locateServer(server, this.#dns).then((located) => {
+    void locateServer(trunkServerOf(trunk), this.#dns).then((located) => {
       const destination = located.ok ? located.destinations[0] : undefined;
       if (!destination) return settle(false, located.ok ? 'no server' : located.reason);
       this.#layer.sendRequest(trunkProbeRequest(trunk, this.#localHost), destination, {

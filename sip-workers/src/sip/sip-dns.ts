@@ -2,8 +2,7 @@
 // a server. By default NAPTR and SRV go to the resolvers of /etc/resolv.conf and a name's
 // addresses come from the OS (getaddrinfo: /etc/hosts, then DNS), as every other connection of
 // the pod resolves. SWITCHYARD_DNS_SERVERS sends every question, addresses too, to those servers.
-import { lookup } from 'node:dns/promises';
-import { Resolver } from 'node:dns/promises';
+import { lookup, Resolver } from 'node:dns/promises';
 
 export interface NaptrRecord {
   flags: string;
