@@ -12,6 +12,7 @@ import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { Destination } from '../sip/transport.ts';
 import type { Uri } from '../sip/uri.ts';
 import { formatUri } from '../sip/uri.ts';
+import { CalleePracks, supporting100rel } from './callee-pracks.ts';
 import { inDialogRequest, newCallId, uacDialog } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
 
@@ -77,6 +78,7 @@ export class OutgoingLeg {
   #ringTimer: NodeJS.Timeout | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
   #resolve: (outcome: DialOutcome) => void = () => undefined;
+  readonly #pracks: CalleePracks;
   /** Settles once; later events (a 2xx after we gave up) are cleaned up, not reported. */
   readonly outcome: Promise<DialOutcome>;
 
@@ -85,6 +87,7 @@ export class OutgoingLeg {
     this.#target = target;
     this.#events = events;
     this.#contact = contact;
+    this.#pracks = new CalleePracks(layer, target.destination, target.reachedBy);
     this.callId = newCallId(layer.transport.sentBy.split(':')[0] ?? 'switchyard');
     this.outcome = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -116,6 +119,8 @@ export class OutgoingLeg {
   #invite(extra: HeaderField[]): SipRequest {
     const target = this.#target;
     const from: NameAddr = { ...target.from, params: new Map(target.from.params).set('tag', this.localTag) };
+    const offers = target.body !== undefined && target.body.length > 0;
+    const own = [...extra, ...(target.headers ?? [])];
     const headers: HeaderField[] = [
       { name: 'Max-Forwards', value: String(target.maxForwards) },
       { name: 'From', value: formatNameAddr(from) },
@@ -124,16 +129,16 @@ export class OutgoingLeg {
       { name: 'CSeq', value: `${this.#seq} INVITE` },
       { name: 'Contact', value: this.#contact },
       { name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS' },
-      ...extra,
-      ...(target.headers ?? []),
+      // Reliable provisionals only with our offer out (callee-pracks.ts says why).
+      ...(offers ? supporting100rel(own) : own),
     ];
-    if (target.body && target.body.length > 0) headers.push({ name: 'Content-Type', value: target.contentType ?? 'application/sdp' });
+    if (offers) headers.push({ name: 'Content-Type', value: target.contentType ?? 'application/sdp' });
     return { kind: 'request', method: 'INVITE', uri: target.requestUri, version: 'SIP/2.0', headers, body: target.body ?? Buffer.alloc(0) };
   }
 
   #send(invite: SipRequest): void {
     const transaction = this.#layer.sendRequest(invite, this.#target.destination, {
-      onProvisional: (response) => this.#provisional(response),
+      onProvisional: (response) => this.#provisional(transaction.request, response),
       // The transaction's request: after the final response it keeps only what a dialog needs.
       onFinal: (response) => this.#final(transaction.request, response),
       onTimeout: () => this.#giveUp({ kind: 'timeout' }),
@@ -142,9 +147,10 @@ export class OutgoingLeg {
     this.#transactions.push(transaction);
   }
 
-  #provisional(response: SipResponse): void {
+  #provisional(invite: SipRequest, response: SipResponse): void {
     clearTimeout(this.#progressTimer);
     if (this.#settled) return;
+    if (response.status > 100 && !this.#pracks.receive(invite, response)) return;
     if (response.status > 100 && this.#ringTimer === undefined) {
       this.#ringTimer = setTimeout(() => this.#giveUp({ kind: 'no-answer' }), this.#target.ringTimeoutMs);
     }
@@ -177,6 +183,7 @@ export class OutgoingLeg {
       if (!this.#settled) this.#settle({ kind: 'rejected', status: 502, reason: 'Bad Gateway (unusable 2xx)', response });
       return;
     }
+    this.#pracks.continueSequence(dialog);
     const accepted = this.#accepted;
     if (accepted?.remoteTag === dialog.remoteTag) {
       if (this.#events.onAnswerRetransmitted) this.#events.onAnswerRetransmitted(response);

@@ -1,0 +1,126 @@
+// A callee that sends its ringing and early media reliably (RFC 3262), as PSTN gateways do, some
+// only when the INVITE says Supported: 100rel: the worker PRACKs each new reliable provisional in
+// the early dialog, ignores a retransmitted one, passes each on to the caller once (unreliably: the
+// caller did not ask), and numbers the call's BYE after its PRACKs. SIPp plays both parties.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { pcmuOffer, scenario, sdpBody, uasInDialogReply, uasReply } from '../support/sipp-xml.ts';
+import { twiml } from '../support/webhook-server.ts';
+import { numbers, trunkCallPlatform } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
+const sdp = pcmuOffer();
+
+/** A response to the INVITE sent after other requests came in its dialog: the INVITE's Via, kept, and the PRACK's From, To and Call-ID. */
+const inviteResponse = (status: number, reason: string, headers: string[], body?: string) => `  <send>
+    <![CDATA[
+SIP/2.0 ${status} ${reason}
+Via:[$invite_via]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 1 INVITE
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+${headers.map((header) => `${header}\n`).join('')}${sdpBody(body)}
+    ]]>
+  </send>
+`;
+
+const prackNaming = (rack: string, cseq: string, name: string) => `  <recv request="PRACK" crlf="true">
+    <action>
+      <ereg regexp="^ *${rack}$" search_in="hdr" header="RAck:" check_it="true" assign_to="${name}_rack"/>
+      <ereg regexp="^ *${cseq}$" search_in="hdr" header="CSeq:" check_it="true" assign_to="${name}_cseq"/>
+    </action>
+  </recv>
+  <Reference variables="${name}_rack,${name}_cseq"/>
+${uasInDialogReply(200, 'OK')}`;
+
+/**
+ * Requires Supported: 100rel on the INVITE; sends a reliable 183 with early media (RSeq 7) twice,
+ * as a retransmission would, expects one PRACK naming it, then a reliable 180 (RSeq 8) and its
+ * PRACK, then answers. The BYE must come numbered after both PRACKs. Any second PRACK for RSeq 7
+ * arrives where the one for 8 is expected and fails the RAck check.
+ */
+const calleeRequiringPrack = () => scenario('callee requiring PRACK', `  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="100rel" search_in="hdr" header="Supported:" check_it="true" assign_to="supported"/>
+      <ereg regexp=".*" search_in="hdr" header="Via:" assign_to="invite_via"/>
+    </action>
+  </recv>
+  <Reference variables="supported"/>
+${uasReply(183, 'Session Progress', { sdp, headers: ['Require: 100rel', 'RSeq: 7'] })}${uasReply(183, 'Session Progress', { sdp, headers: ['Require: 100rel', 'RSeq: 7'] })}${prackNaming('7 1 INVITE', '2 PRACK', 'first')}${inviteResponse(180, 'Ringing', ['Require: 100rel', 'RSeq: 8'])}${prackNaming('8 1 INVITE', '3 PRACK', 'second')}${inviteResponse(200, 'OK', [], sdp)}  <recv request="ACK" crlf="true"/>
+  <recv request="BYE">
+    <action>
+      <ereg regexp="^ *4 BYE$" search_in="hdr" header="CSeq:" check_it="true" assign_to="bye_cseq"/>
+    </action>
+  </recv>
+  <Reference variables="bye_cseq"/>
+${uasInDialogReply(200, 'OK')}`);
+
+/** INVITE with an offer; the 183 exactly once and without RSeq or Require (unreliable), the 180, the 200; ACK, BYE. */
+const callerHearingEarlyMediaOnce = (to: string) => scenario('caller hearing early media once', `  <send retrans="500">
+    <![CDATA[
+INVITE sip:${to}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Test Caller" <sip:+85512000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:${to}@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:+85512000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+${sdpBody(sdp)}
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="183">
+    <action>
+      <ereg regexp=".+" search_in="hdr" header="RSeq:" check_it_inverse="true" assign_to="rseq"/>
+      <ereg regexp="100rel" search_in="hdr" header="Require:" check_it_inverse="true" assign_to="required"/>
+    </action>
+  </recv>
+  <Reference variables="rseq,required"/>
+  <recv response="180"/>
+  <recv response="200"/>
+  <send>
+    <![CDATA[
+ACK sip:${to}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <pause milliseconds="200"/>
+  <send retrans="500">
+    <![CDATA[
+BYE sip:${to}@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+`);
+
+describe('a callee sending reliable provisional responses', { skip: sippMissing, timeout: 60_000 }, () => {
+  const platform = trunkCallPlatform();
+
+  test('gets each new one PRACKed in its early dialog and a retransmission ignored; the caller hears each once, and the BYE comes numbered after the PRACKs', async () => {
+    const callee = await startSippServer({ scenario: calleeRequiringPrack(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial timeout="10"><Sip>sip:gateway@127.0.0.1:${callee.port}</Sip></Dial>`));
+    ok(await runSipp({ scenario: callerHearingEarlyMediaOnce(numbers.clinic), remote: platform.remote, calls: 1 }), 'caller (183 once, unreliable; 180; 200)');
+    ok(await callee.exited, 'callee (two PRACKs with RAck 7 and 8, BYE with CSeq 4)');
+    assert.equal(await platform.worker.metric('switchyard_calls_total', { end: 'completed' }), 1);
+  });
+});
