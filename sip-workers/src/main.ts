@@ -53,6 +53,7 @@ const sip = await startSipWorker(
     signatureHeader: config.SWITCHYARD_WEBHOOK_SIGNATURE_HEADER,
     trunkProgressTimeoutMs: config.SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS,
     dnsServers: config.SWITCHYARD_DNS_SERVERS,
+    dnsCacheMs: config.SWITCHYARD_DNS_CACHE_SECONDS * 1000,
     ...(config.SWITCHYARD_DIGEST_KEY === undefined ? {} : { digestKey: Buffer.from(config.SWITCHYARD_DIGEST_KEY) }),
     ...(config.SWITCHYARD_FLOW_TOKEN_KEY === undefined ? {} : { flowTokenKey: Buffer.from(config.SWITCHYARD_FLOW_TOKEN_KEY) }),
     ...(media === undefined ? {} : { media }),

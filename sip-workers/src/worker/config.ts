@@ -35,6 +35,7 @@ export const workerConfig = z
       .optional()
       .transform((value) => (value ?? '').split(',').map((server) => server.trim()).filter((server) => server !== ''))
       .describe('Comma-separated DNS servers (host or host:port) that locate trunks\' and SIP URIs\' hosts (RFC 3263: NAPTR, SRV, A, AAAA); unset: /etc/resolv.conf\'s for NAPTR and SRV, the OS (getaddrinfo: /etc/hosts, then DNS) for addresses.'),
+    SWITCHYARD_DNS_CACHE_SECONDS: z.coerce.number().min(0).default(30).describe('How long an answer to a question locating a trunk or SIP URI (NAPTR, SRV, addresses; "no such record" too) is reused before DNS is asked again; while DNS then fails, the last answer keeps serving for up to an hour. 0: ask DNS for every call.'),
     SWITCHYARD_TRUNK_PROGRESS_TIMEOUT_MS: z.coerce.number().int().positive().default(4000).describe('A trunk silent this long is skipped for the next one.'),
     SWITCHYARD_UDP_BUFFER_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
     SWITCHYARD_OVERLOAD_BACKLOG_SHARE: z.coerce.number().min(0).max(1).default(0.5).describe('Share of the SIP socket\'s receive buffer waiting unread (Linux\'s rx_queue) above which a growing share of new calls gets 503 with Retry-After: 1 and OPTIONS says 503, until the backlog is gone; 0 never refuses.'),

@@ -20,6 +20,7 @@ import { TransactionLayer } from '../sip/transaction-layer.ts';
 import { FlowRelay, flowRelayMetrics } from '../flow-relay/flow-relay.ts';
 import { FlowTokens } from '../flow-relay/flow-token.ts';
 import { systemSipDns } from '../sip/sip-dns.ts';
+import { cachingSipDns, DEFAULT_DNS_CACHE_MS } from '../sip/dns-cache.ts';
 import type { TimerValues } from '../sip/timers.ts';
 import { SipTransport } from '../sip/transport.ts';
 import { UnreachableServers } from '../sip/unreachable-servers.ts';
@@ -48,6 +49,8 @@ export interface SipWorkerOptions {
   digestKey?: Uint8Array;
   /** DNS servers (host or host:port) for locating trunks and SIP URIs; absent: the system's. */
   dnsServers?: string[];
+  /** How long DNS answers locating callees are reused (sip/dns-cache.ts); 0: not at all. Default 30 s. */
+  dnsCacheMs?: number;
   /** RFC 3261's T1, T2, T4 (default 500 ms, 4 s, 5 s); tests shorten them to see 64·T1 run out. */
   sipTimers?: Partial<TimerValues>;
   /** Shared by every replica of the carrier: calls to a phone whose flow another replica holds (its TCP or TLS connection, its UDP address behind NAT) go through that replica (flow-relay/). */
@@ -157,7 +160,9 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const flowTokens = options.flowTokenKey === undefined ? undefined : new FlowTokens(options.flowTokenKey);
   const registrar = options.registrar === undefined ? undefined : startRegistrar(options.registrar, transport, { authenticator, metrics, log, flowTokens, pushing: options.push !== undefined });
   const push = pushCalls(options.push, registrar, metrics, log);
-  const dns = systemSipDns({ servers: options.dnsServers ?? [] });
+  const resolver = systemSipDns({ servers: options.dnsServers ?? [] });
+  const dnsCacheMs = options.dnsCacheMs ?? DEFAULT_DNS_CACHE_MS;
+  const dns = dnsCacheMs > 0 ? cachingSipDns(resolver, { freshMs: dnsCacheMs, onAnswer: (question, source) => metrics.dnsAnswers.inc({ question, source }) }) : resolver;
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,

@@ -19,6 +19,8 @@ export interface DnsServer {
   set(name: string, records: DnsRecord[]): void;
   /** Questions about this name get no answer at all, as from a server that is down. */
   ignore(name: string): void;
+  /** Questions about this name get SERVFAIL, as from a resolver that cannot reach the name's servers. */
+  fail(name: string): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ function readQuestion(query: Buffer): { name: string; type: number; end: number 
 export async function startDnsServer(): Promise<DnsServer> {
   const zone = new Map<string, DnsRecord[]>();
   const ignored = new Set<string>();
+  const failing = new Set<string>();
   const questions: string[] = [];
   const socket = createSocket('udp4');
   socket.on('message', (query, remote) => {
@@ -69,11 +72,12 @@ export async function startDnsServer(): Promise<DnsServer> {
     const answers = (records ?? []).filter((record) => typeCodes[record.type] === question.type);
     const header = Buffer.alloc(12);
     query.copy(header, 0, 0, 2);
-    // QR, AA, RD copied; RA; NXDOMAIN when the name is unknown.
-    header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (records === undefined ? 3 : 0), 2);
+    const servfail = failing.has(question.name);
+    // QR, AA, RD copied; RA; NXDOMAIN when the name is unknown, SERVFAIL when told to fail.
+    header.writeUInt16BE(0x8400 | (query.readUInt16BE(2) & 0x0100) | 0x0080 | (servfail ? 2 : records === undefined ? 3 : 0), 2);
     header.writeUInt16BE(1, 4);
-    header.writeUInt16BE(answers.length, 6);
-    const body = answers.map((record) => {
+    header.writeUInt16BE(servfail ? 0 : answers.length, 6);
+    const body = (servfail ? [] : answers).map((record) => {
       const data = rdata(record);
       return Buffer.concat([u16(0xc00c, typeCodes[record.type], 1), Buffer.from([0, 0, 0, 30]), u16(data.length), data]);
     });
@@ -85,6 +89,7 @@ export async function startDnsServer(): Promise<DnsServer> {
     questions,
     set: (name, records) => zone.set(name.toLowerCase(), records),
     ignore: (name) => ignored.add(name.toLowerCase()),
+    fail: (name) => failing.add(name.toLowerCase()),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
 }
