@@ -413,9 +413,9 @@ export interface OutboundTrunkSpec {
   };
   /** Caller ID presented on every call through this trunk, replacing the one the webhook chose. */
   callerIdOverride?: string;
-  /** Probe the trunk with SIP OPTIONS, as carriers' SBCs do. A trunk marked down is tried only after every trunk that is up, so calls skip a dead trunk instead of waiting out its timeout. Any answer but 503 counts as up (a 404 or 405 to OPTIONS still proves the trunk is there). Each worker probes on its own. */
+  /** Probe the trunk with SIP OPTIONS, as carriers' SBCs do. A trunk marked down is tried only after every trunk that is up, so calls skip a dead trunk instead of waiting out its timeout. Any answer but 503 counts as up (a 404 or 405 to OPTIONS still proves the trunk is there). A trunk with several servers is up while one answers, and calls try the servers that did not after the others. Each worker probes on its own. */
   healthCheck?: {
-    /** How often each SIP worker sends the trunk an OPTIONS. Defaults to 30. */
+    /** How often each SIP worker sends an OPTIONS to each of the trunk's servers (every address or SRV target its host resolves to, up to 8). Defaults to 30. */
     intervalSeconds: number;
     /** Unanswered OPTIONS (none within 5 s, or at most the interval) or 503s in a row that mark the trunk down. Defaults to 3. One answer marks it up again. */
     failureThreshold: number;

@@ -1,5 +1,6 @@
 // OPTIONS probes of the outbound trunks whose OutboundTrunk asks for a health check, as carriers'
-// SBCs (and Kamailio's dispatcher) ping their gateways. The trunks come from the routing
+// SBCs (and Kamailio's dispatcher) ping their gateways: each server the trunk's host locates
+// (RFC 3263), the silent ones marked for calls to try last (unreachable-servers.ts). The trunks come from the routing
 // generation being served, re-read every second, so a new generation starts and stops probes
 // without a restart. What a probe's answer means is trunk-health.ts; the outbound plan puts the
 // trunks found down last.
@@ -13,6 +14,8 @@ import { locateServer } from '../sip/server-locator.ts';
 import type { SipDns } from '../sip/sip-dns.ts';
 import { randomHex } from '../sip/random-hex.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { Destination } from '../sip/transport.ts';
+import type { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
@@ -25,6 +28,9 @@ interface Probe {
   trunk: OutboundTrunkRoute;
   health: TrunkHealth;
   nextAt: number;
+  rounds: number;
+  /** Server → the latest round it answered: a silence in an earlier round is stale news then. */
+  answeredIn: Map<string, number>;
 }
 
 const probeKey = (trunk: OutboundTrunkRoute) => JSON.stringify([trunk.name, trunk.host, trunk.port, trunk.transport, trunk.healthCheck]);
@@ -34,15 +40,17 @@ export class TrunkProbes {
   readonly #routing: () => RoutingView | undefined;
   readonly #localHost: string;
   readonly #dns: SipDns;
+  readonly #unreachable: UnreachableServers;
   readonly #log: WorkerLogger;
   readonly #metrics: WorkerMetrics;
   readonly #probes = new Map<string, Probe>();
   readonly #timer: NodeJS.Timeout;
   readonly #listeners = new Set<() => void>();
 
-  constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, dns: SipDns, metrics: WorkerMetrics, log: WorkerLogger) {
+  constructor(layer: TransactionLayer, routing: () => RoutingView | undefined, localHost: string, servers: { dns: SipDns; unreachable: UnreachableServers }, metrics: WorkerMetrics, log: WorkerLogger) {
     this.#layer = layer;
-    this.#dns = dns;
+    this.#dns = servers.dns;
+    this.#unreachable = servers.unreachable;
     this.#routing = routing;
     this.#localHost = localHost;
     this.#metrics = metrics;
@@ -97,7 +105,7 @@ export class TrunkProbes {
     for (const [key, trunk] of wanted) {
       let probe = this.#probes.get(key);
       if (!probe) {
-        probe = { trunk, health: unprobedHealth, nextAt: now };
+        probe = { trunk, health: unprobedHealth, nextAt: now, rounds: 0, answeredIn: new Map() };
         this.#probes.set(key, probe);
         this.#metrics.trunkUp.set({ trunk: trunk.name }, 1);
       }
@@ -110,26 +118,65 @@ export class TrunkProbes {
     const check = trunk.healthCheck;
     if (!check) return;
     probe.nextAt = now + check.intervalSeconds * 1000;
-    // Each probe counts once: its answer, or its timeout, whichever comes first.
-    let settled = false;
-    const settle = (answered: boolean, detail: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      this.#record(probe, answered, detail);
-    };
-    const timeout = setTimeout(() => settle(false, 'no answer'), Math.min(probeTimeoutMs, check.intervalSeconds * 1000));
-    timeout.unref();
-    // The first server RFC 3263 locates, as a call's first attempt goes there.
+    const round = ++probe.rounds;
+    const waitMs = Math.min(probeTimeoutMs, check.intervalSeconds * 1000);
+    // Every server RFC 3263 locates, as a call may reach any of them: the trunk is up while one
+    // answers, and a server that does not is tried last by calls until the next probe (its mark
+    // outlasts the interval) rather than costing a call its progress timeout first.
     void locateServer(trunkServerOf(trunk), this.#dns).then((located) => {
-      const destination = located.ok ? located.destinations[0] : undefined;
-      if (!destination) return settle(false, located.ok ? 'no server' : located.reason);
-      this.#layer.sendRequest(trunkProbeRequest(trunk, this.#localHost), destination, {
-        onFinal: (response) => settle(probeAnswered(response.status), `${response.status} ${response.reason}`),
-        onTimeout: () => settle(false, 'no answer'),
-        onTransportError: (error) => settle(false, `transport error: ${error}`),
-      });
+      if (!located.ok || located.destinations.length === 0) {
+        this.#record(probe, false, located.ok ? 'no server' : located.reason);
+        return;
+      }
+      this.#probeServers(probe, located.destinations, { round, waitMs, markMs: check.intervalSeconds * 1000 + waitMs });
     });
+  }
+
+  /** OPTIONS to each server; the trunk's verdict once all have answered or `waitMs` is over, whichever is first. */
+  #probeServers(probe: Probe, servers: readonly Destination[], { round, waitMs, markMs }: { round: number; waitMs: number; markMs: number }): void {
+    const unheard = new Set(servers);
+    const names = new Set(servers.map(serverName));
+    for (const name of probe.answeredIn.keys()) if (!names.has(name)) probe.answeredIn.delete(name);
+    // Rounds overlap when the interval is short: a server that came back may have answered a
+    // later round before this one ends.
+    const mark = (server: Destination) => {
+      if ((probe.answeredIn.get(serverName(server)) ?? 0) < round) this.#unreachable.mark(server, markMs);
+    };
+    const failures: string[] = [];
+    let answered = false;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timeout);
+      for (const server of unheard) {
+        mark(server);
+        failures.push(`${serverName(server)}: no answer`);
+      }
+      this.#record(probe, answered, answered ? `${servers.length - failures.length} of ${servers.length} servers answered` : failures.join('; '));
+    };
+    const timeout = setTimeout(finish, waitMs);
+    timeout.unref();
+    for (const server of servers) {
+      // Each server counts once: its answer, or its silence when the probe ends.
+      const heard = (ok: boolean, detail: string) => {
+        if (finished || !unheard.delete(server)) return;
+        if (ok) {
+          answered = true;
+          probe.answeredIn.set(serverName(server), Math.max(round, probe.answeredIn.get(serverName(server)) ?? 0));
+          this.#unreachable.clear(server);
+        } else {
+          mark(server);
+          failures.push(`${serverName(server)}: ${detail}`);
+        }
+        if (unheard.size === 0) finish();
+      };
+      this.#layer.sendRequest(trunkProbeRequest(probe.trunk, this.#localHost), server, {
+        onFinal: (response) => heard(probeAnswered(response.status), `${response.status} ${response.reason}`),
+        onTimeout: () => heard(false, 'no answer'),
+        onTransportError: (error) => heard(false, `transport error: ${error}`),
+      });
+    }
   }
 
   #record(probe: Probe, answered: boolean, detail: string): void {
@@ -145,6 +192,8 @@ export class TrunkProbes {
     else this.#log.warn({ trunk: trunk.name, probe: detail, failures: probe.health.failures }, 'outbound trunk failed its health check: down, tried only after the trunks that are up');
   }
 }
+
+const serverName = (server: Destination) => `${server.transport}:${server.address}:${server.port}`;
 
 /** The OPTIONS a probe sends: to sip:host[:port] (;transport= for TCP and TLS), out of any dialog. */
 export function trunkProbeRequest(trunk: OutboundTrunkRoute, localHost: string): SipRequest {

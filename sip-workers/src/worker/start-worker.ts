@@ -163,6 +163,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const resolver = systemSipDns({ servers: options.dnsServers ?? [] });
   const dnsCacheMs = options.dnsCacheMs ?? DEFAULT_DNS_CACHE_MS;
   const dns = dnsCacheMs > 0 ? cachingSipDns(resolver, { freshMs: dnsCacheMs, onAnswer: (question, source) => metrics.dnsAnswers.inc({ question, source }) }) : resolver;
+  // Calls and trunk probes share what they learn of servers that do not answer.
+  const unreachableServers = new UnreachableServers();
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -172,7 +174,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     random: options.random ?? Math.random,
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
     dns,
-    unreachableServers: new UnreachableServers(),
+    unreachableServers,
   }, metrics, log, media, registrar, push);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
@@ -206,7 +208,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
   });
   worker.attach(layer);
-  const trunkProbes = new TrunkProbes(layer, routing, localHost, dns, metrics, log);
+  const trunkProbes = new TrunkProbes(layer, routing, localHost, { dns, unreachable: unreachableServers }, metrics, log);
   trunkHealth.probes = trunkProbes;
   return {
     transport,

@@ -3,7 +3,6 @@
 // of waiting out the dead trunk. The probed gateway is a UDP socket the test controls (silent, then
 // answering); the backup is a SIPp callee.
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { account, carrier, carrierRef, inboundTrunk, outboundTrunk, phoneNumber } from '../../../operator/test/builders.ts';
 import { compileRoutingTexts } from '../support/routing-fixture.ts';
@@ -14,6 +13,7 @@ import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
 import { until } from '../sip/transaction-helpers.ts';
+import { UdpGateway } from '../support/udp-gateway.ts';
 
 /** Polls an async probe until it holds. */
 async function eventually(probe: () => Promise<boolean>, what: string, ms: number): Promise<void> {
@@ -26,57 +26,19 @@ async function eventually(probe: () => Promise<boolean>, what: string, ms: numbe
 
 const clinic = '+85523900100';
 
-/** A trunk's far end that records what it receives and answers only when told to. */
-class Gateway {
-  readonly received: string[] = [];
-  answerOptions = false;
-  readonly #socket: Socket;
-
-  private constructor(socket: Socket) {
-    this.#socket = socket;
-    socket.on('message', (data, peer) => {
-      const text = data.toString('latin1');
-      this.received.push(text);
-      const method = /^(\w+) /.exec(text)?.[1];
-      // An INVITE gets 503, so the call fails over to the backup at once.
-      const status = method === 'OPTIONS' ? (this.answerOptions ? '200 OK' : undefined) : method === 'INVITE' ? '503 Service Unavailable' : undefined;
-      if (status === undefined) return;
-      const echoed = text.split('\r\n').filter((line) => /^(via|from|to|call-id|cseq):/i.test(line));
-      const response = [`SIP/2.0 ${status}`, ...echoed.map((line) => (/^to:/i.test(line) && !line.includes('tag=') ? `${line};tag=gw` : line)), 'Content-Length: 0', '', ''].join('\r\n');
-      socket.send(response, peer.port, peer.address);
-    });
-  }
-
-  static async start(port: number): Promise<Gateway> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
-    return new Gateway(socket);
-  }
-
-  get port(): number {
-    return this.#socket.address().port;
-  }
-
-  requests(method: string): number {
-    return this.received.filter((text) => text.startsWith(`${method} `)).length;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.#socket.close(() => resolve()));
-  }
-}
-
 describe('outbound trunks with a health check', { skip: sippMissing, timeout: 60_000 }, () => {
   let webhook: WebhookServer;
   let worker: TestWorker;
-  let gateway: Gateway;
+  let gateway: UdpGateway;
   let backupPort: number;
 
   before(async () => {
     webhook = await startWebhookServer();
     webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
     webhook.route('/voice', twiml('<Dial timeout="10"><Number>+85512345678</Number></Dial>'));
-    gateway = await Gateway.start(await freeUdpPort());
+    gateway = await UdpGateway.start(await freeUdpPort());
+    // An INVITE gets 503, so the call fails over to the backup at once.
+    gateway.answers.set('INVITE', '503 Service Unavailable');
     backupPort = await freeUdpPort();
     worker = await startTestWorker(routing(true));
   });
@@ -122,14 +84,14 @@ describe('outbound trunks with a health check', { skip: sippMissing, timeout: 60
   });
 
   test('once it answers again it is up, and tried first again', async () => {
-    gateway.answerOptions = true;
+    gateway.answers.set('OPTIONS', '200 OK');
     await eventually(async () => (await worker.metric('switchyard_outbound_trunk_up', { trunk: 'gateway' })) === 1, 'the gateway up again', 10_000);
     await callThroughBackup();
     assert.equal(gateway.requests('INVITE'), 1, 'the gateway got the INVITE first (and refused it with 503)');
   });
 
   test('a probe still unanswered when its trunk stops being probed leaves no state or metric behind', async () => {
-    gateway.answerOptions = false;
+    gateway.answers.delete('OPTIONS');
     const sent = gateway.requests('OPTIONS');
     await until(() => gateway.requests('OPTIONS') > sent, 'the next probe', 5000);
     await worker.setRouting(routing(false));
