@@ -19,8 +19,12 @@ export class JsonCursor {
   readonly text: string;
   pos: number;
   /**
-   * No backslash and no control character anywhere (what JSON.stringify writes without
-   * indentation): every string then ends at the next quote, found natively by indexOf.
+   * No backslash anywhere (what JSON.stringify writes for text without quotes or control
+   * characters): every string then ends at the next quote, found natively by indexOf. Such a
+   * string is not checked for control characters as it is read (a whole-text check cost a tenth
+   * of a million-number rebuild); its reader checks the ones whose content it keeps or does not
+   * recognise: stringValue() and value() decode through JSON.parse, and checkContent() is there
+   * for the rest. A string only ever compared with a known one (stringIs) needs nothing.
    */
   readonly plain: boolean;
   /** The last string read: its content is text[stringStart, stringEnd), still escaped if `escaped`. */
@@ -31,7 +35,7 @@ export class JsonCursor {
   constructor(text: string, pos = 0) {
     this.text = text;
     this.pos = pos;
-    this.plain = !text.includes('\\') && !controlCharacter.test(text);
+    this.plain = !text.includes('\\');
   }
 
   fail(problem: string): never {
@@ -129,6 +133,14 @@ export class JsonCursor {
     } catch {
       this.pos = this.stringStart;
       return this.fail('invalid escape in string');
+    }
+  }
+
+  /** Fails if the last string holds a control character, which JSON forbids unescaped (plain text reads them unchecked). */
+  checkContent(): void {
+    if (this.plain && controlCharacter.test(this.text.slice(this.stringStart, this.stringEnd))) {
+      this.pos = this.stringStart;
+      this.fail('control character in string');
     }
   }
 

@@ -31,7 +31,15 @@ function fieldOf(cursor: JsonCursor, names: readonly string[]): number {
 
 function internString(cursor: JsonCursor, pool: InternPool): number {
   cursor.string();
-  return cursor.escaped ? pool.strings.intern(cursor.stringValue()) : pool.strings.internQuoted(cursor.text, cursor.stringStart, cursor.stringEnd);
+  if (cursor.escaped) return pool.strings.intern(cursor.stringValue());
+  try {
+    return pool.strings.internQuoted(cursor.text, cursor.stringStart, cursor.stringEnd);
+  } catch (error) {
+    // A string seen for the first time is decoded by JSON.parse: that is where a control
+    // character in plain text shows (a string found interned already passed it).
+    cursor.checkContent();
+    throw error;
+  }
 }
 
 function scanWebhook(cursor: JsonCursor, pool: InternPool, name: string): number {
@@ -43,6 +51,7 @@ function scanWebhook(cursor: JsonCursor, pool: InternPool, name: string): number
     do {
       cursor.string();
       const field = cursor.stringIs('url') ? 0 : cursor.stringIs('method') ? 1 : -1;
+      if (field < 0) cursor.checkContent();
       cursor.expect(colon);
       if (field === 0) url = internString(cursor, pool);
       else if (field === 1) {
@@ -66,6 +75,7 @@ function scanRoute(cursor: JsonCursor, pool: InternPool, fields: RouteFields): n
     do {
       cursor.string();
       const field = fieldOf(cursor, routeFieldNames);
+      if (field < 0) cursor.checkContent();
       cursor.expect(colon);
       if (field === typeField) {
         cursor.string();

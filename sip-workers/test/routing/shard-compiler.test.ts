@@ -163,3 +163,22 @@ test('a number or account in a shard its hash does not name is refused', () => {
   assert.throws(() => compileShard(text(1, {}, { kampot: { sid: 'AC1', enabled: true } }), place(1), new InternPool(), new NumberIndexBuilder()), /accounts\["kampot"\]: belongs in shard/);
   assert.throws(() => compileShard(text(3, {}), place(2), new InternPool(), new NumberIndexBuilder()), /says it is shard 3/);
 });
+
+test('a raw control character in any string is refused, as JSON.parse refuses it, though plain text is not searched for them whole', () => {
+  const route = { type: 'local', enabled: true, account: 'kampot', voice: { url: 'https://a.example/v', method: 'POST' } };
+  // Where the character goes: each key and string value a reader keeps, compares or skips.
+  const places = ['+8551', '"type"', '"local"', '"account"', 'kampot', '"voice"', 'https://a.example/v', '"method"', '"POST"', '"format"', '"accounts"'];
+  for (const control of ['\u0001', '\n', '\t', '\u001f']) {
+    // The same route first intact, so the interned account and URL are known before the damaged copy.
+    const intact = shardText({ '+8552': route, '+8551': { ...route, extra: 1, voice: { ...route.voice, extra: 2 } } });
+    // The unknown field of the route (first) and of its webhook (last).
+    const positions = [...places.map((place) => [place, intact.lastIndexOf(place) + Math.floor(place.length / 2)] as const), ['the route\'s "extra"', intact.indexOf('"extra"') + 3] as const, ['the webhook\'s "extra"', intact.lastIndexOf('"extra"') + 3] as const];
+    for (const [place, at] of positions) {
+      const damaged = intact.slice(0, at) + control + intact.slice(at);
+      assert.equal(assertSameReading(damaged), false, `${JSON.stringify(control)} in ${place} accepted`);
+    }
+    // And in a string never seen before, in a shard whose other strings are all known.
+    const fresh = shardText({ '+8552': route, '+8551': { ...route, account: `kam${control}pot` } });
+    assert.equal(assertSameReading(fresh.replaceAll('\\u0001', '\u0001').replaceAll('\\n', '\n').replaceAll('\\t', '\t').replaceAll('\\u001f', '\u001f')), false, `${JSON.stringify(control)} in a new account accepted`);
+  }
+});
