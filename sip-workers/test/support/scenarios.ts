@@ -103,6 +103,22 @@ ${bye()}  <recv response="200" crlf="true"/>
 }
 
 /**
+ * INVITE → exactly one 183 (carrying none of `absentHeaders` on it, by name), then a 180 and the
+ * 200 → ACK → BYE. A second 183 where the 180 is due fails the call.
+ */
+export function callerHearingEarlyMediaOnce(options: CallerOptions & { absentHeaders?: readonly string[] } = {}): string {
+  const absent = (options.absentHeaders ?? []).map((header, i) => `      <ereg regexp=".+" search_in="hdr" header="${header}:" check_it_inverse="true" assign_to="absent${i}"/>`);
+  const references = absent.length === 0 ? '' : `  <Reference variables="${absent.map((_, i) => `absent${i}`).join(',')}"/>\n`;
+  return scenario('caller hearing early media once', `${invite(options)}  <recv response="100" optional="true"/>
+  <recv response="183"${absent.length === 0 ? '/>' : `>\n    <action>\n${absent.join('\n')}\n    </action>\n  </recv>`}
+${references}  <recv response="180"/>
+  <recv response="200"/>
+${ack()}  <pause milliseconds="200"/>
+${bye()}  <recv response="200" crlf="true"/>
+`);
+}
+
+/**
  * A caller requiring reliable provisional responses (RFC 3262): INVITE with Require: 100rel, the
  * first provisional (`provisional`, carrying Require: 100rel and an RSeq) answered with a PRACK
  * naming it after `prackDelayMs`, the PRACK's 200, then the INVITE's 200 (which must not come
