@@ -39,6 +39,12 @@ interface EarlyDialog {
   dialog: Dialog;
 }
 
+/**
+ * Early dialogs one leg keeps PRACKing: a forking proxy makes a few; a callee inventing a tag per
+ * provisional would otherwise have a PRACK transaction (and its 32 s) out of us for each.
+ */
+export const MAX_EARLY_DIALOGS = 16;
+
 export class CalleePracks {
   readonly #layer: TransactionLayer;
   readonly #destination: Destination;
@@ -66,6 +72,7 @@ export class CalleePracks {
     const cseq = cseqHeader(response);
     if (rseq === undefined || remoteTag === undefined || cseq === undefined) return false;
     const known = this.#early.get(remoteTag);
+    if (!known && this.#early.size >= MAX_EARLY_DIALOGS) return false;
     const current = known?.inviteSeq === cseq.seq ? known : undefined;
     if (current && rseq !== current.rseq + 1) return false;
     const dialog = known?.dialog ?? uacDialog(invite, response, this.#destination, this.#reachedBy);

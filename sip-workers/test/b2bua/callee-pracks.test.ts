@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { inDialogRequest } from '../../src/b2bua/dialog.ts';
+import { MAX_EARLY_DIALOGS } from '../../src/b2bua/callee-pracks.ts';
 import { OutgoingLeg, type DialTarget } from '../../src/b2bua/outgoing-leg.ts';
 import type { ClientTransactionCallbacks } from '../../src/sip/client-transaction.ts';
 import { headerValue, headerValues } from '../../src/sip/message.ts';
@@ -128,6 +129,16 @@ describe('a B leg towards a callee sending reliable provisional responses', () =
       ['branch-2', '8 1 INVITE', '3 PRACK'],
     ]);
     assert.equal(relayed.length, 3);
+  });
+
+  test(`a callee making up a new early dialog per provisional gets PRACKs for ${MAX_EARLY_DIALOGS} of them, not one per provisional`, () => {
+    const { invite, receive, relayed, pracks } = ringingLeg();
+    for (let tag = 0; tag < MAX_EARLY_DIALOGS + 10; tag++) receive(provisional(invite, 180, `branch-${tag}`, 1));
+    assert.equal(pracks().length, MAX_EARLY_DIALOGS);
+    assert.equal(relayed.length, MAX_EARLY_DIALOGS);
+    // The early dialogs it has still get theirs.
+    receive(provisional(invite, 183, 'branch-0', 2));
+    assert.equal(pracks().length, MAX_EARLY_DIALOGS + 1);
   });
 
   test('an unreliable provisional is passed on unPRACKed; a reliable one without a usable RSeq is dropped', () => {
