@@ -1,9 +1,9 @@
 // OPTIONS probes of the outbound trunks whose OutboundTrunk asks for a health check, as carriers'
 // SBCs (and Kamailio's dispatcher) ping their gateways: each server the trunk's host locates
-// (RFC 3263), the silent ones marked for calls to try last (unreachable-servers.ts). The trunks come from the routing
-// generation being served, re-read every second, so a new generation starts and stops probes
-// without a restart. What a probe's answer means is trunk-health.ts; the outbound plan puts the
-// trunks found down last.
+// (RFC 3263), the silent ones marked for calls to try last (unreachable-servers.ts). The trunks
+// come from the routing generation being served, re-read every second, so a new generation
+// starts and stops probes without a restart. What a probe's answer means is trunk-health.ts; the
+// outbound plan puts the trunks found down last.
 import { isIPv6 } from 'node:net';
 import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
 import { newCallId } from '../b2bua/dialog.ts';
