@@ -39,10 +39,12 @@ const prackNaming = (rack: string, cseq: string, name: string) => `  <recv reque
 ${uasInDialogReply(200, 'OK')}`;
 
 /**
- * Requires Supported: 100rel on the INVITE; sends a reliable 183 with early media (RSeq 7) twice,
- * as a retransmission would, expects one PRACK naming it, then a reliable 180 (RSeq 8) and its
- * PRACK, then answers. The BYE must come numbered after both PRACKs. Any second PRACK for RSeq 7
- * arrives where the one for 8 is expected and fails the RAck check.
+ * Requires Supported: 100rel on the INVITE; sends a reliable 183 with early media (RSeq 7) and
+ * expects its PRACK; sends the 183 again (a retransmission that crossed the PRACK), then a
+ * reliable 180 (RSeq 8), and expects the 180's PRACK; then answers. The BYE must come numbered
+ * after both PRACKs. A second PRACK for RSeq 7 arrives where the one for 8 is expected and fails
+ * the RAck check. (Only a last send may draw an answer: SIPp drops a call that gets a request
+ * while it still has a message to send.)
  */
 const calleeRequiringPrack = () => scenario('callee requiring PRACK', `  <recv request="INVITE" crlf="true">
     <action>
@@ -51,7 +53,7 @@ const calleeRequiringPrack = () => scenario('callee requiring PRACK', `  <recv r
     </action>
   </recv>
   <Reference variables="supported"/>
-${uasReply(183, 'Session Progress', { sdp, headers: ['Require: 100rel', 'RSeq: 7'] })}${uasReply(183, 'Session Progress', { sdp, headers: ['Require: 100rel', 'RSeq: 7'] })}${prackNaming('7 1 INVITE', '2 PRACK', 'first')}${inviteResponse(180, 'Ringing', ['Require: 100rel', 'RSeq: 8'])}${prackNaming('8 1 INVITE', '3 PRACK', 'second')}${inviteResponse(200, 'OK', [], sdp)}  <recv request="ACK" crlf="true"/>
+${uasReply(183, 'Session Progress', { sdp, headers: ['Require: 100rel', 'RSeq: 7'] })}${prackNaming('7 1 INVITE', '2 PRACK', 'first')}${inviteResponse(183, 'Session Progress', ['Require: 100rel', 'RSeq: 7'], sdp)}${inviteResponse(180, 'Ringing', ['Require: 100rel', 'RSeq: 8'])}${prackNaming('8 1 INVITE', '3 PRACK', 'second')}${inviteResponse(200, 'OK', [], sdp)}  <recv request="ACK" crlf="true"/>
   <recv request="BYE">
     <action>
       <ereg regexp="^ *4 BYE$" search_in="hdr" header="CSeq:" check_it="true" assign_to="bye_cseq"/>
