@@ -9,13 +9,14 @@
 // an offer whose answer belongs in the PRACK, and the caller's leg has no answer to give before
 // the 2xx.
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
-import { headerValue, optionTags } from '../sip/message.ts';
+import { headerValue } from '../sip/message.ts';
 import { toHeader } from '../sip/name-addr.ts';
 import { cseqHeader } from '../sip/scalar-headers.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { Destination } from '../sip/transport.ts';
 import { inDialogRequest, uacDialog } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
+import { requires100rel } from './reliable-provisionals.ts';
 
 /** `headers` with 100rel added to their Supported (one field, appended to when there is one). */
 export function supporting100rel(headers: readonly HeaderField[]): HeaderField[] {
@@ -66,7 +67,7 @@ export class CalleePracks {
    * never hears it ends the call with a final response of its own).
    */
   receive(invite: SipRequest, response: SipResponse): boolean {
-    if (!optionTags(response, 'Require').some((tag) => tag.toLowerCase() === '100rel')) return true;
+    if (!requires100rel(response)) return true;
     const rseq = parseRseq(headerValue(response, 'RSeq'));
     const remoteTag = toHeader(response)?.params.get('tag') ?? undefined;
     const cseq = cseqHeader(response);

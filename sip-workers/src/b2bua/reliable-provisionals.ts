@@ -23,8 +23,8 @@ interface Outstanding {
   timer: NodeJS.Timeout;
 }
 
-/** Whether the caller's INVITE requires provisional responses to be reliable. */
-export const requires100rel = (invite: SipRequest): boolean => optionTags(invite, 'Require').some((tag) => tag.toLowerCase() === '100rel');
+/** Whether a message's Require names 100rel: a caller's INVITE asking for reliable provisionals, or a callee's provisional sent reliably. */
+export const requires100rel = (message: { headers: readonly HeaderField[] }): boolean => optionTags(message, 'Require').some((tag) => tag.toLowerCase() === '100rel');
 
 export class ReliableProvisionals {
   readonly #invite: ServerTransaction;

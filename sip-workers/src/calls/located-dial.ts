@@ -7,6 +7,7 @@ import { headerValue } from '../sip/message.ts';
 import { locateServer } from '../sip/server-locator.ts';
 import type { ServerToLocate } from '../sip/server-locator.ts';
 import type { Destination } from '../sip/transport.ts';
+import { serverName } from '../sip/unreachable-servers.ts';
 import type { CallContext } from './call-context.ts';
 
 /** Why the server did not take the call, or undefined when it answered for the callee. */
@@ -53,7 +54,7 @@ export async function dialLocated(context: CallContext, server: ServerToLocate, 
     const failed = failedServer(outcome);
     if (failed === undefined || !mayTryNext(outcome) || index === destinations.length - 1) return outcome;
     context.metrics.serverFailovers.inc({ reason: failed });
-    context.log.info({ host: server.host, server: `${destination.transport}:${destination.address}:${destination.port}`, outcome: failed }, 'server did not take the call; trying the next one DNS gave');
+    context.log.info({ host: server.host, server: serverName(destination), outcome: failed }, 'server did not take the call; trying the next one DNS gave');
   }
   return outcome;
 }

@@ -15,7 +15,7 @@ import type { SipDns } from '../sip/sip-dns.ts';
 import { randomHex } from '../sip/random-hex.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { Destination } from '../sip/transport.ts';
-import type { UnreachableServers } from '../sip/unreachable-servers.ts';
+import { serverName, type UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
@@ -192,8 +192,6 @@ export class TrunkProbes {
     else this.#log.warn({ trunk: trunk.name, probe: detail, failures: probe.health.failures }, 'outbound trunk failed its health check: down, tried only after the trunks that are up');
   }
 }
-
-const serverName = (server: Destination) => `${server.transport}:${server.address}:${server.port}`;
 
 /** The OPTIONS a probe sends: to sip:host[:port] (;transport= for TCP and TLS), out of any dialog. */
 export function trunkProbeRequest(trunk: OutboundTrunkRoute, localHost: string): SipRequest {

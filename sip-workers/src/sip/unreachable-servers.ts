@@ -5,7 +5,8 @@
 // server is never skipped, only tried later, and any answer from it clears the mark.
 import type { Destination } from './response-routing.ts';
 
-const keyOf = (destination: Destination) => `${destination.transport}:${destination.address}:${destination.port}`;
+/** transport:address:port, as a server is keyed here and named in logs. */
+export const serverName = (destination: Destination) => `${destination.transport}:${destination.address}:${destination.port}`;
 
 export interface UnreachableServersOptions {
   /** How long a silent or unreachable server is tried last. Default 30 s. */
@@ -33,7 +34,7 @@ export class UnreachableServers {
 
   /** `forMs`: a 503's Retry-After; absent, the default for a server that did not answer. */
   mark(destination: Destination, forMs = this.#markMs): void {
-    const key = keyOf(destination);
+    const key = serverName(destination);
     this.#until.delete(key);
     this.#until.set(key, this.#now() + Math.min(forMs, this.#maxMarkMs));
     if (this.#until.size > this.#maxEntries) {
@@ -43,11 +44,11 @@ export class UnreachableServers {
   }
 
   clear(destination: Destination): void {
-    this.#until.delete(keyOf(destination));
+    this.#until.delete(serverName(destination));
   }
 
   isMarked(destination: Destination): boolean {
-    const key = keyOf(destination);
+    const key = serverName(destination);
     const until = this.#until.get(key);
     if (until === undefined) return false;
     if (until > this.#now()) return true;
