@@ -16,7 +16,6 @@ import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { Destination } from '../sip/transport.ts';
 import { inDialogRequest, uacDialog } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
-import { requires100rel } from './reliable-provisionals.ts';
 
 /** `headers` with 100rel added to their Supported (one field, appended to when there is one). */
 export function supporting100rel(headers: readonly HeaderField[]): HeaderField[] {
@@ -60,14 +59,13 @@ export class CalleePracks {
   }
 
   /**
-   * Whether a provisional response to `invite` goes on to the caller. An unreliable one does. A
-   * reliable one does the first time, in order, and is PRACKed; its retransmissions, one that
-   * skips ahead of a lost one, and one without an RSeq or an early dialog are not processed.
+   * Whether a reliable provisional response to `invite` (its Require names 100rel) goes on to the
+   * caller: the first time, in order, and PRACKed; its retransmissions, one that skips ahead of a
+   * lost one, and one without an RSeq or an early dialog are not processed.
    * The PRACK's own transaction retransmits it; its outcome changes nothing here (a callee that
    * never hears it ends the call with a final response of its own).
    */
   receive(invite: SipRequest, response: SipResponse): boolean {
-    if (!requires100rel(response)) return true;
     const rseq = parseRseq(headerValue(response, 'RSeq'));
     const remoteTag = toHeader(response)?.params.get('tag') ?? undefined;
     const cseq = cseqHeader(response);

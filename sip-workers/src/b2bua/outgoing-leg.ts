@@ -13,6 +13,7 @@ import type { Destination } from '../sip/transport.ts';
 import type { Uri } from '../sip/uri.ts';
 import { formatUri } from '../sip/uri.ts';
 import { CalleePracks, supporting100rel } from './callee-pracks.ts';
+import { requires100rel } from './reliable-provisionals.ts';
 import { inDialogRequest, newCallId, uacDialog } from './dialog.ts';
 import type { Dialog } from './dialog.ts';
 
@@ -78,7 +79,8 @@ export class OutgoingLeg {
   #ringTimer: NodeJS.Timeout | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
   #resolve: (outcome: DialOutcome) => void = () => undefined;
-  readonly #pracks: CalleePracks;
+  /** Made at the first reliable provisional: most callees send none. */
+  #pracks: CalleePracks | undefined;
   /** Settles once; later events (a 2xx after we gave up) are cleaned up, not reported. */
   readonly outcome: Promise<DialOutcome>;
 
@@ -87,7 +89,6 @@ export class OutgoingLeg {
     this.#target = target;
     this.#events = events;
     this.#contact = contact;
-    this.#pracks = new CalleePracks(layer, target.destination, target.reachedBy);
     this.callId = newCallId(layer.transport.sentBy.split(':')[0] ?? 'switchyard');
     this.outcome = new Promise((resolve) => (this.#resolve = resolve));
   }
@@ -150,7 +151,10 @@ export class OutgoingLeg {
   #provisional(invite: SipRequest, response: SipResponse): void {
     clearTimeout(this.#progressTimer);
     if (this.#settled) return;
-    if (response.status > 100 && !this.#pracks.receive(invite, response)) return;
+    if (response.status > 100 && requires100rel(response)) {
+      this.#pracks ??= new CalleePracks(this.#layer, this.#target.destination, this.#target.reachedBy);
+      if (!this.#pracks.receive(invite, response)) return;
+    }
     if (response.status > 100 && this.#ringTimer === undefined) {
       this.#ringTimer = setTimeout(() => this.#giveUp({ kind: 'no-answer' }), this.#target.ringTimeoutMs);
     }
@@ -183,7 +187,7 @@ export class OutgoingLeg {
       if (!this.#settled) this.#settle({ kind: 'rejected', status: 502, reason: 'Bad Gateway (unusable 2xx)', response });
       return;
     }
-    this.#pracks.continueSequence(dialog);
+    this.#pracks?.continueSequence(dialog);
     const accepted = this.#accepted;
     if (accepted?.remoteTag === dialog.remoteTag) {
       if (this.#events.onAnswerRetransmitted) this.#events.onAnswerRetransmitted(response);
