@@ -47,6 +47,9 @@ export function cachingSipDns(inner: SipDns, options: DnsCacheOptions): SipDns {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const entries = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<readonly unknown[]>>();
+  /** Fresh: used without asking. Servable: still usable while DNS fails. */
+  const fresh = (entry: Entry) => now() - entry.fetchedAt < options.freshMs;
+  const servable = (entry: Entry) => now() - entry.fetchedAt < options.freshMs + staleMs;
 
   const keep = (key: string, entry: Entry) => {
     entries.delete(key);
@@ -66,7 +69,7 @@ export function cachingSipDns(inner: SipDns, options: DnsCacheOptions): SipDns {
       },
       (error: unknown) => {
         const kept = entries.get(key);
-        if (kept && now() - kept.fetchedAt < options.freshMs + staleMs) {
+        if (kept && servable(kept)) {
           kept.failedAt = now();
           options.onAnswer?.(type, 'stale');
           return kept.records;
@@ -82,9 +85,13 @@ export function cachingSipDns(inner: SipDns, options: DnsCacheOptions): SipDns {
   function answer<T>(type: DnsQuestionType, name: string, ask: () => Promise<T[]>): Promise<T[]> {
     const key = `${type} ${name.toLowerCase()}`;
     const kept = entries.get(key);
-    const age = kept === undefined ? Infinity : now() - kept.fetchedAt;
-    if (kept && (age < options.freshMs || (kept.failedAt !== undefined && now() - kept.failedAt < recheckMs && age < options.freshMs + staleMs))) {
-      options.onAnswer?.(type, kept.failedAt !== undefined && age >= options.freshMs ? 'stale' : 'cached');
+    if (kept && fresh(kept)) {
+      options.onAnswer?.(type, 'cached');
+      return Promise.resolve([...kept.records] as T[]);
+    }
+    // DNS failed lately: the expired answer serves until the recheck is due.
+    if (kept?.failedAt !== undefined && now() - kept.failedAt < recheckMs && servable(kept)) {
+      options.onAnswer?.(type, 'stale');
       return Promise.resolve([...kept.records] as T[]);
     }
     const pending = inFlight.get(key) ?? lookUp(type, key, ask);
