@@ -30,7 +30,12 @@ export interface DialTarget {
   from: NameAddr;
   to: NameAddr;
   maxForwards: number;
-  /** Give up (and CANCEL) when the callee has not answered after this long. */
+  /**
+   * Give up (and CANCEL) when the callee has not answered this long after the INVITE went out.
+   * It runs from the start, not from the first ringing: once any provisional has come, RFC 3261
+   * runs no timer of its own (Timer B stops in Proceeding), so a callee that sent 100 Trying and
+   * then nothing would hold the call forever.
+   */
   ringTimeoutMs: number;
   /** Give up when not even a provisional response came back in this long: the next trunk is tried sooner than Timer B's 32 s. */
   progressTimeoutMs: number;
@@ -96,6 +101,7 @@ export class OutgoingLeg {
   start(): Promise<DialOutcome> {
     this.#send(this.#invite([]));
     this.#progressTimer = setTimeout(() => this.#giveUp({ kind: 'timeout' }), this.#target.progressTimeoutMs);
+    this.#ringTimer = setTimeout(() => this.#giveUp({ kind: 'no-answer' }), this.#target.ringTimeoutMs);
     return this.outcome;
   }
 
@@ -154,9 +160,6 @@ export class OutgoingLeg {
     if (response.status > 100 && requires100rel(response)) {
       this.#pracks ??= new CalleePracks(this.#layer, this.#target.destination, this.#target.reachedBy);
       if (!this.#pracks.receive(invite, response)) return;
-    }
-    if (response.status > 100 && this.#ringTimer === undefined) {
-      this.#ringTimer = setTimeout(() => this.#giveUp({ kind: 'no-answer' }), this.#target.ringTimeoutMs);
     }
     if (response.status > 100) this.#events.onProvisional?.(response);
   }

@@ -9,7 +9,7 @@ import type { ClientTarget } from '../registrar/client-targets.ts';
 import type { Registrar } from '../registrar/registrar.ts';
 import type { CallContext } from './call-context.ts';
 import { calleeLegTarget } from './callee-leg-target.ts';
-import { failure, failureOf } from './dial-result.ts';
+import { cancelled, failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
 import { wakeable, wakeClient } from './push-wake.ts';
 import type { PushCalls, WakeResult } from './push-wake.ts';
@@ -81,14 +81,14 @@ const isDecline = (result: DialResult | undefined) => result?.kind === 'failed' 
 function clientResult(rung: Rung | undefined, woke: Woke | undefined, callerLeft: boolean): DialResult {
   const wokeRung = woke?.kind === 'rung' ? woke : undefined;
   if (rung?.result.kind === 'answered' || wokeRung?.result.kind === 'answered') return { kind: 'answered' };
-  if (callerLeft) return failure(487, 'Request Terminated');
+  if (callerLeft) return cancelled();
   // A 6xx from either side cancelled the other's phones: the decline is the answer, not the 487 that caused.
   if (isDecline(wokeRung?.result)) return wokeRung?.result ?? failure(603, 'Decline');
   if (rung?.stop) return rung.result;
   if (wokeRung) return wokeRung.result;
   if (woke?.kind === 'timeout') return failure(480, 'Temporarily Unavailable - No Registration After Push');
   if (rung) return rung.result;
-  return woke?.kind === 'push-failed' ? failure(480, 'Temporarily Unavailable - Push Failed') : failure(487, 'Request Terminated');
+  return woke?.kind === 'push-failed' ? failure(480, 'Temporarily Unavailable - Push Failed') : cancelled();
 }
 
 /**

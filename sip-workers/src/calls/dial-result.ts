@@ -16,12 +16,20 @@ export interface DialFailure {
 }
 export type DialResult = { kind: 'answered' } | DialFailure;
 
+/**
+ * A callee's refusal with the DialCallStatus Twilio gives it. A 487 the callee sent unasked (we
+ * sent no CANCEL) means something past it stopped the ringing, an upstream ring timeout say:
+ * nobody answered. 'canceled' is only ever ours (`cancelled`).
+ */
 export const failure = (status: number, reason: string): DialFailure => ({
   kind: 'failed',
-  callStatus: status === 486 || status === 600 ? 'busy' : status === 487 ? 'canceled' : status === 480 || status === 408 ? 'no-answer' : 'failed',
+  callStatus: status === 486 || status === 600 ? 'busy' : status === 480 || status === 408 || status === 487 ? 'no-answer' : 'failed',
   status,
   reason,
 });
+
+/** We stopped ringing: the caller left, another noun or phone answered, or one declined for all. */
+export const cancelled = (): DialFailure => ({ kind: 'failed', callStatus: 'canceled', status: 487, reason: 'Request Terminated' });
 
 /** 422 Session Interval Too Small and 420 Bad Extension answer the caller's own INVITE, passed end to end: the caller retries with what they say. */
 const relayedHeaders: Partial<Record<number, string>> = { 420: 'Unsupported', 422: 'Min-SE' };
@@ -40,7 +48,7 @@ export function failureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): 
     case 'transport-error':
       return failure(503, 'Service Unavailable - Unreachable');
     case 'cancelled':
-      return failure(487, 'Request Terminated');
+      return cancelled();
     case 'media-unavailable':
       return { ...failure(503, 'Service Unavailable - Media Relay Unavailable'), mediaRelayFailed: true };
   }

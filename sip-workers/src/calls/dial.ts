@@ -99,12 +99,14 @@ function dialNoun(context: CallContext, noun: DialNoun, callerId: string, deadli
 }
 
 /**
- * What the caller hears when no noun answered: the caller's own CANCEL, else a relay failure,
- * else the one outcome they share, else no answer if any rang out, else the first noun's.
+ * What the caller hears when no noun answered: a 6xx that declined for everyone (the others were
+ * cancelled because of it), else our cancellation, else a relay failure, else the one outcome
+ * they share, else no answer if any rang out, else the first noun's.
  */
 function combinedFailure(failures: readonly DialFailure[]): DialFailure {
   const first = failures[0] ?? failure(404, 'Not Found - Nothing To Dial');
-  return failures.find((f) => f.callStatus === 'canceled')
+  return failures.find((f) => f.status >= 600)
+    ?? failures.find((f) => f.callStatus === 'canceled')
     ?? failures.find((f) => f.mediaRelayFailed)
     ?? (failures.every((f) => f.status === first.status) ? first : undefined)
     ?? failures.find((f) => f.callStatus === 'no-answer')

@@ -35,7 +35,9 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       const result = await dial(context, verb);
       if (result.kind === 'answered') return { next: 'done' };
       lastFailure.value = result;
-      if (result.callStatus === 'canceled') return { next: 'done' };
+      // Only a call that is over stops here: a callee's 487, or a noun cancelled by another's
+      // decline, leaves a caller still waiting for the rest of the document.
+      if (session.state === 'ended') return { next: 'done' };
       if (verb.action === undefined) return { next: 'continue' };
       return fetchNext(context, verb.action, verb.method, [['DialCallStatus', result.callStatus], ['DialSipResponseCode', String(result.status)]]);
     }

@@ -6,7 +6,7 @@ import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
-import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, calleeTryingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
 import { failing, startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
@@ -121,6 +121,24 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     const callee = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: ports.primary, calls: 1 });
     ok(await runSipp({ scenario: callerCancelling({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
     ok(await callee.exited, 'callee (CANCEL answered, 487 ACKed)');
+  });
+
+  test('a trunk that sends 100 Trying and then nothing is cancelled at the <Dial> timeout, and the caller gets 480', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="2"><Number>+85597000111</Number></Dial>'));
+    const callee = await startSippServer({ scenario: calleeTryingUntilCancelled(), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerExpecting(480, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await callee.exited, 'trunk (CANCEL answered, 487 ACKed)');
+  });
+
+  test('a 487 the callee sends unasked is no-answer to <Dial action>, whose TwiML then runs for the caller', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="10" action="/after-dial"><Number>+85597000111</Number></Dial>'));
+    webhook.route('/after-dial', twiml('<Reject reason="busy"/>'));
+    webhook.hits.length = 0;
+    const callee = await startSippServer({ scenario: calleeRefusing(487, 'Request Terminated'), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerExpecting(486, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller gets the action\'s busy');
+    ok(await callee.exited, 'trunk (487 ACKed)');
+    const action = webhook.hits.find((hit) => hit.path === '/after-dial');
+    assert.equal(new Map(action?.params).get('DialCallStatus'), 'no-answer');
   });
 
   test('when the voice URL fails, the fallback URL\'s TwiML is used and told the error', async () => {

@@ -288,6 +288,17 @@ ${reply(200, 'OK')}  <label id="end"/>
 `);
 }
 
+/**
+ * A callee that sends 100 Trying and nothing more until it is cancelled. Once a provisional has
+ * come RFC 3261 runs no transaction timer, so only the worker's own <Dial> timeout ends this.
+ */
+export function calleeTryingUntilCancelled(): string {
+  return scenario('callee trying until cancelled', `  <recv request="INVITE" crlf="true"/>
+${reply(100, 'Trying')}  <recv request="CANCEL"/>
+${reply(200, 'OK')}${requestTerminated('[last_To:];tag=[pid]SIPpTag01[call_number]', 'CSeq: [cseq] INVITE')}  <recv request="ACK" crlf="true"/>
+`);
+}
+
 /** A callee that rings for `ms` before it answers, then waits for the BYE. */
 export function calleeAnsweringAfter(ms: number): string {
   return scenario('callee answering late', `  <recv request="INVITE" crlf="true"/>
