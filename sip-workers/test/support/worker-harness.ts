@@ -23,7 +23,8 @@ export interface TestWorker {
 /** Anything a worker can be started with (media relay, registrar, push, limits); the rest is the tests' defaults. */
 export type TestWorkerOptions = Partial<Omit<SipWorkerOptions, 'host' | 'port'>>;
 
-export async function startTestWorker(texts: RoutingTexts, options: TestWorkerOptions = {}): Promise<TestWorker> {
+/** `log`: where the worker logs (default: nowhere, or stdout at SWITCHYARD_TEST_LOG_LEVEL); a test reading the log passes its own. */
+export async function startTestWorker(texts: RoutingTexts, options: TestWorkerOptions = {}, log?: pino.Logger): Promise<TestWorker> {
   let view: RoutingView | undefined = await viewOf(texts);
   const metrics = workerMetrics();
   const running = await startSipWorker(
@@ -39,7 +40,7 @@ export async function startTestWorker(texts: RoutingTexts, options: TestWorkerOp
     },
     () => view,
     metrics,
-    pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' }),
+    log ?? pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' }),
   );
   return {
     running,
