@@ -1,120 +1,81 @@
 // Bounded fuzzing of a live worker through whole calls, from the parties' side: calls whose
 // webhook dials a callee that answers with scripted mischief, a share of it garbled
 // (support/hostile-callee.ts), first from a well-behaved caller, then from one that cancels,
-// PRACKs wrongly, skips its ACK and garbles what it sends mid-call (support/fuzz-caller.ts). A
-// customer's SIP endpoint behind <Dial><Sip> is not ours to trust, nor is a caller: what they send
-// inside a call runs through the B2BUA (both legs' transactions, PRACK and fork bookkeeping, the
-// dialog keepalive, the mid-call relay), past the parser the other fuzz tests hammer. The worker
-// must not throw anywhere, must end every call and dialog (within its timers, shortened here) and
-// must keep answering. All traffic stays on 127.0.0.1: a garbled host name is looked up on a DNS
-// port there that never answers.
+// PRACKs wrongly, skips its ACK and garbles what it sends mid-call (support/fuzz-caller.ts), then
+// both again with every description crossing a real rtpengine. A customer's SIP endpoint behind
+// <Dial><Sip> is not ours to trust, nor is a caller: what they send inside a call runs through the
+// B2BUA (both legs' transactions, PRACK and fork bookkeeping, the dialog keepalive, the mid-call
+// relay, the media relay's offers and answers), past the parser the other fuzz tests hammer. The
+// worker must not throw anywhere, must end every call and dialog (within its timers, shortened
+// here), must leave no session on the relay and must keep answering. All traffic stays on
+// 127.0.0.1: a garbled host name is looked up on a DNS port there that never answers.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import pino from 'pino';
-import { pick, prng } from '../sip/mutations.ts';
+import { eventually } from '../../../testing/operator-process.ts';
+import { parseRelayTarget } from '../../src/media/relay-pool.ts';
+import { rtpengineMissing, startRtpengine, type Rtpengine } from '../media/rtpengine-process.ts';
+import { prng } from '../sip/mutations.ts';
 import { FuzzCaller } from '../support/fuzz-caller.ts';
-import { HostileCallee } from '../support/hostile-callee.ts';
+import { startFuzzPlatform, type FuzzPlatform } from '../support/fuzz-platform.ts';
 import { sendOptions } from '../support/options-probe.ts';
-import { startWebhookServer, twiml, type WebhookServer } from '../support/webhook-server.ts';
-import { startTestWorker, type TestWorker } from '../support/worker-harness.ts';
-import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
 
 const CALLS = 300;
-const AT_ONCE = 20;
-
-/** Log lines that mean the worker's code threw or failed where it must not. */
-function isDefect(line: Record<string, unknown>): boolean {
-  if (typeof line.level === 'number' && line.level >= 50) return true;
-  // The transaction layer's reports of a transaction user's or a client transaction callback's throw.
-  if (line.msg === 'transaction layer' && String(line.detail).includes(' threw')) return true;
-  const event = line.event as { kind?: string; detail?: string } | undefined;
-  return line.msg === 'transport event' && (event?.kind === 'handler-threw' || String(event?.detail).startsWith('internal'));
-}
+const GARBLING = { lines: 0.3, bytes: 0.1 };
 
 describe('a live worker whose callers and callees send scripted and garbled mischief', { timeout: 120_000 }, () => {
-  let webhook: WebhookServer;
-  let worker: TestWorker;
-  let callee: HostileCallee;
-  const logged: Array<Record<string, unknown>> = [];
-  const rejections: unknown[] = [];
-  const onRejection = (reason: unknown) => rejections.push(reason);
+  let platform: FuzzPlatform;
 
   before(async () => {
-    process.on('unhandledRejection', onRejection);
-    callee = await HostileCallee.start(prng(3262), { lines: 0.3, bytes: 0.1 });
-    webhook = await startWebhookServer();
-    const random = prng(4028);
-    const sip = `sip:callee@127.0.0.1:${callee.port}`;
-    // Mostly one <Sip>; some forked to it twice, some with credentials for its challenge, some
-    // ringing the caller only once it answers, some with an action that hangs up.
-    const documents = [
-      `<Dial timeout="3"><Sip>${sip}</Sip></Dial>`,
-      `<Dial timeout="3"><Sip>${sip}</Sip><Sip>${sip};fork=2</Sip></Dial>`,
-      `<Dial timeout="3"><Sip username="u" password="p">${sip}</Sip></Dial>`,
-      `<Dial timeout="3" answerOnBridge="true"><Sip>${sip}</Sip></Dial>`,
-      `<Dial timeout="3" action="/after"><Sip>${sip}</Sip></Dial>`,
-    ];
-    webhook.route('/voice', (hit, response) => twiml(pick(random, documents))(hit, response));
-    webhook.route('/after', twiml('<Hangup/>'));
-    webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n')) if (line) logged.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    worker = await startTestWorker(trunkCallRouting(webhook.base, await freeFixturePorts()), {
-      sipTimers: { t1: 50, t2: 400, t4: 500 },
-      keepaliveMs: 400,
-      maxCallMs: 3000,
-      dnsServers: ['127.0.0.1:1'],
-      trunkProgressTimeoutMs: 1000,
-    }, pino({ level: 'debug' }, sink));
+    platform = await startFuzzPlatform();
   });
-  after(async () => {
-    process.off('unhandledRejection', onRejection);
-    callee.close();
-    await worker.close();
-    await webhook.close();
-  });
-
-  /** Places the calls in bursts and waits (bounded) until the worker holds none of them. */
-  async function placeCalls(caller: FuzzCaller): Promise<void> {
-    for (let n = 0; n < CALLS; n++) {
-      caller.call(n, numbers.clinic);
-      if (n % AT_ONCE === AT_ONCE - 1) await sleep(150);
-    }
-    const running = worker.running.worker;
-    for (let waited = 0; (running.activeCalls > 0 || running.registry.size > 0) && waited < 45_000; waited += 100) await sleep(100);
-    caller.close();
-  }
-
-  function assertNothingLeft(): void {
-    const defects = logged.filter(isDefect);
-    assert.deepEqual(defects.slice(0, 5), [], `${defects.length} log lines of code that threw or failed`);
-    assert.deepEqual(rejections, []);
-    assert.equal(worker.running.worker.activeCalls, 0, 'every call ended');
-    assert.equal(worker.running.worker.registry.size, 0, 'every dialog was removed');
-  }
+  after(() => platform.close());
 
   test(`${CALLS} calls from a well-behaved caller leave no call or dialog behind, nothing thrown, and the worker still answering`, async () => {
-    const invitesBefore = callee.counts.invites;
-    const caller = await FuzzCaller.start(prng(3261), worker.port);
-    await placeCalls(caller);
-    assertNothingLeft();
+    const invitesBefore = platform.callee.counts.invites;
+    const caller = await FuzzCaller.start(prng(3261), platform.worker.port);
+    await platform.placeCalls(caller, CALLS);
+    platform.assertNothingLeft();
     // The scripts reached the code they aim at: B legs were dialled and some calls were answered.
-    assert.ok(callee.counts.invites - invitesBefore >= CALLS, `the callee saw ${callee.counts.invites - invitesBefore} INVITEs`);
+    const invites = platform.callee.counts.invites - invitesBefore;
+    assert.ok(invites >= CALLS, `the callee saw ${invites} INVITEs`);
     assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
-    assert.equal((await sendOptions(worker.port)).status, 200);
+    assert.equal((await sendOptions(platform.worker.port)).status, 200);
   });
 
   test(`${CALLS} calls from a caller that cancels, PRACKs wrongly, skips ACKs and garbles its requests leave nothing behind either`, async () => {
-    const caller = await FuzzCaller.start(prng(3263), worker.port, { lines: 0.3, bytes: 0.1 });
-    await placeCalls(caller);
-    assertNothingLeft();
+    const caller = await FuzzCaller.start(prng(3263), platform.worker.port, GARBLING);
+    await platform.placeCalls(caller, CALLS);
+    platform.assertNothingLeft();
     assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
-    assert.equal((await sendOptions(worker.port)).status, 200);
+    assert.equal((await sendOptions(platform.worker.port)).status, 200);
+  });
+});
+
+describe('the same mischief with media anchored on rtpengine', { skip: rtpengineMissing, timeout: 120_000 }, () => {
+  let relay: Rtpengine;
+  let platform: FuzzPlatform;
+
+  before(async () => {
+    // Ports for every call up at once (each holds four while it lasts), so few are refused for want of them.
+    const min = 30_000 + 1000 * Math.floor(Math.random() * 20);
+    relay = await startRtpengine({ ports: { min, max: min + 3999 } });
+    const target = parseRelayTarget(relay.relay);
+    if (!target) throw new Error(`bad relay ${relay.relay}`);
+    platform = await startFuzzPlatform({ media: { relay: target, symmetricLatching: true, timeoutMs: 1000 } });
+  });
+  after(async () => {
+    await platform?.close();
+    await relay?.stop();
+  });
+
+  test(`${CALLS} calls from a hostile caller to a hostile callee leave no session on the relay`, async () => {
+    const caller = await FuzzCaller.start(prng(3264), platform.worker.port, GARBLING);
+    await platform.placeCalls(caller, CALLS);
+    platform.assertNothingLeft();
+    assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
+    assert.ok(await platform.worker.metric('switchyard_media_relay_commands_total', { command: 'offer', result: 'ok' }) > CALLS / 2, 'offers reached the relay');
+    await eventually('the relay holds no call', async () => (await relay.calls()).length === 0 && (await relay.sessions()) === 0, 5000, 100);
+    assert.equal(await platform.worker.metric('switchyard_media_anchored_calls'), 0, 'the worker counts no anchored call');
+    assert.equal((await sendOptions(platform.worker.port)).status, 200);
   });
 });
