@@ -56,14 +56,20 @@ export function textAttribute(element: XmlElement, name: string): string | undef
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** Printable ASCII without spaces: a URL the request can carry exactly as written. */
+const WIRE_READY = /^[\x21-\x7e]+$/;
+
 /**
  * An http(s) URL to request next. An absolute reference is kept as written, so it is signed
- * exactly as the customer wrote it; a relative one is resolved against the document's URL.
+ * exactly as the customer wrote it; a relative one is resolved against the document's URL. So
+ * is one holding what the URL parser removes or escapes (a line break or tab inside it, spaces,
+ * control or non-ASCII characters): the request goes to the parsed URL, and a signature over
+ * other text would fail the customer's check.
  */
 export function resolveWebhookUrl(reference: string, context: ReadContext): string | VerbFailure {
   const absolute = URL.parse(reference);
   const resolved = absolute ?? URL.parse(reference, context.documentUrl);
   if (resolved === null) return { failure: `"${reference}" is not a URL and cannot be resolved against ${context.documentUrl}` };
   if (resolved.protocol !== 'http:' && resolved.protocol !== 'https:') return { failure: `"${reference}" is not an http or https URL` };
-  return absolute === null ? resolved.href : reference;
+  return absolute !== null && WIRE_READY.test(reference) ? reference : resolved.href;
 }

@@ -112,6 +112,17 @@ test('Redirect: relative URLs resolve against the document URL, absolute ones ar
   assert.deepEqual(only('<Redirect method="GET"> next </Redirect>'), { verb: 'Redirect', url: 'https://app.acme.example/voice/next', method: 'GET' });
 });
 
+test('Redirect: an absolute URL the request cannot carry as written (a line break, a space) is the parsed URL, which is what gets signed', () => {
+  const cases: [string, string][] = [
+    ['http\n://other.example/next', 'http://other.example/next'],
+    ['https://other.example/a b', 'https://other.example/a%20b'],
+    ['https://other.example/caf\u00e9', 'https://other.example/caf%C3%A9'],
+  ];
+  for (const [reference, expected] of cases) {
+    assert.deepEqual(only(`<Redirect>${reference}</Redirect>`), { verb: 'Redirect', url: expected, method: 'POST' }, JSON.stringify(reference));
+  }
+});
+
 test('entities and CDATA in verb text decode before use', () => {
   assert.deepEqual(only('<Redirect>/next?a=1&amp;b=2</Redirect>'), { verb: 'Redirect', url: 'https://app.acme.example/next?a=1&b=2', method: 'POST' });
   assert.deepEqual(only('<Dial><Number><![CDATA[+85523999000]]></Number></Dial>'), {
