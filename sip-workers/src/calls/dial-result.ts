@@ -11,7 +11,7 @@ export interface DialFailure {
   reason: string;
   /** The media relay failed: no other trunk or noun is tried, since each would meet the same relay. */
   mediaRelayFailed?: true;
-  /** What the caller needs from the callee's refusal to try again: a 422's Min-SE, a 420's Unsupported. */
+  /** What the caller needs from the callee's refusal to act on it: a 422's Min-SE, a 420's Unsupported, a 3xx's Contacts. */
   headers?: HeaderField[];
 }
 export type DialResult = { kind: 'answered' } | DialFailure;
@@ -31,13 +31,17 @@ export const failure = (status: number, reason: string): DialFailure => ({
 /** We stopped ringing: the caller left, another noun or phone answered, or one declined for all. */
 export const cancelled = (): DialFailure => ({ kind: 'failed', callStatus: 'canceled', status: 487, reason: 'Request Terminated' });
 
-/** 422 Session Interval Too Small and 420 Bad Extension answer the caller's own INVITE, passed end to end: the caller retries with what they say. */
-const relayedHeaders: Partial<Record<number, string>> = { 420: 'Unsupported', 422: 'Min-SE' };
+/**
+ * The header the caller acts on in a refusal relayed to it: 422 Session Interval Too Small and 420
+ * Bad Extension answer the caller's own INVITE, passed end to end, and the caller retries with
+ * what they say; a 3xx is relayed for the caller to follow, which it can only do with its Contacts.
+ */
+const relayedHeader = (status: number): string | undefined => (status >= 300 && status < 400 ? 'Contact' : status === 420 ? 'Unsupported' : status === 422 ? 'Min-SE' : undefined);
 
 export function failureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): DialFailure {
   switch (outcome.kind) {
     case 'rejected': {
-      const relayed = relayedHeaders[outcome.status];
+      const relayed = relayedHeader(outcome.status);
       const headers = relayed === undefined ? [] : headerValues(outcome.response, relayed).map((value) => ({ name: relayed, value }));
       return { ...failure(outcome.status, outcome.reason), ...(headers.length > 0 ? { headers } : {}) };
     }

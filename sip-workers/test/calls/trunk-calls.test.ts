@@ -6,7 +6,7 @@ import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
-import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRefusing, calleeRingingUntilCancelled, calleeTryingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { calleeAnswering, calleeChallenging, calleeHangingUp, calleeRedirecting, calleeRefusing, calleeRingingUntilCancelled, calleeTryingUntilCancelled, callerAnswered, callerCancelling, callerExpecting, callerHungUpOn, callerRefusedWithHeader } from '../support/scenarios.ts';
 import { failing, startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
@@ -139,6 +139,13 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     ok(await callee.exited, 'trunk (487 ACKed)');
     const action = webhook.hits.find((hit) => hit.path === '/after-dial');
     assert.equal(new Map(action?.params).get('DialCallStatus'), 'no-answer');
+  });
+
+  test('a trunk\'s 302 reaches the caller with its Contact, for the caller to follow', async () => {
+    webhook.route('/voice', dialPstn);
+    const callee = await startSippServer({ scenario: calleeRedirecting('<sip:+85597000222@127.0.0.9:5999>'), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerRefusedWithHeader(302, 'Contact', 'sip:\\+85597000222@127\\.0\\.0\\.9:5999', { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller gets the 302 with the Contact');
+    ok(await callee.exited, 'trunk (302 ACKed)');
   });
 
   test('when the voice URL fails, the fallback URL\'s TwiML is used and told the error', async () => {

@@ -238,6 +238,13 @@ ${uasReply(status, reason, { headers })}  <recv request="ACK" crlf="true"/>
 `);
 }
 
+/** A callee redirecting the call (302) to `contact`, then taking the ACK. */
+export function calleeRedirecting(contact: string): string {
+  return scenario('callee redirecting', `  <recv request="INVITE" crlf="true"/>
+${uasReply(302, 'Moved Temporarily', { contact })}  <recv request="ACK" crlf="true"/>
+`);
+}
+
 /** A callee sending early media (183 with a description) and its 2xx at once, then waiting for the BYE. */
 export function calleeAnsweringWithEarlyMedia(): string {
   return scenario('callee answering with early media', `  <recv request="INVITE" crlf="true"/>
