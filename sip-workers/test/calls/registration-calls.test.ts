@@ -154,6 +154,23 @@ describe('phones registering, and calls to them', { skip: sippMissing || redisMi
     ok(await phone(first, ringingPort, { ...as102, contact: '*', expires: 0 }), 'unregister');
   });
 
+  test('a <Client> phone\'s 603 also ends the <Dial>\'s other nouns, and the caller hears the 603, not their cancellation', async () => {
+    const [decliningPort, sipPort] = [await freeUdpPort(), await freeUdpPort()];
+    ok(await phone(first, decliningPort, { ...as102, expires: 300 }), 'a declining phone registers');
+    webhook.route('/client', twiml(`<Dial timeout="5"><Client>agent-102</Client><Sip>sip:desk@127.0.0.1:${sipPort}</Sip></Dial>`));
+    const ringing = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: sipPort, calls: 1 });
+    const declining = await startSippServer({ scenario: calleeRefusing(603, 'Decline'), localPort: decliningPort, calls: 1 });
+    try {
+      ok(await runSipp({ scenario: callerExpecting(603, { to: pepperNumber }), remote: `127.0.0.1:${first.port}`, calls: 1 }), 'caller (603)');
+      ok(await declining.exited, 'the declining phone (603 ACKed)');
+      ok(await ringing.exited, 'the <Sip> callee was cancelled (487 ACKed)');
+    } finally {
+      await ringing.stop();
+      await declining.stop();
+    }
+    ok(await phone(first, decliningPort, { ...as102, contact: '*', expires: 0 }), 'unregister');
+  });
+
   test('a phone behind NAT is called through the flow its REGISTER came over, ACK and BYE too, and kept to a short registration', async () => {
     const port = await freeUdpPort();
     // The Contact names an address where no phone listens (127.0.0.99 stands in for a private one); only 127.0.0.1:port (the "NAT") reaches it.
