@@ -84,10 +84,32 @@ export class ClientTransaction {
     return this.#provisionalSeen;
   }
 
-  /** Runs `action` once a provisional response has arrived (at once if one has). */
+  /**
+   * Runs `action` once a provisional response has arrived (at once if one has), or once none can
+   * any more: a final response came first, or the transaction ended. The action reads `state` to
+   * tell which. A CANCEL waiting for its INVITE's provisional is started or ended here, so one
+   * whose INVITE timed out in Calling does not wait for good (it did: one per call to a silent
+   * trunk).
+   */
   whenProvisional(action: () => void): void {
-    if (this.#provisionalSeen) action();
-    else if (this.#state !== 'terminated') this.#whenProvisional.push(action);
+    if (this.#provisionalSeen || this.#state !== 'calling') action();
+    else this.#whenProvisional.push(action);
+  }
+
+  #noLongerWaitingForProvisional(): void {
+    const waiting = this.#whenProvisional;
+    this.#whenProvisional = [];
+    for (const action of waiting) this.#call(action);
+  }
+
+  /**
+   * Our CANCEL of this INVITE went out. In Proceeding no timer runs (§17.1.1.2), so a callee
+   * that never sends a final response, whether it answers the CANCEL or not, would keep the
+   * transaction for good; §9.1 has the client destroy it 64·T1 later, which Timer B, started
+   * again, does (the TU hears a timeout).
+   */
+  cancelling(): void {
+    if (this.isInvite && this.#state === 'proceeding') this.#timers.start('B', transactionTimeout(this.#context.timers), () => this.#timedOut());
   }
 
   /** §17.1.1.2 / §17.1.2.2: first transmission, retransmission timer over UDP, timeout timer always. */
@@ -112,22 +134,22 @@ export class ClientTransaction {
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
     this.#timers.stopAll();
-    this.#whenProvisional = [];
     this.#context.onTerminated(this);
+    this.#noLongerWaitingForProvisional();
   }
 
   #provisional(response: SipResponse): void {
     if (this.#state === 'completed' || this.#state === 'accepted') return;
-    this.#state = 'proceeding';
-    // §17.1.1.2: a provisional stops Timer A and B; Timer E carries on at T2 (§17.1.2.2).
-    if (this.isInvite) {
+    // §17.1.1.2: the first provisional stops Timer A and B; Timer E carries on at T2 (§17.1.2.2).
+    // Only the first: a Timer B started again by cancelling() must outlive the provisionals a
+    // callee goes on sending after our CANCEL.
+    if (this.isInvite && this.#state === 'calling') {
       this.#timers.stop('A');
       this.#timers.stop('B');
     }
+    this.#state = 'proceeding';
     this.#provisionalSeen = true;
-    const waiting = this.#whenProvisional;
-    this.#whenProvisional = [];
-    for (const action of waiting) this.#call(action);
+    this.#noLongerWaitingForProvisional();
     this.#pass('onProvisional', response);
   }
 
@@ -141,6 +163,7 @@ export class ClientTransaction {
         this.#timers.stopAll();
         this.#context.linger(this, transactionTimeout(t));
         this.#request = retainedRequest(this.#request);
+        this.#noLongerWaitingForProvisional();
       }
       this.#pass('onFinal', response);
       return;
@@ -157,6 +180,7 @@ export class ClientTransaction {
     this.#request = retainedRequest(this.#request);
     this.#transmit(this.#ack);
     this.#context.linger(this, timerD(t, this.#reliable));
+    this.#noLongerWaitingForProvisional();
     this.#pass('onFinal', response);
   }
 

@@ -109,8 +109,12 @@ export class TransactionLayer {
     const transaction = this.#createClient(cancel, destination, callbacks);
     if (!transaction) return undefined;
     invite.whenProvisional(() => {
-      if (invite.state === 'proceeding') transaction.start();
-      else transaction.terminate();
+      if (invite.state !== 'proceeding') {
+        transaction.terminate();
+        return;
+      }
+      transaction.start();
+      invite.cancelling();
     });
     return transaction;
   }

@@ -311,6 +311,53 @@ test('two layers: INVITE 180/200 + ACK, then a CANCELled INVITE ending in 487', 
   assert.equal(viaBranch(topVia(cancel.request)!), viaBranch(topVia(second.request)!), 'CANCEL reuses the INVITE branch');
 });
 
+test('CANCEL answered 200 but the INVITE never finally answered, only rung again: the INVITE transaction ends 64*T1 after the CANCEL (§9.1), not never', { timeout: 10_000 }, async () => {
+  const { layer: l } = await layer();
+  const p = await peer();
+  const watched = watchOutcome();
+  const invite = l.sendRequest(tuRequest('INVITE'), to(p.port), watched.callbacks);
+  const sent = await until(() => p.requests('INVITE')[0], 'INVITE');
+  p.send(createResponse(sent, 180, { toTag: 'uas1' }), l.transport.port);
+  await until(() => invite.state === 'proceeding', 'Proceeding');
+  // In Proceeding nothing ends the transaction of itself: well past 64*T1 it is still there.
+  await sleep(80 * FAST.t1);
+  assert.equal(invite.state, 'proceeding');
+  const cancelledAt = Date.now();
+  assert.ok(l.cancel(invite, to(p.port)));
+  const cancel = await until(() => p.requests('CANCEL')[0], 'CANCEL');
+  p.send(createResponse(cancel, 200, { toTag: 'uas1' }), l.transport.port);
+  // Ringing goes on after the CANCEL, as from a callee that ignores it: that must not stop the clock.
+  await sleep(10 * FAST.t1);
+  p.send(createResponse(sent, 180, { toTag: 'uas1' }), l.transport.port);
+  assert.deepEqual(await watched.outcome, { kind: 'timeout' });
+  assert.ok(Date.now() - cancelledAt >= 64 * FAST.t1 - 5, 'not before 64*T1');
+  assert.equal(invite.state, 'terminated');
+  await until(() => l.clientTransactionCount === 0, 'the layer holds no transaction');
+});
+
+test('a CANCEL waiting for a provisional that never comes ends with its INVITE: Timer B, or a final response first', { timeout: 10_000 }, async () => {
+  const { layer: l } = await layer();
+  const silent = await peer();
+  const timedOut = watchOutcome();
+  const unanswered = l.sendRequest(tuRequest('INVITE'), to(silent.port), timedOut.callbacks);
+  const waiting = l.cancel(unanswered, to(silent.port));
+  assert.ok(waiting);
+  assert.deepEqual(await timedOut.outcome, { kind: 'timeout' });
+  assert.equal(waiting.state, 'terminated');
+  assert.equal(silent.requests('CANCEL').length, 0, '§9.1: no CANCEL before a provisional');
+  assert.equal(l.clientTransactionCount, 0, 'the layer holds neither the INVITE nor its CANCEL');
+
+  const refusing = await peer();
+  const refused = watchOutcome();
+  const invite = l.sendRequest(tuRequest('INVITE'), to(refusing.port), refused.callbacks);
+  const second = l.cancel(invite, to(refusing.port));
+  const sent = await until(() => refusing.requests('INVITE')[0], 'INVITE');
+  refusing.send(createResponse(sent, 486, { toTag: 'uas2' }), l.transport.port);
+  await refused.outcome;
+  assert.equal(second?.state, 'terminated', 'the CANCEL ends when the final response comes');
+  assert.equal(refusing.requests('CANCEL').length, 0);
+});
+
 test('over TCP there are no retransmissions, and Timer D/K/J are zero', async () => {
   const uas = await layer({ onRequest: (_r, tx) => void tx.reply(404) });
   const uac = await layer();
