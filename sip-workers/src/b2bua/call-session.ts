@@ -369,10 +369,26 @@ export class CallSession {
       if (this.#state !== 'ended') this.reject(by === 'worker' ? 503 : 487);
       return;
     }
+    if (this.caller.invite.pending) {
+      this.#hangupBeforeCallerAnswered(by);
+      return;
+    }
     const caller = this.caller.dialog;
     if (by !== 'caller' && caller) this.#bye(caller);
     if (by !== 'callee' && this.#callee) this.#bye(this.#callee);
     this.#finish({ reason: 'completed', callerStatus, hangupBy: by });
+  }
+
+  /**
+   * The callee answered but its 2xx still waits for the caller's PRACK (RFC 3262 §3), so the
+   * caller has no dialog to get a BYE in: its INVITE gets a final refusal instead (487 when the
+   * caller itself ended the early dialog), and the callee its BYE unless it hung up.
+   */
+  #hangupBeforeCallerAnswered(by: LegSide | 'worker'): void {
+    if (by !== 'callee' && this.#callee) this.#bye(this.#callee);
+    const status = by === 'caller' ? 487 : 480;
+    this.caller.reject(status, by === 'caller' ? 'Request Terminated' : 'Temporarily Unavailable - Callee Gone');
+    this.#finish({ reason: 'failed', callerStatus: status, hangupBy: by });
   }
 
   /**

@@ -4,7 +4,7 @@
 // plays the caller and the callee.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { calleeAnsweringAfter, calleeAnsweringWithEarlyMedia, calleeRingingUntilCancelled, callerExpecting, callerPracking } from '../support/scenarios.ts';
+import { calleeAnsweringAfter, calleeAnsweringWithEarlyMedia, calleeHangingUpBeforeAck, calleeRingingUntilCancelled, callerExpecting, callerPracking } from '../support/scenarios.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { twiml } from '../support/webhook-server.ts';
@@ -29,6 +29,13 @@ describe('a caller requiring reliable provisional responses', { skip: sippMissin
     // The callee answers at once; the caller's scenario fails on a 200 arriving before its PRACK went out.
     ok(await runSipp({ scenario: callerPracking({ to: numbers.clinic, provisional: 183, prackDelayMs: 1200 }), remote: platform.remote, calls: 1 }), 'caller (183 reliable, PRACK after 1.2 s, only then 200)');
     ok(await callee.exited, 'callee');
+  });
+
+  test('a callee hanging up while its answer waits for the PRACK: the caller gets 480, not a BYE in a dialog it was never answered in', async () => {
+    const callee = await startSippServer({ scenario: calleeHangingUpBeforeAck(), calls: 1 });
+    dialAgent(callee.port);
+    ok(await runSipp({ scenario: callerExpecting(480, { to: numbers.clinic, extraHeaders: ['Require: 100rel'] }), remote: platform.remote, calls: 1 }), 'caller (480 for its unPRACKed early media call)');
+    ok(await callee.exited, 'callee (its BYE answered)');
   });
 });
 

@@ -231,6 +231,36 @@ Content-Length: 0
 `);
 }
 
+/**
+ * A callee with early media that answers at once and hangs up 100 ms later, before any ACK: a
+ * caller requiring 100rel that has not PRACKed the early media has not been sent that 2xx yet.
+ */
+export function calleeHangingUpBeforeAck(): string {
+  return scenario('callee hanging up before the ACK', `  <recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
+    </action>
+  </recv>
+${reply(183, 'Session Progress', true)}${reply(200, 'OK', true)}  <pause milliseconds="100"/>
+  <send retrans="500">
+    <![CDATA[
+BYE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$callee];tag=[pid]SIPpTag01[call_number]
+To: [$caller]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" crlf="true"/>
+`);
+}
+
 /** A callee (or trunk) that answers every INVITE with `status`. */
 export function calleeRefusing(status: number, reason: string, headers: string[] = []): string {
   return scenario(`callee refusing ${status}`, `  <recv request="INVITE" crlf="true"/>
