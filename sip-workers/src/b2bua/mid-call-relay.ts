@@ -138,12 +138,18 @@ export class MidCallRelay {
     return true;
   }
 
-  /** The call has ended: requests still waiting are answered 487 (§15.1.2); late 2xx are only ACKed. */
+  /**
+   * The call has ended: requests still waiting are answered 487 (§15.1.2); late 2xx are only
+   * ACKed. A re-INVITE the other side has not finally answered is cancelled: a party that never
+   * answers it would otherwise keep its INVITE transaction for good (no timer runs in Proceeding;
+   * the CANCEL's 64·T1 ends it).
+   */
   stop(): void {
     this.#stopped = true;
     for (const exchange of this.#exchanges) {
       exchange.answer?.stop();
       if (exchange.transaction.pending) void exchange.transaction.reply(487);
+      if (exchange.client) this.#deps.layer.cancel(exchange.client, this.#deps.dialogs[exchange.to].destination);
     }
   }
 

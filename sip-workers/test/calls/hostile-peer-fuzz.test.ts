@@ -40,6 +40,7 @@ describe('a live worker whose callers and callees send scripted and garbled misc
     assert.ok(invites >= CALLS, `the callee saw ${invites} INVITEs`);
     assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
     assert.equal((await sendOptions(platform.worker.port)).status, 200);
+    assert.deepEqual(await platform.transactionsLeft(), { client: 0, server: 0 }, 'every transaction ended within its timers');
   });
 
   test(`${CALLS} calls from a caller that cancels, PRACKs wrongly, skips ACKs and garbles its requests leave nothing behind either`, async () => {
@@ -48,6 +49,7 @@ describe('a live worker whose callers and callees send scripted and garbled misc
     platform.assertNothingLeft();
     assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
     assert.equal((await sendOptions(platform.worker.port)).status, 200);
+    assert.deepEqual(await platform.transactionsLeft(), { client: 0, server: 0 }, 'every transaction ended within its timers');
   });
 });
 
@@ -77,5 +79,6 @@ describe('the same mischief with media anchored on rtpengine', { skip: rtpengine
     await eventually('the relay holds no call', async () => (await relay.calls()).length === 0 && (await relay.sessions()) === 0, 5000, 100);
     assert.equal(await platform.worker.metric('switchyard_media_anchored_calls'), 0, 'the worker counts no anchored call');
     assert.equal((await sendOptions(platform.worker.port)).status, 200);
+    assert.deepEqual(await platform.transactionsLeft(), { client: 0, server: 0 }, 'every transaction ended within its timers');
   });
 });

@@ -28,6 +28,8 @@ export interface FuzzPlatform {
   placeCalls(caller: FuzzCaller, calls: number, burst?: number): Promise<void>;
   /** Nothing thrown or logged at error level, no unhandled rejection, no call or dialog left. */
   assertNothingLeft(): void;
+  /** Waits (bounded) for every transaction to end, as each does within its timers (64·T1, shortened here), and says how many did not. */
+  transactionsLeft(): Promise<{ client: number; server: number }>;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,11 @@ export async function startFuzzPlatform(options: Pick<TestWorkerOptions, 'media'
       assert.deepEqual(rejections, []);
       assert.equal(running.activeCalls, 0, 'every call ended');
       assert.equal(running.registry.size, 0, 'every dialog was removed');
+    },
+    async transactionsLeft() {
+      const { layer } = worker.running;
+      for (let waited = 0; (layer.clientTransactionCount > 0 || layer.serverTransactionCount > 0) && waited < 15_000; waited += 100) await sleep(100);
+      return { client: layer.clientTransactionCount, server: layer.serverTransactionCount };
     },
     async close() {
       process.off('unhandledRejection', onRejection);

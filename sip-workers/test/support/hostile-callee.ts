@@ -45,8 +45,8 @@ const SCRIPTS: readonly (readonly Step[])[] = [
   [r(200, { sdp: true, extra: ['Record-Route: <sip:127.0.0.1:1;lr>'] }), q('BYE')],
 ];
 
-/** How the callee answers the worker's requests inside a dialog (PRACK, BYE, OPTIONS, …). */
-const ANSWERS = [200, 200, 200, 200, 200, 481, 500, 408, 0];
+/** How the callee answers the worker's requests inside a dialog (PRACK, BYE, OPTIONS, …); 0: not at all, 100: 100 Trying and nothing more. */
+const ANSWERS = [200, 200, 200, 200, 200, 481, 500, 408, 100, 0];
 
 interface Leg {
   invite: PhoneMessage;
