@@ -257,6 +257,8 @@ export class CallSession {
     const dialog = this.caller.answer(outcome.response, () => this.hangup('worker', 408));
     if (!dialog) {
       this.#dropAnswered(callee);
+      // Not answered, so not left without a final response either (SipWorker refuses such INVITEs up front).
+      this.caller.reject(500);
       this.#finish({ reason: 'failed', callerStatus: 500 });
       return;
     }

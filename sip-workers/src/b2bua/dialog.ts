@@ -44,6 +44,17 @@ function contactUri(message: SipRequest | SipResponse): Uri | undefined {
 }
 
 /**
+ * Why an INVITE cannot make a dialog with its caller (§12.1.1 needs the From tag and a Contact,
+ * which §8.1.1 makes mandatory), or undefined when it can. Checked before a call starts: found
+ * only at the answer, the callee would already have been rung and answered for nothing.
+ */
+export function dialogProblem(invite: SipRequest): string | undefined {
+  if (!fromHeader(invite)?.params.get('tag')) return 'Missing From Tag';
+  if (!contactUri(invite)) return 'Missing Contact';
+  return undefined;
+}
+
+/**
  * The dialog we hold as UAS towards the caller. In-dialog requests go back over the flow the
  * INVITE came in on (its source address and port) rather than to the Contact: carriers' SBCs
  * and phones behind NAT are only reachable that way, and on a direct path the two are the same.

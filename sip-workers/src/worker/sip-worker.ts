@@ -4,6 +4,7 @@
 import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { CallSession } from '../b2bua/call-session.ts';
 import type { CallEnd } from '../b2bua/call-session.ts';
+import { dialogProblem } from '../b2bua/dialog.ts';
 import { DialogRegistry } from '../b2bua/dialog-registry.ts';
 import { unsupportedRequirements } from '../b2bua/session-timer-headers.ts';
 import type { Registrar } from '../registrar/registrar.ts';
@@ -164,6 +165,12 @@ export class SipWorker implements TransactionUser {
     const maxForwards = maxForwardsHeader(request);
     if (maxForwards === 0) {
       void transaction.reply(483);
+      return;
+    }
+    const noDialog = dialogProblem(request);
+    if (noDialog !== undefined) {
+      this.#deps.metrics.rejections.inc({ status: 400, reason: noDialog });
+      void transaction.reply(400, { reason: `Bad Request - ${noDialog}` });
       return;
     }
     // A B2BUA resets Via, so §16.3's loop check cannot see our own hops: our B legs carry their

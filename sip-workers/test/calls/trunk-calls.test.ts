@@ -1,6 +1,7 @@
 // Calls from a carrier's SBC (an InboundTrunk) through a running worker, with SIPp as the
 // carrier, the outbound trunks and the callees, and a local server as the customer's webhook.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
@@ -39,6 +40,33 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
 
   test('a source address outside every InboundTrunk gets 403', async () => {
     ok(await runSipp({ scenario: callerExpecting(403, { to: numbers.clinic }), remote: remote(), calls: 1, localIp: '127.0.0.2' }), 'caller');
+  });
+
+  test('an INVITE without the From tag or the Contact a dialog needs gets 400 before the webhook is asked', async () => {
+    webhook.route('/voice', dialPstn);
+    webhook.hits.length = 0;
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      const invite = (id: string, from: string, contact: string[]) => [
+        `INVITE sip:${numbers.clinic}@127.0.0.1 SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${socket.address().port};branch=z9hG4bK${id};rport`,
+        'Max-Forwards: 70', `From: ${from}`, `To: <sip:${numbers.clinic}@127.0.0.1>`, `Call-ID: ${id}`, 'CSeq: 1 INVITE', ...contact, 'Content-Length: 0', '', '',
+      ].join('\r\n');
+      const finals = new Map<string, string>();
+      socket.on('message', (data) => {
+        const text = data.toString('latin1');
+        const callId = /\r\nCall-ID: ([^\r]+)/.exec(text)?.[1];
+        if (callId && !text.startsWith('SIP/2.0 1')) finals.set(callId, text.split('\r\n', 1)[0] ?? '');
+      });
+      socket.send(invite('no-contact', '<sip:+85512000111@127.0.0.1>;tag=1', []), worker.port, '127.0.0.1');
+      socket.send(invite('no-tag', '<sip:+85512000111@127.0.0.1>', ['Contact: <sip:caller@127.0.0.1:9>']), worker.port, '127.0.0.1');
+      for (let waited = 0; finals.size < 2 && waited < 3000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(finals.get('no-contact'), 'SIP/2.0 400 Bad Request - Missing Contact');
+      assert.equal(finals.get('no-tag'), 'SIP/2.0 400 Bad Request - Missing From Tag');
+      assert.equal(webhook.hits.length, 0);
+    } finally {
+      socket.close();
+    }
   });
 
   test('a number that is not a PhoneNumber gets 404, and so does a disabled one', async () => {

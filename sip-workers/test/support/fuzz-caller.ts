@@ -1,17 +1,18 @@
 // A caller on UDP for fuzzing a live worker through whole calls. Each call follows a seeded script:
 // hang up after the answer, CANCEL at a random moment (racing the answer), require 100rel and
 // PRACK (or not, or with a wrong RAck), send requests of its own in the answered call, skip its
-// ACK, or send BYE twice. With garbling odds above zero a share of what it sends is garbled
-// (sip-garbler.ts); the INVITE itself never is, so every call gets as far as the B leg.
+// ACK, send BYE twice, or leave its INVITE without the Contact or From tag a dialog needs. With
+// garbling odds above zero a share of what it sends is garbled (sip-garbler.ts); the INVITE
+// itself never is, so every other call gets as far as the B leg.
 import { createSocket, type Socket } from 'node:dgram';
 import { int, pick, type Random } from '../sip/mutations.ts';
 import { parsePhoneMessage, type PhoneMessage } from './scripted-phone.ts';
 import { garbled, type GarbleOdds } from './sip-garbler.ts';
 import { cseqOf, methodOf, responseLines, sdp, statusOf, uriOf, type SipLines } from './sip-text.ts';
 
-type Script = 'hang-up' | 'wait' | 'cancel' | 'prack' | 'no-prack' | 'wrong-rack' | 'mid-call' | 'no-ack' | 'bye-twice';
+type Script = 'hang-up' | 'wait' | 'cancel' | 'prack' | 'no-prack' | 'wrong-rack' | 'mid-call' | 'no-ack' | 'bye-twice' | 'no-contact' | 'no-from-tag';
 
-const SCRIPTS: readonly Script[] = ['hang-up', 'wait', 'cancel', 'prack', 'no-prack', 'wrong-rack', 'mid-call', 'no-ack', 'bye-twice'];
+const SCRIPTS: readonly Script[] = ['hang-up', 'wait', 'cancel', 'prack', 'no-prack', 'wrong-rack', 'mid-call', 'no-ack', 'bye-twice', 'no-contact', 'no-from-tag'];
 
 /** What the well-behaved caller does: ACK, and hang up or let the callee or the time limit end it. */
 const POLITE: readonly Script[] = ['hang-up', 'wait'];
@@ -63,8 +64,8 @@ export class FuzzCaller {
     const lines = [
       `INVITE sip:${to}@127.0.0.1:${this.#workerPort} SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${this.#port};branch=z9hG4bK-caller-${n};rport`,
-      'Max-Forwards: 70', `From: <sip:+85512000111@127.0.0.1>;tag=caller-${n}`, `To: <sip:${to}@127.0.0.1>`,
-      `Call-ID: fuzz-call-${n}`, 'CSeq: 1 INVITE', `Contact: <sip:caller@127.0.0.1:${this.#port}>`,
+      'Max-Forwards: 70', `From: <sip:+85512000111@127.0.0.1>${call.script === 'no-from-tag' ? '' : `;tag=caller-${n}`}`, `To: <sip:${to}@127.0.0.1>`,
+      `Call-ID: fuzz-call-${n}`, 'CSeq: 1 INVITE', ...(call.script === 'no-contact' ? [] : [`Contact: <sip:caller@127.0.0.1:${this.#port}>`]),
       ...(reliable ? ['Require: 100rel', 'Supported: timer'] : n % 4 === 0 ? ['Supported: 100rel, timer'] : []), 'Content-Type: application/sdp',
     ];
     this.#socket.send(garbled(lines, sdp(30_000, n), this.#random, { lines: 0, bytes: 0 }), this.#workerPort, '127.0.0.1');
