@@ -1,8 +1,8 @@
 // Bounded fuzzing of a live worker through whole calls, from the parties' side: calls whose
 // webhook dials a callee that answers with scripted mischief, a share of it garbled
 // (support/hostile-callee.ts), first from a well-behaved caller, then from one that cancels,
-// PRACKs wrongly, skips its ACK and garbles what it sends mid-call (support/fuzz-caller.ts), then
-// both again with every description crossing a real rtpengine. A customer's SIP endpoint behind
+// PRACKs wrongly, skips its ACK and garbles what it sends mid-call (support/fuzz-caller.ts), the
+// same over one TCP connection, then with every description crossing a real rtpengine. A customer's SIP endpoint behind
 // <Dial><Sip> is not ours to trust, nor is a caller: what they send inside a call runs through the
 // B2BUA (both legs' transactions, PRACK and fork bookkeeping, the dialog keepalive, the mid-call
 // relay, the media relay's offers and answers), past the parser the other fuzz tests hammer. The
@@ -45,6 +45,15 @@ describe('a live worker whose callers and callees send scripted and garbled misc
 
   test(`${CALLS} calls from a caller that cancels, PRACKs wrongly, skips ACKs and garbles its requests leave nothing behind either`, async () => {
     const caller = await FuzzCaller.start(prng(3263), platform.worker.port, GARBLING);
+    await platform.placeCalls(caller, CALLS);
+    platform.assertNothingLeft();
+    assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);
+    assert.equal((await sendOptions(platform.worker.port)).status, 200);
+    assert.deepEqual(await platform.transactionsLeft(), { client: 0, server: 0 }, 'every transaction ended within its timers');
+  });
+
+  test(`${CALLS} calls from the same caller over one TCP connection (opened again whenever garbled framing gets it closed) leave nothing behind either`, async () => {
+    const caller = await FuzzCaller.start(prng(3265), platform.worker.port, GARBLING, 'tcp');
     await platform.placeCalls(caller, CALLS);
     platform.assertNothingLeft();
     assert.ok(caller.answered > CALLS / 10, `${caller.answered} calls were answered`);

@@ -1,11 +1,11 @@
-// A caller on UDP for fuzzing a live worker through whole calls. Each call follows a seeded script:
+// A caller on UDP or TCP (caller-link.ts) for fuzzing a live worker through whole calls. Each call follows a seeded script:
 // hang up after the answer, CANCEL at a random moment (racing the answer), require 100rel and
 // PRACK (or not, or with a wrong RAck), send requests of its own in the answered call, skip its
 // ACK, send BYE twice, or leave its INVITE without the Contact or From tag a dialog needs. With
 // garbling odds above zero a share of what it sends is garbled (sip-garbler.ts); the INVITE
 // itself never is, so every other call gets as far as the B leg.
-import { createSocket, type Socket } from 'node:dgram';
 import { int, pick, type Random } from '../sip/mutations.ts';
+import { tcpLink, udpLink, type CallerLink } from './caller-link.ts';
 import { parsePhoneMessage, type PhoneMessage } from './scripted-phone.ts';
 import { garbled, type GarbleOdds } from './sip-garbler.ts';
 import { cseqOf, methodOf, responseLines, sdp, statusOf, uriOf, type SipLines } from './sip-text.ts';
@@ -28,7 +28,7 @@ interface Call {
 }
 
 export class FuzzCaller {
-  readonly #socket: Socket;
+  #link: CallerLink | undefined;
   readonly #random: Random;
   readonly #odds: GarbleOdds;
   readonly #scripts: readonly Script[];
@@ -37,24 +37,35 @@ export class FuzzCaller {
   /** Calls answered with a 2xx (each once, however often its 2xx came). */
   answered = 0;
 
-  private constructor(socket: Socket, random: Random, workerPort: number, odds: GarbleOdds | undefined) {
-    this.#socket = socket;
+  private constructor(random: Random, workerPort: number, odds: GarbleOdds | undefined) {
     this.#random = random;
     this.#workerPort = workerPort;
     this.#odds = odds ?? { lines: 0, bytes: 0 };
     this.#scripts = odds ? SCRIPTS : POLITE;
-    socket.on('message', (data) => this.#receive(parsePhoneMessage(data.toString('latin1'))));
   }
 
-  /** Without `odds` the caller is well-behaved; with them it runs every script and garbles by them. */
-  static async start(random: Random, workerPort: number, odds?: GarbleOdds): Promise<FuzzCaller> {
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    return new FuzzCaller(socket, random, workerPort, odds);
+  /**
+   * Without `odds` the caller is well-behaved; with them it runs every script and garbles by them.
+   * Over UDP by default; over TCP it keeps one connection to the worker, as an SBC does.
+   */
+  static async start(random: Random, workerPort: number, odds?: GarbleOdds, transport: 'udp' | 'tcp' = 'udp'): Promise<FuzzCaller> {
+    const caller = new FuzzCaller(random, workerPort, odds);
+    const receive = (text: string) => caller.#receive(parsePhoneMessage(text));
+    caller.#link = transport === 'tcp' ? await tcpLink(workerPort, receive) : await udpLink(workerPort, receive);
+    return caller;
   }
 
   get #port(): number {
-    return this.#socket.address().port;
+    return this.#link?.localPort ?? 0;
+  }
+
+  get #transport(): string {
+    return this.#link?.transport ?? 'UDP';
+  }
+
+  /** Our Contact, naming TCP when we are on it: the worker's requests in the call then come over the connection. */
+  get #contact(): string {
+    return `Contact: <sip:caller@127.0.0.1:${this.#port}${this.#transport === 'TCP' ? ';transport=tcp' : ''}>`;
   }
 
   call(n: number, to: string): void {
@@ -63,12 +74,12 @@ export class FuzzCaller {
     const reliable = call.script === 'prack' || call.script === 'no-prack' || call.script === 'wrong-rack';
     const lines = [
       `INVITE sip:${to}@127.0.0.1:${this.#workerPort} SIP/2.0`,
-      `Via: SIP/2.0/UDP 127.0.0.1:${this.#port};branch=z9hG4bK-caller-${n};rport`,
+      `Via: SIP/2.0/${this.#transport} 127.0.0.1:${this.#port};branch=z9hG4bK-caller-${n};rport`,
       'Max-Forwards: 70', `From: <sip:+85512000111@127.0.0.1>${call.script === 'no-from-tag' ? '' : `;tag=caller-${n}`}`, `To: <sip:${to}@127.0.0.1>`,
-      `Call-ID: fuzz-call-${n}`, 'CSeq: 1 INVITE', ...(call.script === 'no-contact' ? [] : [`Contact: <sip:caller@127.0.0.1:${this.#port}>`]),
+      `Call-ID: fuzz-call-${n}`, 'CSeq: 1 INVITE', ...(call.script === 'no-contact' ? [] : [this.#contact]),
       ...(reliable ? ['Require: 100rel', 'Supported: timer'] : n % 4 === 0 ? ['Supported: 100rel, timer'] : []), 'Content-Type: application/sdp',
     ];
-    this.#socket.send(garbled(lines, sdp(30_000, n), this.#random, { lines: 0, bytes: 0 }), this.#workerPort, '127.0.0.1');
+    this.#link?.send(garbled(lines, sdp(30_000, n), this.#random, { lines: 0, bytes: 0 }));
     if (call.script === 'cancel') {
       const cancel = [lines[0]?.replace('INVITE', 'CANCEL') ?? '', ...lines.slice(1, 6), 'CSeq: 1 CANCEL'];
       this.#later(int(this.#random, 600), cancel);
@@ -76,11 +87,11 @@ export class FuzzCaller {
   }
 
   close(): void {
-    this.#socket.close();
+    this.#link?.close();
   }
 
   #send(lines: SipLines, body = ''): void {
-    this.#socket.send(garbled(lines, body, this.#random, this.#odds), this.#workerPort, '127.0.0.1');
+    this.#link?.send(garbled(lines, body, this.#random, this.#odds));
   }
 
   #later(ms: number, lines: SipLines, body = ''): void {
@@ -138,13 +149,13 @@ export class FuzzCaller {
     const seq = ++call.seq;
     return [
       `${method} ${dialog?.target ?? ''} SIP/2.0`, this.#via(`z9hG4bK-${method.toLowerCase()}-${int(this.#random, 1e9)}`), 'Max-Forwards: 70',
-      `From: ${dialog?.from ?? ''}`, `To: ${dialog?.to ?? ''}`, `Call-ID: fuzz-call-${call.n}`, `CSeq: ${seq} ${method}`, `Contact: <sip:caller@127.0.0.1:${this.#port}>`,
+      `From: ${dialog?.from ?? ''}`, `To: ${dialog?.to ?? ''}`, `Call-ID: fuzz-call-${call.n}`, `CSeq: ${seq} ${method}`, this.#contact,
       ...(method === 'INVITE' || method === 'UPDATE' ? ['Content-Type: application/sdp'] : []), ...(method === 'REFER' ? ['Refer-To: <sip:other@127.0.0.1:1>'] : []),
     ];
   }
 
   #via(branch: string): string {
-    return `Via: SIP/2.0/UDP 127.0.0.1:${this.#port};branch=${branch};rport`;
+    return `Via: SIP/2.0/${this.#transport} 127.0.0.1:${this.#port};branch=${branch};rport`;
   }
 
   /** The worker's requests to us (keepalive OPTIONS, BYE, a relayed re-INVITE or UPDATE): 200, with a description where one is due. */
@@ -152,6 +163,6 @@ export class FuzzCaller {
     const method = methodOf(request);
     if (method === 'ACK') return;
     const body = method === 'INVITE' || method === 'UPDATE' ? sdp(30_002, 2) : '';
-    this.#send(responseLines(request, 200, 'OK', 'caller', [`Contact: <sip:caller@127.0.0.1:${this.#port}>`, ...(body ? ['Content-Type: application/sdp'] : [])]), body);
+    this.#send(responseLines(request, 200, 'OK', 'caller', [this.#contact, ...(body ? ['Content-Type: application/sdp'] : [])]), body);
   }
 }
