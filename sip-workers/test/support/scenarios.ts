@@ -203,18 +203,18 @@ ${references}${reply(180, 'Ringing')}${uasReply(200, 'OK', { sdp, headers: optio
 ${reply(200, 'OK')}`);
 }
 
-/** A callee that answers, then hangs up itself after `holdMs`: BYE to the caller's Contact, in its dialog. */
-export function calleeHangingUp(holdMs = 200): string {
-  return scenario('callee hanging up', `  <recv request="INVITE" crlf="true">
+/** A callee's INVITE, with what its own BYE will need: the caller's Contact, From and To. */
+const inviteRememberingDialog = `  <recv request="INVITE" crlf="true">
     <action>
       <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
       <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
       <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
     </action>
   </recv>
-${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
-  <pause milliseconds="${holdMs}"/>
-  <send retrans="500">
+`;
+
+/** The callee hanging up: BYE to the caller's Contact, in its dialog, until its 200 comes. */
+const calleeBye = `  <send retrans="500">
     <![CDATA[
 BYE [$contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -228,7 +228,13 @@ Content-Length: 0
     ]]>
   </send>
   <recv response="200" crlf="true"/>
-`);
+`;
+
+/** A callee that answers, then hangs up itself after `holdMs`. */
+export function calleeHangingUp(holdMs = 200): string {
+  return scenario('callee hanging up', `${inviteRememberingDialog}${reply(180, 'Ringing')}${reply(200, 'OK', true)}  <recv request="ACK" crlf="true"/>
+  <pause milliseconds="${holdMs}"/>
+${calleeBye}`);
 }
 
 /**
@@ -236,29 +242,8 @@ Content-Length: 0
  * caller requiring 100rel that has not PRACKed the early media has not been sent that 2xx yet.
  */
 export function calleeHangingUpBeforeAck(): string {
-  return scenario('callee hanging up before the ACK', `  <recv request="INVITE" crlf="true">
-    <action>
-      <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
-      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
-      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
-    </action>
-  </recv>
-${reply(183, 'Session Progress', true)}${reply(200, 'OK', true)}  <pause milliseconds="100"/>
-  <send retrans="500">
-    <![CDATA[
-BYE [$contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$callee];tag=[pid]SIPpTag01[call_number]
-To: [$caller]
-Call-ID: [call_id]
-CSeq: 1 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
-`);
+  return scenario('callee hanging up before the ACK', `${inviteRememberingDialog}${reply(183, 'Session Progress', true)}${reply(200, 'OK', true)}  <pause milliseconds="100"/>
+${calleeBye}`);
 }
 
 /** A callee (or trunk) that answers every INVITE with `status`. */
