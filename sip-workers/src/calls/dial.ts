@@ -10,6 +10,7 @@ import { planOutboundAttempts } from '../router/outbound/outbound-plan.ts';
 import { nextAction, whenAllTrunksFail } from '../router/outbound/failover.ts';
 import type { AttemptOutcome } from '../router/outbound/failover.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
+import type { Destination } from '../sip/transport.ts';
 import { parseUri } from '../sip/uri.ts';
 import type { DialTarget as DialNoun, DialVerb } from '../twiml/twiml-verbs.ts';
 import type { CallContext } from './call-context.ts';
@@ -37,7 +38,12 @@ function challengeAnswerer(credential: (realm: string) => DigestCredential | und
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
-async function dialNumber(context: CallContext, text: string, callerId: string, ringTimeoutMs: number): Promise<DialResult> {
+/** What is left of the <Dial>'s timeout: each leg rings only that long, so failing over never makes the whole <Dial> ring longer. */
+const ringTimeLeft = (deadline: number) => deadline - Date.now();
+
+const noAnswer = () => failure(480, 'Temporarily Unavailable - No Answer');
+
+async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number): Promise<DialResult> {
   const { view } = context;
   const number = normalizeDialedNumber(text, view.carrier);
   if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
@@ -47,11 +53,13 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   const outcomes: AttemptOutcome[] = [];
   const failures: DialFailure[] = [];
   for (const { trunk, requestUri } of plan.attempts) {
+    if (ringTimeLeft(deadline) <= 0) return noAnswer();
     const credential = view.outboundTrunkCredential(trunk.name);
-    const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeoutMs);
+    const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeLeft(deadline));
     const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
     // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
-    const outcome = await dialLocated(context, trunkServerOf(trunk), (destination) => ({ ...base, destination, answerChallenge }), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
+    const legTo = (destination: Destination) => ({ ...base, destination, answerChallenge, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) });
+    const outcome = await dialLocated(context, trunkServerOf(trunk), legTo, (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
     if (outcome.kind === 'answered') {
       context.session.connect(outcome);
@@ -69,7 +77,7 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   return verdict.kind === 'relay' ? (failures[verdict.attempt] ?? failure(500, 'Server Internal Error')) : failure(verdict.status, verdict.reason);
 }
 
-async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, ringTimeoutMs: number): Promise<DialResult> {
+async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
   const parsed = parseUri(noun.uri);
   if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
   const uri = parsed.value;
@@ -77,22 +85,21 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   if (!server) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
   const { username, password } = noun;
   const base: Omit<LegTarget, 'destination'> = {
-    ...calleeLegTarget(context, uri, callerId, ringTimeoutMs),
+    ...calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline)),
     ...(username !== undefined && password !== undefined
       ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
       : {}),
   };
-  const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination }));
+  const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) }));
   if (outcome.kind !== 'answered') return failureOf(outcome);
   context.session.connect(outcome);
   return { kind: 'answered' };
 }
 
 function dialNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
-  const remaining = deadline - Date.now();
-  if (remaining <= 0) return Promise.resolve(failure(480, 'Temporarily Unavailable - No Answer'));
-  if (noun.noun === 'Number') return dialNumber(context, noun.number, callerId, remaining);
-  if (noun.noun === 'Sip') return dialSip(context, noun, callerId, remaining);
+  if (ringTimeLeft(deadline) <= 0) return Promise.resolve(noAnswer());
+  if (noun.noun === 'Number') return dialNumber(context, noun.number, callerId, deadline);
+  if (noun.noun === 'Sip') return dialSip(context, noun, callerId, deadline);
   if (noun.noun === 'Client') return dialClient(context, noun.identity, callerId, deadline, answeredElsewhere);
   context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
   return Promise.resolve(failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`));

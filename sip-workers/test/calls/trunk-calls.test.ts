@@ -135,6 +135,26 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     ok(await second.exited, 'secondary trunk (answered, got BYE)');
   });
 
+  test('<Dial timeout> bounds the whole <Dial>: the trunk tried after a silent one rings only for what is left of it', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="3"><Number>+85597000111</Number></Dial>'));
+    // Trunks on ports of their own: nothing listens on this primary's, which is silent for the
+    // progress timeout (2 s here) and gets the INVITE's retransmissions for 32 s after, where no
+    // later test's trunk listens.
+    const own = await freeFixturePorts();
+    await worker.setRouting(trunkCallRouting(webhook.base, { ...ports, primary: own.primary, secondary: own.secondary }));
+    try {
+      const second = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: own.secondary, calls: 1 });
+      const started = performance.now();
+      ok(await runSipp({ scenario: callerExpecting(480, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+      const tookMs = performance.now() - started;
+      ok(await second.exited, 'secondary trunk (cancelled: 487 ACKed)');
+      // Ringing the secondary for a full 3 s after the primary's 2 s would take 5 s.
+      assert.ok(tookMs < 4300, `the caller got its 480 at the <Dial>'s 3 s, not 3 s after the failover (${tookMs.toFixed(0)} ms)`);
+    } finally {
+      await worker.setRouting(routing);
+    }
+  });
+
   test('a code in the trunk\'s stop list ends the call without failover', async () => {
     webhook.route('/voice', dialPstn);
     const before = await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'secondary' });
