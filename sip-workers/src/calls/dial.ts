@@ -43,6 +43,9 @@ const ringTimeLeft = (deadline: number) => deadline - Date.now();
 
 const noAnswer = () => failure(480, 'Temporarily Unavailable - No Answer');
 
+/** The leg to each server dialLocated tries, ringing for what is left of the <Dial> when it starts. */
+const ringingLeg = (base: Omit<LegTarget, 'destination'>, deadline: number) => (destination: Destination): LegTarget => ({ ...base, destination, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) });
+
 async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number): Promise<DialResult> {
   const { view } = context;
   const number = normalizeDialedNumber(text, view.carrier);
@@ -55,11 +58,10 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   for (const { trunk, requestUri } of plan.attempts) {
     if (ringTimeLeft(deadline) <= 0) return noAnswer();
     const credential = view.outboundTrunkCredential(trunk.name);
-    const base = calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeLeft(deadline));
     const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
+    const base = { ...calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeLeft(deadline)), answerChallenge };
     // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
-    const legTo = (destination: Destination) => ({ ...base, destination, answerChallenge, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) });
-    const outcome = await dialLocated(context, trunkServerOf(trunk), legTo, (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
+    const outcome = await dialLocated(context, trunkServerOf(trunk), ringingLeg(base, deadline), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
     if (outcome.kind === 'answered') {
       context.session.connect(outcome);
@@ -90,7 +92,7 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
       ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
       : {}),
   };
-  const outcome = await dialLocated(context, server, (destination) => ({ ...base, destination, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) }));
+  const outcome = await dialLocated(context, server, ringingLeg(base, deadline));
   if (outcome.kind !== 'answered') return failureOf(outcome);
   context.session.connect(outcome);
   return { kind: 'answered' };
