@@ -5,6 +5,7 @@
 // worker's own parser is what is under test) and computes its digest independently. tls-phone.ts
 // and udp-phone.ts carry its bytes.
 import { createHash, randomBytes } from 'node:crypto';
+import { responseLines, wire } from './sip-text.ts';
 
 export interface PhoneMessage {
   startLine: string;
@@ -113,20 +114,10 @@ export abstract class ScriptedPhone {
     return this.next();
   }
 
-  /** A response to `request`, echoing its Via, From, To (tagged), Call-ID and CSeq. */
+  /** A response to `request` ("200 OK"), echoing its Via, From, To (tagged), Call-ID, CSeq and Record-Route. */
   answer(request: PhoneMessage, status: string, extra: string[] = [], body = ''): void {
-    // §12.1.1: a UAS copies the Record-Route of a dialog-creating request into its responses.
-    const echoed = request.headers.filter(([name]) => /^(via|v|from|f|call-id|i|cseq|record-route)$/i.test(name)).map(([name, value]) => `${name}: ${value}`);
-    const to = request.header('To') ?? request.header('t') ?? '';
-    this.sendResponse(request, [
-      `SIP/2.0 ${status}`,
-      ...echoed,
-      `To: ${to.includes(';tag=') ? to : `${to};tag=${this.tag}`}`,
-      ...extra,
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      '',
-      body,
-    ].join('\r\n'));
+    const [code = '', ...reason] = status.split(' ');
+    this.sendResponse(request, wire(responseLines(request, Number(code), reason.join(' '), this.tag, extra), body).toString('latin1'));
   }
 
   /** A BYE in the dialog `invite` made once answered: to its Contact, through its Record-Route (§12.1.1, §12.2.1.1). */

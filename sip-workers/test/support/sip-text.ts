@@ -4,10 +4,6 @@ import type { PhoneMessage } from './scripted-phone.ts';
 
 export type SipLines = string[];
 
-/** Every value of a header (each line of it; comma-joined values stay one). */
-export const headerValues = (message: PhoneMessage, name: string): string[] =>
-  message.headers.filter(([key]) => key.toLowerCase() === name.toLowerCase()).map(([, value]) => value);
-
 export const cseqOf = (message: PhoneMessage): { number: number; method: string } => {
   const [number = '0', method = ''] = (message.header('CSeq') ?? '').split(/\s+/);
   return { number: Number(number), method };
@@ -22,17 +18,15 @@ export const uriOf = (value: string | undefined): string | undefined => (value =
 
 export const withTag = (value: string, tag: string): string => (/;\s*tag=/i.test(value) ? value : `${value};tag=${tag}`);
 
-/** A response to `request`: its Vias, From, Call-ID and CSeq, its To with `toTag` added when it has none. */
+/**
+ * A response to `request`: its Vias, From, Call-ID, CSeq and Record-Routes echoed as written
+ * (§12.1.1: a UAS copies the Record-Route of a dialog-creating request), its To with `toTag`
+ * added when it has none (a 100 Trying is left untagged).
+ */
 export function responseLines(request: PhoneMessage, status: number, reason: string, toTag: string, extra: SipLines = []): SipLines {
-  return [
-    `SIP/2.0 ${status} ${reason}`,
-    ...headerValues(request, 'Via').map((via) => `Via: ${via}`),
-    `From: ${request.header('From') ?? ''}`,
-    `To: ${status === 100 ? (request.header('To') ?? '') : withTag(request.header('To') ?? '', toTag)}`,
-    `Call-ID: ${request.header('Call-ID') ?? ''}`,
-    `CSeq: ${request.header('CSeq') ?? ''}`,
-    ...extra,
-  ];
+  const echoed = request.headers.filter(([name]) => /^(via|v|from|f|call-id|i|cseq|record-route)$/i.test(name)).map(([name, value]) => `${name}: ${value}`);
+  const to = request.header('To') ?? request.header('t') ?? '';
+  return [`SIP/2.0 ${status} ${reason}`, ...echoed, `To: ${status === 100 ? to : withTag(to, toTag)}`, ...extra];
 }
 
 /** Lines and a body → the datagram, with a Content-Length that matches the body. */
