@@ -90,6 +90,12 @@ export const numberRoute = z.object({
   statusCallback: webhook.optional(),
 });
 
+/**
+ * A route's key in the routes dictionary: the first 16 hex digits of the sha256 of its JSON text,
+ * so a key names one content and never changes meaning.
+ */
+export const routeKey = z.string().regex(/^[0-9a-f]{16}$/);
+
 export const routingShard = z.object({
   format: z.literal(routingFormat),
   carrier: z.string(),
@@ -105,8 +111,17 @@ export const routingShard = z.object({
     .optional(),
   /** Account name → route. */
   accounts: z.record(z.string(), accountRoute),
-  /** Normalised number (E.164 with "+", or a short code) → route. */
-  numbers: z.record(z.string(), numberRoute),
+  /**
+   * Route key → route, each in the shard its key hashes to. Numbers share a few routes (a
+   * carrier's numbers mostly point at their accounts' apps), so each route is written once rather
+   * than once per number: a fifth of the text workers hash, read and keep.
+   */
+  routes: z.record(routeKey, numberRoute).optional(),
+  /**
+   * Normalised number (E.164 with "+", or a short code) → the key of its route in `routes` (in
+   * whichever shard that is), or the route itself written in place.
+   */
+  numbers: z.record(z.string(), z.union([routeKey, numberRoute])),
 });
 
 export const routingManifest = z.object({

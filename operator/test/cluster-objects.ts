@@ -1,4 +1,5 @@
 // Reading what the operator wrote, through kubectl, in the shapes the tests compare.
+import { numberRoutes } from '../../api/routing/number-routes.ts';
 import { routingManifest, routingShard, workerSecrets, type RoutingShard } from '../../api/routing/schema.ts';
 import { shardText } from '../../api/routing/shard-data.ts';
 import type { TestCluster } from '../../testing/cluster.ts';
@@ -37,7 +38,7 @@ export async function routingState(cluster: TestCluster, namespace: string, carr
   return {
     manifest,
     core: shards[0]?.core,
-    numbers: Object.assign({}, ...shards.map((s) => s.numbers)) as RoutingShard['numbers'],
+    numbers: Object.fromEntries(numberRoutes(shards)),
     accounts: Object.assign({}, ...shards.map((s) => s.accounts)) as RoutingShard['accounts'],
     secrets,
     configMaps: configMaps.filter((cm) => cm.metadata.name.startsWith(`${carrier}-routing`)),

@@ -108,6 +108,26 @@ describe('incremental compile', () => {
     assert.ok(small < large && shrunk < large, `shard counts ${shardCounts.join(' → ')}`);
   });
 
+  test('a route becoming shared, then not, moves the other number\'s entry between in place and by key, as a fresh compile would', () => {
+    const numbers = Array.from({ length: 3_000 }, (_, i) => phoneNumber(`pn-${i}`, { ...carrierRef(), number: `+8551${String(i).padStart(7, '0')}`, accountRef: { name: 'clinic' }, voiceURL: `https://clinic.example/voice/${i}` }));
+    const input = observed({ carriers: [carrier('mekong', { displayName: 'm', country: 'KH' })], accounts: [account('clinic', carrierRef())], secrets: new Map([secret('clinic-auth-token', { authToken: 't' })]), phoneNumbers: numbers });
+    const compiler = new IncrementalCompiler();
+    const first = compiler.compile(viewOf(input), { full: true, phoneNumbers: [] }, context);
+    assert.ok((first.carriers[0]?.shards ?? 0) > 4, 'the two numbers are likely in different shards');
+    const pointAt = (index: number, url: string) => {
+      const target = input.phoneNumbers[index] as PhoneNumberObject;
+      input.phoneNumbers[index] = { ...target, spec: { ...target.spec, voiceURL: url } };
+      return compiler.compile(viewOf(input), { full: false, phoneNumbers: [objectKey(target.metadata)] }, context);
+    };
+    // What is written (statuses aside: a pass writes only those that changed). Compared as text, as
+    // a deep-equal diff of 33 shards would take minutes to print.
+    const writes = (result: CompileResult) => JSON.stringify(result.phases);
+    // pn-42 takes pn-7's webhook: pn-7's route is shared from now on.
+    assert.ok(writes(pointAt(42, 'https://clinic.example/voice/7')) === writes(compile(input, context)), 'sharing');
+    // And gives it back: pn-7 alone with it again.
+    assert.ok(writes(pointAt(42, 'https://clinic.example/voice/42')) === writes(compile(input, context)), 'unsharing');
+  });
+
   test('an edit to one of 30,000 numbers re-serialises one shard; the others are the same objects', () => {
     const numbers = Array.from({ length: 30_000 }, (_, i) => phoneNumber(`pn-${i}`, { ...carrierRef(), number: `+8551${String(i).padStart(7, '0')}`, accountRef: { name: 'clinic' } }));
     const input = observed({ carriers: [carrier('mekong', { displayName: 'm', country: 'KH' })], accounts: [account('clinic', carrierRef())], secrets: new Map([secret('clinic-auth-token', { authToken: 't' })]), phoneNumbers: numbers });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { numberRoutes } from '../../api/routing/number-routes.ts';
 import { routingShard, routingManifest, workerSecrets } from '../../api/routing/schema.ts';
 import { shardText, type ShardPayload } from '../../api/routing/shard-data.ts';
 import { compile } from '../src/compile/compile.ts';
 import { accountSID, compositeUsername, digestCredential } from '../src/compile/credentials.ts';
 import type { DesiredObject } from '../src/compile/desired.ts';
 import type { CompileResult } from '../src/compile/result.ts';
-import { maxShardCount, shardBudgetBytes, shardCountFor } from '../src/compile/routing.ts';
+import { maxShardCount, shardBudgetBytes, shardCountFor, shardIndex } from '../src/compile/routing.ts';
 import { account, carrier, carrierRef, context, inboundTrunk, observed, outboundTrunk, phoneNumber, secret, sipDomain } from './builders.ts';
 
 const kh = (name = 'mekong', namespace?: string) => carrier(name, { displayName: name, country: 'KH', sipDomainBase: `${name}.example` }, namespace);
@@ -23,7 +24,7 @@ function routing(result: CompileResult, carrierName = 'mekong') {
   const shards = manifest.shards.map((ref) => routingShard.parse(JSON.parse(shardText(objectNamed(result, 'ConfigMap', ref.name) ?? {}) ?? '')));
   const secretObject = objectNamed(result, 'Secret', `${carrierName}-worker-secrets`);
   const secrets = workerSecrets.parse(JSON.parse(Buffer.from(secretObject?.data['secrets.json'] ?? '', 'base64').toString()));
-  return { manifest, numbers: Object.assign({}, ...shards.map((s) => s.numbers)) as Record<string, unknown>, accounts: Object.assign({}, ...shards.map((s) => s.accounts)) as Record<string, unknown>, core: shards[0]?.core, secrets };
+  return { manifest, shards, numbers: Object.fromEntries(numberRoutes(shards)) as Record<string, unknown>, accounts: Object.assign({}, ...shards.map((s) => s.accounts)) as Record<string, unknown>, core: shards[0]?.core, secrets };
 }
 const statusOf = (result: CompileResult, kind: string, name: string) => result.statuses.find((s) => s.kind === kind && s.name === name)?.status;
 const condition = (result: CompileResult, kind: string, name: string, type: string) => statusOf(result, kind, name)?.conditions.find((c) => c.type === type);
@@ -173,11 +174,34 @@ describe('compile', () => {
       assert.ok(Buffer.byteLength(JSON.stringify(shard)) < 1024 * 1024, `${shard.metadata.name} under 1 MiB`);
     }
     assert.equal(Object.keys(routing(before).numbers).length, 30_000);
+    // Each number has a webhook of its own: its route is written in place and the edit touches its shard only.
+    assert.ok(routing(before).shards.every((shard) => Object.keys(shard.routes ?? {}).length === 0));
     const edited = numbers.map((n, i) => (i === 42 ? { ...n, spec: { ...n.spec, voiceURL: 'https://clinic.example/changed' } } : n));
     const after = compile(observed({ ...base(), phoneNumbers: edited }), context);
     const changed = shards.filter((shard, i) => JSON.stringify(shard) !== JSON.stringify(after.phases[0]?.filter((o) => o.kind === 'ConfigMap')[i]));
     assert.equal(changed.length, 1);
     assert.notEqual(routing(after).manifest.generation, routing(before).manifest.generation);
+  });
+
+  test('a route two numbers share is written once, in the shard its key names, and goes back in place when one of them leaves it', () => {
+    const shared = 'https://clinic.example/shared';
+    const numbers = Array.from({ length: 3_000 }, (_, i) => phoneNumber(`pn-${i}`, { ...carrierRef(), number: `+8551${String(i).padStart(7, '0')}`, accountRef: { name: 'clinic' }, voiceURL: `https://clinic.example/voice/${i}` }));
+    const sharing = (which: number[]) => numbers.map((n, i) => (which.includes(i) ? { ...n, spec: { ...n.spec, voiceURL: shared } } : n));
+    const shardsOf = (result: CompileResult) => result.phases[0]?.filter((o) => o.kind === 'ConfigMap') ?? [];
+    const alone = compile(observed({ ...base(), phoneNumbers: sharing([7]) }), context);
+    const both = compile(observed({ ...base(), phoneNumbers: sharing([7, 42]) }), context);
+    const count = shardsOf(both).length;
+    assert.equal(count, shardsOf(alone).length);
+    const value = (result: CompileResult, number: string) => routing(result).shards[shardIndex(number, count)]?.numbers[number];
+    assert.equal((value(alone, '+85510000007') as { voice?: { url: string } }).voice?.url, shared, 'used by one number: in place');
+    const key = value(both, '+85510000007');
+    assert.equal(typeof key, 'string', 'used by two: by key');
+    assert.equal(value(both, '+85510000042'), key);
+    assert.equal(routing(both).shards[shardIndex(key as string, count)]?.routes?.[key as string]?.voice?.url, shared);
+    assert.deepEqual(routing(both).numbers['+85510000042'], routing(both).numbers['+85510000007']);
+    // Sharing it rewrites the shards of both numbers and of the key, no others.
+    const changed = shardsOf(alone).flatMap((shard, i) => (JSON.stringify(shard) !== JSON.stringify(shardsOf(both)[i]) ? [i] : []));
+    assert.deepEqual(new Set(changed), new Set([shardIndex('+85510000007', count), shardIndex('+85510000042', count), shardIndex(key as string, count)]));
   });
 
   test('the shard count doubles with the routing state up to 4096, then shards grow instead', () => {

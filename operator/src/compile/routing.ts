@@ -1,10 +1,11 @@
 // Turns one carrier's routable objects into shards, the worker Secret and the manifest that binds
 // them into a generation. Shard sizes stay well under the 1 MiB object limit.
 //
-// A CarrierRouting lives from pass to pass: numbers are kept in their shard's bucket and a shard
-// is serialised (and hashed) again only when one of its numbers or accounts, or the core tables
-// of shard 0, changed. The output is exactly what a fresh CarrierRouting would produce from the
-// same tables: an edit to one number rewrites one shard and the manifest, not 100,000 numbers.
+// A CarrierRouting lives from pass to pass: numbers are kept in their shard's bucket, the routes
+// they share in a dictionary (route-dictionary.ts), and a shard is serialised (and hashed) again
+// only when one of its numbers, shared routes or accounts, or the core tables of shard 0, changed.
+// The output is exactly what a fresh CarrierRouting would produce from the same tables: an edit
+// to one number rewrites its shard (and at most two more) and the manifest, not 100,000 numbers.
 import { createHash } from 'node:crypto';
 import {
   manifestKey, routingFormat, secretsKey,
@@ -12,6 +13,7 @@ import {
 } from '../../../api/routing/schema.ts';
 import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import type { DesiredObject } from './desired.ts';
+import { RouteDictionary, type DictionaryChange } from './route-dictionary.ts';
 import { labelsFor, names } from './names.ts';
 import { controllerReference } from './owner.ts';
 import type { CarrierObject } from './observed.ts';
@@ -72,8 +74,8 @@ const sortedRecord = <V>(map: ReadonlyMap<string, V>) => Object.fromEntries([...
 /** Which shard holds a number or account: workers and tools find an entry without reading every shard. */
 export const shardIndex = (key: string, shardCount: number) => fnv1a(key) % shardCount;
 
-/** The length of one `[number, route]` entry in `JSON.stringify([...numbers])`, which sizes the shard count. */
-const entryLength = (number: string, route: NumberRoute) => JSON.stringify([number, route]).length;
+/** The length of one `"number":…,` in a shard's numbers record, its route aside (RouteDictionary.bytes has those). */
+const entryLength = (number: string) => JSON.stringify(number).length + 2;
 
 /**
  * At most this many shards: each is a name in the workers' Role and a read when it changes, and
@@ -97,7 +99,11 @@ interface Shard {
 
 export class CarrierRouting {
   private numbers: ReadonlyMap<string, NumberRoute> = new Map();
-  private buckets: Array<Map<string, NumberRoute>> = [];
+  /** Per shard: number → its route's JSON text. */
+  private buckets: Array<Map<string, string>> = [];
+  /** Per shard: the dictionary's routes whose keys hash to it. */
+  private routeBuckets: Array<Map<string, NumberRoute>> = [];
+  private readonly dictionary: RouteDictionary;
   /** Σ entryLength over every number, kept as numbers change. */
   private numbersLength = 0;
   private rebucket = true;
@@ -107,12 +113,21 @@ export class CarrierRouting {
   private coreText = '';
   private metadataKey = '';
 
+  /** `keyOf` names a route by its text; tests pass one that collides. */
+  constructor(keyOf?: (text: string) => string) {
+    this.dictionary = new RouteDictionary(keyOf);
+  }
+
   /** Takes this pass's numbers; only `changed` ones are looked at unless it is 'all'. */
   sync(numbers: ReadonlyMap<string, NumberRoute>, changed: ChangedNumbers): void {
     this.numbers = numbers;
     if (changed === 'all' || this.rebucket) {
       this.numbersLength = 0;
-      for (const [number, route] of numbers) this.numbersLength += entryLength(number, route);
+      this.dictionary.clear();
+      for (const [number, route] of numbers) {
+        this.numbersLength += entryLength(number);
+        this.dictionary.use(JSON.stringify(route), route, number);
+      }
       this.rebucket = true;
       return;
     }
@@ -123,13 +138,43 @@ export class CarrierRouting {
       if (!bucket) continue;
       const before = bucket.get(number);
       const after = numbers.get(number);
-      if (before) this.numbersLength -= entryLength(number, before);
+      if (before !== undefined) {
+        this.numbersLength -= entryLength(number);
+        bucket.delete(number);
+        this.placeRoute(this.dictionary.release(before, number));
+      }
       if (after) {
-        bucket.set(number, after);
-        this.numbersLength += entryLength(number, after);
-      } else bucket.delete(number);
+        const text = JSON.stringify(after);
+        bucket.set(number, text);
+        this.numbersLength += entryLength(number);
+        this.placeRoute(this.dictionary.use(text, after, number));
+      }
       this.dirty.add(index);
     }
+  }
+
+  /** Files a route that entered the dictionary in its shard's bucket, or drops one that left it; marks the numbers it moved. */
+  private placeRoute(change: DictionaryChange): void {
+    if (change.collision) {
+      this.bucketRoutes();
+      return;
+    }
+    for (const other of change.others ?? []) this.dirty.add(shardIndex(other, this.buckets.length));
+    if (change.key === undefined || !change.route) return;
+    const index = shardIndex(change.key, this.routeBuckets.length);
+    const bucket = this.routeBuckets[index];
+    if (!bucket) return;
+    if (change.added) bucket.set(change.key, change.route);
+    else bucket.delete(change.key);
+    this.dirty.add(index);
+  }
+
+  /** Files every route in the dictionary afresh; every shard is then rebuilt. */
+  private bucketRoutes(): void {
+    const count = this.buckets.length;
+    this.routeBuckets = Array.from({ length: count }, () => new Map<string, NumberRoute>());
+    for (const [key, route] of this.dictionary.entries()) this.routeBuckets[shardIndex(key, count)]?.set(key, route);
+    for (let index = 0; index < count; index++) this.dirty.add(index);
   }
 
   compile(carrier: CarrierObject, tables: CarrierTables, inheritedLabels: Record<string, string>): CompiledRouting {
@@ -163,8 +208,7 @@ export class CarrierRouting {
   /** Re-serialises the shards that changed; doubles the shard count until every shard fits the budget. */
   private updateShards(carrierName: string, tables: CarrierTables, toObject: (index: number, text: string) => DesiredObject): void {
     const accountsLength = JSON.stringify([...tables.accounts]).length;
-    const numbersLength = this.numbers.size === 0 ? 2 : 2 + this.numbersLength + this.numbers.size - 1;
-    const wanted = shardCountFor(numbersLength + accountsLength);
+    const wanted = shardCountFor(this.numbersLength + this.dictionary.bytes + accountsLength);
     if (this.rebucket || wanted !== this.buckets.length) this.bucketNumbers(wanted);
     const core = { carrier: tables.carrier, inboundTrunks: tables.inboundTrunks, outboundTrunks: tables.outboundTrunks, sipDomains: tables.sipDomains };
     const coreText = JSON.stringify(core);
@@ -186,7 +230,9 @@ export class CarrierRouting {
       for (const index of this.dirty) {
         const shard: RoutingShard = {
           format: routingFormat, carrier: carrierName, index, ...(index === 0 ? { core } : {}),
-          accounts: sortedRecord(accountBuckets[index] ?? new Map<string, AccountRoute>()), numbers: sortedRecord(this.buckets[index] ?? new Map<string, NumberRoute>()),
+          accounts: sortedRecord(accountBuckets[index] ?? new Map<string, AccountRoute>()),
+          routes: sortedRecord(this.routeBuckets[index] ?? new Map<string, NumberRoute>()),
+          numbers: sortedRecord(this.numberEntries(this.buckets[index])),
         };
         const text = JSON.stringify(shard);
         if (text === this.shards[index]?.text) continue;
@@ -199,10 +245,21 @@ export class CarrierRouting {
     }
   }
 
-  /** Spreads every number over `count` buckets afresh; every shard is then rebuilt. */
+  /** A shard's numbers as written: each with its route's key, or its route where the key is unusable. */
+  private numberEntries(bucket: ReadonlyMap<string, string> | undefined): Map<string, string | NumberRoute> {
+    const entries = new Map<string, string | NumberRoute>();
+    for (const [number, text] of bucket ?? []) {
+      const value = this.dictionary.keyFor(text) ?? this.dictionary.routeOf(text);
+      if (value !== undefined) entries.set(number, value);
+    }
+    return entries;
+  }
+
+  /** Spreads every number and route over `count` buckets afresh; every shard is then rebuilt. */
   private bucketNumbers(count: number): void {
-    this.buckets = Array.from({ length: count }, () => new Map<string, NumberRoute>());
-    for (const [number, route] of this.numbers) this.buckets[shardIndex(number, count)]?.set(number, route);
+    this.buckets = Array.from({ length: count }, () => new Map<string, string>());
+    for (const [number, route] of this.numbers) this.buckets[shardIndex(number, count)]?.set(number, JSON.stringify(route));
+    this.bucketRoutes();
     this.shards = this.shards.slice(0, count);
     this.shards.length = count;
     this.accountTexts = [];

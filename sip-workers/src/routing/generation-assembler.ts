@@ -9,6 +9,7 @@ import { routingManifest, type RoutingManifest } from '../../../api/routing/sche
 import { sha256Hex, type ChecksumCache } from './checksum-cache.ts';
 import { InternPool } from './intern-pool.ts';
 import { NumberIndexBuilder } from './number-index.ts';
+import { RouteRefs } from './route-refs.ts';
 import { RoutingFormatError, schemaProblem } from './routing-format-error.ts';
 import { RoutingTable } from './routing-table.ts';
 import { compileShard, type CompiledShard } from './shard-compiler.ts';
@@ -101,24 +102,66 @@ function* verify(manifest: RoutingManifest, texts: GenerationTexts, options: Ass
   return shardTexts;
 }
 
-/** Every shard compiled into `pool`, or taken from `reusable` where its sha256 is known at the same place. */
-function* compileShards(manifest: RoutingManifest, shardTexts: readonly string[], pool: InternPool, reusable: ReadonlyMap<string, CompiledShard>, slicer: Slicer): Generator<void, CompiledShard[] | Assembly> {
-  const builder = new NumberIndexBuilder();
+/** Route ids the previous generation's dictionaries gave keys that the recompiled shards now define otherwise or not at all. */
+function staleRouteIds(recompiled: ReadonlySet<number>, shards: readonly CompiledShard[], previous: readonly CompiledShard[]): Set<number> {
+  const stale = new Set<number>();
+  for (const index of recompiled) {
+    const now = shards[index]?.routes;
+    for (const [key, id] of previous[index]?.routes ?? []) if (now?.get(key) !== id) stale.add(id);
+  }
+  return stale;
+}
+
+function usesAny(shard: CompiledShard, routeIds: ReadonlySet<number>, routeCount: number): boolean {
+  const marks = new Uint8Array(routeCount);
+  shard.numbers.markRoutes(marks);
+  for (const id of routeIds) if (marks[id] === 1) return true;
+  return false;
+}
+
+/**
+ * Every shard compiled into `pool`, or taken from `reusable` where its sha256 is known at the same
+ * place; then every number naming a route by key gets that route's id.
+ */
+function* compileShards(manifest: RoutingManifest, shardTexts: readonly string[], pool: InternPool, reusable: ReadonlyMap<string, CompiledShard>, previous: readonly CompiledShard[], slicer: Slicer): Generator<void, CompiledShard[] | Assembly> {
+  const sink = { pool, builder: new NumberIndexBuilder(), refs: new RouteRefs() };
   const shards: CompiledShard[] = [];
+  const recompiled = new Set<number>();
+  const compileAt = (index: number): Assembly | undefined => {
+    const ref = manifest.shards[index];
+    try {
+      shards[index] = compileShard(shardTexts[index] ?? '', { index, count: manifest.shards.length, carrier: manifest.carrier, sha256: ref?.sha256 ?? '' }, sink);
+      recompiled.add(index);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof RoutingFormatError)) throw error;
+      return failed('invalid', `shard ${ref?.name ?? index}: ${error.message}`, manifest.generation);
+    }
+  };
   for (const [index, ref] of manifest.shards.entries()) {
     const known = reusable.get(ref.sha256);
     if (known?.index === index) {
-      shards.push(known);
+      shards[index] = known;
       continue;
     }
-    try {
-      shards.push(compileShard(shardTexts[index] ?? '', { index, count: manifest.shards.length, carrier: manifest.carrier, sha256: ref.sha256 }, pool, builder));
-    } catch (error) {
-      if (!(error instanceof RoutingFormatError)) throw error;
-      return failed('invalid', `shard ${ref.name}: ${error.message}`, manifest.generation);
-    }
+    const failure = compileAt(index);
+    if (failure) return failure;
     yield* slicer.pauseWhenDue();
   }
+  // A route an unchanged shard's numbers use left or changed in a recompiled shard's dictionary:
+  // that shard is read again, so its keys are looked up anew.
+  const stale = staleRouteIds(recompiled, shards, previous);
+  if (stale.size > 0) {
+    for (const [index, shard] of shards.entries()) {
+      if (recompiled.has(index) || !usesAny(shard, stale, pool.routeCount)) continue;
+      const failure = compileAt(index);
+      if (failure) return failure;
+      yield* slicer.pauseWhenDue();
+    }
+  }
+  const ids = sink.refs.resolve(shards);
+  if (!(ids instanceof Int32Array)) return failed('invalid', `a number refers to route ${ids.undefinedKey}, which shard ${manifest.shards[ids.shard]?.name ?? ids.shard} does not define`, manifest.generation);
+  for (const index of recompiled) shards[index]?.numbers.resolve(ids);
   return shards;
 }
 
@@ -144,10 +187,9 @@ function* assemble(texts: GenerationTexts, options: AssemblyOptions, freshPool: 
   const previous = options.previous;
   const pool = !freshPool && previous ? previous.pool : new InternPool();
   const reusable = new Map<string, CompiledShard>();
-  if (previous?.pool === pool && previous.carrierName === manifest.carrier && previous.shards.length === manifest.shards.length) {
-    for (const shard of previous.shards) reusable.set(shard.sha256, shard);
-  }
-  const shards = yield* compileShards(manifest, shardTexts, pool, reusable, slicer);
+  const comparable = previous?.pool === pool && previous.carrierName === manifest.carrier && previous.shards.length === manifest.shards.length;
+  if (comparable) for (const shard of previous.shards) reusable.set(shard.sha256, shard);
+  const shards = yield* compileShards(manifest, shardTexts, pool, reusable, comparable ? previous.shards : [], slicer);
   if (isFailure(shards)) return shards;
   const secrets = secretsOf(manifest, texts.secrets ?? '', previous);
   if (isFailure(secrets)) return secrets;
@@ -156,7 +198,7 @@ function* assemble(texts: GenerationTexts, options: AssemblyOptions, freshPool: 
     return yield* assemble(texts, options, true);
   }
   const table = new RoutingTable({ generation: manifest.generation, carrierName: manifest.carrier, shards, secrets, pool });
-  const compiled = shards.filter((shard) => !reusable.has(shard.sha256)).length;
+  const compiled = shards.filter((shard) => previous?.shards[shard.index] !== shard).length;
   return { ok: true, table, compiledShards: compiled, reusedShards: shards.length - compiled };
 }
 

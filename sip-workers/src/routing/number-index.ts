@@ -2,6 +2,7 @@
 // number is stored as a float (see numberKey) next to its route id in an open-addressing table,
 // 16 bytes a slot, so a lookup touches one cache line. The few keys that are not "+digits" or
 // "digits" (nothing the operator writes today) go to a Map.
+import { refOfPending } from './route-refs.ts';
 
 /**
  * "+8551234" → 28551234 and "911" → 1911: a leading 2 for "+" (1 without), then the digits. The
@@ -37,9 +38,9 @@ export class NumberIndex {
   /** [key, route id] per slot; key 0 marks an empty slot (no number encodes to 0). */
   private readonly slots: Float64Array;
   private readonly mask: number;
-  private readonly others: ReadonlyMap<string, number>;
+  private readonly others: Map<string, number>;
 
-  constructor(slots: Float64Array, others: ReadonlyMap<string, number>, size: number) {
+  constructor(slots: Float64Array, others: Map<string, number>, size: number) {
     this.slots = slots;
     this.mask = slots.length / 2 - 1;
     this.others = others;
@@ -60,6 +61,19 @@ export class NumberIndex {
       if (stored === key) return slots[slot * 2 + 1] ?? -1;
       if (stored === 0) return -1;
     }
+  }
+
+  /**
+   * Replaces each pending reference (see route-refs.ts) with its route id from `ids`; only a
+   * freshly built index holds any.
+   */
+  resolve(ids: Int32Array): void {
+    const slots = this.slots;
+    for (let at = 1; at < slots.length; at += 2) {
+      const value = slots[at] ?? 0;
+      if (value < -1 && slots[at - 1] !== 0) slots[at] = ids[refOfPending(value)] ?? -1;
+    }
+    for (const [number, value] of this.others) if (value < -1) this.others.set(number, ids[refOfPending(value)] ?? -1);
   }
 
   /** Sets marks[id] = 1 for every route id in use. */

@@ -1,21 +1,27 @@
-// Reads a shard's "numbers" object straight into a NumberIndex, with no object built per number.
-// A route text seen before (the common case: numbers share a handful of routes) is found by its
-// exact text; a new one is checked against the numberRoute schema field by field and interned.
-// It accepts exactly what `numberRoute.parse` accepts (unknown fields are skipped as zod strips
+// Reads a shard's "numbers" object straight into a NumberIndex, with no object built per number,
+// and its "routes" dictionary into route ids. A number names a shared route by key (left pending
+// in RouteRefs) or carries its route in place; a route in place seen before is found by its exact
+// text, a new one is checked against the numberRoute schema field by field and interned. It
+// accepts exactly what the routingShard schema accepts (unknown fields are skipped as zod strips
 // them); a test holds it to that against zod on generated and corrupted entries.
 import { numberTypes, webhookCode, webhookMethods, type InternPool, type RouteFields } from './intern-pool.ts';
 import type { JsonCursor } from './json-cursor.ts';
 import { numberKey, type NumberIndex, type NumberIndexBuilder } from './number-index.ts';
+import { pendingRef, type RouteRefs } from './route-refs.ts';
 import { RoutingFormatError } from './routing-format-error.ts';
+import { shardOf } from './shard-placement.ts';
 
 export interface NumberScan {
   pool: InternPool;
   builder: NumberIndexBuilder;
+  /** Where a number naming its route by key leaves the key until every shard is read. */
+  refs: RouteRefs;
   /** The shard being read and how many there are: every number must hash to this shard. */
   shard: number;
   shardCount: number;
 }
 
+const quote = 0x22;
 const openBrace = 0x7b;
 const closeBrace = 0x7d;
 const colon = 0x3a;
@@ -137,9 +143,51 @@ function placeKey(text: string, start: number, end: number): number {
   return key > 0 && digits > 0 && digits <= 15 ? key : 0;
 }
 
+/** The routeKey schema's pattern, for the dictionary's keys (few, each read once). */
+const routeKeyPattern = /^[0-9a-f]{16}$/;
+
+/** A number's value: the key of a route in some shard's dictionary (pending until all are read), or the route itself. */
+function numberValue(cursor: JsonCursor, scan: NumberScan, fields: RouteFields): number {
+  if (cursor.peek() !== quote) return routeAt(cursor, scan.pool, fields);
+  cursor.string();
+  const decoded = cursor.escaped ? cursor.stringValue() : undefined;
+  const ref = decoded === undefined ? scan.refs.refer(cursor.text, cursor.stringStart, cursor.stringEnd) : scan.refs.refer(decoded, 0, decoded.length);
+  if (ref < 0) cursor.fail('a route key is 16 hex digits');
+  return pendingRef(ref);
+}
+
+/**
+ * Reads the routes dictionary at the cursor: route key → route id. Its routes are distinct by
+ * construction, so the route-text memo is not consulted. Throws RoutingFormatError naming the key.
+ */
+export function scanRoutes(cursor: JsonCursor, pool: InternPool, shard: number, shardCount: number): Map<string, number> {
+  const routes = new Map<string, number>();
+  const fields: RouteFields = { type: -1, enabled: false, account: -1, voice: -1, fallback: -1, statusCallback: -1 };
+  let key = '';
+  try {
+    cursor.expect(openBrace);
+    if (cursor.peek() === closeBrace) {
+      cursor.pos++;
+      return routes;
+    }
+    do {
+      cursor.string();
+      key = cursor.stringValue();
+      if (!routeKeyPattern.test(key)) cursor.fail('a route key is 16 hex digits');
+      if (shardOf(key, shardCount) !== shard) cursor.fail(`belongs in shard ${shardOf(key, shardCount)}`);
+      cursor.expect(colon);
+      routes.set(key, scanRoute(cursor, pool, fields));
+    } while (cursor.more(closeBrace));
+    return routes;
+  } catch (error) {
+    if (!(error instanceof RoutingFormatError)) throw error;
+    throw new RoutingFormatError(`routes["${key}"]: ${error.message}`);
+  }
+}
+
 /** Reads the object at the cursor; throws RoutingFormatError naming the number at fault. */
 export function scanNumbers(cursor: JsonCursor, scan: NumberScan): NumberIndex {
-  const { pool, builder, shard, shardCount } = scan;
+  const { builder, shard, shardCount } = scan;
   const fields: RouteFields = { type: -1, enabled: false, account: -1, voice: -1, fallback: -1, statusCallback: -1 };
   const text = cursor.text;
   let number = '';
@@ -165,7 +213,7 @@ export function scanNumbers(cursor: JsonCursor, scan: NumberScan): NumberIndex {
       if (placed % shardCount !== shard) cursor.fail(`belongs in shard ${placed % shardCount}`);
       if (key === 0 && !cursor.escaped) number = cursor.stringValue();
       cursor.expect(colon);
-      const routeId = routeAt(cursor, pool, fields);
+      const routeId = numberValue(cursor, scan, fields);
       if (key === 0) builder.addOther(number, routeId);
       else builder.add(key, routeId);
     } while (cursor.more(closeBrace));

@@ -1,10 +1,12 @@
-// One shard.json text → lookup tables. The numbers go through the scanner (the bulk of the text);
-// everything else is small and goes through JSON.parse and the zod schema, as the contract says.
+// One shard.json text → lookup tables. The numbers and the routes dictionary go through the scanner
+// (the bulk of the text); everything else is small and goes through JSON.parse and the zod schema,
+// as the contract says. Numbers that name their route by key are left pending (route-refs.ts).
 import { routingShard, type AccountRoute } from '../../../api/routing/schema.ts';
 import type { InternPool } from './intern-pool.ts';
 import { JsonCursor } from './json-cursor.ts';
 import type { NumberIndex, NumberIndexBuilder } from './number-index.ts';
-import { scanNumbers } from './number-scanner.ts';
+import { scanNumbers, scanRoutes } from './number-scanner.ts';
+import type { RouteRefs } from './route-refs.ts';
 import { compileCore, type RoutingCore } from './routing-core.ts';
 import { RoutingFormatError, schemaProblem } from './routing-format-error.ts';
 import { shardOf } from './shard-placement.ts';
@@ -17,6 +19,8 @@ export interface CompiledShard {
   /** The pool its route ids refer to. */
   readonly pool: InternPool;
   readonly numbers: NumberIndex;
+  /** The routes dictionary this shard holds: route key → route id. */
+  readonly routes: ReadonlyMap<string, number>;
   readonly accounts: ReadonlyMap<string, AccountRoute>;
   /** Shard 0 only. */
   readonly core: RoutingCore | undefined;
@@ -30,7 +34,14 @@ export interface ShardPlace {
   sha256: string;
 }
 
-const envelope = routingShard.omit({ numbers: true });
+const envelope = routingShard.omit({ numbers: true, routes: true });
+
+/** Where a shard's routes go: the pool they are interned in, and the generation's pending keys. */
+export interface ShardSink {
+  pool: InternPool;
+  builder: NumberIndexBuilder;
+  refs: RouteRefs;
+}
 
 /** Carrier and index, checked as soon as they are read: a misplaced shard's numbers would all be misplaced too. */
 function checkPlace(members: ReadonlyMap<string, unknown>, place: ShardPlace): void {
@@ -40,10 +51,16 @@ function checkPlace(members: ReadonlyMap<string, unknown>, place: ShardPlace): v
   if (typeof index === 'number' && index !== place.index) throw new RoutingFormatError(`says it is shard ${index} but the manifest lists it as shard ${place.index}`);
 }
 
-export function compileShard(text: string, place: ShardPlace, pool: InternPool, builder: NumberIndexBuilder): CompiledShard {
+/**
+ * The shard's tables; its numbers' route ids stay pending where they name a key, until the
+ * assembler resolves them (NumberIndex.resolve) against every shard's routes.
+ */
+export function compileShard(text: string, place: ShardPlace, sink: ShardSink): CompiledShard {
+  const { pool, builder, refs } = sink;
   const cursor = new JsonCursor(text);
   const members = new Map<string, unknown>();
   let numbers: NumberIndex | undefined;
+  let routes: Map<string, number> | undefined;
   cursor.expect(0x7b);
   if (cursor.peek() === 0x7d) cursor.pos++;
   else {
@@ -51,12 +68,14 @@ export function compileShard(text: string, place: ShardPlace, pool: InternPool, 
       cursor.string();
       const key = cursor.stringValue();
       cursor.expect(0x3a);
-      if (key !== 'numbers') members.set(key, cursor.value());
-      else if (numbers) cursor.fail('"numbers" twice');
-      else {
+      if ((key === 'numbers' && numbers) || (key === 'routes' && routes)) cursor.fail(`"${key}" twice`);
+      if (key === 'numbers') {
         checkPlace(members, place);
-        numbers = scanNumbers(cursor, { pool, builder, shard: place.index, shardCount: place.count });
-      }
+        numbers = scanNumbers(cursor, { pool, builder, refs, shard: place.index, shardCount: place.count });
+      } else if (key === 'routes') {
+        checkPlace(members, place);
+        routes = scanRoutes(cursor, pool, place.index, place.count);
+      } else members.set(key, cursor.value());
     } while (cursor.more(0x7d));
   }
   cursor.end();
@@ -73,5 +92,5 @@ export function compileShard(text: string, place: ShardPlace, pool: InternPool, 
     if (shardOf(name, place.count) !== place.index) throw new RoutingFormatError(`accounts["${name}"]: belongs in shard ${shardOf(name, place.count)}`);
     accounts.set(name, account);
   }
-  return { index: place.index, carrier: place.carrier, sha256: place.sha256, pool, numbers, accounts, core: shard.core ? compileCore(shard.core) : undefined };
+  return { index: place.index, carrier: place.carrier, sha256: place.sha256, pool, numbers, routes: routes ?? new Map(), accounts, core: shard.core ? compileCore(shard.core) : undefined };
 }

@@ -84,4 +84,7 @@ export function withShard(texts: GenerationTexts, name: string, text: string, ge
   return { manifest: JSON.stringify({ ...manifest, generation, shards }), shards: new Map([...texts.shards, [name, text]]), secrets: texts.secrets };
 }
 
+/** How many shards differ between two generations: what an edit makes a worker read and compile again. */
+export const changedShardCount = (before: GenerationTexts, after: GenerationTexts) => [...after.shards].filter(([name, text]) => before.shards.get(name) !== text).length;
+
 export const shardNames = (texts: GenerationTexts) => (JSON.parse(texts.manifest) as RoutingManifest).shards.map((shard) => shard.name);

@@ -1,11 +1,14 @@
-// The shard compiler reads numbers with its own scanner instead of JSON.parse + zod; these tests
-// hold it to exactly their verdicts and their output, on generated routes (valid and broken) and
-// on randomly corrupted shard texts.
+// The shard compiler reads numbers and routes with its own scanner instead of JSON.parse + zod;
+// these tests hold it to exactly their verdicts and their output (numbers naming a route by key
+// looked up as numberRoutes does), on generated routes (valid and broken) and on randomly
+// corrupted shard texts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { numberRoutes, UndefinedRouteError } from '../../../api/routing/number-routes.ts';
 import { routingFormat, routingShard, type NumberRoute } from '../../../api/routing/schema.ts';
 import { InternPool } from '../../src/routing/intern-pool.ts';
 import { NumberIndexBuilder } from '../../src/routing/number-index.ts';
+import { RouteRefs } from '../../src/routing/route-refs.ts';
 import { RoutingFormatError } from '../../src/routing/routing-format-error.ts';
 import { compileShard, type CompiledShard } from '../../src/routing/shard-compiler.ts';
 import { carrierTables } from './fixtures.ts';
@@ -61,7 +64,11 @@ const core = (() => {
   return { carrier: tables.carrier, inboundTrunks: [], outboundTrunks: [], sipDomains: [] };
 })();
 
-const shardText = (numbers: Record<string, unknown>) => JSON.stringify({ format: routingFormat, carrier: 'mekong', index: 0, core, accounts: {}, numbers });
+const shardText = (numbers: Record<string, unknown>, routes?: Record<string, unknown>) => JSON.stringify({ format: routingFormat, carrier: 'mekong', index: 0, core, accounts: {}, ...(routes ? { routes } : {}), numbers });
+
+const hexKey = () => Array.from({ length: 16 }, () => '0123456789abcdef'[Math.floor(rand() * 16)]).join('');
+/** Route keys, mostly well-formed; some too short, uppercase, not hex or escaped. */
+const randomKey = () => (chance(0.9) ? hexKey() : pick([hexKey().slice(1), hexKey().toUpperCase(), `${hexKey().slice(2)}zz`, `\u0030${hexKey().slice(1)}`, '']));
 
 type Verdict = { ok: true; numbers: Map<string, NumberRoute> } | { ok: false };
 
@@ -75,12 +82,23 @@ function oracle(text: string): Verdict {
   }
   const parsed = routingShard.safeParse(json);
   if (!parsed.success || parsed.data.carrier !== 'mekong' || parsed.data.index !== 0 || !parsed.data.core) return { ok: false };
-  return { ok: true, numbers: new Map(Object.entries(parsed.data.numbers)) };
+  try {
+    return { ok: true, numbers: numberRoutes([parsed.data]) };
+  } catch (error) {
+    if (error instanceof UndefinedRouteError) return { ok: false };
+    throw error;
+  }
 }
 
+/** The shard compiled alone (one shard of one), its keys looked up in its own routes as the assembler does. */
 function compiled(text: string, pool = new InternPool()): CompiledShard | RoutingFormatError {
   try {
-    return compileShard(text, { index: 0, count: 1, carrier: 'mekong', sha256: 'test' }, pool, new NumberIndexBuilder());
+    const refs = new RouteRefs();
+    const shard = compileShard(text, { index: 0, count: 1, carrier: 'mekong', sha256: 'test' }, { pool, builder: new NumberIndexBuilder(), refs });
+    const ids = refs.resolve([shard]);
+    if (!(ids instanceof Int32Array)) return new RoutingFormatError(`route ${ids.undefinedKey} is not defined`);
+    shard.numbers.resolve(ids);
+    return shard;
   } catch (error) {
     if (error instanceof RoutingFormatError) return error;
     throw error;
@@ -110,6 +128,18 @@ test('each generated route, valid or not, is read as JSON.parse and the numberRo
   assert.ok(accepted > 600 && accepted < 2700, `a fair mix of valid and invalid cases (${accepted} of 3000 valid)`);
 });
 
+test('numbers naming their routes by key, defined or not, well-formed or not, are read as numberRoutes reads them', () => {
+  let accepted = 0;
+  for (let i = 0; i < 3000; i++) {
+    const keys = Array.from({ length: 1 + Math.floor(rand() * 3) }, randomKey);
+    const routes = Object.fromEntries(keys.filter(() => !chance(0.1)).map((key) => [key, chance(0.8) ? { type: 'local', enabled: true, account: plainString(), voice: { url: plainString(), method: 'POST' } } : randomRoute()]));
+    const numbers = Object.fromEntries(Array.from({ length: 1 + Math.floor(rand() * 4) }, (_, n) => [`+855${n}`, chance(0.8) ? (chance(0.9) ? pick(keys) : chance(0.5) ? pick(keys).toUpperCase() : randomKey()) : randomRoute()]));
+    // Escapes written as such, so a key like \u0030… reaches the reader escaped.
+    if (assertSameReading(shardText(numbers, chance(0.95) ? routes : undefined).replaceAll('\\\\u0030', '\\u0030'))) accepted++;
+  }
+  assert.ok(accepted > 600 && accepted < 2700, `a fair mix of valid and invalid cases (${accepted} of 3000 valid)`);
+});
+
 test('a pool shared by many shards keeps every route apart', () => {
   const pool = new InternPool();
   for (let i = 0; i < 300; i++) {
@@ -119,7 +149,10 @@ test('a pool shared by many shards keeps every route apart', () => {
 });
 
 test('corrupted shard texts are rejected exactly when JSON.parse or the schema rejects them', () => {
-  const valid = shardText(Object.fromEntries(Array.from({ length: 12 }, (_, n) => [`+855${n}`, { type: 'local', enabled: true, account: pick(['kampot', 'takeo']), voice: { url: plainString(), method: 'POST' } }])));
+  const route = () => ({ type: 'local', enabled: true, account: pick(['kampot', 'takeo']), voice: { url: plainString(), method: 'POST' } });
+  const keys = [hexKey(), hexKey()];
+  // Half the numbers with their routes in place, half naming them by key.
+  const valid = shardText(Object.fromEntries(Array.from({ length: 12 }, (_, n) => [`+855${n}`, n < 6 ? route() : pick(keys)])), Object.fromEntries(keys.map((key) => [key, route()])));
   const alphabet = '{}[]":,\\ 0123456789+-.eEtrufalsn\n\ta';
   let rejected = 0;
   for (let i = 0; i < 4000; i++) {
@@ -158,10 +191,10 @@ test('a number or account in a shard its hash does not name is refused', () => {
   const text = (index: number, numbers: Record<string, unknown>, accounts: Record<string, unknown> = {}) =>
     JSON.stringify({ format: routingFormat, carrier: 'mekong', index, ...(index === 0 ? { core } : {}), accounts, numbers });
   // fnv1a("+8551") % 4 is 3 (the operator's shardIndex puts it there).
-  assert.doesNotThrow(() => compileShard(text(3, { '+8551': { type: 'local', enabled: true } }), place(3), new InternPool(), new NumberIndexBuilder()));
-  assert.throws(() => compileShard(text(1, { '+8551': { type: 'local', enabled: true } }), place(1), new InternPool(), new NumberIndexBuilder()), /numbers\["\+8551"\]: belongs in shard 3/);
-  assert.throws(() => compileShard(text(1, {}, { kampot: { sid: 'AC1', enabled: true } }), place(1), new InternPool(), new NumberIndexBuilder()), /accounts\["kampot"\]: belongs in shard/);
-  assert.throws(() => compileShard(text(3, {}), place(2), new InternPool(), new NumberIndexBuilder()), /says it is shard 3/);
+  assert.doesNotThrow(() => compileShard(text(3, { '+8551': { type: 'local', enabled: true } }), place(3), { pool: new InternPool(), builder: new NumberIndexBuilder(), refs: new RouteRefs() }));
+  assert.throws(() => compileShard(text(1, { '+8551': { type: 'local', enabled: true } }), place(1), { pool: new InternPool(), builder: new NumberIndexBuilder(), refs: new RouteRefs() }), /numbers\["\+8551"\]: belongs in shard 3/);
+  assert.throws(() => compileShard(text(1, {}, { kampot: { sid: 'AC1', enabled: true } }), place(1), { pool: new InternPool(), builder: new NumberIndexBuilder(), refs: new RouteRefs() }), /accounts\["kampot"\]: belongs in shard/);
+  assert.throws(() => compileShard(text(3, {}), place(2), { pool: new InternPool(), builder: new NumberIndexBuilder(), refs: new RouteRefs() }), /says it is shard 3/);
 });
 
 test('a raw control character in any string is refused, as JSON.parse refuses it, though plain text is not searched for them whole', () => {
