@@ -95,6 +95,9 @@ function clientResult(rung: Rung | undefined, woke: Woke | undefined, callerLeft
  * Rings the user's phones and wakes its sleeping ones at once, until one answers, a 6xx declines,
  * or the <Dial> deadline. `answeredElsewhere` aborts when another noun of the <Dial> answered.
  */
+/** The reason the other phones stop: abort() without one builds a DOMException and its stack. */
+const clientSettled = new Error('a phone of the <Client> answered or declined');
+
 export async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
   const { registrar, push } = context;
   if (!registrar) return failure(480, 'Temporarily Unavailable - No Registrar');
@@ -109,7 +112,7 @@ export async function dialClient(context: CallContext, identity: string, callerI
   if (awake.length === 0 && sleeping.length === 0) return failure(480, 'Temporarily Unavailable - Flow Failed');
   const settled = new AbortController();
   const settles = <T extends Rung | Woke>(outcome: T): T => {
-    if ('stop' in outcome && outcome.stop) settled.abort();
+    if ('stop' in outcome && outcome.stop) settled.abort(clientSettled);
     return outcome;
   };
   const [rung, woke] = await Promise.all([
