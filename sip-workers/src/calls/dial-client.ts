@@ -91,13 +91,13 @@ function clientResult(rung: Rung | undefined, woke: Woke | undefined, callerLeft
   return woke?.kind === 'push-failed' ? failure(480, 'Temporarily Unavailable - Push Failed') : cancelled();
 }
 
+/** The reason the other phones stop: abort() without one builds a DOMException and its stack. */
+const clientSettled = new Error('a phone of the <Client> answered or declined');
+
 /**
  * Rings the user's phones and wakes its sleeping ones at once, until one answers, a 6xx declines,
  * or the <Dial> deadline. `answeredElsewhere` aborts when another noun of the <Dial> answered.
  */
-/** The reason the other phones stop: abort() without one builds a DOMException and its stack. */
-const clientSettled = new Error('a phone of the <Client> answered or declined');
-
 export async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
   const { registrar, push } = context;
   if (!registrar) return failure(480, 'Temporarily Unavailable - No Registrar');

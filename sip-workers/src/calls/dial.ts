@@ -122,13 +122,14 @@ function combinedFailure(failures: readonly DialFailure[]): DialFailure {
     ?? first;
 }
 
+/** Why the other nouns stop once one answers: abort() without a reason builds a DOMException and its stack. */
+const anotherNounAnswered = new Error('another noun of the <Dial> answered');
+
 /**
  * Rings every noun at once, as Twilio does: the first to answer is connected and the session
  * cancels the others (a noun's next trunk or phone is then not tried). Each noun still goes
  * through its own trunks, or its user's phones, one after another.
  */
-const anotherNounAnswered = new Error('another noun of the <Dial> answered');
-
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
   const callerId = verb.callerId ?? context.call.from;
@@ -136,7 +137,6 @@ export async function dial(context: CallContext, verb: DialVerb): Promise<DialRe
   const oneAnswered = new AbortController();
   const results = await Promise.all(verb.targets.map(async (noun) => {
     const result = await dialNoun(context, noun, callerId, deadline, oneAnswered.signal);
-    // A reason of our own: abort() without one builds a DOMException and its stack, on every answered call.
     if (result.kind === 'answered') oneAnswered.abort(anotherNounAnswered);
     return result;
   }));
