@@ -37,8 +37,8 @@ export interface DictionaryChange {
 const unchanged: DictionaryChange = { collision: false };
 /** `"key":` plus its text and a comma, in a shard's routes record. */
 const recordLength = (text: string) => 20 + text.length;
-/** A number's share of its route in the shards: the route in place, or its key and the shared record. */
-const lengthFor = (text: string, users: number) => (users === 1 ? text.length : recordLength(text) + 18 * users);
+/** What a route used by `users` numbers takes in the shards: in place, or its keys and the shared record. */
+const lengthFor = (text: string, users: number) => (users === 0 ? 0 : users === 1 ? text.length : recordLength(text) + 18 * users);
 
 export class RouteDictionary {
   private readonly byText = new Map<string, Entry>();
@@ -65,10 +65,10 @@ export class RouteDictionary {
       entry = { route, holders: new Set(), key: undefined };
       this.byText.set(text, entry);
     }
-    const others = [...(entry.holders.size === 1 ? entry.holders : [])];
-    this.bytes += lengthFor(text, entry.holders.size + 1) - (entry.holders.size === 0 ? 0 : lengthFor(text, entry.holders.size));
+    this.bytes += lengthFor(text, entry.holders.size + 1) - lengthFor(text, entry.holders.size);
     entry.holders.add(number);
     if (entry.holders.size !== 2) return unchanged;
+    const others = [...entry.holders].filter((holder) => holder !== number);
     // Shared from now on: into the dictionary, and the number that had it alone names it by key too.
     entry.key ??= this.keyOf(text);
     const texts = (this.sharedPerKey.get(entry.key) ?? 0) + 1;
@@ -82,7 +82,7 @@ export class RouteDictionary {
     const entry = this.byText.get(text);
     if (!entry?.holders.delete(number)) return unchanged;
     const users = entry.holders.size;
-    this.bytes -= lengthFor(text, users + 1) - (users === 0 ? 0 : lengthFor(text, users));
+    this.bytes -= lengthFor(text, users + 1) - lengthFor(text, users);
     if (users === 0) this.byText.delete(text);
     if (users !== 1 || entry.key === undefined) return unchanged;
     // No longer shared: out of the dictionary, and the number left with it carries it in place.

@@ -98,7 +98,6 @@ interface Shard {
 }
 
 export class CarrierRouting {
-  private numbers: ReadonlyMap<string, NumberRoute> = new Map();
   /** Per shard: number → its route's JSON text. */
   private buckets: Array<Map<string, string>> = [];
   /** Per shard: the dictionary's routes whose keys hash to it. */
@@ -106,7 +105,11 @@ export class CarrierRouting {
   private readonly dictionary: RouteDictionary;
   /** Σ entryLength over every number, kept as numbers change. */
   private numbersLength = 0;
-  private rebucket = true;
+  /**
+   * Number → route text from a full sync, until bucketNumbers files them. Empty before the first
+   * sync, so that one is full whatever it is told.
+   */
+  private unfiled: Map<string, string> | undefined = new Map();
   private readonly dirty = new Set<number>();
   private shards: Array<Shard | undefined> = [];
   private accountTexts: string[] = [];
@@ -120,15 +123,17 @@ export class CarrierRouting {
 
   /** Takes this pass's numbers; only `changed` ones are looked at unless it is 'all'. */
   sync(numbers: ReadonlyMap<string, NumberRoute>, changed: ChangedNumbers): void {
-    this.numbers = numbers;
-    if (changed === 'all' || this.rebucket) {
+    if (changed === 'all' || this.unfiled) {
       this.numbersLength = 0;
       this.dictionary.clear();
+      const unfiled = new Map<string, string>();
       for (const [number, route] of numbers) {
+        const text = JSON.stringify(route);
+        unfiled.set(number, text);
         this.numbersLength += entryLength(number);
-        this.dictionary.use(JSON.stringify(route), route, number);
+        this.dictionary.use(text, route, number);
       }
-      this.rebucket = true;
+      this.unfiled = unfiled;
       return;
     }
     const count = this.buckets.length;
@@ -209,7 +214,7 @@ export class CarrierRouting {
   private updateShards(carrierName: string, tables: CarrierTables, toObject: (index: number, text: string) => DesiredObject): void {
     const accountsLength = JSON.stringify([...tables.accounts]).length;
     const wanted = shardCountFor(this.numbersLength + this.dictionary.bytes + accountsLength);
-    if (this.rebucket || wanted !== this.buckets.length) this.bucketNumbers(wanted);
+    if (this.unfiled || wanted !== this.buckets.length) this.bucketNumbers(wanted);
     const core = { carrier: tables.carrier, inboundTrunks: tables.inboundTrunks, outboundTrunks: tables.outboundTrunks, sipDomains: tables.sipDomains };
     const coreText = JSON.stringify(core);
     if (coreText !== this.coreText) {
@@ -257,8 +262,10 @@ export class CarrierRouting {
 
   /** Spreads every number and route over `count` buckets afresh; every shard is then rebuilt. */
   private bucketNumbers(count: number): void {
+    const texts = this.unfiled ?? this.buckets.flatMap((bucket) => [...bucket]);
+    this.unfiled = undefined;
     this.buckets = Array.from({ length: count }, () => new Map<string, string>());
-    for (const [number, route] of this.numbers) this.buckets[shardIndex(number, count)]?.set(number, JSON.stringify(route));
+    for (const [number, text] of texts) this.buckets[shardIndex(number, count)]?.set(number, text);
     this.bucketRoutes();
     this.shards = this.shards.slice(0, count);
     this.shards.length = count;
@@ -266,6 +273,5 @@ export class CarrierRouting {
     // Indexes marked under the old count mean nothing under the new one: every shard is rebuilt.
     this.dirty.clear();
     for (let index = 0; index < count; index++) this.dirty.add(index);
-    this.rebucket = false;
   }
 }

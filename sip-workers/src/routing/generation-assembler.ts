@@ -102,21 +102,23 @@ function* verify(manifest: RoutingManifest, texts: GenerationTexts, options: Ass
   return shardTexts;
 }
 
-/** Route ids the previous generation's dictionaries gave keys that the recompiled shards now define otherwise or not at all. */
-function staleRouteIds(recompiled: ReadonlySet<number>, shards: readonly CompiledShard[], previous: readonly CompiledShard[]): Set<number> {
-  const stale = new Set<number>();
+/**
+ * marks[id] = 1 for each route id the previous generation's dictionaries gave a key that the
+ * recompiled shards now define otherwise or not at all; undefined when there is none. One array
+ * for every reused shard to be checked against: a route leaving the dictionary (its second number
+ * left it) is an ordinary edit.
+ */
+function staleRouteMarks(recompiled: ReadonlySet<number>, shards: readonly CompiledShard[], previous: readonly CompiledShard[], routeCount: number): Uint8Array | undefined {
+  let marks: Uint8Array | undefined;
   for (const index of recompiled) {
     const now = shards[index]?.routes;
-    for (const [key, id] of previous[index]?.routes ?? []) if (now?.get(key) !== id) stale.add(id);
+    for (const [key, id] of previous[index]?.routes ?? []) {
+      if (now?.get(key) === id) continue;
+      marks ??= new Uint8Array(routeCount);
+      marks[id] = 1;
+    }
   }
-  return stale;
-}
-
-function usesAny(shard: CompiledShard, routeIds: ReadonlySet<number>, routeCount: number): boolean {
-  const marks = new Uint8Array(routeCount);
-  shard.numbers.markRoutes(marks);
-  for (const id of routeIds) if (marks[id] === 1) return true;
-  return false;
+  return marks;
 }
 
 /**
@@ -150,10 +152,10 @@ function* compileShards(manifest: RoutingManifest, shardTexts: readonly string[]
   }
   // A route an unchanged shard's numbers use left or changed in a recompiled shard's dictionary:
   // that shard is read again, so its keys are looked up anew.
-  const stale = staleRouteIds(recompiled, shards, previous);
-  if (stale.size > 0) {
+  const stale = staleRouteMarks(recompiled, shards, previous, pool.routeCount);
+  if (stale) {
     for (const [index, shard] of shards.entries()) {
-      if (recompiled.has(index) || !usesAny(shard, stale, pool.routeCount)) continue;
+      if (recompiled.has(index) || !shard.numbers.usesAnyOf(stale)) continue;
       const failure = compileAt(index);
       if (failure) return failure;
       yield* slicer.pauseWhenDue();

@@ -76,6 +76,14 @@ export class NumberIndex {
     for (const [number, value] of this.others) if (value < -1) this.others.set(number, ids[refOfPending(value)] ?? -1);
   }
 
+  /** Whether any number here uses a route id marked 1 in `marks`. */
+  usesAnyOf(marks: Uint8Array): boolean {
+    const slots = this.slots;
+    for (let at = 0; at < slots.length; at += 2) if (slots[at] !== 0 && marks[slots[at + 1] ?? 0] === 1) return true;
+    for (const routeId of this.others.values()) if (marks[routeId] === 1) return true;
+    return false;
+  }
+
   /** Sets marks[id] = 1 for every route id in use. */
   markRoutes(marks: Uint8Array): void {
     const slots = this.slots;

@@ -19,18 +19,6 @@ function hexDigit(c: number): number {
   return -1;
 }
 
-/** The 32 bits eight hex digits at text[start] spell, or -1 with `bad` set when one is not a digit. */
-let bad = false;
-function word(text: string, start: number): number {
-  let value = 0;
-  for (let pos = start; pos < start + 8; pos++) {
-    const digit = hexDigit(text.charCodeAt(pos));
-    if (digit < 0) bad = true;
-    value = (value << 4) | digit;
-  }
-  return value;
-}
-
 const hashOf = (high: number, low: number) => {
   const hash = Math.imul(high ^ Math.imul(low, 0x85ebca6b), 0x9e3779b1);
   return hash ^ (hash >>> 15);
@@ -44,20 +32,20 @@ export class RouteRefs {
   private slots = new Int32Array(512);
   private mask = 511;
 
-  get size(): number {
-    return this.count;
-  }
-
   /**
    * The index of the route key in text[start, start + 16), or -1 when those are not 16 lowercase
    * hex digits (the routeKey schema).
    */
   refer(text: string, start: number, end: number): number {
     if (end - start !== 16) return -1;
-    bad = false;
-    const high = word(text, start);
-    const low = word(text, start + 8);
-    if (bad) return -1;
+    let high = 0;
+    let low = 0;
+    for (let at = 0; at < 16; at++) {
+      const digit = hexDigit(text.charCodeAt(start + at));
+      if (digit < 0) return -1;
+      if (at < 8) high = (high << 4) | digit;
+      else low = (low << 4) | digit;
+    }
     for (let slot = hashOf(high, low) & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = this.slots[slot] ?? 0;
       if (entry === 0) return this.add(high, low, slot);
