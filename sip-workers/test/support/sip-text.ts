@@ -1,5 +1,6 @@
 // SIP messages as the fuzzing peers in call tests write them: by hand, as lines, so that any
 // header can be dropped, doubled or garbled before it goes out. Reading uses parsePhoneMessage.
+import { StreamFramer } from '../../src/sip/stream-framer.ts';
 import type { PhoneMessage } from './scripted-phone.ts';
 
 export type SipLines = string[];
@@ -36,3 +37,11 @@ export function wire(lines: SipLines, body = ''): Buffer {
 
 export const sdp = (port: number, id: number) =>
   ['v=0', `o=fuzz ${id} ${id} IN IP4 127.0.0.1`, 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0 8`, 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
+
+/** Whole messages' text off a byte stream (TCP, TLS), framed by Content-Length with the worker's own framer. */
+export function streamMessages(onMessage: (text: string) => void): (chunk: Buffer) => void {
+  const framer = new StreamFramer();
+  return (chunk) => {
+    for (const event of framer.push(chunk)) if (event.kind === 'message') onMessage(event.data.toString('latin1'));
+  };
+}

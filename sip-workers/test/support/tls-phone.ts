@@ -3,30 +3,19 @@
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import { parsePhoneMessage, ScriptedPhone } from './scripted-phone.ts';
+import { streamMessages } from './sip-text.ts';
 
 export type { PhoneMessage } from './scripted-phone.ts';
 
 export class TlsPhone extends ScriptedPhone {
   readonly #socket: TLSSocket;
   readonly #tcp: Socket;
-  #buffer = '';
 
   private constructor(socket: TLSSocket, tcp: Socket) {
     super('TLS 127.0.0.99:5061', 'tls');
     this.#socket = socket;
     this.#tcp = tcp;
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.#buffer += chunk;
-      for (;;) {
-        const end = this.#buffer.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        const length = Number(/\r\n(?:content-length|l)\s*:\s*(\d+)/i.exec(this.#buffer.slice(0, end + 2))?.[1] ?? 0);
-        if (this.#buffer.length < end + 4 + length) return;
-        this.deliver(parsePhoneMessage(this.#buffer.slice(0, end + 4 + length)));
-        this.#buffer = this.#buffer.slice(end + 4 + length);
-      }
-    });
+    socket.on('data', streamMessages((text) => this.deliver(parsePhoneMessage(text))));
   }
 
   static connect(port: number, ca: string): Promise<TlsPhone> {
