@@ -1,7 +1,7 @@
 // switchyard zero-config-link: SIP credentials → the sip:phone app's sipphone:// zero-config link
 // (and, given the launch handler's URL, the http link an SMS or email can carry).
 import { readFile } from 'node:fs/promises';
-import { ApiError } from '../../operator/src/kube/client.ts';
+import { ApiError } from '../../api/kube/client.ts';
 import { objectPath } from '../../operator/src/kube/resources.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
 import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, type Command, type CommandIO } from '../terminal/command.ts';

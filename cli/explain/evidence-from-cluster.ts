@@ -2,7 +2,7 @@
 // worker Secret, read and assembled as a SIP worker reads them, and the objects' conditions.
 import { inboundTrunkSpec } from '../../api/v1alpha1/inbound-trunk.ts';
 import { names } from '../../operator/src/compile/names.ts';
-import { ApiError, type ApiClient } from '../../operator/src/kube/client.ts';
+import { ApiError, type ApiClient } from '../../api/kube/client.ts';
 import { assembleGeneration } from '../../sip-workers/src/routing/generation-assembler.ts';
 import { generationTextsFrom, referencedNames, type RoutingObject } from '../../sip-workers/src/routing/routing-objects.ts';
 import { getIfPresent, listAll, type RawObject } from '../kube/cluster-objects.ts';

@@ -1,7 +1,7 @@
 // The CLI reaches the API server with the operator's own client and kubeconfig reader: the same
 // authentication paths, and requests the CLI can bound (QPS, connections) when it writes a lot.
-import { apiClient, type ApiClient } from '../../operator/src/kube/client.ts';
-import { loadConnection } from '../../operator/src/kube/connection.ts';
+import { apiClient, type ApiClient } from '../../api/kube/client.ts';
+import { loadConnection } from '../../api/kube/connection.ts';
 import { CommandError } from '../terminal/command.ts';
 
 export interface ClusterOptions {

@@ -1,6 +1,6 @@
 // Reading objects for the CLI's offline-versus-cluster comparisons: paged lists (a namespace may
 // hold 100,000 PhoneNumbers) and single GETs that say "absent" instead of throwing on 404.
-import { ApiError, type ApiClient } from '../../operator/src/kube/client.ts';
+import { ApiError, type ApiClient } from '../../api/kube/client.ts';
 import { collectionPath, objectPath } from '../../operator/src/kube/resources.ts';
 import type { RawObject } from '../../operator/src/observe/reflector.ts';
 

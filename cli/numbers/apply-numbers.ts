@@ -2,8 +2,8 @@
 // in flight. A refusal that concerns one object (409 a field owned by someone else, 422 admission
 // said no) is that row's failure and the import goes on; anything else (no permission, the API
 // server gone) stops it: 100,000 copies of the same error help nobody.
-import { applyPatchContentType } from '../../operator/src/kube/apply-patch.ts';
-import { ApiError, type ApiClient } from '../../operator/src/kube/client.ts';
+import { applyPatchContentType } from '../../api/kube/apply-patch.ts';
+import { ApiError, type ApiClient } from '../../api/kube/client.ts';
 import { collectionPath, objectPath } from '../../operator/src/kube/resources.ts';
 import { CommandError } from '../terminal/command.ts';
 import { phoneNumberObject, type ImportTarget } from './phone-number-manifest.ts';

@@ -4,7 +4,7 @@
 // compared whole.
 import type { DesiredObject } from '../../operator/src/compile/desired.ts';
 import { carrierLabel } from '../../operator/src/compile/names.ts';
-import type { ApiClient } from '../../operator/src/kube/client.ts';
+import type { ApiClient } from '../../api/kube/client.ts';
 import { ownedMeta } from '../../operator/src/observe/projections.ts';
 import { getIfPresent, type RawObject } from '../kube/cluster-objects.ts';
 import { objectId, type ClusterSnapshot } from './cluster-snapshot.ts';

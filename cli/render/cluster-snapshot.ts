@@ -5,7 +5,7 @@
 import { allKinds } from '../../api/v1alpha1/kinds.ts';
 import { managedByLabel } from '../../operator/src/compile/names.ts';
 import { podLeaseSelector } from '../../operator/src/observe/projections.ts';
-import type { ApiClient } from '../../operator/src/kube/client.ts';
+import type { ApiClient } from '../../api/kube/client.ts';
 import { listAll, type RawObject } from '../kube/cluster-objects.ts';
 
 export const ownedKinds = ['ConfigMap', 'Secret', 'Deployment', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'PodDisruptionBudget'];

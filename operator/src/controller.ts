@@ -11,7 +11,7 @@ import type { CompileContext } from './compile/compile.ts';
 import { IncrementalCompiler } from './compile/incremental.ts';
 import { managedByLabel } from './compile/names.ts';
 import type { CompileResult } from './compile/result.ts';
-import type { ApiClient } from './kube/client.ts';
+import type { ApiClient } from '../../api/kube/client.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { isNews } from './news.ts';
 import { ObservedState, type WatchedKind } from './observe/observed-state.ts';

@@ -3,7 +3,8 @@
 // renew within the renew deadline stops leading at once rather than risk two writers.
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ApiError, type ApiClient } from './kube/client.ts';
+import { ApiError, type ApiClient } from '../../api/kube/client.ts';
+import { microTime } from '../../api/kube/micro-time.ts';
 import { collectionPath, objectPath } from './kube/resources.ts';
 
 export interface LeaderElectionOptions {
@@ -15,8 +16,6 @@ export interface LeaderElectionOptions {
   retryPeriodSeconds: number;
 }
 
-/** metav1.MicroTime wants exactly six fractional digits. */
-const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   const timer = setTimeout(resolve, ms);
   signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });

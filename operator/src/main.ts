@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { Controller } from './controller.ts';
-import { apiClient } from './kube/client.ts';
-import { loadConnection } from './kube/connection.ts';
+import { apiClient } from '../../api/kube/client.ts';
+import { loadConnection } from '../../api/kube/connection.ts';
 import { LeaderElector } from './leader-election.ts';
 import { operatorMetrics } from './metrics.ts';
 

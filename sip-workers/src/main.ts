@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { pino } from 'pino';
+import { podApiClient } from './kube/pod-api-client.ts';
 import { startDirectoryRoutingSource } from './routing/directory-source.ts';
 import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
@@ -25,10 +26,12 @@ store.onSwap((generation) => {
 });
 store.onReject(() => metrics.routingRejected.inc());
 
-const source = config.SWITCHYARD_ROUTING_DIR
-  ? startDirectoryRoutingSource({ dir: config.SWITCHYARD_ROUTING_DIR, store, logger: log })
+// Standalone mode (a routing directory) never talks to the API.
+const client = config.SWITCHYARD_ROUTING_DIR ? undefined : await podApiClient(config.SWITCHYARD_KUBECONFIG);
+const source = client === undefined
+  ? startDirectoryRoutingSource({ dir: config.SWITCHYARD_ROUTING_DIR ?? '', store, logger: log })
   : startKubeRoutingSource({
-      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      client,
       namespace: config.SWITCHYARD_NAMESPACE,
       carrier: config.SWITCHYARD_CARRIER,
       store,
@@ -77,9 +80,9 @@ const http = await startHttpServer(config.SWITCHYARD_HTTP_HOST, config.SWITCHYAR
   },
 });
 
-const lease = config.SWITCHYARD_POD_NAME !== undefined && config.SWITCHYARD_ROUTING_DIR === undefined
+const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
   ? startLeaseReporter({
-      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      client,
       namespace: config.SWITCHYARD_NAMESPACE,
       carrier: config.SWITCHYARD_CARRIER,
       podName: config.SWITCHYARD_POD_NAME,

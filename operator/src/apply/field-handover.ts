@@ -8,9 +8,9 @@
 // nothing else, and only while the operator's own apply still owns the field.
 import type { DesiredObject, FieldHandover } from '../compile/desired.ts';
 import { fieldManager } from '../compile/names.ts';
-import { ApiError, type ApiClient } from '../kube/client.ts';
+import { ApiError, type ApiClient } from '../../../api/kube/client.ts';
 import { objectPath } from '../kube/resources.ts';
-import { applyPatchContentType } from '../kube/apply-patch.ts';
+import { applyPatchContentType } from '../../../api/kube/apply-patch.ts';
 
 export const handoverFieldManager = `${fieldManager}-handover`;
 

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { allKinds } from '../../../api/v1alpha1/kinds.ts';
 import type { InvalidObject, ObservedObject, ObservedView, PhoneNumberObject } from '../compile/observed.ts';
-import type { ApiClient } from '../kube/client.ts';
+import type { ApiClient } from '../../../api/kube/client.ts';
 import { leaseEntry, ownedMeta, podReports, parseSwitchyardObject, secretEntry, type LeaseEntry, type OwnedMeta, type Parsed, type SecretEntry } from './projections.ts';
 import { Reflector, type ProjectionStore } from './reflector.ts';
 

@@ -3,7 +3,7 @@
 // paged so that 100,000 objects never arrive as one response; the watch resumes from the last
 // resourceVersion (bookmarks keep it fresh) and relists when the server says it is too old (410).
 import type { Logger } from 'pino';
-import { ApiError, type ApiClient, type WatchEvent } from '../kube/client.ts';
+import { ApiError, type ApiClient, type WatchEvent } from '../../../api/kube/client.ts';
 import { collectionPath } from '../kube/resources.ts';
 
 /** What a reflector needs of an object as it arrives. */

@@ -3,13 +3,13 @@
 // renewed every few seconds and at once when what it reports changes. The operator
 // (operator/src/observe) counts a Lease renewed within its duration as a live pod and reads its
 // annotations (api/reports/lease-annotations.ts) into the Carrier's status.
-import { ApiException, CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { ApiError, type ApiClient } from '../../../api/kube/client.ts';
+import { microTime } from '../../../api/kube/micro-time.ts';
 import { carrierLabel, componentLabel } from '../../../operator/src/compile/names.ts';
-import { loadKubeConfig } from '../routing/kube-source.ts';
 import { silentLogger, type RoutingLogger } from '../routing/routing-logger.ts';
 
 export interface PodLeaseOptions {
-  kubeconfig?: string | KubeConfig;
+  client: ApiClient;
   namespace: string;
   carrier: string;
   component: 'sip-worker' | 'push-service';
@@ -33,20 +33,29 @@ export interface PodLease {
   stop(): Promise<void>;
 }
 
-const statusOf = (error: unknown) => (error instanceof ApiException ? error.code : undefined);
+/** The Lease as read and written: what the pod sets, and the rest (resourceVersion, managedFields) carried through. */
+interface Lease {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown> & { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+const statusOf = (error: unknown) => (error instanceof ApiError ? error.status : undefined);
 
 export function startPodLease(options: PodLeaseOptions): PodLease {
-  const api = loadKubeConfig(options.kubeconfig).makeApiClient(CoordinationV1Api);
-  const { namespace, podName: name } = options;
+  const { client, namespace, podName: name } = options;
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const leasePath = `${leases}/${encodeURIComponent(name)}`;
   const log = options.logger ?? silentLogger;
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
-  let known: V1Lease | undefined;
+  let known: Lease | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
 
   /** Our fields over whatever the Lease holds (a resourceVersion makes the update a compare-and-swap). */
-  const desired = (base: V1Lease | undefined, now: Date): V1Lease => {
+  const desired = (base: Lease | undefined, now: Date): Lease => {
     const annotations = { ...base?.metadata?.annotations };
     for (const [key, value] of Object.entries(options.annotations())) {
       if (value === undefined) delete annotations[key];
@@ -63,7 +72,7 @@ export function startPodLease(options: PodLeaseOptions): PodLease {
         annotations,
         ...(options.podUID ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name, uid: options.podUID }] } : {}),
       },
-      spec: { ...base?.spec, holderIdentity: name, leaseDurationSeconds, renewTime: new V1MicroTime(now), ...(base ? {} : { acquireTime: new V1MicroTime(now) }) },
+      spec: { ...base?.spec, holderIdentity: name, leaseDurationSeconds, renewTime: microTime(now), ...(base ? {} : { acquireTime: microTime(now) }) },
     };
   };
 
@@ -71,14 +80,14 @@ export function startPodLease(options: PodLeaseOptions): PodLease {
     const now = new Date();
     if (!known) {
       try {
-        known = await api.readNamespacedLease({ name, namespace });
+        known = await client.request<Lease>('GET', leasePath);
       } catch (error) {
         if (statusOf(error) !== 404) throw error;
-        known = await api.createNamespacedLease({ namespace, body: desired(undefined, now) });
+        known = await client.request<Lease>('POST', leases, desired(undefined, now));
         return;
       }
     }
-    known = await api.replaceNamespacedLease({ name, namespace, body: desired(known, now) });
+    known = await client.request<Lease>('PUT', leasePath, desired(known, now));
   };
 
   const renew = async (): Promise<void> => {

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { apnsOrigins } from './apns/apns-client.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { fcmOrigin } from './fcm/fcm-client.ts';
+import { podApiClient } from '../kube/pod-api-client.ts';
 import { startCredentialLease } from './credential-lease.ts';
 import { startHttpApi } from './http-api.ts';
 import { createPushService, type PushServiceSettings } from './push-service.ts';
@@ -60,7 +61,7 @@ void service.checkCredentials();
 const lease = config.SWITCHYARD_POD_NAME === undefined
   ? undefined
   : startCredentialLease({
-      ...(config.SWITCHYARD_KUBECONFIG === undefined ? {} : { kubeconfig: config.SWITCHYARD_KUBECONFIG }),
+      client: await podApiClient(config.SWITCHYARD_KUBECONFIG),
       namespace: config.SWITCHYARD_NAMESPACE,
       carrier: config.SWITCHYARD_CARRIER,
       podName: config.SWITCHYARD_POD_NAME,

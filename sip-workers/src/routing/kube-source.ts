@@ -9,7 +9,7 @@
 // with the manifest. The operator writes shards before the manifest, so by the time a manifest
 // arrives the GETs see the shards it names. An object that still does not match (written out of
 // order, or tampered with) is read again with backoff until it does or the manifest moves on.
-import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiError, type ApiClient } from '../../../api/kube/client.ts';
 import { ShardEncodingError } from '../../../api/routing/shard-data.ts';
 import { ChecksumCache } from './checksum-cache.ts';
 import type { GenerationTexts } from './generation-assembler.ts';
@@ -19,8 +19,8 @@ import { manifestName, manifestReferences, routingText, type ObjectReference, ty
 import type { RoutingStore } from './routing-store.ts';
 
 export interface KubeSourceOptions {
-  /** A kubeconfig file or a loaded KubeConfig; by default KubeConfig.loadFromDefault() (the pod's service account in a cluster). */
-  kubeconfig?: string | KubeConfig;
+  /** The API as this worker reaches it (the pod's service account in a cluster). */
+  client: ApiClient;
   namespace: string;
   carrier: string;
   store: RoutingStore;
@@ -45,14 +45,6 @@ export interface KubeRoutingSource {
   stop(): void;
 }
 
-export function loadKubeConfig(kubeconfig: string | KubeConfig | undefined): KubeConfig {
-  if (kubeconfig instanceof KubeConfig) return kubeconfig;
-  const config = new KubeConfig();
-  if (kubeconfig === undefined) config.loadFromDefault();
-  else config.loadFromFile(kubeconfig);
-  return config;
-}
-
 async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -65,9 +57,7 @@ async function inBatches<T>(items: readonly T[], size: number, each: (item: T) =
 }
 
 export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingSource {
-  const kubeconfig = loadKubeConfig(options.kubeconfig);
-  const core = kubeconfig.makeApiClient(CoreV1Api);
-  const { namespace, carrier, store } = options;
+  const { client, namespace, carrier, store } = options;
   const log = options.logger ?? silentLogger;
   const backoff: Backoff = { initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 30_000 };
   const checksums = new ChecksumCache();
@@ -85,8 +75,9 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
     reads++;
     try {
       const { name } = ref;
-      const object = ref.kind === 'Secret' ? await core.readNamespacedSecret({ name, namespace }) : await core.readNamespacedConfigMap({ name, namespace });
-      const text = routingText({ kind: ref.kind, data: object.data ?? {}, ...('binaryData' in object && object.binaryData ? { binaryData: object.binaryData } : {}) });
+      const collection = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
+      const object = await client.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/${collection}/${encodeURIComponent(name)}`);
+      const text = routingText({ kind: ref.kind, data: object.data ?? {}, ...(ref.kind === 'ConfigMap' && object.binaryData ? { binaryData: object.binaryData } : {}) });
       if (text === undefined) texts.delete(name);
       else texts.set(name, text);
     } catch (error) {
@@ -96,7 +87,7 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
         texts.delete(ref.name);
         return;
       }
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
       texts.delete(ref.name);
     }
   };
@@ -152,7 +143,7 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
   };
 
   const manifestWatch = watchObject({
-    kubeconfig,
+    client,
     kind: 'ConfigMap',
     namespace,
     name: manifestName(carrier),

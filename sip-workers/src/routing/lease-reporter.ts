@@ -4,7 +4,7 @@
 // (operator/src/observe/observed-state.ts, workers()) counts a lease renewed within its duration as
 // a ready worker and compares its generation annotation with the one it compiled to set the
 // Carrier's Programmed condition.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ApiClient } from '../../../api/kube/client.ts';
 import { routingGenerationAnnotation, trunksDownAnnotation, trunksDownValue } from '../../../api/reports/lease-annotations.ts';
 import { startPodLease, type PodLease } from '../pod-lease/pod-lease.ts';
 import type { RoutingLogger } from './routing-logger.ts';
@@ -13,7 +13,7 @@ import type { RoutingStore } from './routing-store.ts';
 export { routingGenerationAnnotation };
 
 export interface LeaseReporterOptions {
-  kubeconfig?: string | KubeConfig;
+  client: ApiClient;
   namespace: string;
   carrier: string;
   /** The Lease's name and holder (SWITCHYARD_POD_NAME). */

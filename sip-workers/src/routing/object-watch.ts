@@ -3,7 +3,7 @@
 // resourceVersion. A watch that ends is resumed from the last version seen; 410 Gone means that
 // version is too old, so the object is listed again. Errors back off exponentially with jitter.
 // Watchers only watch: every state of the object goes to onChange, nothing is decided here.
-import { CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { ApiError, type ApiClient, type WatchEvent } from '../../../api/kube/client.ts';
 import type { RoutingLogger } from './routing-logger.ts';
 import type { RoutingObject } from './routing-objects.ts';
 
@@ -13,7 +13,7 @@ export interface Backoff {
 }
 
 export interface ObjectWatchOptions {
-  kubeconfig: KubeConfig;
+  client: ApiClient;
   kind: 'ConfigMap' | 'Secret';
   namespace: string;
   name: string;
@@ -41,67 +41,64 @@ interface WatchEnd {
   delivered: boolean;
 }
 
-const statusOf = (error: unknown): number | undefined => {
-  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
-  return typeof statusCode === 'number' ? statusCode : typeof code === 'number' ? code : undefined;
-};
-
-const isTimeout = (error: unknown) => (error as { name?: unknown } | undefined)?.name === 'TimeoutError';
+const statusOf = (error: unknown) => (error instanceof ApiError ? error.status : undefined);
 
 /**
- * The client aborts a watch after this long without a byte. Its 30 s default is shorter than the
- * API server's bookmark interval (about a minute), so every quiet watch (most shards, most of the
- * time) would reconnect twice a minute; with bookmarks requested, 90 s still catches a dead
- * connection. The field is private in the typings but read at run time.
+ * Silence after which a watch counts as dead. With bookmarks requested the API server sends one
+ * about once a minute even when nothing changes, so 90 s catches a dead connection within a
+ * bookmark and a half, and a quiet manifest never reconnects for nothing.
  */
-const inactivityTimeoutMs = 90_000;
+const idleTimeoutMs = 90_000;
 
 export function watchObject(options: ObjectWatchOptions): ObjectWatch {
-  const { kubeconfig, kind, namespace, name, onChange, logger } = options;
-  const core = kubeconfig.makeApiClient(CoreV1Api);
-  const watch = new Watch(kubeconfig);
-  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityTimeoutMs;
-  const path = `/api/v1/namespaces/${namespace}/${kind === 'ConfigMap' ? 'configmaps' : 'secrets'}`;
+  const { client, kind, namespace, name, onChange, logger } = options;
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind === 'ConfigMap' ? 'configmaps' : 'secrets'}`;
   const fieldSelector = `metadata.name=${name}`;
   let stopped = false;
   let abort: AbortController | undefined;
   let wake: (() => void) | undefined;
 
   const list = async (): Promise<string> => {
-    const result = kind === 'ConfigMap' ? await core.listNamespacedConfigMap({ namespace, fieldSelector }) : await core.listNamespacedSecret({ namespace, fieldSelector });
+    const result = await client.request<{ items: WatchedObject[]; metadata?: { resourceVersion?: string } }>('GET', `${path}?${new URLSearchParams({ fieldSelector }).toString()}`);
     const object = result.items[0];
     if (!stopped) onChange(object ? { kind, metadata: { name: object.metadata?.name ?? name }, data: object.data ?? {} } : undefined);
     return result.metadata?.resourceVersion ?? '';
   };
 
-  const watchFrom = (resourceVersion: string) =>
-    new Promise<WatchEnd>((resolve) => {
-      let latest = resourceVersion;
-      let delivered = false;
-      let gone = false;
-      const onEvent = (type: string, object: WatchedObject & { code?: number }) => {
-        if (stopped) return;
-        if (type === 'ERROR') {
-          gone = object.code === 410;
-          abort?.abort();
-          return;
-        }
-        delivered = true;
-        latest = object.metadata?.resourceVersion ?? latest;
-        if (type === 'ADDED' || type === 'MODIFIED') onChange({ kind, metadata: { name }, data: object.data ?? {} });
-        else if (type === 'DELETED') onChange(undefined);
-      };
-      const done = (error: unknown) => resolve({ resourceVersion: gone || statusOf(error) === 410 ? '' : latest, error: error ?? undefined, delivered });
-      // The server ends each watch after this long; it is resumed from the last version seen.
-      const timeoutSeconds = options.watchSeconds ?? 300 + Math.floor(Math.random() * 300);
-      watch.watch(path, { fieldSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, onEvent, done).then(
-        (controller) => {
-          abort = controller;
-          if (stopped) controller.abort();
-        },
-        (error: unknown) => done(error),
-      );
-    });
+  const watchFrom = async (resourceVersion: string): Promise<WatchEnd> => {
+    let latest = resourceVersion;
+    let delivered = false;
+    let gone = false;
+    let refused: Error | undefined;
+    const controller = new AbortController();
+    abort = controller;
+    if (stopped) controller.abort();
+    const onEvent = ({ type, object }: WatchEvent) => {
+      if (stopped) return;
+      const watched = object as WatchedObject & { code?: number; message?: string };
+      if (type === 'ERROR') {
+        // 410 Gone: that version left the server's window, list again. Anything else backs off.
+        gone = watched.code === 410;
+        if (!gone) refused = new Error(`watch of ${kind} ${name} ended with an error event: ${watched.code ?? '?'} ${watched.message ?? ''}`);
+        controller.abort();
+        return;
+      }
+      delivered = true;
+      latest = watched.metadata?.resourceVersion ?? latest;
+      if (type === 'ADDED' || type === 'MODIFIED') onChange({ kind, metadata: { name }, data: watched.data ?? {} });
+      else if (type === 'DELETED') onChange(undefined);
+    };
+    // The server ends each watch after this long; it is resumed from the last version seen.
+    const timeoutSeconds = String(options.watchSeconds ?? 300 + Math.floor(Math.random() * 300));
+    const query = new URLSearchParams({ watch: '1', fieldSelector, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds });
+    let error: unknown;
+    try {
+      await client.watch(`${path}?${query.toString()}`, onEvent, controller.signal, { idleTimeoutMs });
+    } catch (failure) {
+      error = failure;
+    }
+    return { resourceVersion: gone || statusOf(error) === 410 ? '' : latest, error: error ?? refused, delivered };
+  };
 
   const pause = (ms: number) => new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -121,8 +118,8 @@ export function watchObject(options: ObjectWatchOptions): ObjectWatch {
         const end = await watchFrom(resourceVersion);
         resourceVersion = end.resourceVersion;
         if (end.delivered) delay = options.backoff.initialMs;
-        // The client ends a quiet watch after a while; that, a normal close and 410 Gone need no pause.
-        if (end.error && !isTimeout(end.error) && statusOf(end.error) !== 410) failure = end.error;
+        // A normal close and 410 Gone need no pause.
+        if (end.error !== undefined && statusOf(end.error) !== 410) failure = end.error;
       } catch (error) {
         failure = error;
       }

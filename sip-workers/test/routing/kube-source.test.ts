@@ -8,7 +8,7 @@ import { testCluster } from '../../../testing/cluster.ts';
 import { startKubeRoutingSource } from '../../src/routing/kube-source.ts';
 import { RoutingStore } from '../../src/routing/routing-store.ts';
 import { changedShardCount, compile, manyNumbers, shardNames, textsOf, voice, withShard } from './fixtures.ts';
-import { publish, publishTexts, workerKubeConfig } from './worker-identity.ts';
+import { publish, publishTexts, workerApiClient } from './worker-identity.ts';
 
 const cluster = await testCluster();
 const namespace = await cluster.namespace('routing-watch');
@@ -29,13 +29,13 @@ const third = compile({ numbers: { ...edited, '+8551000043': { type: 'local', en
 
 test('a worker serves what the operator publishes, follows edits, keeps its generation over a corrupt shard and waits for a late one', async () => {
   assert.ok(first.shards.length > 2, `${first.shards.length} shards`);
-  const kubeconfig = await workerKubeConfig(cluster, namespace, 'mekong', first.shards.length);
+  const client = await workerApiClient(cluster, namespace, 'mekong', first.shards.length);
   await publish(cluster, namespace, first);
 
   const store = new RoutingStore({ carrier: 'mekong', consistencyGraceMs: 3000 });
   const generations: string[] = [];
   store.onSwap((generation) => generations.push(generation));
-  const source = startKubeRoutingSource({ kubeconfig, namespace, carrier: 'mekong', store, backoff: { initialMs: 100, maxMs: 1000 } });
+  const source = startKubeRoutingSource({ client, namespace, carrier: 'mekong', store, backoff: { initialMs: 100, maxMs: 1000 } });
   try {
     await until('generation 1', () => store.current()?.generation === first.generation);
     assert.deepEqual(store.current()?.number('+8551000042'), numbers['+8551000042']);
@@ -69,11 +69,11 @@ test('a worker serves what the operator publishes, follows edits, keeps its gene
 
 test('the manifest watch outlives the server ending it and the manifest being deleted and recreated', async () => {
   const ns = await cluster.namespace('routing-rewatch');
-  const kubeconfig = await workerKubeConfig(cluster, ns, 'mekong', first.shards.length);
+  const client = await workerApiClient(cluster, ns, 'mekong', first.shards.length);
   await publish(cluster, ns, first);
   const store = new RoutingStore({ carrier: 'mekong' });
   // The server ends every watch request after a second; each is resumed from the last version seen.
-  const source = startKubeRoutingSource({ kubeconfig, namespace: ns, carrier: 'mekong', store, watchSeconds: 1, backoff: { initialMs: 100, maxMs: 1000 } });
+  const source = startKubeRoutingSource({ client, namespace: ns, carrier: 'mekong', store, watchSeconds: 1, backoff: { initialMs: 100, maxMs: 1000 } });
   try {
     await until('generation 1', () => store.current()?.generation === first.generation);
     await new Promise((resolve) => setTimeout(resolve, 3500));
@@ -94,12 +94,12 @@ test('the manifest watch outlives the server ending it and the manifest being de
 
 test('a shard whose binaryData is not gzip is logged and never served; the worker keeps its generation until a readable one comes', async () => {
   const ns = await cluster.namespace('routing-unzip');
-  const kubeconfig = await workerKubeConfig(cluster, ns, 'mekong', first.shards.length);
+  const client = await workerApiClient(cluster, ns, 'mekong', first.shards.length);
   await publish(cluster, ns, first);
   const store = new RoutingStore({ carrier: 'mekong', consistencyGraceMs: 1000 });
   const warnings: Array<{ fields: object; message: string | undefined }> = [];
   const logger = { info: () => {}, error: () => {}, warn: (fields: object, message?: string) => warnings.push({ fields, message }) };
-  const source = startKubeRoutingSource({ kubeconfig, namespace: ns, carrier: 'mekong', store, logger, backoff: { initialMs: 100, maxMs: 500 } });
+  const source = startKubeRoutingSource({ client, namespace: ns, carrier: 'mekong', store, logger, backoff: { initialMs: 100, maxMs: 500 } });
   try {
     await until('generation 1', () => store.current()?.generation === first.generation);
     // The operator's objects for generation 2, the one shard it changed holding JSON that is not

@@ -6,11 +6,11 @@ import { testCluster } from '../../../testing/cluster.ts';
 import { startLeaseReporter } from '../../src/routing/lease-reporter.ts';
 import { RoutingStore } from '../../src/routing/routing-store.ts';
 import { compile, manyNumbers, textsOf } from './fixtures.ts';
-import { workerKubeConfig } from './worker-identity.ts';
+import { workerApiClient } from './worker-identity.ts';
 
 const cluster = await testCluster();
 const namespace = await cluster.namespace('worker-lease');
-const kubeconfig = await workerKubeConfig(cluster, namespace, 'mekong', 1);
+const client = await workerApiClient(cluster, namespace, 'mekong', 1);
 const first = compile({ numbers: manyNumbers(10) });
 const second = compile({ numbers: manyNumbers(11) });
 
@@ -45,7 +45,7 @@ test('a worker keeps a Lease named after its pod, as the operator reads workers,
   await cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, namespace }, spec: { serviceAccountName: 'mekong-sip-worker', automountServiceAccountToken: false, containers: [{ name: 'sip-worker', image: 'example.invalid/sip-worker:test' }] } }) });
   const podUID = (JSON.parse(await cluster.kubectlOk(['get', 'pod', pod, '-n', namespace, '-o', 'json'])) as { metadata: { uid: string } }).metadata.uid;
   const store = await servingStore(first);
-  const reporter = startLeaseReporter({ kubeconfig, namespace, carrier: 'mekong', podName: pod, podUID, store, renewIntervalMs: 400 });
+  const reporter = startLeaseReporter({ client, namespace, carrier: 'mekong', podName: pod, podUID, store, renewIntervalMs: 400 });
   try {
     const created = await eventually('the lease', () => lease(pod));
     assert.equal(created.metadata.labels?.['app.kubernetes.io/component'], 'sip-worker');
@@ -68,7 +68,7 @@ test('a worker keeps a Lease named after its pod, as the operator reads workers,
 test('a new routing generation is reported at once, not at the next renewal', async () => {
   const pod = 'mekong-sip-worker-7d9f-fghij';
   const store = await servingStore(first);
-  const reporter = startLeaseReporter({ kubeconfig, namespace, carrier: 'mekong', podName: pod, store, renewIntervalMs: 600_000 });
+  const reporter = startLeaseReporter({ client, namespace, carrier: 'mekong', podName: pod, store, renewIntervalMs: 600_000 });
   try {
     const created = await eventually('the lease', () => lease(pod));
     assert.equal(created.metadata.annotations?.['telecom.switchyard.dev/routing-generation'], first.generation);
@@ -95,7 +95,7 @@ test('the outbound trunks the health checks find down are reported at once, and 
     down = names;
     for (const listener of listeners) listener();
   };
-  const reporter = startLeaseReporter({ kubeconfig, namespace, carrier: 'mekong', podName: pod, store, trunks, renewIntervalMs: 600_000 });
+  const reporter = startLeaseReporter({ client, namespace, carrier: 'mekong', podName: pod, store, trunks, renewIntervalMs: 600_000 });
   const annotation = async () => (await lease(pod))?.metadata.annotations?.['telecom.switchyard.dev/outbound-trunks-down'];
   try {
     await eventually('the lease', () => lease(pod));

@@ -1,17 +1,20 @@
 // The API access a SIP worker pod has: a ServiceAccount bound to a Role with exactly the rules
-// the operator grants workers (workerRules), and a kubeconfig holding that account's token. Tests
-// that talk to the API as a worker go through this, so a missing permission fails them.
-import { KubeConfig } from '@kubernetes/client-node';
+// the operator grants workers (workerRules), and the API client a worker builds from a kubeconfig
+// holding that account's token. Tests that talk to the API as a worker go through this, so a
+// missing permission fails them.
+import type { ApiClient } from '../../../api/kube/client.ts';
 import { manifestKey, secretsKey } from '../../../api/routing/schema.ts';
 import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import type { CompiledRouting } from '../../../operator/src/compile/routing.ts';
 import { workerRules } from '../../../operator/src/compile/workloads/worker-rbac.ts';
 import type { WorkloadInputs } from '../../../operator/src/compile/workloads/inputs.ts';
 import type { TestCluster } from '../../../testing/cluster.ts';
+import { actAsServiceAccount } from '../../../testing/service-account.ts';
+import { podApiClient } from '../../src/kube/pod-api-client.ts';
 import type { GenerationTexts } from '../../src/routing/generation-assembler.ts';
 import { manifestName, referencedNames } from '../../src/routing/routing-objects.ts';
 
-export async function workerKubeConfig(cluster: TestCluster, namespace: string, carrier: string, routingShardCount: number): Promise<KubeConfig> {
+export async function workerApiClient(cluster: TestCluster, namespace: string, carrier: string, routingShardCount: number): Promise<ApiClient> {
   const account = `${carrier}-sip-worker`;
   const rules = workerRules({ carrier: { metadata: { name: carrier, namespace, uid: 'unused' } }, routingShardCount } as WorkloadInputs);
   const objects = [
@@ -20,19 +23,8 @@ export async function workerKubeConfig(cluster: TestCluster, namespace: string, 
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: account, namespace }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account }, subjects: [{ kind: 'ServiceAccount', name: account, namespace }] },
   ];
   await cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
-  const token = (await cluster.kubectlOk(['create', 'token', account, '-n', namespace, '--duration=1h'])).trim();
-  const admin = new KubeConfig();
-  admin.loadFromFile(cluster.kubeconfig);
-  const server = admin.getCurrentCluster();
-  if (!server) throw new Error('the test kubeconfig has no current cluster');
-  const worker = new KubeConfig();
-  worker.loadFromOptions({
-    clusters: [server],
-    users: [{ name: account, token }],
-    contexts: [{ name: account, cluster: server.name, user: account, namespace }],
-    currentContext: account,
-  });
-  return worker;
+  const identity = await actAsServiceAccount(cluster, namespace, account);
+  return podApiClient(identity.kubeconfig, {});
 }
 
 /**

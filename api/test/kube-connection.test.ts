@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConnection } from '../src/kube/connection.ts';
+import { loadConnection } from '../kube/connection.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'switchyard-connection-'));
 const kubeconfig = (cluster: string, user: string) => `apiVersion: v1

@@ -1,5 +1,6 @@
-// The operator's only HTTP client for the Kubernetes API: client-side QPS/burst limits, a bounded
-// number of connections, and a count of every request by verb (the steady-state test reads it).
+// The HTTP client for the Kubernetes API that the operator, the SIP workers, the push service and
+// the CLI share: client-side QPS/burst limits, a bounded number of connections, and a count of
+// every request by verb (the operator's steady-state test reads it).
 // Requests run in one of two lanes with their own connections: background requests (statuses)
 // can fill theirs without a foreground request (routing, leases) ever waiting for a socket, and
 // the rate limiter serves the foreground first. Watches stream on connections of their own.
@@ -43,6 +44,16 @@ function extractMessage(body: string): string {
   }
 }
 
+export interface WatchOptions {
+  accept?: string;
+  /**
+   * Silence after which the connection counts as dead (default 15 minutes). A watch asks the
+   * server to end it (timeoutSeconds), and with allowWatchBookmarks the server sends a bookmark
+   * about once a minute, so a watcher that must notice a dead connection soon sets this lower.
+   */
+  idleTimeoutMs?: number;
+}
+
 /** One line of a watch stream. */
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -52,7 +63,7 @@ export interface WatchEvent {
 export interface ApiClient {
   request<T = unknown>(method: string, path: string, body?: unknown, contentType?: string, options?: RequestOptions): Promise<T>;
   /** Streams a watch until the server ends it, the signal aborts it or an error breaks it. */
-  watch(path: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, options?: Pick<RequestOptions, 'accept'>): Promise<void>;
+  watch(path: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, options?: WatchOptions): Promise<void>;
   /** Every request sent, by verb: GET, PATCH, POST, PUT, DELETE. */
   readonly requests: Map<string, number>;
 }
@@ -129,7 +140,8 @@ export function apiClient(connection: Connection, options: ClientOptions): ApiCl
           res.on('error', reject);
         });
         // A watch asks the server to end it (timeoutSeconds); silence far beyond that is a dead connection.
-        req.setTimeout(15 * 60_000, () => req.destroy(new Error(`WATCH ${path}: no data for 15 minutes`)));
+        const idleMs = watchOptions.idleTimeoutMs ?? 15 * 60_000;
+        req.setTimeout(idleMs, () => req.destroy(new Error(`WATCH ${path}: no data for ${Math.round(idleMs / 1000)} s`)));
         const abort = () => req.destroy();
         signal.addEventListener('abort', abort, { once: true });
         req.on('close', () => {

@@ -2,7 +2,7 @@
 // limiter's queue.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RateLimiter } from '../src/kube/rate-limiter.ts';
+import { RateLimiter } from '../kube/rate-limiter.ts';
 
 test('the rate limiter gives a waiting foreground request the next token before any background one', async () => {
   const limiter = new RateLimiter(100, 1);
