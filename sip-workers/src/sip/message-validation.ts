@@ -4,7 +4,7 @@
 // is what RFC 4475 asks for (baddate).
 import type { Result } from './header-lexer.ts';
 import type { HeaderField } from './message.ts';
-import { parseContact, parseNameAddr } from './name-addr.ts';
+import { parseContact, rememberedNameAddr } from './name-addr.ts';
 import type { ParseError } from './parser.ts';
 import { parseCallId, parseContentLength, parseCSeq, parseMaxForwards } from './scalar-headers.ts';
 import { rememberedVia } from './via.ts';
@@ -13,16 +13,16 @@ const SINGLE = ['From', 'To', 'Call-ID', 'CSeq'] as const;
 const AT_MOST_ONE = ['Max-Forwards', 'Content-Length'] as const;
 
 const VALUE_CHECKS: ReadonlyArray<[string, (value: string) => Result<unknown>]> = [
-  // Remembered: the top Via's parse is what received/rport, the transaction key and routing read next.
+  // Remembered: these parses are what received/rport, the transaction key, dialogs and routing read next.
   ['Via', rememberedVia],
-  ['From', parseNameAddr],
-  ['To', parseNameAddr],
+  ['From', rememberedNameAddr],
+  ['To', rememberedNameAddr],
   ['Call-ID', parseCallId],
   ['CSeq', parseCSeq],
   ['Max-Forwards', parseMaxForwards],
   ['Contact', parseContact],
-  ['Route', parseNameAddr],
-  ['Record-Route', parseNameAddr],
+  ['Route', rememberedNameAddr],
+  ['Record-Route', rememberedNameAddr],
 ];
 
 function groupByName(fields: readonly HeaderField[]): Map<string, string[]> {

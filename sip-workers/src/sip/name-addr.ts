@@ -68,9 +68,34 @@ export function parseNameAddr(value: string): Result<NameAddr> {
   return ok(nameAddr);
 }
 
+// From and To are read again and again while one message is handled (validation, the transaction
+// key, the dialog, the call), and a response carries the From and To of the request it answers.
+// As with the top Via (via.ts), the last few parses are kept, keyed by the value's text.
+const RECENT = 8;
+const recentValues: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
+const recentParses: Array<Result<NameAddr> | undefined> = new Array<Result<NameAddr> | undefined>(RECENT).fill(undefined);
+let nextSlot = 0;
+
+/**
+ * parseNameAddr, remembered for the last few values. The NameAddr returned is shared: read it,
+ * and copy it (its params Map too) before changing anything.
+ */
+export function rememberedNameAddr(value: string): Result<NameAddr> {
+  for (let i = 0; i < RECENT; i++) {
+    const parsed = recentParses[i];
+    if (recentValues[i] === value && parsed !== undefined) return parsed;
+  }
+  const parsed = parseNameAddr(value);
+  recentValues[nextSlot] = value;
+  recentParses[nextSlot] = parsed;
+  nextSlot = (nextSlot + 1) % RECENT;
+  return parsed;
+}
+
+/** A Contact value: '*' or a name-addr (shared, as rememberedNameAddr's). */
 export function parseContact(value: string): Result<ContactValue> {
   if (value.trim() === '*') return ok({ star: true });
-  const parsed = parseNameAddr(value);
+  const parsed = rememberedNameAddr(value);
   return parsed.ok ? ok({ star: false, ...parsed.value }) : parsed;
 }
 
@@ -84,10 +109,11 @@ export function nameAddrTag(nameAddr: NameAddr): string | undefined {
   return nameAddr.params.get('tag') ?? undefined;
 }
 
+/** Shared (see rememberedNameAddr): copy before changing. */
 function readNameAddr(message: { headers: readonly HeaderField[] }, name: string): NameAddr | undefined {
   const value = headerValue(message, name);
   if (value === undefined) return undefined;
-  const parsed = parseNameAddr(value);
+  const parsed = rememberedNameAddr(value);
   return parsed.ok ? parsed.value : undefined;
 }
 
@@ -102,7 +128,7 @@ export function toHeader(message: { headers: readonly HeaderField[] }): NameAddr
 function readNameAddrList(message: { headers: readonly HeaderField[] }, name: string): NameAddr[] | undefined {
   const out: NameAddr[] = [];
   for (const value of headerValues(message, name)) {
-    const parsed = parseNameAddr(value);
+    const parsed = rememberedNameAddr(value);
     if (!parsed.ok) return undefined;
     out.push(parsed.value);
   }

@@ -47,6 +47,8 @@ test('createResponse copies Via/From/Call-ID/CSeq and tags To', () => {
   const ringing = createResponse(invite, 180, { toTag: 'abc' });
   assert.equal(ringing.reason, 'Ringing');
   assert.equal(toHeader(ringing)?.params.get('tag'), 'abc');
+  // The request's To is read from a parse shared with validation (rememberedNameAddr): tagging the response must not reach it.
+  assert.equal(toHeader(invite)?.params.has('tag'), false);
   for (const name of ['Via', 'From', 'Call-ID', 'CSeq']) assert.equal(headerValue(ringing, name), headerValue(invite, name));
   const trying = createResponse(invite, 100);
   assert.equal(toHeader(trying)?.params.has('tag'), false);
