@@ -3,6 +3,7 @@ import { fail, formatParams, isToken, ok, parseParams, quote, readQuoted, splitO
 import type { Params, Result } from './header-lexer.ts';
 import { headerValue, headerValues } from './message.ts';
 import type { HeaderField } from './message.ts';
+import { rememberParses } from './recent-parses.ts';
 import { formatUri, parseUri } from './uri.ts';
 import type { Uri } from './uri.ts';
 
@@ -68,29 +69,12 @@ export function parseNameAddr(value: string): Result<NameAddr> {
   return ok(nameAddr);
 }
 
-// From and To are read again and again while one message is handled (validation, the transaction
-// key, the dialog, the call), and a response carries the From and To of the request it answers.
-// As with the top Via (via.ts), the last few parses are kept, keyed by the value's text.
-const RECENT = 8;
-const recentValues: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
-const recentParses: Array<Result<NameAddr> | undefined> = new Array<Result<NameAddr> | undefined>(RECENT).fill(undefined);
-let nextSlot = 0;
-
 /**
- * parseNameAddr, remembered for the last few values. The NameAddr returned is shared: read it,
- * and copy it (its params Map too) before changing anything.
+ * parseNameAddr, remembered for the last eight values (recent-parses.ts): From and To are read
+ * again and again while one message is handled, and Contact and Record-Route by the dialog after
+ * validation. The NameAddr returned is shared: copy it (its params Map too) before changing it.
  */
-export function rememberedNameAddr(value: string): Result<NameAddr> {
-  for (let i = 0; i < RECENT; i++) {
-    const parsed = recentParses[i];
-    if (recentValues[i] === value && parsed !== undefined) return parsed;
-  }
-  const parsed = parseNameAddr(value);
-  recentValues[nextSlot] = value;
-  recentParses[nextSlot] = parsed;
-  nextSlot = (nextSlot + 1) % RECENT;
-  return parsed;
-}
+export const rememberedNameAddr = rememberParses(parseNameAddr, 8);
 
 /** A Contact value: '*' or a name-addr (shared, as rememberedNameAddr's). */
 export function parseContact(value: string): Result<ContactValue> {

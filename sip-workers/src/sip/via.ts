@@ -4,6 +4,7 @@ import type { Params, Result } from './header-lexer.ts';
 import { sameHeaderName } from './header-names.ts';
 import { headerValues } from './message.ts';
 import type { HeaderField } from './message.ts';
+import { rememberParses } from './recent-parses.ts';
 import { parseHost } from './uri.ts';
 
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -71,27 +72,12 @@ export function viaSentBy(via: Via): string {
   return `${via.host.toLowerCase()}:${via.port ?? ''}`;
 }
 
-// The top Via of one message is read four or five times (validation, received/rport, the
-// transaction key, where a response goes, whether a response is ours), and a response carries
-// its request's Via text: the last few parses are kept, keyed by the text itself, so a rewritten
-// value is parsed afresh. A WeakMap keyed by field cost as much as the parse it saved.
-const RECENT = 4;
-const recentValues: Array<string | undefined> = new Array<string | undefined>(RECENT).fill(undefined);
-const recentVias: Array<Result<Via> | undefined> = new Array<Result<Via> | undefined>(RECENT).fill(undefined);
-let nextSlot = 0;
-
-/** parseVia, remembered for the last few values. The Via returned is shared: read it, do not change it. */
-export function rememberedVia(value: string): Result<Via> {
-  for (let i = 0; i < RECENT; i++) {
-    const via = recentVias[i];
-    if (recentValues[i] === value && via !== undefined) return via;
-  }
-  const via = parseVia(value);
-  recentValues[nextSlot] = value;
-  recentVias[nextSlot] = via;
-  nextSlot = (nextSlot + 1) % RECENT;
-  return via;
-}
+/**
+ * parseVia, remembered for the last four values (recent-parses.ts): the top Via of one message is
+ * read four or five times (validation, received/rport, the transaction key, where a response
+ * goes, whether a response is ours). The Via returned is shared: read it, do not change it.
+ */
+export const rememberedVia = rememberParses(parseVia, 4);
 
 /** The top Via, shared (see rememberedVia): copy it before changing it. */
 export function topVia(message: { headers: readonly HeaderField[] }): Via | undefined {
