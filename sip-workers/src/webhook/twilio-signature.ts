@@ -10,14 +10,19 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export type WebhookParams = ReadonlyArray<readonly [string, string]>;
 
 export function twilioSignature(authToken: string, url: string, params: WebhookParams | Readonly<Record<string, string>>): string {
-  const pairs = isPairList(params) ? params : Object.entries(params);
-  const unique = new Map<string, readonly [string, string]>();
-  for (const pair of pairs) unique.set(`${pair[0]}\u0000${pair[1]}`, pair);
+  const pairs = isPairList(params) ? [...params] : Object.entries(params);
   // Code-unit order, as JavaScript's default sort in twilio-node; names are ASCII in practice.
-  const sorted = [...unique.values()].sort(([nameA, valueA], [nameB, valueB]) => compare(nameA, nameB) || compare(valueA, valueB));
-  const hmac = createHmac('sha1', authToken).update(url, 'utf8');
-  for (const [name, value] of sorted) hmac.update(name, 'utf8').update(value, 'utf8');
-  return hmac.digest('base64');
+  // Sorted, identical pairs are neighbours, and each is signed once.
+  const sorted = pairs.sort(([nameA, valueA], [nameB, valueB]) => compare(nameA, nameB) || compare(valueA, valueB));
+  // One string, one update: a call's two dozen parameters as two updates each cost more in
+  // crossings into the native hash than the concatenation does.
+  let text = url;
+  let previous: readonly [string, string] | undefined;
+  for (const pair of sorted) {
+    if (previous === undefined || pair[0] !== previous[0] || pair[1] !== previous[1]) text += pair[0] + pair[1];
+    previous = pair;
+  }
+  return createHmac('sha1', authToken).update(text, 'utf8').digest('base64');
 }
 
 /**
