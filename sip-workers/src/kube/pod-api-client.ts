@@ -6,8 +6,10 @@ import { apiClient, type ApiClient } from '../../../api/kube/client.ts';
 import { loadConnection } from '../../../api/kube/connection.ts';
 
 // A pod makes a handful of requests a minute (its Lease, a manifest watch, the shards a change
-// names), in bursts of at most one GET per changed shard.
-const limits = { qps: 50, burst: 100, maxConnections: 16 };
+// names). At start it reads every shard, up to 4,096 (the operator's maxShardCount), 16 at a time
+// (kube-source.ts): the burst lets that go at the speed of those 16 rather than wait on the
+// limiter, which is there to cap a loop gone wrong, not a start.
+const limits = { qps: 1000, burst: 5000, maxConnections: 16 };
 
 export async function podApiClient(kubeconfig: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ApiClient> {
   const connection = await loadConnection(kubeconfig === undefined ? env : { ...env, KUBECONFIG: kubeconfig });
