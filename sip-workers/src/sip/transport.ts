@@ -52,6 +52,8 @@ function remoteKey(address: string, port: number, transport: 'tcp' | 'tls'): str
 export class SipTransport {
   readonly host: string;
   readonly advertisedHost: string;
+  /** advertisedHost as a Via's sent-by writes it (IPv6 in brackets), worked out once: it goes on every request sent. */
+  readonly #sentByHost: string;
   readonly #options: SipTransportOptions;
   readonly #limits: TcpConnectionLimits;
   readonly #connections = new Map<string, TcpConnection>();
@@ -72,6 +74,7 @@ export class SipTransport {
     this.#options = options;
     this.host = options.host ?? '127.0.0.1';
     this.advertisedHost = options.advertisedHost ?? this.host;
+    this.#sentByHost = isIPv6(this.advertisedHost) ? `[${this.advertisedHost}]` : this.advertisedHost;
     this.#limits = {
       idleTimeoutMs: options.tcpIdleTimeoutMs ?? 120_000,
       maxReadBufferBytes: options.tcpMaxReadBufferBytes ?? 64 * 1024,
@@ -124,8 +127,7 @@ export class SipTransport {
 
   /** The sent-by for requests going out over `transport`: TLS has its own port. */
   sentByFor(transport: TransportKind): string {
-    const host = isIPv6(this.advertisedHost) ? `[${this.advertisedHost}]` : this.advertisedHost;
-    return `${host}:${transport === 'tls' && this.#tlsPort !== 0 ? this.#tlsPort : this.#port}`;
+    return `${this.#sentByHost}:${transport === 'tls' && this.#tlsPort !== 0 ? this.#tlsPort : this.#port}`;
   }
 
   /** The one consumer of received messages (the transaction layer, or a test). */

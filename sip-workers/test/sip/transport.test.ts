@@ -87,6 +87,13 @@ test('binds UDP and TCP on the same ephemeral port', async () => {
   assert.ok(peer.socket.remotePort === t.port);
 });
 
+test('an IPv6 advertised address goes into the sent-by in brackets (§25.1 hostport), a name as it is', async () => {
+  const v6 = await transport({ advertisedHost: '2001:db8::5' });
+  assert.equal(v6.t.sentBy, `[2001:db8::5]:${v6.t.port}`);
+  const named = await transport({ advertisedHost: 'sip.mekong.example' });
+  assert.equal(named.t.sentBy, `sip.mekong.example:${named.t.port}`);
+});
+
 test('UDP request: handed up with its source, top Via stamped with received and rport, answered to rport', async () => {
   const { t, received } = await transport();
   const peer = await udpPeer();
