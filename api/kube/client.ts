@@ -54,6 +54,9 @@ export interface WatchOptions {
   idleTimeoutMs?: number;
 }
 
+/** A watch that stayed silent past its idleTimeoutMs: the connection is taken for dead and closed. */
+export class WatchIdleTimeout extends Error {}
+
 /** One line of a watch stream. */
 export interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -141,7 +144,7 @@ export function apiClient(connection: Connection, options: ClientOptions): ApiCl
         });
         // A watch asks the server to end it (timeoutSeconds); silence far beyond that is a dead connection.
         const idleMs = watchOptions.idleTimeoutMs ?? 15 * 60_000;
-        req.setTimeout(idleMs, () => req.destroy(new Error(`WATCH ${path}: no data for ${Math.round(idleMs / 1000)} s`)));
+        req.setTimeout(idleMs, () => req.destroy(new WatchIdleTimeout(`WATCH ${path}: no data for ${idleMs / 1000} s`)));
         const abort = () => req.destroy();
         signal.addEventListener('abort', abort, { once: true });
         req.on('close', () => {

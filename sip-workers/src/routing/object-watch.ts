@@ -3,7 +3,7 @@
 // resourceVersion. A watch that ends is resumed from the last version seen; 410 Gone means that
 // version is too old, so the object is listed again. Errors back off exponentially with jitter.
 // Watchers only watch: every state of the object goes to onChange, nothing is decided here.
-import { ApiError, type ApiClient, type WatchEvent } from '../../../api/kube/client.ts';
+import { ApiError, WatchIdleTimeout, type ApiClient, type WatchEvent } from '../../../api/kube/client.ts';
 import type { RoutingLogger } from './routing-logger.ts';
 import type { RoutingObject } from './routing-objects.ts';
 
@@ -118,8 +118,8 @@ export function watchObject(options: ObjectWatchOptions): ObjectWatch {
         const end = await watchFrom(resourceVersion);
         resourceVersion = end.resourceVersion;
         if (end.delivered) delay = options.backoff.initialMs;
-        // A normal close and 410 Gone need no pause.
-        if (end.error !== undefined && statusOf(end.error) !== 410) failure = end.error;
+        // A normal close, 410 Gone and a silent connection closed on our side need no pause.
+        if (end.error !== undefined && statusOf(end.error) !== 410 && !(end.error instanceof WatchIdleTimeout)) failure = end.error;
       } catch (error) {
         failure = error;
       }
