@@ -8,7 +8,6 @@ import { readFileSync, statSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
 
 export interface Connection {
   server: URL;
@@ -75,8 +74,12 @@ function tokenOf(user: Record<string, unknown>): (() => string) | undefined {
   return typeof tokenFile === 'string' ? tokenFromFile(tokenFile) : undefined;
 }
 
-/** The current context of one kubeconfig file, if it uses only what this reader understands. */
-function fromKubeconfigFile(path: string): Connection | undefined {
+/**
+ * The current context of one kubeconfig file, if it uses only what this reader understands. The
+ * YAML parser is loaded only here: a pod on its service account never reads YAML.
+ */
+async function fromKubeconfigFile(path: string): Promise<Connection | undefined> {
+  const { parse } = await import('yaml');
   const config = parse(readFileSync(path, 'utf8')) as KubeconfigFile;
   const context = config.contexts?.find((c) => c.name === config['current-context'])?.context;
   const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster ?? {};
@@ -113,7 +116,7 @@ export async function connectionOf(kubeconfig: KubeConfig): Promise<Connection> 
 export async function loadConnection(env: NodeJS.ProcessEnv): Promise<Connection> {
   const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
   const candidate = files.length > 0 ? files : [join(env.HOME ?? homedir(), '.kube', 'config')].filter(exists);
-  const simple = candidate.length === 1 && candidate[0] ? fromKubeconfigFile(candidate[0]) : undefined;
+  const simple = candidate.length === 1 && candidate[0] ? await fromKubeconfigFile(candidate[0]) : undefined;
   if (simple) return simple;
   if (candidate.length === 0 && env.KUBERNETES_SERVICE_HOST && exists(join(serviceAccount, 'token'))) return inCluster(env);
   const { KubeConfig } = await import('@kubernetes/client-node');

@@ -15,7 +15,11 @@ const importPattern = /(?:^|[\s;])(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+fr
 
 const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
-export function moduleGraph(repoRoot: string, entry: string): ModuleGraph {
+/**
+ * 'all': what the process may ever load (an image must hold it). 'static': what it loads before
+ * its first line runs, leaving out modules imported with import() when they are needed.
+ */
+export function moduleGraph(repoRoot: string, entry: string, follow: 'all' | 'static' = 'all'): ModuleGraph {
   const graph: ModuleGraph = { files: new Set(), packages: new Set() };
   const pending = [resolve(repoRoot, entry)];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
@@ -25,7 +29,7 @@ export function moduleGraph(repoRoot: string, entry: string): ModuleGraph {
     graph.files.add(path);
     const source = readFileSync(file, 'utf8');
     for (const match of source.matchAll(importPattern)) {
-      if (match[1]) continue;
+      if (match[1] || (follow === 'static' && match[3] !== undefined)) continue;
       const specifier = match[2] ?? match[3] ?? '';
       if (specifier.startsWith('.')) pending.push(join(dirname(file), specifier));
       else if (!specifier.startsWith('node:')) graph.packages.add(packageName(specifier));
