@@ -8,6 +8,7 @@ import type { NumberRoute, Webhook } from '../../../api/routing/schema.ts';
 import type { NumberIndex } from './number-index.ts';
 import { RouteTextMemo } from './route-text-memo.ts';
 import { StringInterner } from './string-interner.ts';
+import { doubled, rehashed } from './open-addressing.ts';
 
 export const numberTypes = ['local', 'mobile', 'tollFree', 'shortCode'] as const;
 export const webhookMethods = ['POST', 'GET'] as const;
@@ -116,9 +117,7 @@ export class InternPool {
   private addRow(fields: RouteFields, head: number, slot: number): number {
     const id = this.count++;
     if (this.count * width > this.rows.length) {
-      const rows = new Int32Array(this.rows.length * 2);
-      rows.set(this.rows);
-      this.rows = rows;
+      this.rows = doubled(this.rows);
     }
     const row = id * width;
     this.rows[row] = head;
@@ -132,15 +131,11 @@ export class InternPool {
   }
 
   private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    this.mask = this.slots.length - 1;
     const rows = this.rows;
-    for (let id = 0; id < this.count; id++) {
+    this.slots = rehashed(this.slots, this.count, (id) => {
       const row = id * width;
-      const hash = rowHash(rows[row] ?? 0, rows[row + 1] ?? 0, rows[row + 2] ?? 0, rows[row + 3] ?? 0, rows[row + 4] ?? 0);
-      let slot = hash & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = id + 1;
-    }
+      return rowHash(rows[row] ?? 0, rows[row + 1] ?? 0, rows[row + 2] ?? 0, rows[row + 3] ?? 0, rows[row + 4] ?? 0);
+    });
+    this.mask = this.slots.length - 1;
   }
 }

@@ -3,6 +3,7 @@
 // 16 bytes a slot, so a lookup touches one cache line. The few keys that are not "+digits" or
 // "digits" (nothing the operator writes today) go to a Map.
 import { refOfPending } from './route-refs.ts';
+import { doubled } from './open-addressing.ts';
 
 /**
  * "+8551234" → 28551234 and "911" → 1911: a leading 2 for "+" (1 without), then the digits. The
@@ -101,12 +102,8 @@ export class NumberIndexBuilder {
 
   add(key: number, routeId: number): void {
     if (this.count === this.keys.length) {
-      const keys = new Float64Array(this.keys.length * 2);
-      keys.set(this.keys);
-      this.keys = keys;
-      const ids = new Int32Array(this.ids.length * 2);
-      ids.set(this.ids);
-      this.ids = ids;
+      this.keys = doubled(this.keys);
+      this.ids = doubled(this.ids);
     }
     this.keys[this.count] = key;
     this.ids[this.count++] = routeId;

@@ -7,6 +7,7 @@
 // of key strings would hash every key's text again.
 import type { CompiledShard } from './shard-compiler.ts';
 import { shardOf } from './shard-placement.ts';
+import { doubled, rehashed } from './open-addressing.ts';
 
 /** How a pending reference is stored where a route id goes: ids are ≥ 0 and -1 means none. */
 export const pendingRef = (ref: number): number => -2 - ref;
@@ -77,12 +78,8 @@ export class RouteRefs {
   private add(high: number, low: number, slot: number): number {
     const ref = this.count++;
     if (ref === this.highs.length) {
-      const highs = new Int32Array(ref * 2);
-      highs.set(this.highs);
-      this.highs = highs;
-      const lows = new Int32Array(ref * 2);
-      lows.set(this.lows);
-      this.lows = lows;
+      this.highs = doubled(this.highs);
+      this.lows = doubled(this.lows);
     }
     this.highs[ref] = high;
     this.lows[ref] = low;
@@ -92,12 +89,7 @@ export class RouteRefs {
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.slots = rehashed(this.slots, this.count, (ref) => hashOf(this.highs[ref] ?? 0, this.lows[ref] ?? 0));
     this.mask = this.slots.length - 1;
-    for (let ref = 0; ref < this.count; ref++) {
-      let slot = hashOf(this.highs[ref] ?? 0, this.lows[ref] ?? 0) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = ref + 1;
-    }
   }
 }

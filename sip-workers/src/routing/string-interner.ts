@@ -2,6 +2,7 @@
 // Strings are looked up straight from their place in the shard text, so a repeat costs a hash and
 // a compare and allocates nothing.
 import { placementHash } from './shard-placement.ts';
+import { doubled, rehashed } from './open-addressing.ts';
 
 export class StringInterner {
   readonly values: string[] = [];
@@ -46,11 +47,7 @@ export class StringInterner {
   private add(value: string, hash: number, slot: number): number {
     const id = this.values.length;
     this.values.push(value);
-    if (id === this.hashes.length) {
-      const hashes = new Int32Array(this.hashes.length * 2);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-    }
+    if (id === this.hashes.length) this.hashes = doubled(this.hashes);
     this.hashes[id] = hash;
     this.slots[slot] = id + 1;
     if (this.values.length * 2 > this.slots.length) this.grow();
@@ -58,12 +55,7 @@ export class StringInterner {
   }
 
   private grow(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
+    this.slots = rehashed(this.slots, this.values.length, (id) => this.hashes[id] ?? 0);
     this.mask = this.slots.length - 1;
-    for (let id = 0; id < this.values.length; id++) {
-      let slot = (this.hashes[id] ?? 0) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = id + 1;
-    }
   }
 }
