@@ -1,6 +1,7 @@
 // REST paths of the kinds the operator reads and writes. A static table: the set is small and
 // fixed, and discovery would add a start-up dependency on aggregated APIs being healthy.
 import { allKinds } from '../../../api/v1alpha1/kinds.ts';
+import { collectionPathOf, objectPathOf } from '../../../api/kube/paths.ts';
 import { apiVersion as switchyardVersion } from '../../../api/v1alpha1/meta.ts';
 
 interface Resource {
@@ -33,8 +34,10 @@ export function resourceOf(kind: string): Resource {
 /** /api/v1/namespaces/ns/configmaps[/name], or the cluster-wide collection when namespace is undefined. */
 export function collectionPath(kind: string, namespace?: string): string {
   const { apiVersion, plural } = resourceOf(kind);
-  const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-  return namespace === undefined ? `${base}/${plural}` : `${base}/namespaces/${namespace}/${plural}`;
+  return collectionPathOf(apiVersion, plural, namespace);
 }
 
-export const objectPath = (kind: string, namespace: string, name: string) => `${collectionPath(kind, namespace)}/${encodeURIComponent(name)}`;
+export const objectPath = (kind: string, namespace: string, name: string) => {
+  const { apiVersion, plural } = resourceOf(kind);
+  return objectPathOf(apiVersion, plural, namespace, name);
+};

@@ -5,6 +5,7 @@
 // annotations (api/reports/lease-annotations.ts) into the Carrier's status.
 import { ApiError, type ApiClient } from '../../../api/kube/client.ts';
 import { microTime } from '../../../api/kube/micro-time.ts';
+import { collectionPathOf, objectPathOf } from '../../../api/kube/paths.ts';
 import { carrierLabel, componentLabel } from '../../../operator/src/compile/names.ts';
 import { silentLogger, type RoutingLogger } from '../routing/routing-logger.ts';
 
@@ -45,8 +46,8 @@ const statusOf = (error: unknown) => (error instanceof ApiError ? error.status :
 
 export function startPodLease(options: PodLeaseOptions): PodLease {
   const { client, namespace, podName: name } = options;
-  const leases = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
-  const leasePath = `${leases}/${encodeURIComponent(name)}`;
+  const leases = collectionPathOf('coordination.k8s.io/v1', 'leases', namespace);
+  const leasePath = objectPathOf('coordination.k8s.io/v1', 'leases', namespace, name);
   const log = options.logger ?? silentLogger;
   const leaseDurationSeconds = options.leaseDurationSeconds ?? 15;
   let known: Lease | undefined;

@@ -10,6 +10,7 @@
 // arrives the GETs see the shards it names. An object that still does not match (written out of
 // order, or tampered with) is read again with backoff until it does or the manifest moves on.
 import { ApiError, type ApiClient } from '../../../api/kube/client.ts';
+import { objectPathOf } from '../../../api/kube/paths.ts';
 import { ShardEncodingError } from '../../../api/routing/shard-data.ts';
 import { ChecksumCache } from './checksum-cache.ts';
 import type { GenerationTexts } from './generation-assembler.ts';
@@ -76,7 +77,7 @@ export function startKubeRoutingSource(options: KubeSourceOptions): KubeRoutingS
     try {
       const { name } = ref;
       const collection = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
-      const object = await client.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/${collection}/${encodeURIComponent(name)}`);
+      const object = await client.request<{ data?: Record<string, string>; binaryData?: Record<string, string> }>('GET', objectPathOf('v1', collection, namespace, name));
       const text = routingText({ kind: ref.kind, data: object.data ?? {}, ...(ref.kind === 'ConfigMap' && object.binaryData ? { binaryData: object.binaryData } : {}) });
       if (text === undefined) texts.delete(name);
       else texts.set(name, text);

@@ -4,6 +4,7 @@
 // version is too old, so the object is listed again. Errors back off exponentially with jitter.
 // Watchers only watch: every state of the object goes to onChange, nothing is decided here.
 import { ApiError, WatchIdleTimeout, type ApiClient, type WatchEvent } from '../../../api/kube/client.ts';
+import { collectionPathOf } from '../../../api/kube/paths.ts';
 import type { RoutingLogger } from './routing-logger.ts';
 import type { RoutingObject } from './routing-objects.ts';
 
@@ -52,7 +53,7 @@ const idleTimeoutMs = 90_000;
 
 export function watchObject(options: ObjectWatchOptions): ObjectWatch {
   const { client, kind, namespace, name, onChange, logger } = options;
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind === 'ConfigMap' ? 'configmaps' : 'secrets'}`;
+  const path = collectionPathOf('v1', kind === 'ConfigMap' ? 'configmaps' : 'secrets', namespace);
   const fieldSelector = `metadata.name=${name}`;
   let stopped = false;
   let abort: AbortController | undefined;
