@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
+import { podApiClient } from '../kube/pod-api-client.ts';
 import { apnsOrigins } from './apns/apns-client.ts';
 import { loadPushConfig, type PushConfig } from './config.ts';
 import { fcmOrigin } from './fcm/fcm-client.ts';
-import { podApiClient } from '../kube/pod-api-client.ts';
 import { startCredentialLease } from './credential-lease.ts';
 import { startHttpApi } from './http-api.ts';
 import { createPushService, type PushServiceSettings } from './push-service.ts';

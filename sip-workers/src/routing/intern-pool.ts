@@ -6,9 +6,9 @@
 // assembler starts a fresh one when dropped rows outnumber the ones still in use.
 import type { NumberRoute, Webhook } from '../../../api/routing/schema.ts';
 import type { NumberIndex } from './number-index.ts';
+import { doubled, rehashed } from './open-addressing.ts';
 import { RouteTextMemo } from './route-text-memo.ts';
 import { StringInterner } from './string-interner.ts';
-import { doubled, rehashed } from './open-addressing.ts';
 
 export const numberTypes = ['local', 'mobile', 'tollFree', 'shortCode'] as const;
 export const webhookMethods = ['POST', 'GET'] as const;

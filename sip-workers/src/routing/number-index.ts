@@ -2,8 +2,8 @@
 // number is stored as a float (see numberKey) next to its route id in an open-addressing table,
 // 16 bytes a slot, so a lookup touches one cache line. The few keys that are not "+digits" or
 // "digits" (nothing the operator writes today) go to a Map.
-import { refOfPending } from './route-refs.ts';
 import { doubled } from './open-addressing.ts';
+import { refOfPending } from './route-refs.ts';
 
 /**
  * "+8551234" → 28551234 and "911" → 1911: a leading 2 for "+" (1 without), then the digits. The

@@ -5,9 +5,9 @@
 // A key is read straight from the shard text as the two 32-bit halves its 16 hex digits spell and
 // found in an integer hash table: a million numbers each cost a few arithmetic steps, where a Map
 // of key strings would hash every key's text again.
+import { doubled, rehashed } from './open-addressing.ts';
 import type { CompiledShard } from './shard-compiler.ts';
 import { shardOf } from './shard-placement.ts';
-import { doubled, rehashed } from './open-addressing.ts';
 
 /** How a pending reference is stored where a route id goes: ids are ≥ 0 and -1 means none. */
 export const pendingRef = (ref: number): number => -2 - ref;

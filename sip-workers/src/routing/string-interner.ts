@@ -1,8 +1,8 @@
 // One copy of each distinct string (account names, webhook URLs) however many numbers share it.
 // Strings are looked up straight from their place in the shard text, so a repeat costs a hash and
 // a compare and allocates nothing.
-import { placementHash } from './shard-placement.ts';
 import { doubled, rehashed } from './open-addressing.ts';
+import { placementHash } from './shard-placement.ts';
 
 export class StringInterner {
   readonly values: string[] = [];
