@@ -2,6 +2,7 @@
 // tests but registers a node:test after() hook, which would make this script print an empty test
 // summary; the benchmark is a plain program, so it keeps its own small copy.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
@@ -51,7 +52,10 @@ export function startBenchOperator(kubeconfig: string, env: Record<string, strin
   const taps = new Set<(line: LogLine) => void>();
   let buffer = '';
   let stderr = '';
+  // BENCH_OPERATOR_LOG=FILE keeps the whole log, to line a slow edit up with the passes around it.
+  const keptLog = process.env.BENCH_OPERATOR_LOG ? createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: 'a' }) : undefined;
   child.stdout?.on('data', (chunk: Buffer) => {
+    keptLog?.write(chunk);
     buffer += chunk.toString();
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';

@@ -8,7 +8,7 @@
 // less often (and using several times the memory).
 import { KubeConfig } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,6 +225,8 @@ async function editLatency(client: ApiClient, operator: BenchOperator, total: nu
       await explainLost(client, i, url, shard);
     }
     latencies.push(performance.now() - started);
+    // In the kept operator log (BENCH_OPERATOR_LOG), so a slow sample lines up with the passes around it.
+    if (process.env.BENCH_OPERATOR_LOG) appendFileSync(process.env.BENCH_OPERATOR_LOG, `${JSON.stringify({ msg: 'bench: edit sample', time: Date.now(), sample: sample + 1, ms: Math.round(latencies.at(-1) ?? 0), patchMs: Math.round(patchTimes.at(-1) ?? 0) })}\n`);
   }
   running = false;
   const loadRate = background / ((Date.now() - loadStarted) / 1000);

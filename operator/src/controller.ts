@@ -86,6 +86,7 @@ export class Controller {
         options.log.warn({ key, err: error, retryInMs: delay }, 'status write failed; will retry');
       },
     });
+    options.metrics.statusLane.current = this.statusWriter;
   }
 
   /**

@@ -1,7 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the background status lane says of itself at scrape time. */
+export interface StatusLane {
+  readonly backlog: number;
+  oldestWaitMs(): number;
+}
+
 export function operatorMetrics() {
   const registry = new Registry();
+  // Set by the controller that owns the lane; a standby replica has none and reports 0.
+  const statusLane: { current?: StatusLane } = {};
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_operator_' });
   return {
     registry,
@@ -16,6 +24,15 @@ export function operatorMetrics() {
     objectsManaged: new Gauge({ name: 'switchyard_objects_managed', help: 'Switchyard objects observed, by kind.', labelNames: ['kind'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_routing_generation_info', help: 'The routing generation published per carrier (value 1).', labelNames: ['namespace', 'carrier', 'generation'], registers: [registry] }),
     routingShards: new Gauge({ name: 'switchyard_routing_shards', help: 'Routing ConfigMap shards per carrier.', labelNames: ['namespace', 'carrier'], registers: [registry] }),
+    statusLane,
+    statusBacklog: new Gauge({
+      name: 'switchyard_status_backlog', help: 'Statuses waiting to be written or being written (routing is written first; statuses follow).', registers: [registry],
+      collect() { this.set(statusLane.current?.backlog ?? 0); },
+    }),
+    statusOldestWait: new Gauge({
+      name: 'switchyard_status_oldest_wait_seconds', help: 'How long the status waiting longest has waited: how far what kubectl get shows trails the routing.', registers: [registry],
+      collect() { this.set((statusLane.current?.oldestWaitMs() ?? 0) / 1000); },
+    }),
     leader: new Gauge({ name: 'switchyard_leader', help: '1 while this replica holds the leader lease.', registers: [registry] }),
   };
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Applier } from '../src/apply/applier.ts';
 import { StatusWriter } from '../src/apply/status-writer.ts';
+import { operatorMetrics } from '../src/metrics.ts';
 import type { StatusUpdate } from '../src/compile/result.ts';
 
 function heldWrites() {
@@ -53,5 +54,36 @@ test('once routing work no longer waits, the statuses waiting go at full concurr
   writer.submit(updates(50));
   writer.yieldToRouting(false);
   assert.equal(writes.inFlight(), 32);
+  writes.releaseAll();
+});
+
+test('the oldest wait counts from when an object first waited, through newer statuses for it, until it is written', async () => {
+  const writes = heldWrites();
+  const writer = new StatusWriter(writes.applier, 1, hooks);
+  assert.equal(writer.oldestWaitMs(10_000), 0, 'nothing waits');
+  // One goes straight into flight; the other two wait behind it.
+  writer.submit(updates(3), 1_000);
+  assert.equal(writer.backlog, 3);
+  assert.equal(writer.oldestWaitMs(4_000), 3_000);
+  // A newer status for a waiting object does not restart its clock.
+  writer.submit(updates(2, 2).slice(1), 2_500);
+  assert.equal(writer.oldestWaitMs(4_000), 3_000);
+  while (writer.backlog > 0) {
+    writes.releaseAll();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(writer.oldestWaitMs(4_000), 0, 'all written');
+});
+
+test('the backlog and the oldest wait are scraped as metrics', async () => {
+  const writes = heldWrites();
+  const writer = new StatusWriter(writes.applier, 1, hooks);
+  const metrics = operatorMetrics();
+  metrics.statusLane.current = writer;
+  writer.submit(updates(3), Date.now() - 5_000);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^switchyard_status_backlog 3$/m);
+  const waited = Number(/^switchyard_status_oldest_wait_seconds (\S+)$/m.exec(text)?.[1]);
+  assert.ok(waited >= 5 && waited < 60, `waited ${waited} s`);
   writes.releaseAll();
 });

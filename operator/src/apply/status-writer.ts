@@ -22,6 +22,8 @@ interface PendingStatus {
   ref: { kind: string; namespace: string; name: string };
   body: string;
   hash: string;
+  /** When the object began waiting: a newer status for it replaces the body, not this. */
+  since: number;
 }
 
 export class StatusWriter {
@@ -56,8 +58,9 @@ export class StatusWriter {
       const hash = createHash('sha1').update(body).digest('base64');
       const last = this.written.get(key);
       if (last?.hash === hash && now - last.at < rewriteAfterMs) continue;
-      if (!this.pending.has(key)) this.order.push(key);
-      this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash });
+      const waiting = this.pending.get(key);
+      if (!waiting) this.order.push(key);
+      this.pending.set(key, { ref: { kind: update.kind, namespace: update.namespace, name: update.name }, body, hash, since: waiting?.since ?? now });
     }
     this.pump();
   }
@@ -71,6 +74,15 @@ export class StatusWriter {
   yieldToRouting(yielding: boolean): void {
     this.routingFirst = yielding;
     if (!yielding) this.pump();
+  }
+
+  /** How long the status waiting longest has waited: how far behind the routing `kubectl get` is. */
+  oldestWaitMs(now = Date.now()): number {
+    for (let i = this.next; i < this.order.length; i++) {
+      const entry = this.pending.get(this.order[i] ?? '');
+      if (entry) return now - entry.since;
+    }
+    return 0;
   }
 
   /** Resolves when nothing is pending or in flight (for shutdown and tests). */
