@@ -3,7 +3,9 @@
 import type { V1ClusterRoleBinding, V1Deployment, V1EnvVar, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { parser } from '@prometheus-io/lezer-promql';
 import { loadConfig, operatorConfig } from '../../operator/src/config.ts';
+import { operatorMetrics } from '../../operator/src/metrics.ts';
 import { chartDir, findObject, helm, render } from './helm.ts';
 
 const operatorContainer = (objects: Awaited<ReturnType<typeof render>>) => {
@@ -11,6 +13,21 @@ const operatorContainer = (objects: Awaited<ReturnType<typeof render>>) => {
   assert.ok(container, 'the Deployment has a container');
   return container;
 };
+interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: string };
+  annotations: { summary?: string; description?: string };
+}
+
+/** The spans the PromQL grammar could not parse (Prometheus's own lezer grammar, as its UI uses). */
+function promqlErrors(expr: string): string[] {
+  const errors: string[] = [];
+  parser.parse(expr).iterate({ enter: (node) => { if (node.type.isError) errors.push(`at ${node.from}: ${JSON.stringify(expr.slice(node.from, node.from + 20))}`); } });
+  return errors;
+}
+
 const envValue = (env: V1EnvVar[] | undefined, name: string) => env?.find((variable) => variable.name === name)?.value;
 
 describe('helm lint and helm template', () => {
@@ -39,6 +56,27 @@ describe('helm lint and helm template', () => {
     const service = findObject(objects, 'Service') as unknown as V1Service;
     assert.deepEqual(monitor.spec.endpoints.map((e) => [e.port, e.path]), [[service.spec?.ports?.[0]?.name, '/metrics']]);
     assert.deepEqual(monitor.spec.selector.matchLabels, service.spec?.selector);
+  });
+
+  test('prometheusRule.enabled adds alerts in valid PromQL that read only metrics the operator exports, as its metrics Service is scraped', async () => {
+    const objects = await render({ 'prometheusRule.enabled': 'true' });
+    const rules = (findObject(objects, 'PrometheusRule') as unknown as { spec: { groups: Array<{ rules: AlertRule[] }> } }).spec.groups.flatMap((group) => group.rules);
+    const service = findObject(objects, 'Service');
+    const exported = new Set((await operatorMetrics().registry.getMetricsAsJSON()).map((metric) => metric.name));
+    assert.ok(rules.length >= 4, `${rules.length} alerts`);
+    for (const rule of rules) {
+      assert.deepEqual(promqlErrors(rule.expr), [], `${rule.alert}: ${rule.expr}`);
+      const read = [...rule.expr.matchAll(/\b(switchyard_[a-z_]+)\{([^}]*)\}/g)];
+      assert.ok(read.length > 0, `${rule.alert} reads a Switchyard metric`);
+      for (const [, name = '', selector] of read) {
+        const metric = exported.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+        assert.ok(exported.has(metric), `${rule.alert} reads ${name}, which the operator does not export`);
+        assert.equal(selector, `job="${service.metadata.name}", namespace="switchyard-system"`, `${rule.alert} selects the operator's metrics Service`);
+      }
+      assert.match(rule.for, /^\d+m$/);
+      assert.ok(['warning', 'critical'].includes(rule.labels.severity), `${rule.alert} has a severity`);
+      assert.ok(rule.annotations.summary && rule.annotations.description, `${rule.alert} says what is wrong`);
+    }
   });
 });
 
