@@ -20,6 +20,7 @@ import { failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
 import { dialLocated } from './located-dial.ts';
 import { sipServerOf, trunkServerOf } from './sip-destination.ts';
+import { sipNounRequest } from './sip-noun-request.ts';
 
 const attemptOutcome = (outcome: Exclude<DialOutcome, { kind: 'answered' }>): AttemptOutcome =>
   outcome.kind === 'rejected' ? { kind: 'response', status: outcome.status } : outcome.kind === 'timeout' ? { kind: 'timeout' } : { kind: 'transport-error' };
@@ -82,12 +83,15 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
 async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
   const parsed = parseUri(noun.uri);
   if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
-  const uri = parsed.value;
+  const { requestUri: uri, headers, refused } = sipNounRequest(parsed.value);
+  if (refused.length > 0) context.log.warn({ headers: refused }, '<Sip> URI headers not passed on: only X- (not X-Switchyard-) and User-to-User, each on one line');
   const server = sipServerOf(uri);
   if (!server) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
   const { username, password } = noun;
+  const leg = calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline));
   const base: Omit<LegTarget, 'destination'> = {
-    ...calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline)),
+    ...leg,
+    headers: [...(leg.headers ?? []), ...headers],
     ...(username !== undefined && password !== undefined
       ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
       : {}),

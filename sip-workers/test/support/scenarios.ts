@@ -87,10 +87,15 @@ ${ack()}`);
 }
 
 /** [header, regular expression] pairs a received message must carry: SIPp ereg checks, and their variables referenced. */
-function headerChecks(checks: ReadonlyArray<readonly [string, string]>): { actions: string; references: string } {
-  if (checks.length === 0) return { actions: '', references: '' };
-  const actions = checks.map(([header, pattern], i) => `      <ereg regexp="${pattern}" search_in="hdr" header="${header}:" check_it="true" assign_to="checked${i}"/>`).join('\n');
-  return { actions: `\n    <action>\n${actions}\n    </action>\n  `, references: `  <Reference variables="${checks.map((_, i) => `checked${i}`).join(',')}"/>\n` };
+function headerChecks(checks: ReadonlyArray<readonly [string, string]>, absent: readonly string[] = [], requestLine?: string): { actions: string; references: string } {
+  const lines = [
+    ...checks.map(([header, pattern]) => `regexp="${pattern}" search_in="hdr" header="${header}:" check_it="true"`),
+    ...absent.map((header) => `regexp=".+" search_in="hdr" header="${header}:" check_it_inverse="true"`),
+    ...(requestLine === undefined ? [] : [`regexp="${requestLine}" search_in="msg" check_it="true"`]),
+  ];
+  if (lines.length === 0) return { actions: '', references: '' };
+  const actions = lines.map((line, i) => `      <ereg ${line} assign_to="checked${i}"/>`).join('\n');
+  return { actions: `\n    <action>\n${actions}\n    </action>\n  `, references: `  <Reference variables="${lines.map((_, i) => `checked${i}`).join(',')}"/>\n` };
 }
 
 /** INVITE → 200 (carrying `answerHeaders`, when given) → ACK → hold `holdMs` → BYE → 200. */
@@ -194,9 +199,13 @@ ${end}`);
 
 const reply = (status: number, reason: string, withSdp = false) => uasReply(status, reason, withSdp ? { sdp } : {});
 
-/** A callee that rings, answers (its 2xx adding `answerHeaders`), and waits for the caller's BYE; the INVITE must carry `inviteHeaders` when given. */
-export function calleeAnswering(options: { inviteHeaders?: ReadonlyArray<readonly [string, string]>; answerHeaders?: string[] } = {}): string {
-  const { actions, references } = headerChecks(options.inviteHeaders ?? []);
+/**
+ * A callee that rings, answers (its 2xx adding `answerHeaders`), and waits for the caller's BYE.
+ * When given, the INVITE must carry `inviteHeaders` (name, value pattern), none of
+ * `absentInviteHeaders`, and a request line matching `requestLine`.
+ */
+export function calleeAnswering(options: { inviteHeaders?: ReadonlyArray<readonly [string, string]>; absentInviteHeaders?: readonly string[]; requestLine?: string; answerHeaders?: string[] } = {}): string {
+  const { actions, references } = headerChecks(options.inviteHeaders ?? [], options.absentInviteHeaders, options.requestLine);
   return scenario('callee answering', `  <recv request="INVITE" crlf="true"${actions === '' ? '/>' : `>${actions}</recv>`}
 ${references}${reply(180, 'Ringing')}${uasReply(200, 'OK', { sdp, headers: options.answerHeaders ?? [] })}  <recv request="ACK" rtd="true" crlf="true"/>
   <recv request="BYE"/>
