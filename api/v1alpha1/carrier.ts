@@ -49,7 +49,7 @@ const sipWorkerPool = z
     ports: z
       .object({
         sip: portWithDefault('SIP port for UDP and TCP. Defaults to 5060.', 5060),
-        http: portWithDefault('HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080.', 8080),
+        http: portWithDefault('HTTP port for /metrics, /livez and /readyz. Defaults to 8080. (The zero-config launch handler is the push service\'s GET /p.)', 8080),
       })
       .prefault({})
       .describe('Ports the SIP workers listen on.'),

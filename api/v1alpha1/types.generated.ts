@@ -41,7 +41,7 @@ export interface CarrierSpec {
     ports: {
       /** SIP port for UDP and TCP. Defaults to 5060. */
       sip: number;
-      /** HTTP port for metrics, health and the zero-config launch handler. Defaults to 8080. */
+      /** HTTP port for /metrics, /livez and /readyz. Defaults to 8080. (The zero-config launch handler is the push service's GET /p.) */
       http: number;
     };
     /** SIP over TLS (RFC 3261 §26): carriers and customers connect to this port, and OutboundTrunks with transport tls and sips: or transport=tls URIs are reached over TLS, their certificates verified. */
