@@ -11,7 +11,7 @@ import { clusterClient } from '../kube/cluster-client.ts';
 import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
 import { ProgressBar } from '../terminal/progress.ts';
 
-const help = `Usage: switchyard import-numbers FILE.csv --carrier C --account A [--namespace N] [--apply] [--kubeconfig K]
+const help = `Usage: switchyard import-numbers FILE.csv --carrier C [--account A] [--namespace N] [--apply] [--kubeconfig K]
 
 Turns a Somleng phone-number CSV into PhoneNumber manifests (multi-document YAML on stdout), or
 with --apply server-side applies them (field manager "${cliFieldManager}").
@@ -25,7 +25,7 @@ Number: an E.164 number with or without its "+" (85512345678, +85512345678) or a
   Write a shorter E.164 number with its "+". The API server's own rule decides what is valid.
 Enabled: true or false in any case; empty, or no Enabled column, means true.
 Each number becomes PhoneNumber pn-<digits> (pn-85512345678, pn-1234) of --carrier, assigned to
---account.
+--account, or unassigned without it (in routing, but calls to it get 404 until it is assigned).
 
 Every row is checked first: a bad number, a bad Enabled value, a number twice. If any row is bad,
 each is printed to stderr as FILE:LINE: reason, nothing goes to stdout, nothing is applied, and
@@ -33,7 +33,9 @@ the exit code is 1.
 
 Options:
   --carrier C          Carrier the numbers belong to (spec.carrierRef). Required.
-  --account A          Account the numbers are assigned to (spec.accountRef). Required.
+  --account A          Account the numbers are assigned to (spec.accountRef). Without it they are
+                       unassigned; with --apply that also unassigns numbers an earlier import
+                       assigned (server-side apply drops what this field manager no longer sets).
   --namespace N        metadata.namespace of the manifests; with --apply the namespace to apply
                        into (default: "default"). Without it the manifests carry no namespace.
   --apply              Server-side apply to the cluster instead of printing YAML.
@@ -70,7 +72,11 @@ function parse(args: string[]) {
   const concurrency = Number(values.concurrency ?? '32');
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 512) throw new UsageError('--concurrency must be a whole number from 1 to 512');
   if (!values.apply && (values.kubeconfig !== undefined || values['force-conflicts'] || values.concurrency !== undefined)) throw new UsageError('--kubeconfig, --force-conflicts and --concurrency only go with --apply');
-  const target: ImportTarget = { carrier: objectNameOption(values.carrier, '--carrier'), account: objectNameOption(values.account, '--account'), ...(namespace ? { namespace } : {}) };
+  const target: ImportTarget = {
+    carrier: objectNameOption(values.carrier, '--carrier'),
+    ...(values.account === undefined ? {} : { account: objectNameOption(values.account, '--account') }),
+    ...(namespace ? { namespace } : {}),
+  };
   return { file: positionals[0] as string, target, apply: values.apply === true, kubeconfig: values.kubeconfig, forceConflicts: values['force-conflicts'] === true, concurrency };
 }
 

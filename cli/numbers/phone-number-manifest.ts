@@ -6,7 +6,8 @@ import type { NumberRow } from './somleng-csv.ts';
 
 export interface ImportTarget {
   carrier: string;
-  account: string;
+  /** Unset: the numbers are left unassigned (in routing; calls to them get 404 until assigned). */
+  account?: string;
   /** Omitted from the manifests when unset, so `kubectl apply -n` decides. */
   namespace?: string;
 }
@@ -25,7 +26,7 @@ export function phoneNumberObject(row: NumberRow, target: ImportTarget) {
       carrierRef: { name: target.carrier },
       number: row.number,
       ...(row.shortCode ? { type: 'shortCode' } : {}),
-      accountRef: { name: target.account },
+      ...(target.account === undefined ? {} : { accountRef: { name: target.account } }),
       enabled: row.enabled,
     },
   };
@@ -34,5 +35,6 @@ export function phoneNumberObject(row: NumberRow, target: ImportTarget) {
 export function phoneNumberYaml(row: NumberRow, target: ImportTarget): string {
   const namespace = target.namespace ? `  namespace: ${target.namespace}\n` : '';
   const type = row.shortCode ? '  type: shortCode\n' : '';
-  return `---\napiVersion: ${apiVersion}\nkind: PhoneNumber\nmetadata:\n  name: ${row.name}\n${namespace}spec:\n  carrierRef:\n    name: ${target.carrier}\n  number: ${JSON.stringify(row.number)}\n${type}  accountRef:\n    name: ${target.account}\n  enabled: ${row.enabled}\n`;
+  const account = target.account === undefined ? '' : `  accountRef:\n    name: ${target.account}\n`;
+  return `---\napiVersion: ${apiVersion}\nkind: PhoneNumber\nmetadata:\n  name: ${row.name}\n${namespace}spec:\n  carrierRef:\n    name: ${target.carrier}\n  number: ${JSON.stringify(row.number)}\n${type}${account}  enabled: ${row.enabled}\n`;
 }

@@ -88,6 +88,19 @@ describe('import-numbers --apply', () => {
     assert.match(result.stderr, /\rapplied \[#{24}\] 300\/300 [\d,]+\/s ETA 0s/);
   });
 
+  test('without --account the numbers are applied unassigned, and a re-import without it unassigns what an import assigned', async () => {
+    const file = join(dir, 'unassigned.csv');
+    await writeFile(file, 'Number\n85580000000\n85580000001\n');
+    const withoutAccount = target.filter((arg, i) => arg !== '--account' && target[i - 1] !== '--account');
+    const assigned = await runInProcess(['import-numbers', file, ...target, '--apply']);
+    assert.equal(assigned.code, 0, assigned.stderr);
+    const accounts = async () => (await phoneNumbers()).filter((item) => item.metadata.name.startsWith('pn-8558')).map((item) => item.spec.accountRef?.name ?? 'unassigned');
+    assert.deepEqual(await accounts(), ['kampot-pepper', 'kampot-pepper']);
+    const unassigned = await runInProcess(['import-numbers', file, ...withoutAccount, '--apply']);
+    assert.equal(unassigned.code, 0, unassigned.stderr);
+    assert.deepEqual(await accounts(), ['unassigned', 'unassigned']);
+  });
+
   test('a missing namespace stops before any row is sent, exit 2', async () => {
     const file = join(dir, 'one.csv');
     await writeFile(file, 'Number\n85570000000\n');

@@ -117,6 +117,16 @@ describe('import-numbers', () => {
     assert.ok(seconds < 30, `took ${seconds} s`);
   });
 
+  test('without --account the numbers are written unassigned: no accountRef', async () => {
+    const file = await csvFile('unassigned.csv', 'Number\n85512345678\n1234\n');
+    const result = await runInProcess(['import-numbers', file, '--carrier', 'mekong-telecom']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(parseStream(result.stdout).map((object) => (object as { spec: unknown }).spec), [
+      { carrierRef: { name: 'mekong-telecom' }, number: '+85512345678', enabled: true },
+      { carrierRef: { name: 'mekong-telecom' }, number: '1234', type: 'shortCode', enabled: true },
+    ]);
+  });
+
   test('bad rows are reported as FILE:LINE: reason, all of them, with nothing on stdout and exit code 1', async () => {
     const file = await csvFile('bad.csv', [
       'Number,Enabled',
