@@ -20,9 +20,23 @@ interface Target {
   forwardCustomHeaders: boolean;
 }
 
+/**
+ * A host shaped as a SIP domain's address under this carrier's base (<name>.sip-<region>.<base>)
+ * that names no SipDomain: the caller meant a domain that is not there (or not in this region), so
+ * the call fails, as Vonage fails it, rather than being taken for a trunk's call to a number.
+ */
+function unknownDomain(host: string, view: RoutingView): Rejection | undefined {
+  const base = view.carrier.sipDomainBase?.replace(/\.$/, '').toLowerCase();
+  const lower = host.toLowerCase().replace(/\.$/, '');
+  if (!base || !lower.endsWith(`.${base}`)) return undefined;
+  const address = lower.slice(0, -base.length - 1);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.sip-[a-z][a-z0-9]*$/.test(address)) return undefined;
+  return reject(404, 'Not Found - Unknown SIP Domain', `${host} names no SIP domain of carrier ${view.carrier.name} (in this region)`);
+}
+
 function fromDomain(request: InboundRequest, view: RoutingView): Target | InboundDecision | undefined {
   const domain = request.requestHost === '' ? undefined : view.sipDomain(request.requestHost);
-  if (!domain) return undefined;
+  if (!domain) return request.requestHost === '' ? undefined : unknownDomain(request.requestHost, view);
   if (!domain.enabled) return reject(403, 'Forbidden - Domain Disabled', `SIP domain ${domain.domain} is disabled`);
   const admission = admitToDomain(domain, request.sourceAddress, request.digest);
   if (!('admitted' in admission)) return admission;

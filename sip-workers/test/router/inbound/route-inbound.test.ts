@@ -30,6 +30,10 @@ const cases: Array<[string, Partial<InboundRequest>, Expectation]> = [
   ['domain call with a wrong password', { requestHost: domainFqdn, requestUser: 'desk', digest: { kind: 'failed', detail: 'bad-response' } }, { kind: 'reject', status: 403, reason: /Authentication Failed/ }],
   ['domain call authenticated', { requestHost: domainFqdn, requestUser: 'desk', digest: { kind: 'ok', username: 'agent-101' } }, { kind: 'webhook', account: 'pepper', to: `sip:desk@${domainFqdn}`, voicePath: '/domain', origin: 'domain' }],
   ['a host that names no SipDomain is a trunk call', { requestHost: 'other.example', requestUser: numbers.clinic }, { kind: 'webhook', account: 'clinic', to: numbers.clinic, voicePath: '/voice', origin: 'trunk' }],
+  ['so is a host under the SIP domain base that is not shaped as a domain address', { requestHost: 'edge.sip.test', requestUser: numbers.clinic }, { kind: 'webhook', account: 'clinic', to: numbers.clinic, voicePath: '/voice', origin: 'trunk' }],
+  ['the domain address in another region fails, even from a trunk', { requestHost: 'kampot.sip-eu.sip.test', requestUser: numbers.clinic }, { kind: 'reject', status: 404, reason: /Unknown SIP Domain/ }],
+  ['an address under the base that names no domain fails', { requestHost: 'Nobody.SIP-AP.sip.test.', requestUser: 'desk' }, { kind: 'reject', status: 404, reason: /Unknown SIP Domain/ }],
+  ['the domain address in another case is the domain', { requestHost: domainFqdn.toUpperCase(), sourceAddress: '127.0.0.3', requestUser: 'desk', fromUri: 'sip:alice@pbx' }, { kind: 'webhook', account: 'pepper', to: `sip:desk@${domainFqdn}`, voicePath: '/domain', origin: 'domain' }],
 ];
 
 function check(decision: InboundDecision, expected: Expectation): void {
