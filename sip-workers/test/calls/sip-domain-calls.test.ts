@@ -67,7 +67,8 @@ describe('calls into a SipDomain', { skip: sippMissing, timeout: 60_000 }, () =>
     assert.ok((await worker.metric('switchyard_digest_failures_total')) >= 2);
   });
 
-  test('a domain this carrier does not serve is not a domain call: the source must then be a trunk', async () => {
-    ok(await runSipp({ scenario: callerExpecting(403, { to: '+85523900100', host: 'other.sip-ap.sip.test' }), remote: remote(), calls: 1, localIp: '127.0.0.3' }), 'caller');
+  test('a domain address this carrier does not serve fails with 404, even from the trunk\'s address; another host is not a domain call, so its source must be a trunk', async () => {
+    ok(await runSipp({ scenario: callerExpecting(404, { to: '+85523900100', host: 'other.sip-ap.sip.test' }), remote: remote(), calls: 1, localIp: '127.0.0.1' }), 'caller from the trunk to a domain address');
+    ok(await runSipp({ scenario: callerExpecting(403, { to: '+85523900100', host: 'pbx.other.example' }), remote: remote(), calls: 1, localIp: '127.0.0.3' }), 'caller from no trunk to another host');
   });
 });
