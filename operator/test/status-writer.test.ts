@@ -87,3 +87,26 @@ test('the backlog and the oldest wait are scraped as metrics', async () => {
   assert.ok(waited >= 5 && waited < 60, `waited ${waited} s`);
   writes.releaseAll();
 });
+
+test('a newer status for an object waits for its write in flight, then goes out: the older can never land last', async () => {
+  const sent: string[] = [];
+  const release: Array<() => void> = [];
+  const applier = {
+    writeStatus: (_ref: unknown, body: string) => {
+      sent.push(body);
+      return new Promise<void>((resolve) => release.push(resolve));
+    },
+  } as unknown as Applier;
+  const writer = new StatusWriter(applier, 32, hooks);
+  writer.submit(updates(1, 1), 1_000);
+  writer.submit(updates(2, 2), 2_000);
+  assert.equal(sent.length, 2, 'pn-0 generation 1 and pn-1 go out');
+  assert.equal(writer.backlog, 3);
+  assert.equal(writer.oldestWaitMs(5_000), 3_000, 'pn-0 generation 2 waits behind its write in flight');
+  release.shift()?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(sent.length, 3);
+  assert.match(sent[2] ?? '', /"name": "pn-0"[\s\S]*"observedGeneration": 2/);
+  release.splice(0).forEach((done) => done());
+  await writer.idle();
+});

@@ -37,6 +37,10 @@ export class StatusWriter {
   private readonly concurrency: number;
   private readonly hooks: StatusWriterHooks;
   private inFlight = 0;
+  /** Keys with a write in flight: a newer status for one waits for it, or the older could land last and stay. */
+  private readonly writing = new Set<string>();
+  /** Keys taken while their earlier write was in flight; queued again when it ends. */
+  private readonly deferred = new Set<string>();
   private idleWaiters: Array<() => void> = [];
   private routingFirst = false;
 
@@ -78,11 +82,16 @@ export class StatusWriter {
 
   /** How long the status waiting longest has waited: how far behind the routing `kubectl get` is. */
   oldestWaitMs(now = Date.now()): number {
+    let since = Number.POSITIVE_INFINITY;
+    for (const key of this.deferred) since = Math.min(since, this.pending.get(key)?.since ?? since);
     for (let i = this.next; i < this.order.length; i++) {
       const entry = this.pending.get(this.order[i] ?? '');
-      if (entry) return now - entry.since;
+      if (entry) {
+        since = Math.min(since, entry.since);
+        break;
+      }
     }
-    return 0;
+    return since === Number.POSITIVE_INFINITY ? 0 : now - since;
   }
 
   /** Resolves when nothing is pending or in flight (for shutdown and tests). */
@@ -121,7 +130,12 @@ export class StatusWriter {
       const key = this.take();
       const entry = key === undefined ? undefined : this.pending.get(key);
       if (key === undefined || !entry) break;
+      if (this.writing.has(key)) {
+        this.deferred.add(key);
+        continue;
+      }
       this.pending.delete(key);
+      this.writing.add(key);
       this.inFlight++;
       void this.applier.writeStatus(entry.ref, entry.body).then(
         () => {
@@ -130,6 +144,8 @@ export class StatusWriter {
         },
         (error: unknown) => this.hooks.onFailed(key, error as Error),
       ).finally(() => {
+        this.writing.delete(key);
+        if (this.deferred.delete(key) && this.pending.has(key)) this.order.push(key);
         this.inFlight--;
         this.pump();
         if (this.backlog === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
