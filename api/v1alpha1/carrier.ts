@@ -172,6 +172,14 @@ export const carrierStatus = z
       .optional()
       .describe('How many objects of each kind the current routing generation holds.'),
     sipService: z.string().max(253).optional().describe('Name of the Service that carriers and customers send SIP to.'),
+    addresses: z
+      .array(z.object({
+        type: z.enum(['IPAddress', 'Hostname']).describe('IPAddress or Hostname.'),
+        value: z.string().max(253).describe('The address.'),
+      }))
+      .max(16)
+      .optional()
+      .describe('Where to send SIP (port spec.sipWorkers.ports.sip, UDP and TCP), as the SIP Service has them: its load balancer\'s addresses and externalIPs, or for type ClusterIP its cluster IP. Absent while a LoadBalancer has none yet, and for NodePort (any node\'s address then).'),
   })
   .describe('Observed state of the Carrier.');
 
@@ -187,6 +195,7 @@ export const Carrier = defineKind({
     { name: 'Country', type: 'string', jsonPath: '.spec.country' },
     { name: 'Workers', type: 'integer', jsonPath: '.status.workers.ready', description: 'Ready SIP worker pods.' },
     { name: 'Programmed', type: 'string', jsonPath: '.status.conditions[?(@.type=="Programmed")].status', description: 'Whether every ready worker serves the current routing generation.' },
+    { name: 'Address', type: 'string', jsonPath: '.status.addresses[*].value', description: 'Where carriers and customers send SIP (kubectl shows the first address).' },
     { name: 'Numbers', type: 'integer', jsonPath: '.status.counts.phoneNumbers', priority: 1 },
     { name: 'Generation', type: 'string', jsonPath: '.status.routingGeneration', priority: 1 },
     { name: 'Push', type: 'string', jsonPath: '.status.conditions[?(@.type=="PushCredentialsValid")].status', description: 'Whether APNs and FCM accept the push credentials (empty without push).', priority: 1 },

@@ -224,6 +224,13 @@ export interface CarrierStatus {
   };
   /** Name of the Service that carriers and customers send SIP to. */
   sipService?: string;
+  /** Where to send SIP (port spec.sipWorkers.ports.sip, UDP and TCP), as the SIP Service has them: its load balancer's addresses and externalIPs, or for type ClusterIP its cluster IP. Absent while a LoadBalancer has none yet, and for NodePort (any node's address then). */
+  addresses?: Array<{
+    /** IPAddress or Hostname. */
+    type: "IPAddress" | "Hostname";
+    /** The address. */
+    value: string;
+  }>;
 }
 
 /** A Carrier is a tenant that offers routes to and from the PSTN: it owns a SIP worker pool, media relays and optional mobile push, and every Account, trunk, number and SIP domain belongs to one. */

@@ -234,6 +234,13 @@ describe('compile', () => {
     assert.equal(programmed([worker('a', generation), worker('b', generation), { ...worker('c', 'old'), ready: false }])?.status, 'True');
   });
 
+  test('a Carrier\'s status gives its SIP Service\'s addresses, and none while the Service has none', () => {
+    const addresses = [{ type: 'IPAddress' as const, value: '203.0.113.50' }, { type: 'Hostname' as const, value: 'sip.mekong.example' }];
+    const input = observed({ carriers: [kh()], serviceAddresses: new Map([['telco/mekong-sip', addresses], ['telco/mekong-media-relay', [{ type: 'IPAddress', value: '10.0.0.9' }]]]) });
+    assert.deepEqual(statusOf(compile(input, context), 'Carrier', 'mekong')?.addresses, addresses);
+    assert.equal(statusOf(compile(observed({ carriers: [kh()] }), context), 'Carrier', 'mekong')?.addresses, undefined);
+  });
+
   test('an OutboundTrunk with a health check is Reachable as the ready workers\' probes report; without one it has no such condition', () => {
     const input = observed({
       carriers: [kh()],

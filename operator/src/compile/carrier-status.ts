@@ -1,7 +1,7 @@
 import { conditionsFor, type ConditionInput } from './conditions.ts';
 import { countryNumbering } from './country.ts';
 import { names } from './names.ts';
-import type { CarrierObject, WorkerReport } from './observed.ts';
+import type { CarrierObject, ServiceAddress, WorkerReport } from './observed.ts';
 import type { StatusUpdate } from './result.ts';
 
 export interface CarrierMembers {
@@ -25,7 +25,7 @@ function programmed(generation: string, workers: WorkerReport[]): ConditionInput
 }
 
 /** `push` is the PushCredentialsValid condition (push-credentials.ts), absent without spec.push. */
-export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], credentials: { push?: ConditionInput; sipTls?: ConditionInput }, now: Date): StatusUpdate['status'] {
+export function carrierStatus(carrier: CarrierObject, generation: string, members: CarrierMembers, workers: WorkerReport[], credentials: { push?: ConditionInput; sipTls?: ConditionInput }, now: Date, addresses: readonly ServiceAddress[] = []): StatusUpdate['status'] {
   const knownCountry = countryNumbering(carrier.spec.country).callingCode !== '';
   const accepted: ConditionInput = knownCountry
     ? { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'The spec is valid.' }
@@ -43,5 +43,6 @@ export function carrierStatus(carrier: CarrierObject, generation: string, member
     workers: { ready: readyWorkers.length, programmed: readyWorkers.filter((worker) => worker.routingGeneration === generation).length },
     counts: { ...members },
     sipService: names.sipService(carrier.metadata.name),
+    ...(addresses.length > 0 ? { addresses: [...addresses] } : {}),
   };
 }

@@ -2,7 +2,7 @@
 import type { CompileResult } from './result.ts';
 import { carrierStatus } from './carrier-status.ts';
 import type { DesiredObject } from './desired.ts';
-import { inheritedLabels } from './names.ts';
+import { inheritedLabels, names } from './names.ts';
 import { objectKey, type CarrierObject } from './observed.ts';
 import type { PhoneNumberIndex } from './phone-number-index.ts';
 import { CarrierRouting } from './routing.ts';
@@ -48,7 +48,7 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), {
       ...(push ? { push: push.condition } : {}),
       ...(sipTlsCondition ? { sipTls: sipTlsCondition } : {}),
-    }, scope.context.now));
+    }, scope.context.now, scope.observed.serviceAddresses?.get(`${carrier.metadata.namespace}/${names.sipService(carrier.metadata.name)}`)));
   }
   numbers.settle();
   return { phases, carriers };

@@ -63,6 +63,12 @@ export interface InvalidObject {
   error: string;
 }
 
+/** An address a Service is reached at, as Gateway API's status.addresses has them. */
+export interface ServiceAddress {
+  type: 'IPAddress' | 'Hostname';
+  value: string;
+}
+
 export interface Observed {
   carriers: CarrierObject[];
   accounts: AccountObject[];
@@ -75,6 +81,8 @@ export interface Observed {
   secrets: ReadonlyMap<string, ObservedSecret>;
   workers: WorkerReport[];
   pushServices: PushServiceReport[];
+  /** The addresses of the Services the operator owns, keyed by `namespace/name`; those with none are absent. */
+  serviceAddresses?: ReadonlyMap<string, readonly ServiceAddress[]>;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { InvalidObject, ObservedObject, ObservedView, PhoneNumberObject } f
 import type { ApiClient } from '../../../api/kube/client.ts';
 import { leaseEntry, ownedMeta, podReports, parseSwitchyardObject, secretEntry, type LeaseEntry, type OwnedMeta, type Parsed, type SecretEntry } from './projections.ts';
 import { Reflector, type ProjectionStore } from './reflector.ts';
+import { serviceEntry, type ServiceEntry } from './service-addresses.ts';
 
 export interface WatchedKind {
   kind: string;
@@ -59,6 +60,8 @@ export class ObservedState {
   /** Owned kinds (ConfigMap, Deployment...) by kind, then namespace/name. */
   private readonly owned = new Map<string, Map<string, OwnedMeta>>();
   private readonly leases = new Map<string, LeaseEntry>();
+  /** The owned Services, also in `owned`: their addresses go into Carriers' statuses. */
+  private readonly services = new Map<string, ServiceEntry>();
 
   /** One reflector per watched kind, each filling its typed store. */
   reflectors(client: ApiClient, log: Logger, kinds: WatchedKind[], onChange: ChangeListener): Array<Pick<Reflector<unknown>, 'start'>> {
@@ -70,6 +73,11 @@ export class ObservedState {
       if (definition && parsedStore) return new Reflector<Parsed>(client, log, { ...common, store: parsedStore, project: parseSwitchyardObject(kind, definition.spec) });
       if (kind === 'Secret') return new Reflector<SecretEntry>(client, log, { ...common, store: this.secrets, project: secretEntry });
       if (kind === 'Lease') return new Reflector<LeaseEntry>(client, log, { ...common, store: this.leases, project: leaseEntry });
+      // Whole objects, not metadata: a Service's addresses are in its spec and status (a few per Carrier).
+      if (kind === 'Service') {
+        this.owned.set(kind, this.services);
+        return new Reflector<ServiceEntry>(client, log, { ...common, store: this.services, project: serviceEntry });
+      }
       const store = new Map<string, OwnedMeta>();
       this.owned.set(kind, store);
       return new Reflector<OwnedMeta>(client, log, { ...common, metadataOnly: true, store, project: ownedMeta });
@@ -91,6 +99,7 @@ export class ObservedState {
       invalidPhoneNumbers: phoneNumbers?.invalid ?? new Map(),
       secrets: this.secrets,
       ...podReports(this.leases.values(), now),
+      serviceAddresses: new Map([...this.services].filter(([, service]) => service.addresses.length > 0).map(([key, service]) => [key, service.addresses])),
     };
   }
 
