@@ -39,6 +39,18 @@ export const secretKeySelector = (what: string, defaultKey: string) =>
     })
     .describe(`Secret key holding ${what}.`);
 
+/**
+ * A Secret holding a digest credential's two HA1 hashes instead of its password, as Bandwidth takes
+ * SIP credentials: hash1 = MD5(username:realm:password), hash1b = MD5(username@realm:realm:password).
+ */
+export const hashesSecretRef = (realm: string) =>
+  z
+    .object({ name: objectName('Name of the Secret in the same namespace.') })
+    .describe(`Secret with keys hash1 and hash1b (32 hex digits each) instead of a password: hash1 = MD5(username:realm:password), hash1b = MD5(username@realm:realm:password), where realm is ${realm}. The password then never reaches the cluster.`);
+
+/** Exactly one of a credential's password and its precomputed hashes. */
+export const passwordOrHashes = validations({ rule: 'has(self.passwordSecretRef) != has(self.hashesSecretRef)', message: 'set exactly one of passwordSecretRef and hashesSecretRef', fieldPath: '.passwordSecretRef', reason: 'FieldValueInvalid' });
+
 /** An IPv4/IPv6 address or CIDR; checked by the API server's CEL ip/cidr library (Kubernetes 1.31+). */
 export const ipOrCIDR = () =>
   z

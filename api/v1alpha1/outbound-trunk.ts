@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { carrierRef, conditions, defineKind, enabled, hostOrIP, objectName, observedGeneration, secretKeySelector, trailingColumns } from './meta.ts';
+import { carrierRef, conditions, defineKind, enabled, hashesSecretRef, hostOrIP, objectName, observedGeneration, passwordOrHashes, secretKeySelector, trailingColumns } from './meta.ts';
 
 const dialString = z
   .object({
@@ -16,9 +16,11 @@ const credentials = z
     username: z.string().min(1).max(128).regex(/^[^\s@:]+$/).describe('Digest username the trunk issued.'),
     domain: hostOrIP('Optional domain refining the username: the digest username becomes the composite username@domain (as in Bandwidth\'s SIP credentials).').optional(),
     realm: z.string().max(253).optional().describe('Realm the trunk challenges with. Its HA1 hashes are precomputed for this realm; empty uses the trunk host.'),
-    passwordSecretRef: secretKeySelector('the digest password', 'password'),
+    passwordSecretRef: secretKeySelector('the digest password', 'password').optional(),
+    hashesSecretRef: hashesSecretRef('realm above (the trunk host when empty), and username the composite username@domain when domain is set').optional(),
   })
-  .describe('Digest credentials answering the trunk\'s 401/407 challenges. The operator stores only HA1 hashes in routing state.');
+  .describe('Digest credentials answering the trunk\'s 401/407 challenges, from a password or from its HA1 hashes. The operator stores only HA1 hashes in routing state.')
+  .meta(passwordOrHashes);
 
 export const outboundTrunkSpec = z
   .object({

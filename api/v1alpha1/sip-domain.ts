@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { carrierRef, conditions, defineKind, enabled, httpMethod, httpURL, ipOrCIDRList, localObjectReference, observedGeneration, secretKeySelector, trailingColumns, validations } from './meta.ts';
+import { carrierRef, conditions, defineKind, enabled, hashesSecretRef, httpMethod, httpURL, ipOrCIDRList, localObjectReference, observedGeneration, passwordOrHashes, secretKeySelector, trailingColumns, validations } from './meta.ts';
 
 const credential = z
   .object({
     username: z.string().min(1).max(128).regex(/^[A-Za-z0-9._~!$&'()*+,;=%-]+$/).describe('Digest username (the user part of the caller\'s From URI).'),
-    passwordSecretRef: secretKeySelector('the password', 'password'),
+    passwordSecretRef: secretKeySelector('the password', 'password').optional(),
+    hashesSecretRef: hashesSecretRef('the domain\'s address (status.domain, e.g. yourcompany.sip-us.<carrier sipDomainBase>)').optional(),
   })
-  .describe('A username whose password lives in a Secret. The operator publishes only HA1 = MD5(username:realm:password), with the domain as realm.');
+  .describe('A username whose password, or whose HA1 hashes, live in a Secret. The operator publishes only HA1 = MD5(username:realm:password), with the domain as realm.')
+  .meta(passwordOrHashes);
 
 export const sipDomainSpec = z
   .object({

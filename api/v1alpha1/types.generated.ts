@@ -402,7 +402,7 @@ export interface OutboundTrunkSpec {
   weight: number;
   /** Final SIP response codes that end the call instead of failing over to the next trunk (e.g. 486 Busy Here, 603 Decline). Timeouts and other 5xx/6xx codes fail over. */
   stopFailoverCodes: Array<number>;
-  /** Digest credentials answering the trunk's 401/407 challenges. The operator stores only HA1 hashes in routing state. */
+  /** Digest credentials answering the trunk's 401/407 challenges, from a password or from its HA1 hashes. The operator stores only HA1 hashes in routing state. */
   credentials?: {
     /** Digest username the trunk issued. */
     username: string;
@@ -411,11 +411,16 @@ export interface OutboundTrunkSpec {
     /** Realm the trunk challenges with. Its HA1 hashes are precomputed for this realm; empty uses the trunk host. */
     realm?: string;
     /** Secret key holding the digest password. */
-    passwordSecretRef: {
+    passwordSecretRef?: {
       /** Name of the Secret in the same namespace. */
       name: string;
       /** Key within the Secret. Defaults to "password". */
       key: string;
+    };
+    /** Secret with keys hash1 and hash1b (32 hex digits each) instead of a password: hash1 = MD5(username:realm:password), hash1b = MD5(username@realm:realm:password), where realm is realm above (the trunk host when empty), and username the composite username@domain when domain is set. The password then never reaches the cluster. */
+    hashesSecretRef?: {
+      /** Name of the Secret in the same namespace. */
+      name: string;
     };
   };
   /** Caller ID presented on every call through this trunk, replacing the one the webhook chose. */
@@ -561,11 +566,16 @@ export interface SipDomainSpec {
     /** Digest username (the user part of the caller's From URI). */
     username: string;
     /** Secret key holding the password. */
-    passwordSecretRef: {
+    passwordSecretRef?: {
       /** Name of the Secret in the same namespace. */
       name: string;
       /** Key within the Secret. Defaults to "password". */
       key: string;
+    };
+    /** Secret with keys hash1 and hash1b (32 hex digits each) instead of a password: hash1 = MD5(username:realm:password), hash1b = MD5(username@realm:realm:password), where realm is the domain's address (status.domain, e.g. yourcompany.sip-us.<carrier sipDomainBase>). The password then never reaches the cluster. */
+    hashesSecretRef?: {
+      /** Name of the Secret in the same namespace. */
+      name: string;
     };
   }>;
   /** aclOrDigest: a source in the ACL is admitted without a challenge, any other caller must pass digest authentication. aclAndDigest: both. Defaults to aclOrDigest. */

@@ -164,6 +164,35 @@ describe('compile', () => {
     for (const object of result.phases.flat()) assert.ok(!JSON.stringify(object).includes(password), `${object.kind} ${object.metadata.name} holds no password`);
   });
 
+  test('credentials given as Bandwidth\'s Hash1 and Hash1b go into routing as they are; a missing or malformed hash is a ResolvedRefs reason', () => {
+    const realm = 'custxx.auth.bandwidth.com';
+    const trunk = (name: string, hashes: string) => outboundTrunk(name, { ...carrierRef(), host: 'gw.example', routePrefixes: ['1'], credentials: { username: 'sipauthtest', realm, hashesSecretRef: { name: hashes } } });
+    const result = compile(observed({
+      carriers: [kh()],
+      outboundTrunks: [trunk('bandwidth', 'bw-hashes'), trunk('typo', 'bad-hashes'), trunk('half', 'half-hashes')],
+      secrets: new Map([
+        // As a user pastes them: upper case, a trailing newline.
+        secret('bw-hashes', { hash1: 'FE438BDDFC087DDA89D29E637F5684AB\n', hash1b: '79bb0e55551e14a2f329a282c7cf1456' }),
+        secret('bad-hashes', { hash1: 'fe438bddfc087dda89d29e637f5684a', hash1b: '79bb0e55551e14a2f329a282c7cf1456' }),
+        secret('half-hashes', { hash1: 'fe438bddfc087dda89d29e637f5684ab' }),
+      ]),
+    }), context);
+    assert.deepEqual(routing(result).secrets.outboundTrunks.bandwidth, digestCredential('sipauthtest', realm, 'password'), 'the seed\'s hashes are the password\'s');
+    assert.deepEqual(Object.keys(routing(result).secrets.outboundTrunks), ['bandwidth']);
+    // A SIP domain's users the same way, hashed with the domain's address as realm.
+    const fqdn = 'kampot.sip-ap.mekong.example';
+    const agent = digestCredential('agent', fqdn, 's3cret');
+    const domain = sipDomain('kampot', { ...carrierRef(), accountRef: { name: 'kampot' }, name: 'kampot', region: 'ap', credentials: [{ username: 'agent', hashesSecretRef: { name: 'agent-hashes' } }] });
+    const withDomain = compile(observed({
+      carriers: [kh()], accounts: [account('kampot', carrierRef())], sipDomains: [domain],
+      secrets: new Map([withToken('kampot'), secret('agent-hashes', { hash1: agent.ha1, hash1b: agent.ha1b })]),
+    }), context);
+    assert.deepEqual(routing(withDomain).secrets.sipDomains[fqdn]?.agent, agent);
+    assert.equal(condition(result, 'OutboundTrunk', 'typo', 'ResolvedRefs')?.reason, 'InvalidHash');
+    assert.match(condition(result, 'OutboundTrunk', 'typo', 'ResolvedRefs')?.message ?? '', /bad-hashes key "hash1"/);
+    assert.equal(condition(result, 'OutboundTrunk', 'half', 'ResolvedRefs')?.reason, 'SecretKeyNotFound');
+  });
+
   test('a large carrier is sharded under the size budget, and one edit changes one shard', () => {
     const numbers = Array.from({ length: 30_000 }, (_, i) => phoneNumber(`pn-${i}`, { ...carrierRef(), number: `+8551${String(i).padStart(7, '0')}`, accountRef: { name: 'clinic' }, voiceURL: `https://clinic.example/voice/${i}` }));
     const before = compile(observed({ ...base(), phoneNumbers: numbers }), context);

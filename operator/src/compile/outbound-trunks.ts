@@ -1,9 +1,10 @@
 import type { OutboundTrunkRoute } from '../../../api/routing/schema.ts';
 import type { ConditionInput } from './conditions.ts';
 import type { WorkerReport } from './observed.ts';
-import { compositeUsername, digestCredential } from './credentials.ts';
+import { credentialUnresolved, resolvedCredential } from './credential-secrets.ts';
+import { compositeUsername } from './credentials.ts';
 import { names } from './names.ts';
-import { carrierMissing, secretKeyMissing } from './policies.ts';
+import { carrierMissing } from './policies.ts';
 import { byAge } from './observed.ts';
 import type { CompileScope } from './scope.ts';
 import { optional } from './values.ts';
@@ -12,7 +13,7 @@ export function compileOutboundTrunks(scope: CompileScope): void {
   for (const trunk of [...scope.observed.outboundTrunks].sort(byAge)) {
     const { namespace, name } = trunk.metadata;
     const credentials = trunk.spec.credentials;
-    const unresolved = carrierMissing(scope.index, namespace, trunk.spec.carrierRef.name) ?? (credentials ? secretKeyMissing(scope.index, namespace, credentials.passwordSecretRef, `password of OutboundTrunk ${name}`) : undefined);
+    const unresolved = carrierMissing(scope.index, namespace, trunk.spec.carrierRef.name) ?? (credentials ? credentialUnresolved(scope.index, namespace, credentials, `OutboundTrunk ${name}`) : undefined);
     const carrierTables = scope.tablesOf(namespace, trunk.spec.carrierRef.name);
     if (!unresolved && carrierTables) {
       const route: OutboundTrunkRoute = {
@@ -24,8 +25,7 @@ export function compileOutboundTrunks(scope: CompileScope): void {
       carrierTables.outboundTrunks.push(route);
       carrierTables.members.outboundTrunks++;
       if (credentials) {
-        const password = scope.observed.secrets.get(`${namespace}/${credentials.passwordSecretRef.name}`)?.data[credentials.passwordSecretRef.key] ?? '';
-        carrierTables.secrets.outboundTrunks[name] = digestCredential(compositeUsername(credentials.username, credentials.domain), credentials.realm ?? trunk.spec.host, password);
+        carrierTables.secrets.outboundTrunks[name] = resolvedCredential(scope.observed.secrets, namespace, credentials, compositeUsername(credentials.username, credentials.domain), credentials.realm ?? trunk.spec.host);
       }
     }
     const prefixes = trunk.spec.routePrefixes.length > 0 ? trunk.spec.routePrefixes.map((p) => `+${p}`).join(', ') : 'every number';

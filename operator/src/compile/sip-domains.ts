@@ -1,7 +1,7 @@
 // A domain's address is unique across every carrier; the oldest SipDomain keeps it.
 import type { SipDomainRoute } from '../../../api/routing/schema.ts';
-import { digestCredential } from './credentials.ts';
-import { accountUnusable, carrierMissing, Claims, secretKeyMissing, sipDomainBaseMissing } from './policies.ts';
+import { credentialUnresolved, resolvedCredential } from './credential-secrets.ts';
+import { accountUnusable, carrierMissing, Claims, sipDomainBaseMissing } from './policies.ts';
 
 const fqdn = (name: string, region: string, base: string) => `${name}.sip-${region}.${base.replace(/\.$/, '')}`;
 import { byAge, type ObservedObject } from './observed.ts';
@@ -16,7 +16,7 @@ export function compileSipDomains(scope: CompileScope): void {
     const carrier = scope.index.carriers.get(`${namespace}/${carrierName}`);
     const invalid = carrier ? sipDomainBaseMissing(carrier) : undefined;
     const unresolved = carrierMissing(scope.index, namespace, carrierName) ?? accountUnusable(scope.index, namespace, carrierName, domain.spec.accountRef.name)
-      ?? domain.spec.credentials.map((credential) => secretKeyMissing(scope.index, namespace, credential.passwordSecretRef, `password of ${credential.username}`)).find(Boolean);
+      ?? domain.spec.credentials.map((credential) => credentialUnresolved(scope.index, namespace, credential, credential.username)).find(Boolean);
     const address = carrier?.spec.sipDomainBase ? fqdn(domain.spec.name, domain.spec.region, carrier.spec.sipDomainBase) : undefined;
     const conflict = invalid || unresolved || !address ? undefined : domainClaims.claim(address, domain);
     const carrierTables = scope.tablesOf(namespace, carrierName);
@@ -29,10 +29,9 @@ export function compileSipDomains(scope: CompileScope): void {
       };
       carrierTables.sipDomains.push(route);
       carrierTables.members.sipDomains++;
-      carrierTables.secrets.sipDomains[address] = Object.fromEntries(domain.spec.credentials.map((credential) => {
-        const password = scope.observed.secrets.get(`${namespace}/${credential.passwordSecretRef.name}`)?.data[credential.passwordSecretRef.key] ?? '';
-        return [credential.username, digestCredential(credential.username, address, password)];
-      }));
+      carrierTables.secrets.sipDomains[address] = Object.fromEntries(domain.spec.credentials.map((credential) => [
+        credential.username, resolvedCredential(scope.observed.secrets, namespace, credential, credential.username, address),
+      ]));
     }
     scope.write('SipDomain', domain, { invalid, unresolved, conflict }, `Answers at ${address ?? '?'}.`, { ...optional('domain', address), credentials: domain.spec.credentials.length });
   }
