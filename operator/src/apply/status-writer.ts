@@ -36,7 +36,6 @@ export class StatusWriter {
   private readonly applier: Applier;
   private readonly concurrency: number;
   private readonly hooks: StatusWriterHooks;
-  private inFlight = 0;
   /** Keys with a write in flight: a newer status for one waits for it, or the older could land last and stay. */
   private readonly writing = new Set<string>();
   /** Keys taken while their earlier write was in flight; queued again when it ends. */
@@ -51,7 +50,7 @@ export class StatusWriter {
   }
 
   get backlog(): number {
-    return this.pending.size + this.inFlight;
+    return this.pending.size + this.writing.size;
   }
 
   submit(updates: StatusUpdate[], now = Date.now()): void {
@@ -126,7 +125,7 @@ export class StatusWriter {
   }
 
   private pump(): void {
-    while (this.inFlight < (this.routingFirst ? whileRoutingWaits : this.concurrency) && this.pending.size > 0) {
+    while (this.writing.size < (this.routingFirst ? whileRoutingWaits : this.concurrency) && this.pending.size > 0) {
       const key = this.take();
       const entry = key === undefined ? undefined : this.pending.get(key);
       if (key === undefined || !entry) break;
@@ -136,7 +135,6 @@ export class StatusWriter {
       }
       this.pending.delete(key);
       this.writing.add(key);
-      this.inFlight++;
       void this.applier.writeStatus(entry.ref, entry.body).then(
         () => {
           this.written.set(key, { hash: entry.hash, at: Date.now() });
@@ -146,7 +144,6 @@ export class StatusWriter {
       ).finally(() => {
         this.writing.delete(key);
         if (this.deferred.delete(key) && this.pending.has(key)) this.order.push(key);
-        this.inFlight--;
         this.pump();
         if (this.backlog === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
