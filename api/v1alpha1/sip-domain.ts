@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sipDomainNamePattern, sipDomainRegionPattern } from '../routing/sip-domain-address.ts';
 import { carrierRef, conditions, defineKind, enabled, hashesSecretRef, httpMethod, httpURL, ipOrCIDRList, localObjectReference, observedGeneration, passwordOrHashes, secretKeySelector, trailingColumns, validations } from './meta.ts';
 
 const credential = z
@@ -14,8 +15,8 @@ export const sipDomainSpec = z
   .object({
     carrierRef: carrierRef(),
     accountRef: localObjectReference('Account').describe('The Account whose webhook handles the domain\'s calls.'),
-    name: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).describe('The customer\'s subdomain, a DNS label such as yourcompany. Calls to sip:number@yourcompany.sip-<region>.<carrier sipDomainBase> reach this domain. Immutable.').meta(validations({ rule: 'self == oldSelf', message: 'name is immutable; delete and re-create the SipDomain to rename it' })),
-    region: z.string().min(2).max(12).regex(/^[a-z][a-z0-9]*$/).default('us').describe('Region label of the domain, as in Vonage\'s sip-us / sip-eu / sip-ap. Defaults to us.'),
+    name: z.string().min(1).max(63).regex(sipDomainNamePattern).describe('The customer\'s subdomain, a DNS label such as yourcompany. Calls to sip:number@yourcompany.sip-<region>.<carrier sipDomainBase> reach this domain. Immutable.').meta(validations({ rule: 'self == oldSelf', message: 'name is immutable; delete and re-create the SipDomain to rename it' })),
+    region: z.string().min(2).max(12).regex(sipDomainRegionPattern).default('us').describe('Region label of the domain, as in Vonage\'s sip-us / sip-eu / sip-ap. Defaults to us.'),
     acl: ipOrCIDRList('Addresses and CIDRs allowed to send calls to the domain.').default([]),
     credentials: z.array(credential).max(100).default([]).describe('Digest credentials for callers that are not (or not only) admitted by the ACL.'),
     authentication: z.enum(['aclOrDigest', 'aclAndDigest']).default('aclOrDigest').describe('aclOrDigest: a source in the ACL is admitted without a challenge, any other caller must pass digest authentication. aclAndDigest: both. Defaults to aclOrDigest.'),

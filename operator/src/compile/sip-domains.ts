@@ -1,9 +1,8 @@
 // A domain's address is unique across every carrier; the oldest SipDomain keeps it.
 import type { SipDomainRoute } from '../../../api/routing/schema.ts';
+import { sipDomainAddress } from '../../../api/routing/sip-domain-address.ts';
 import { credentialUnresolved, resolvedCredential } from './credential-secrets.ts';
 import { accountUnusable, carrierMissing, Claims, sipDomainBaseMissing } from './policies.ts';
-
-const fqdn = (name: string, region: string, base: string) => `${name}.sip-${region}.${base.replace(/\.$/, '')}`;
 import { byAge, type ObservedObject } from './observed.ts';
 import type { CompileScope } from './scope.ts';
 import { optional, webhook } from './values.ts';
@@ -17,7 +16,7 @@ export function compileSipDomains(scope: CompileScope): void {
     const invalid = carrier ? sipDomainBaseMissing(carrier) : undefined;
     const unresolved = carrierMissing(scope.index, namespace, carrierName) ?? accountUnusable(scope.index, namespace, carrierName, domain.spec.accountRef.name)
       ?? domain.spec.credentials.map((credential) => credentialUnresolved(scope.index, namespace, credential, credential.username)).find(Boolean);
-    const address = carrier?.spec.sipDomainBase ? fqdn(domain.spec.name, domain.spec.region, carrier.spec.sipDomainBase) : undefined;
+    const address = carrier?.spec.sipDomainBase ? sipDomainAddress(domain.spec.name, domain.spec.region, carrier.spec.sipDomainBase) : undefined;
     const conflict = invalid || unresolved || !address ? undefined : domainClaims.claim(address, domain);
     const carrierTables = scope.tablesOf(namespace, carrierName);
     if (!invalid && !unresolved && !conflict && address && carrierTables) {

@@ -2,6 +2,7 @@
 // to a decision. Steps run in order (identify the origin, admit, find the number and account),
 // each rejecting with a status and a reason phrase that says which step refused the call.
 import type { AccountRoute, Webhook } from '../../../../api/routing/schema.ts';
+import { hasSipDomainAddressShape } from '../../../../api/routing/sip-domain-address.ts';
 import type { RoutingView } from '../../routing/routing-view.ts';
 import { normalizeInboundNumber } from '../outbound/number-normalization.ts';
 import { admitToDomain } from './domain-admission.ts';
@@ -26,11 +27,8 @@ interface Target {
  * the call fails, as Vonage fails it, rather than being taken for a trunk's call to a number.
  */
 function unknownDomain(host: string, view: RoutingView): Rejection | undefined {
-  const base = view.carrier.sipDomainBase?.replace(/\.$/, '').toLowerCase();
-  const lower = host.toLowerCase().replace(/\.$/, '');
-  if (!base || !lower.endsWith(`.${base}`)) return undefined;
-  const address = lower.slice(0, -base.length - 1);
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.sip-[a-z][a-z0-9]*$/.test(address)) return undefined;
+  const base = view.carrier.sipDomainBase;
+  if (!base || !hasSipDomainAddressShape(host, base)) return undefined;
   return reject(404, 'Not Found - Unknown SIP Domain', `${host} names no SIP domain of carrier ${view.carrier.name} (in this region)`);
 }
 
