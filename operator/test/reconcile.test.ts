@@ -148,6 +148,17 @@ describe('conflicts and bad references', () => {
     await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: Account\nmetadata: {name: late-customer}\nspec: {carrierRef: {name: mekong-telecom}, voiceURL: "https://late.example/voice"}\n`);
     await eventually('pn-orphan routed', async () => (await routingState(cluster, ns, 'mekong-telecom'))?.numbers['+85512999999']?.account === 'late-customer');
   });
+
+  test('a trunk whose credentials are Bandwidth hashes is ResolvedRefs=False (InvalidHash) while one is malformed, then routes them as given', async () => {
+    const realm = 'custxx.auth.bandwidth.com';
+    const hashes = (hash1: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: bw-hashes}\nstringData: {hash1: "${hash1}", hash1b: 79bb0e55551e14a2f329a282c7cf1456}\n`;
+    await apply(hashes('fe438bddfc087dda89d29e637f5684a'));
+    await apply(`apiVersion: telecom.switchyard.dev/v1alpha1\nkind: OutboundTrunk\nmetadata: {name: bandwidth-transit}\nspec: {carrierRef: {name: mekong-telecom}, host: sip.bandwidth.example, routePrefixes: ["1"], credentials: {username: sipauthtest, realm: ${realm}, hashesSecretRef: {name: bw-hashes}}}\n`);
+    await eventually('InvalidHash', async () => conditionOf(await get('outboundtrunks', 'bandwidth-transit'), 'ResolvedRefs')?.reason === 'InvalidHash');
+    await apply(hashes('FE438BDDFC087DDA89D29E637F5684AB'));
+    const routed = await eventually('the hashes in routing', async () => (await routingState(cluster, ns, 'mekong-telecom'))?.secrets.outboundTrunks['bandwidth-transit']);
+    assert.deepEqual(routed, digestCredential('sipauthtest', realm, 'password'));
+  });
 });
 
 describe('the SIP workers\' flow token key', () => {
