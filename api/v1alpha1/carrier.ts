@@ -87,13 +87,21 @@ const mediaRelay = z
 
 const apns = z
   .object({
-    teamID: z.string().regex(/^[A-Z0-9]{10}$/).describe('Apple Developer Team ID, 10 characters.'),
-    keyID: z.string().regex(/^[A-Z0-9]{10}$/).describe('ID of the APNs authentication key (.p8), 10 characters.'),
+    teamID: z.string().regex(/^[A-Z0-9]{10}$/).describe('Apple Developer Team ID, 10 characters: the issuer of provider tokens, the first part of the apps\' pn-param, and the OU of an APNs certificate\'s subject.'),
+    keyID: z.string().regex(/^[A-Z0-9]{10}$/).optional().describe('ID of the APNs authentication key (.p8), 10 characters. Required with privateKeySecretRef.'),
     topic: z.string().min(1).max(255).describe('The app\'s bundle ID (for VoIP pushes, with the .voip suffix).'),
     environment: z.enum(['production', 'development']).default('production').describe('APNs environment. Defaults to production.'),
-    privateKeySecretRef: secretKeySelector('the APNs .p8 private key (PEM)', 'key.p8'),
+    privateKeySecretRef: secretKeySelector('the APNs .p8 private key (PEM)', 'key.p8').optional(),
+    certificateSecretRef: z
+      .object({ name: objectName('Name of the Secret in the same namespace.') })
+      .optional()
+      .describe('A kubernetes.io/tls Secret with the Apple Push Notification service SSL certificate (tls.crt) and its private key (tls.key), both PEM: certificate-based authentication, as sip:carrier\'s pushd takes PushChatCert.pem and PushChatKey.pem, instead of a provider token. The Carrier\'s PushCredentialsValid condition turns False when the certificate is unreadable, not the key\'s, not for teamID and topic, or expired.'),
   })
-  .describe('Apple Push Notification service settings, using a token-based (ES256) provider key.');
+  .describe('Apple Push Notification service settings: a token-based (ES256) provider key (privateKeySecretRef with keyID) or a certificate (certificateSecretRef).')
+  .meta(validations(
+    { rule: 'has(self.privateKeySecretRef) != has(self.certificateSecretRef)', message: 'set privateKeySecretRef (a .p8 provider key, with keyID) or certificateSecretRef (an APNs certificate), not both' },
+    { rule: '!has(self.privateKeySecretRef) || has(self.keyID)', message: 'keyID is required with privateKeySecretRef', fieldPath: '.keyID', reason: 'FieldValueRequired' },
+  ));
 
 const fcm = z
   .object({

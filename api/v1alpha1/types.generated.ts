@@ -118,22 +118,27 @@ export interface CarrierSpec {
   };
   /** Mobile push: wake a sleeping app when its user is called and has no live registration. */
   push?: {
-    /** Apple Push Notification service settings, using a token-based (ES256) provider key. */
+    /** Apple Push Notification service settings: a token-based (ES256) provider key (privateKeySecretRef with keyID) or a certificate (certificateSecretRef). */
     apns?: {
-      /** Apple Developer Team ID, 10 characters. */
+      /** Apple Developer Team ID, 10 characters: the issuer of provider tokens, the first part of the apps' pn-param, and the OU of an APNs certificate's subject. */
       teamID: string;
-      /** ID of the APNs authentication key (.p8), 10 characters. */
-      keyID: string;
+      /** ID of the APNs authentication key (.p8), 10 characters. Required with privateKeySecretRef. */
+      keyID?: string;
       /** The app's bundle ID (for VoIP pushes, with the .voip suffix). */
       topic: string;
       /** APNs environment. Defaults to production. */
       environment: "production" | "development";
       /** Secret key holding the APNs .p8 private key (PEM). */
-      privateKeySecretRef: {
+      privateKeySecretRef?: {
         /** Name of the Secret in the same namespace. */
         name: string;
         /** Key within the Secret. Defaults to "key.p8". */
         key: string;
+      };
+      /** A kubernetes.io/tls Secret with the Apple Push Notification service SSL certificate (tls.crt) and its private key (tls.key), both PEM: certificate-based authentication, as sip:carrier's pushd takes PushChatCert.pem and PushChatKey.pem, instead of a provider token. The Carrier's PushCredentialsValid condition turns False when the certificate is unreadable, not the key's, not for teamID and topic, or expired. */
+      certificateSecretRef?: {
+        /** Name of the Secret in the same namespace. */
+        name: string;
       };
     };
     /** Firebase Cloud Messaging (HTTP v1 API) settings. */

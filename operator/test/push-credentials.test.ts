@@ -1,16 +1,23 @@
 // The Carrier's PushCredentialsValid condition from the Secrets and what the push service pods
 // report, the checksum that rolls the pods when a key changes, and the events the transitions make.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import type { ProviderCredentials, PushCredentialsReport } from '../../api/reports/lease-annotations.ts';
+import { X509Certificate } from 'node:crypto';
 import { compile } from '../src/compile/compile.ts';
 import type { PushServiceReport } from '../src/compile/observed.ts';
 import { pushCredentials } from '../src/compile/push-credentials.ts';
 import { transitions } from '../src/compile/status-diff.ts';
+import { appleCertificateAuthority, applePushCertificate } from '../../sip-workers/test/support/push-gateways/apns-certificates.ts';
 import { carrier, context, observed, secret } from './builders.ts';
 
-const pushCredentialsCondition = (...args: Parameters<typeof pushCredentials>) => pushCredentials(...args)?.condition;
-const pushCredentialsChecksum = (c: Parameters<typeof pushCredentials>[0], secrets: Parameters<typeof pushCredentials>[1]) => pushCredentials(c, secrets, [])?.checksum;
+type Arguments = Parameters<typeof pushCredentials>;
+const now = new Date('2026-11-23T12:00:00Z');
+const pushCredentialsCondition = (c: Arguments[0], secrets: Arguments[1], reports: Arguments[2]) => pushCredentials(c, secrets, reports, now)?.condition;
+const pushCredentialsChecksum = (c: Arguments[0], secrets: Arguments[1]) => pushCredentials(c, secrets, [], now)?.checksum;
 
 const push = {
   apns: { teamID: 'ABCDE12345', keyID: 'KEY1234567', topic: 'com.example.voice.voip', privateKeySecretRef: { name: 'apns-key', key: 'key.p8' } },
@@ -92,5 +99,67 @@ describe('PushCredentialsValid', () => {
     assert.deepEqual(transitions(ref, condition('False', 'CredentialsRejected'), condition('False', 'SecretNotFound')).map((e) => e.reason), ['SecretNotFound']);
     assert.deepEqual(transitions(ref, condition('Unknown', 'NotYetVerified'), condition('True', 'CredentialsAccepted')).map((e) => `${e.type} ${e.reason}`), ['Normal CredentialsAccepted']);
     assert.deepEqual(transitions(ref, condition('True', 'CredentialsAccepted'), condition('True', 'CredentialsAccepted')), []);
+  });
+
+  describe('with an APNs certificate (certificateSecretRef)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-apns-condition-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const apple = appleCertificateAuthority(dir);
+    const issued = applePushCertificate(dir, apple, { name: 'voice', bundleID: 'com.example.voice', teamID: 'ABCDE12345' });
+    const certificatePush = { apns: { teamID: 'ABCDE12345', topic: 'com.example.voice.voip', certificateSecretRef: { name: 'apns-cert' } } };
+    const withCertificate = carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example', push: certificatePush });
+    const certificateSecret = (cert: string, key: string) => new Map([secret('apns-cert', { 'tls.crt': cert, 'tls.key': key })]);
+    const judged = (secrets: Arguments[1], at = now, c = withCertificate) => pushCredentials(c, secrets, [report('p1', { apns: state('valid') })], at);
+    // A minute on, so certificates made within the test (valid from the second they were made) are valid.
+    const soon = () => new Date(Date.now() + 60_000);
+
+    test('a certificate for the team and app passes to the gateways\' verdict, with its expiry', () => {
+      const result = judged(certificateSecret(issued.cert, issued.key), soon());
+      assert.equal(result?.condition.status, 'True');
+      assert.equal(result?.condition.reason, 'CredentialsAccepted');
+      assert.match(result?.condition.message ?? '', /^APNs accepted the credentials\. The APNs certificate is valid until \d{4}-\d\d-\d\dT[\d:.]+Z\.$/);
+      assert.equal(result?.apnsCertificateExpiry?.getTime(), new Date(new X509Certificate(issued.cert).validTo).getTime());
+      assert.match(result?.checksum ?? '', /^[0-9a-f]{16}$/);
+      const bundleTopic = carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example', push: { apns: { ...certificatePush.apns, topic: 'com.example.voice' } } });
+      assert.equal(judged(certificateSecret(issued.cert, issued.key), soon(), bundleTopic)?.condition.status, 'True', 'the bundle ID itself is one of its topics');
+    });
+
+    test('each refusal says what is wrong before any pod tries it, and keeps the checksum so a fix rolls the pods', () => {
+      const otherTeam = applePushCertificate(dir, apple, { name: 'team', bundleID: 'com.example.voice', teamID: 'ZZZZZ99999' });
+      const otherApp = applePushCertificate(dir, apple, { name: 'app', bundleID: 'com.example.other', teamID: 'ABCDE12345' });
+      const cases: Array<[string, Arguments[1], Date, string, RegExp]> = [
+        ['garbage', certificateSecret('not a certificate', issued.key), soon(), 'CertificateInvalid', /^tls\.crt in Secret apns-cert is not a PEM certificate\./],
+        ['another key', certificateSecret(issued.cert, otherTeam.key), soon(), 'KeyMismatch', /^tls\.key in Secret apns-cert is not the key of its certificate\./],
+        ['expired', certificateSecret(issued.cert, issued.key), new Date(Date.now() + 3 * 86_400_000), 'CertificateExpired', /expired at .*; APNs refuses the TLS connection with it\./],
+        ['another team', certificateSecret(otherTeam.cert, otherTeam.key), soon(), 'CertificateTeamMismatch', /belongs to team ZZZZZ99999 \(its subject's OU\), not spec\.push\.apns\.teamID ABCDE12345\./],
+        ['another app', certificateSecret(otherApp.cert, otherApp.key), soon(), 'CertificateTopicMismatch', /is for the app com\.example\.other \(its subject's UID\), so APNs refuses pushes to spec\.push\.apns\.topic com\.example\.voice\.voip\./],
+      ];
+      for (const [name, secrets, at, reason, message] of cases) {
+        const result = judged(secrets, at);
+        assert.equal(result?.condition.status, 'False', name);
+        assert.equal(result?.condition.reason, reason, name);
+        assert.match(result?.condition.message ?? '', message, name);
+        assert.match(result?.condition.message ?? '', /Calls to iOS phones that need a push end in 480/, name);
+        assert.match(result?.checksum ?? '', /^[0-9a-f]{16}$/, name);
+        assert.equal(result?.apnsCertificateExpiry, undefined, name);
+      }
+    });
+
+    test('the Secret must hold tls.crt and tls.key', () => {
+      assert.equal(judged(new Map())?.condition.reason, 'SecretNotFound');
+      const noKey = judged(new Map([secret('apns-cert', { 'tls.crt': issued.cert })]));
+      assert.equal(noKey?.condition.reason, 'SecretKeyNotFound');
+      assert.match(noKey?.condition.message ?? '', /^Secret apns-cert has no key tls\.key \(spec\.push\.apns\.certificateSecretRef\)/);
+    });
+
+    test('both keys feed the checksum; APNs is named once beside FCM', () => {
+      const both = carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example', push: { ...certificatePush, fcm: push.fcm } });
+      const withFcm = new Map([...certificateSecret(issued.cert, issued.key), secret('fcm-key', { 'service-account.json': '{}' })]);
+      const first = pushCredentials(both, withFcm, [], soon());
+      const rekeyed = pushCredentials(both, new Map([...withFcm, secret('apns-cert', { 'tls.crt': issued.cert, 'tls.key': `${issued.key}\n` })]), [], soon());
+      assert.notEqual(rekeyed?.checksum, first?.checksum);
+      const accepted = pushCredentials(both, withFcm, [report('p1', { apns: state('valid'), fcm: state('valid') })], soon());
+      assert.match(accepted?.condition.message ?? '', /^APNs and FCM accepted the credentials\./);
+    });
   });
 });

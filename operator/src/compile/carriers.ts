@@ -35,7 +35,7 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     phases[0]?.push(...compiled.shards, compiled.workerSecret);
     phases[1]?.push(compiled.manifest);
     const ours = (report: { namespace: string; carrier: string }) => report.namespace === carrier.metadata.namespace && report.carrier === carrier.metadata.name;
-    const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours));
+    const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours), scope.context.now);
     const pushChecksum = push?.checksum;
     const sipTlsCondition = sipTlsCertificate(carrier, scope.observed.secrets, scope.context.now);
     const workerKey = sipWorkerKeySecret(carrier, scope.observed.secrets, scope.context.randomBytes);

@@ -3,6 +3,7 @@
 // A rejected key otherwise shows only as calls to sleeping phones ending in 480.
 import { createHash } from 'node:crypto';
 import type { ProviderCredentials, PushProvider } from '../../../api/reports/lease-annotations.ts';
+import { checkApnsCertificate } from './apns-certificate.ts';
 import type { ConditionInput } from './conditions.ts';
 import type { CarrierObject, ObservedSecret, PushServiceReport } from './observed.ts';
 
@@ -15,10 +16,18 @@ interface CredentialRef {
   key: string;
 }
 
+const apnsCertificateField = 'spec.push.apns.certificateSecretRef';
+
 function credentialRefs(carrier: CarrierObject): CredentialRef[] {
   const push = carrier.spec.push;
+  const apns = push?.apns;
+  const apnsRefs: CredentialRef[] = [];
+  if (apns?.privateKeySecretRef) apnsRefs.push({ provider: 'apns', field: 'spec.push.apns.privateKeySecretRef', ...apns.privateKeySecretRef });
+  if (apns?.certificateSecretRef) {
+    for (const key of ['tls.crt', 'tls.key']) apnsRefs.push({ provider: 'apns', field: apnsCertificateField, name: apns.certificateSecretRef.name, key });
+  }
   return [
-    ...(push?.apns ? [{ provider: 'apns' as const, field: 'spec.push.apns.privateKeySecretRef', ...push.apns.privateKeySecretRef }] : []),
+    ...apnsRefs,
     ...(push?.fcm ? [{ provider: 'fcm' as const, field: 'spec.push.fcm.serviceAccountSecretRef', ...push.fcm.serviceAccountSecretRef }] : []),
   ];
 }
@@ -33,31 +42,44 @@ export interface PushCredentials {
    * start anyway).
    */
   checksum?: string;
+  /** When the APNs certificate (certificate-based authentication) expires, once it passed the checks. */
+  apnsCertificateExpiry?: Date;
 }
 
 /** Undefined when the Carrier has no push: the condition is then absent and there is no checksum. */
-export function pushCredentials(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, reports: PushServiceReport[]): PushCredentials | undefined {
+export function pushCredentials(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, reports: PushServiceReport[], now: Date): PushCredentials | undefined {
   const refs = credentialRefs(carrier);
   if (refs.length === 0) return undefined;
   const { namespace } = carrier.metadata;
   const hash = createHash('sha256');
+  const values = new Map<string, string>();
   for (const ref of refs) {
     const secret = secrets.get(`${namespace}/${ref.name}`);
     if (!secret) return { condition: { type: 'PushCredentialsValid', status: 'False', reason: 'SecretNotFound', message: `Secret ${ref.name} (${ref.field}) does not exist, so the push service pods cannot start.` } };
     const value = secret.data[ref.key];
     if (value === undefined) return { condition: { type: 'PushCredentialsValid', status: 'False', reason: 'SecretKeyNotFound', message: `Secret ${ref.name} has no key ${ref.key} (${ref.field}), so the push service pods cannot start.` } };
     hash.update(`${ref.provider}\0${value}\0`);
+    values.set(ref.key, value);
   }
-  return { condition: gatewaysVerdict(refs, reports), checksum: hash.digest('hex').slice(0, 16) };
+  const checksum = hash.digest('hex').slice(0, 16);
+  const apns = carrier.spec.push?.apns;
+  if (!apns?.certificateSecretRef) return { condition: gatewaysVerdict(refs, reports), checksum };
+  const judged = checkApnsCertificate(apns, values.get('tls.crt') ?? '', values.get('tls.key') ?? '', now, apns.certificateSecretRef.name);
+  if ('reason' in judged) {
+    return { condition: { type: 'PushCredentialsValid', status: 'False', reason: judged.reason, message: `${judged.message} Calls to iOS phones that need a push end in 480 until the Secret holds a working certificate.` }, checksum };
+  }
+  const verdict = gatewaysVerdict(refs, reports);
+  return { condition: { ...verdict, message: `${verdict.message} The APNs certificate is valid until ${judged.validTo.toISOString()}.` }, checksum, apnsCertificateExpiry: judged.validTo };
 }
 
 /** What the live push service pods last heard from the gateways about the keys. */
 function gatewaysVerdict(refs: CredentialRef[], reports: PushServiceReport[]): ConditionInput {
+  const providers = [...new Set(refs.map((ref) => ref.provider))];
   const live = reports.filter((report) => report.live);
   const refused: string[] = [];
   const unverified: string[] = [];
   let onlyUnreadable = true;
-  for (const { provider } of refs) {
+  for (const provider of providers) {
     const seen = live.flatMap((report) => {
       const credentials = report.credentials?.[provider];
       return credentials ? [{ pod: report.pod, ...credentials }] : [];
@@ -77,7 +99,7 @@ function gatewaysVerdict(refs: CredentialRef[], reports: PushServiceReport[]): C
     return { type: 'PushCredentialsValid', status: 'False', reason: onlyUnreadable ? 'KeyUnreadable' : 'CredentialsRejected', message: `${refused.join('; ')}. Calls to phones that need a push end in 480 until the Secret holds a working key.` };
   }
   if (live.length === 0) return { type: 'PushCredentialsValid', status: 'Unknown', reason: 'NoPushService', message: 'No push service pod is running to report on the credentials yet.' };
-  const all = refs.map(({ provider }) => providerNames[provider]).join(' and ');
+  const all = providers.map((provider) => providerNames[provider]).join(' and ');
   if (unverified.length > 0) {
     return { type: 'PushCredentialsValid', status: 'Unknown', reason: 'NotYetVerified', message: `${unverified.join(' and ')} has not been used yet: the gateway checks the key with the first push (Google's with the first token request).` };
   }

@@ -49,6 +49,20 @@ describe('push service', () => {
       mounts: [{ name: 'fcm', mountPath: '/var/run/secrets/switchyard/fcm', readOnly: true }],
     },
     {
+      name: 'APNs by certificate',
+      push: { apns: { teamID: 'ABCDE12345', topic: 'com.example.voice.voip', certificateSecretRef: { name: 'apns-cert' } } },
+      env: {
+        SWITCHYARD_APNS_TEAM_ID: 'ABCDE12345',
+        SWITCHYARD_APNS_TOPIC: 'com.example.voice.voip',
+        SWITCHYARD_APNS_CERTIFICATE_FILE: '/var/run/secrets/switchyard/apns/apns.crt',
+        SWITCHYARD_APNS_CERTIFICATE_KEY_FILE: '/var/run/secrets/switchyard/apns/apns.key',
+        SWITCHYARD_APNS_KEY_ID: undefined,
+        SWITCHYARD_APNS_PRIVATE_KEY_FILE: undefined,
+      },
+      volumes: [{ name: 'apns', secret: { secretName: 'apns-cert', items: [{ key: 'tls.crt', path: 'apns.crt' }, { key: 'tls.key', path: 'apns.key' }], defaultMode: 0o440 } }],
+      mounts: [{ name: 'apns', mountPath: '/var/run/secrets/switchyard/apns', readOnly: true }],
+    },
+    {
       name: 'both, development APNs',
       push: { apns: { ...apns, environment: 'development' }, fcm, replicas: 2 },
       env: { SWITCHYARD_APNS_ENVIRONMENT: 'development', SWITCHYARD_FCM_PROJECT_ID: 'mekong-voice' },

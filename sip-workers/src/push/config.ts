@@ -19,6 +19,8 @@ export const pushConfig = z
     SWITCHYARD_APNS_TOPIC: z.string().min(1).optional().describe('The app\'s VoIP topic, bundle ID + .voip.'),
     SWITCHYARD_APNS_ENVIRONMENT: z.enum(['production', 'development']).default('production'),
     SWITCHYARD_APNS_PRIVATE_KEY_FILE: z.string().min(1).optional().describe('The .p8 key (PKCS#8 PEM) mounted from the Carrier\'s Secret.'),
+    SWITCHYARD_APNS_CERTIFICATE_FILE: z.string().min(1).optional().describe('Instead of a .p8 key: the APNs certificate (PEM) mounted from the Carrier\'s kubernetes.io/tls Secret.'),
+    SWITCHYARD_APNS_CERTIFICATE_KEY_FILE: z.string().min(1).optional().describe('The APNs certificate\'s private key (PEM).'),
     SWITCHYARD_APNS_URL: httpsURL.optional().describe('Replaces api.push.apple.com / api.sandbox.push.apple.com.'),
     SWITCHYARD_APNS_TOKEN_REFRESH_MINUTES: z.coerce.number().int().min(20).max(50).default(40).describe('Age at which the provider token is re-signed: Apple refuses one older than 60 minutes and throttles re-signing more often than every 20.'),
     SWITCHYARD_FCM_PROJECT_ID: z.string().min(1).optional(),
@@ -34,12 +36,21 @@ export const pushConfig = z
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((config, context) => {
-    const apns = [config.SWITCHYARD_APNS_TEAM_ID, config.SWITCHYARD_APNS_KEY_ID, config.SWITCHYARD_APNS_TOPIC, config.SWITCHYARD_APNS_PRIVATE_KEY_FILE];
+    const apnsApp = [config.SWITCHYARD_APNS_TEAM_ID, config.SWITCHYARD_APNS_TOPIC];
+    const apnsToken = [config.SWITCHYARD_APNS_KEY_ID, config.SWITCHYARD_APNS_PRIVATE_KEY_FILE];
+    const apnsCertificate = [config.SWITCHYARD_APNS_CERTIFICATE_FILE, config.SWITCHYARD_APNS_CERTIFICATE_KEY_FILE];
     const fcm = [config.SWITCHYARD_FCM_PROJECT_ID, config.SWITCHYARD_FCM_SERVICE_ACCOUNT_FILE];
-    const partly = (values: Array<string | undefined>) => values.some((value) => value !== undefined) && values.some((value) => value === undefined);
-    if (partly(apns)) context.addIssue({ code: 'custom', message: 'APNs needs SWITCHYARD_APNS_TEAM_ID, _KEY_ID, _TOPIC and _PRIVATE_KEY_FILE together' });
+    const some = (values: Array<string | undefined>) => values.some((value) => value !== undefined);
+    const partly = (values: Array<string | undefined>) => some(values) && values.some((value) => value === undefined);
+    if (partly(apnsToken)) context.addIssue({ code: 'custom', message: 'an APNs provider key needs SWITCHYARD_APNS_KEY_ID and _PRIVATE_KEY_FILE together' });
+    if (partly(apnsCertificate)) context.addIssue({ code: 'custom', message: 'an APNs certificate needs SWITCHYARD_APNS_CERTIFICATE_FILE and _CERTIFICATE_KEY_FILE together' });
+    if (some(apnsToken) && some(apnsCertificate)) context.addIssue({ code: 'custom', message: 'APNs takes a provider key (SWITCHYARD_APNS_KEY_ID, _PRIVATE_KEY_FILE) or a certificate (SWITCHYARD_APNS_CERTIFICATE_FILE, _CERTIFICATE_KEY_FILE), not both' });
+    const apnsCredentials = some(apnsToken) || some(apnsCertificate);
+    if ((some(apnsApp) || apnsCredentials) && (apnsApp.some((value) => value === undefined) || !apnsCredentials)) {
+      context.addIssue({ code: 'custom', message: 'APNs needs SWITCHYARD_APNS_TEAM_ID, _TOPIC and a provider key or certificate together' });
+    }
     if (partly(fcm)) context.addIssue({ code: 'custom', message: 'FCM needs SWITCHYARD_FCM_PROJECT_ID and _SERVICE_ACCOUNT_FILE together' });
-    if (apns.every((value) => value === undefined) && fcm.every((value) => value === undefined)) context.addIssue({ code: 'custom', message: 'neither APNs nor FCM is configured' });
+    if (!some(apnsApp) && !apnsCredentials && !some(fcm)) context.addIssue({ code: 'custom', message: 'neither APNs nor FCM is configured' });
   });
 
 export type PushConfig = z.output<typeof pushConfig>;

@@ -17,16 +17,18 @@ import { createPushService, type PushServiceSettings } from './push-service.ts';
 function settingsFrom(config: PushConfig, extraCA: string | undefined): PushServiceSettings {
   const {
     SWITCHYARD_APNS_TEAM_ID: teamID, SWITCHYARD_APNS_KEY_ID: keyID, SWITCHYARD_APNS_TOPIC: topic, SWITCHYARD_APNS_PRIVATE_KEY_FILE: keyFile,
+    SWITCHYARD_APNS_CERTIFICATE_FILE: certificateFile, SWITCHYARD_APNS_CERTIFICATE_KEY_FILE: certificateKeyFile,
     SWITCHYARD_FCM_PROJECT_ID: projectID, SWITCHYARD_FCM_SERVICE_ACCOUNT_FILE: accountFile,
   } = config;
   return {
     carrier: config.SWITCHYARD_CARRIER,
-    ...(teamID && keyID && topic && keyFile ? {
+    ...(teamID && topic ? {
       apns: {
-        teamID, keyID, topic,
+        teamID, topic,
         origin: config.SWITCHYARD_APNS_URL ?? apnsOrigins[config.SWITCHYARD_APNS_ENVIRONMENT],
         tokenRefreshMs: config.SWITCHYARD_APNS_TOKEN_REFRESH_MINUTES * 60_000,
-        privateKey: () => readFileSync(keyFile, 'utf8'),
+        ...(keyID && keyFile ? { keyID, privateKey: () => readFileSync(keyFile, 'utf8') } : {}),
+        ...(certificateFile && certificateKeyFile ? { certificate: () => ({ cert: readFileSync(certificateFile, 'utf8'), key: readFileSync(certificateKeyFile, 'utf8') }) } : {}),
       },
     } : {}),
     ...(projectID && accountFile ? {

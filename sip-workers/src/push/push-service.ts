@@ -3,7 +3,8 @@
 // be read leaves its provider out and says so in the credential health; the other still works.
 import { Agent } from 'node:https';
 import type { WorkerLogger } from '../worker/logger.ts';
-import { ApnsClient } from './apns/apns-client.ts';
+import { ApnsClient, type ApnsAuthentication, type ApnsCertificate } from './apns/apns-client.ts';
+import { usableCertificate } from './apns/apns-certificate.ts';
 import { apnsGateway } from './apns/apns-gateway.ts';
 import { ApnsProviderToken, loadApnsKey } from './apns/provider-token.ts';
 import { CallLedger } from './call-ledger.ts';
@@ -21,7 +22,8 @@ import type { Clock, RetryPolicy } from './retry-policy.ts';
 
 export interface PushServiceSettings {
   carrier: string;
-  apns?: { teamID: string; keyID: string; topic: string; origin: string; tokenRefreshMs: number; privateKey: () => string };
+  /** Token-based with keyID and privateKey (the .p8), or certificate-based with certificate. */
+  apns?: { teamID: string; topic: string; origin: string; tokenRefreshMs: number; keyID?: string; privateKey?: () => string; certificate?: () => ApnsCertificate };
   fcm?: { projectID: string; origin: string; serviceAccount: () => string };
   /** PEM trusted for the gateways besides the public roots. */
   extraCA?: string;
@@ -46,12 +48,20 @@ function countResponses(metrics: PushMetrics, provider: Provider) {
   return (status: number | undefined) => metrics.gatewayResponses.inc({ provider, status: status === undefined ? 'none' : String(status) });
 }
 
+/** Throws when the key or certificate cannot be used, before any push is attempted. */
+function apnsAuthentication(settings: NonNullable<PushServiceSettings['apns']>, shared: { metrics: PushMetrics; clock: Clock }): ApnsAuthentication {
+  if (settings.certificate) return { certificate: usableCertificate(settings.certificate(), shared.clock.now()) };
+  if (settings.keyID === undefined || settings.privateKey === undefined) throw new Error('neither a provider key with its key ID nor a certificate');
+  return {
+    token: new ApnsProviderToken({
+      teamID: settings.teamID, keyID: settings.keyID, key: loadApnsKey(settings.privateKey()),
+      refreshAfterMs: settings.tokenRefreshMs, now: shared.clock.now, onMint: () => shared.metrics.tokensSigned.inc({ provider: 'apns' }),
+    }),
+  };
+}
+
 function startApns(settings: NonNullable<PushServiceSettings['apns']>, shared: { carrier: string; ca: string[] | undefined; requestTimeoutMs: number; metrics: PushMetrics; clock: Clock }): PushGateway {
-  const token = new ApnsProviderToken({
-    teamID: settings.teamID, keyID: settings.keyID, key: loadApnsKey(settings.privateKey()),
-    refreshAfterMs: settings.tokenRefreshMs, now: shared.clock.now, onMint: () => shared.metrics.tokensSigned.inc({ provider: 'apns' }),
-  });
-  const client = new ApnsClient({ origin: settings.origin, topic: settings.topic, token, ca: shared.ca, requestTimeoutMs: shared.requestTimeoutMs, onResponse: countResponses(shared.metrics, 'apns') });
+  const client = new ApnsClient({ ...apnsAuthentication(settings, shared), origin: settings.origin, topic: settings.topic, ca: shared.ca, requestTimeoutMs: shared.requestTimeoutMs, onResponse: countResponses(shared.metrics, 'apns') });
   return apnsGateway(client, { teamID: settings.teamID, topic: settings.topic }, shared.carrier, shared.clock.now);
 }
 
@@ -74,7 +84,7 @@ export function createPushService(settings: PushServiceSettings, log: WorkerLogg
     try {
       gateways.apns = startApns(settings.apns, shared);
     } catch (error) {
-      health.unreadable('apns', `APNs key unusable: ${(error as Error).message}`);
+      health.unreadable('apns', `APNs ${settings.apns.certificate ? 'certificate' : 'key'} unusable: ${(error as Error).message}`);
     }
   }
   if (settings.fcm) {

@@ -15,6 +15,8 @@ export const apnsMountPath = '/var/run/secrets/switchyard/apns';
 export const fcmMountPath = '/var/run/secrets/switchyard/fcm';
 // Fixed file names inside the mounts, whatever the Secret's key is called.
 const apnsKeyFile = 'key.p8';
+const apnsCertificateFile = 'apns.crt';
+const apnsCertificateKeyFile = 'apns.key';
 const fcmKeyFile = 'service-account.json';
 
 /**
@@ -46,11 +48,20 @@ function pushEnv(carrier: string, push: PushSpec): V1EnvVar[] {
   if (push.apns) {
     env.push(
       { name: 'SWITCHYARD_APNS_TEAM_ID', value: push.apns.teamID },
-      { name: 'SWITCHYARD_APNS_KEY_ID', value: push.apns.keyID },
       { name: 'SWITCHYARD_APNS_TOPIC', value: push.apns.topic },
       { name: 'SWITCHYARD_APNS_ENVIRONMENT', value: push.apns.environment },
-      { name: 'SWITCHYARD_APNS_PRIVATE_KEY_FILE', value: `${apnsMountPath}/${apnsKeyFile}` },
     );
+    if (push.apns.certificateSecretRef) {
+      env.push(
+        { name: 'SWITCHYARD_APNS_CERTIFICATE_FILE', value: `${apnsMountPath}/${apnsCertificateFile}` },
+        { name: 'SWITCHYARD_APNS_CERTIFICATE_KEY_FILE', value: `${apnsMountPath}/${apnsCertificateKeyFile}` },
+      );
+    } else {
+      env.push(
+        { name: 'SWITCHYARD_APNS_KEY_ID', value: push.apns.keyID ?? '' },
+        { name: 'SWITCHYARD_APNS_PRIVATE_KEY_FILE', value: `${apnsMountPath}/${apnsKeyFile}` },
+      );
+    }
   }
   if (push.fcm) {
     env.push(
@@ -61,10 +72,20 @@ function pushEnv(carrier: string, push: PushSpec): V1EnvVar[] {
   return env;
 }
 
-/** Each credential Secret mounted read-only, projecting only the one key the spec names. */
+function apnsFiles(apns: NonNullable<PushSpec['apns']>) {
+  if (apns.certificateSecretRef) {
+    return [secretFiles('apns', apns.certificateSecretRef.name, [{ key: 'tls.crt', path: apnsCertificateFile }, { key: 'tls.key', path: apnsCertificateKeyFile }], apnsMountPath)];
+  }
+  const ref = apns.privateKeySecretRef;
+  // Admission makes a Carrier name one of the two (a CEL rule on spec.push.apns); with neither the
+  // push service refuses its configuration and says why.
+  return ref ? [secretFiles('apns', ref.name, [{ key: ref.key, path: apnsKeyFile }], apnsMountPath)] : [];
+}
+
+/** Each credential Secret mounted read-only, projecting only the keys the spec names. */
 function credentialMounts(push: PushSpec): { volumes: V1Volume[]; volumeMounts: V1VolumeMount[] } {
   const credentials = [
-    ...(push.apns ? [secretFiles('apns', push.apns.privateKeySecretRef.name, [{ key: push.apns.privateKeySecretRef.key, path: apnsKeyFile }], apnsMountPath)] : []),
+    ...(push.apns ? apnsFiles(push.apns) : []),
     ...(push.fcm ? [secretFiles('fcm', push.fcm.serviceAccountSecretRef.name, [{ key: push.fcm.serviceAccountSecretRef.key, path: fcmKeyFile }], fcmMountPath)] : []),
   ];
   return { volumes: credentials.map((files) => files.volume), volumeMounts: credentials.map((files) => files.mount) };

@@ -1,23 +1,32 @@
 // APNs over one HTTP/2 connection per origin, as Apple asks providers to keep (reopened after a
 // GOAWAY or an error). One request is one push: POST /3/device/<token> with the VoIP headers and
-// the shared provider token.
+// either the shared provider token or, with certificate-based authentication, nothing: the TLS
+// client certificate the connection was opened with is the credential.
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import type { GatewayAttempt } from '../gateway-outcome.ts';
-import { apnsOutcome } from './apns-outcome.ts';
+import { apnsOutcome, certificateRefusal } from './apns-outcome.ts';
 import type { ApnsProviderToken } from './provider-token.ts';
 
 export const apnsOrigins = { production: 'https://api.push.apple.com', development: 'https://api.sandbox.push.apple.com' } as const;
 
-export interface ApnsClientSettings {
+/** The APNs certificate and its key, PEM. */
+export interface ApnsCertificate {
+  cert: string;
+  key: string;
+}
+
+/** How the provider proves itself: a signed token on each request, or a certificate on the connection. */
+export type ApnsAuthentication = { token: ApnsProviderToken; certificate?: undefined } | { certificate: ApnsCertificate; token?: undefined };
+
+export type ApnsClientSettings = ApnsAuthentication & {
   origin: string;
   /** The app's VoIP topic (bundle ID + `.voip`). */
   topic: string;
-  token: ApnsProviderToken;
   ca?: string[] | undefined;
   requestTimeoutMs: number;
   /** Each HTTP answer from APNs (undefined: none came), for metrics. */
   onResponse?: (status: number | undefined) => void;
-}
+};
 
 export interface ApnsNotification {
   deviceToken: string;
@@ -31,46 +40,55 @@ export interface ApnsNotification {
 export class ApnsClient {
   readonly #settings: ApnsClientSettings;
   #session: ClientHttp2Session | undefined;
+  /** Why the last connection failed: a TLS alert about our certificate arrives on the session, not the stream. */
+  #sessionError: Error | undefined;
 
   constructor(settings: ApnsClientSettings) {
     this.#settings = settings;
   }
 
   async send(notification: ApnsNotification): Promise<GatewayAttempt> {
-    const jwt = this.#settings.token.current();
+    const { token } = this.#settings;
+    const jwt = token?.current();
     const attempt = await this.#post(notification, jwt);
     this.#settings.onResponse?.(attempt.status);
-    if (attempt.outcome.kind === 'bad-credentials' && attempt.outcome.reason === 'ExpiredProviderToken') this.#settings.token.expired(jwt);
+    if (jwt !== undefined && attempt.outcome.kind === 'bad-credentials' && attempt.outcome.reason === 'ExpiredProviderToken') token?.expired(jwt);
     return attempt;
   }
 
   async close(): Promise<void> {
     const session = this.#session;
     this.#session = undefined;
-    if (!session || session.closed) return;
+    // A session a failure destroyed never calls close()'s callback.
+    if (!session || session.closed || session.destroyed) return;
     await new Promise<void>((resolve) => session.close(() => resolve()));
   }
 
   #connection(): ClientHttp2Session {
     if (this.#session && !this.#session.closed && !this.#session.destroyed) return this.#session;
-    const session = connect(this.#settings.origin, this.#settings.ca ? { ca: this.#settings.ca } : {});
+    const { ca, certificate } = this.#settings;
+    const session = connect(this.#settings.origin, { ...(ca ? { ca } : {}), ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}) });
+    this.#sessionError = undefined;
     const forget = () => {
       if (this.#session === session) this.#session = undefined;
     };
     // Failures reach each request as a stream error; the session only needs to be replaced.
-    session.on('error', forget);
+    session.on('error', (error: Error) => {
+      this.#sessionError = error;
+      forget();
+    });
     session.on('goaway', forget);
     session.on('close', forget);
     this.#session = session;
     return session;
   }
 
-  #post(notification: ApnsNotification, jwt: string): Promise<GatewayAttempt> {
+  #post(notification: ApnsNotification, jwt: string | undefined): Promise<GatewayAttempt> {
     return new Promise((resolve) => {
       const stream = this.#connection().request({
         [constants.HTTP2_HEADER_METHOD]: 'POST',
         [constants.HTTP2_HEADER_PATH]: `/3/device/${notification.deviceToken}`,
-        authorization: `bearer ${jwt}`,
+        ...(jwt === undefined ? {} : { authorization: `bearer ${jwt}` }),
         'apns-topic': this.#settings.topic,
         'apns-push-type': 'voip',
         'apns-priority': '10',
@@ -91,11 +109,17 @@ export class ApnsClient {
         apnsId = typeof id === 'string' ? id : undefined;
       });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A connection closed under the stream (the server dropped it after the handshake) ends
+      // neither with 'end' nor 'error'; without this the push would wait for its timeout.
+      stream.on('close', () => resolve({ outcome: { kind: 'retry', reason: 'ConnectionFailed', detail: `stream closed (code ${stream.rstCode ?? 'none'}) without a response` }, status }));
       stream.on('end', () => {
         if (status === undefined) resolve({ outcome: { kind: 'retry', reason: 'ConnectionFailed', detail: 'stream ended without a response' }, status });
         else resolve({ outcome: apnsOutcome(status, apnsId, Buffer.concat(chunks).toString('utf8')), status });
       });
-      stream.on('error', (error: Error) => resolve({ outcome: { kind: 'retry', reason: 'ConnectionFailed', detail: error.message }, status: undefined }));
+      stream.on('error', (error: Error) => {
+        const refused = this.#settings.certificate ? certificateRefusal(error) ?? certificateRefusal(this.#sessionError) : undefined;
+        resolve({ outcome: refused ?? { kind: 'retry', reason: 'ConnectionFailed', detail: error.message }, status: undefined });
+      });
       stream.end(JSON.stringify(notification.payload));
     });
   }

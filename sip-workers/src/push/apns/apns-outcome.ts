@@ -19,6 +19,7 @@ const credentialMessages: Record<string, string> = {
   BadEnvironmentKeyInToken: 'APNs: the key is not enabled for this environment (production or development)',
   Forbidden: 'APNs refused the request (Forbidden): the key may have been revoked',
   BadCertificate: 'APNs refused the credentials (BadCertificate)',
+  TopicDisallowed: 'APNs refuses pushes to this topic with these credentials: the certificate or key is another app\'s or team\'s',
   BadCertificateEnvironment: 'APNs: the credentials are for the other environment (production or development)',
 };
 
@@ -40,4 +41,31 @@ export function apnsOutcome(status: number, apnsId: string | undefined, body: st
   }
   if (status === 429 || status >= 500) return { kind: 'retry', reason: reason === 'Unknown' ? `HTTP ${status}` : reason };
   return { kind: 'rejected', reason };
+}
+
+/**
+ * TLS alerts by which a server refuses the client certificate: unknown issuer, expired, revoked,
+ * bad or missing. APNs ends the handshake this way for a certificate it does not take.
+ */
+const certificateAlert = /ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|UNSUPPORTED_CERTIFICATE|CERTIFICATE_[A-Z_]+|ACCESS_DENIED)/;
+
+/**
+ * The error's code, and its cause's: over TLS 1.3 the alert is the stream's error itself; over
+ * TLS 1.2 the stream is cancelled (ERR_HTTP2_STREAM_CANCEL) with the session's alert as cause.
+ */
+function errorText(error: Error): string {
+  const codes: string[] = [];
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 3; current = current.cause, depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes.join(' ');
+}
+
+/** The outcome of a connection APNs closed over our certificate; undefined for any other failure. */
+export function certificateRefusal(error: Error | undefined): GatewayOutcome | undefined {
+  if (error === undefined) return undefined;
+  const alert = certificateAlert.exec(errorText(error));
+  if (!alert) return undefined;
+  return { kind: 'bad-credentials', reason: 'BadCertificate', message: `APNs refused the TLS client certificate during the handshake (${alert[0]}): check that the Secret holds the Apple-issued APNs certificate for this app, unexpired and not revoked, and its key` };
 }

@@ -1,10 +1,16 @@
 // A local APNs (HTTP/2 over TLS) that checks each request as Apple documents it: method and path,
 // the provider token (ES256 JWT: alg, kid, iss, iat within the hour, signature against the team's
 // public key, not replaced more often than every 20 minutes), the VoIP headers and the payload,
-// and answers as Apple does: 200 with apns-id, or a status with {"reason"}.
+// and answers as Apple does: 200 with apns-id, or a status with {"reason"}. Given `clientCA`, it
+// also takes certificate-based providers, as APNs does: a request without a provider token is
+// authenticated by the connection's client certificate, which must chain to that CA (else 403
+// BadCertificate: a Node TLS server cannot end the handshake with an alert, as APNs' would) and
+// may push only to the app it names (subject UID, with the .voip and .complication services) for
+// the team in its OU.
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { createSecureServer, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { readSignedToken } from './signed-token.ts';
 import type { TestCertificate } from '../tls-certificate.ts';
 
@@ -17,6 +23,8 @@ export interface FakeApnsOptions {
   /** The one topic the key's team may push to. */
   topic: string;
   now?: () => number;
+  /** The CA whose client certificates authenticate providers (Apple's, in APNs). */
+  clientCA?: string;
 }
 
 export interface ApnsRequestRecord {
@@ -27,6 +35,8 @@ export interface ApnsRequestRecord {
   /** The provider token as sent (tests compare tokens; nothing logs them). */
   providerToken: string | undefined;
   tokenClaims: Record<string, unknown> | undefined;
+  /** Certificate-based: the app and team of the client certificate the connection was opened with. */
+  clientCertificate: { bundleID: string | undefined; teamID: string | undefined } | undefined;
   payload: unknown;
   status: number;
   reason: string | undefined;
@@ -82,6 +92,19 @@ export async function startFakeApns(options: FakeApnsOptions): Promise<FakeApns>
     return undefined;
   }
 
+  /** The bundle ID is the subject's UID; its topics are it and its services (Apple Push Services certificates). */
+  function checkClientCertificate(socket: TLSSocket | undefined, topic: string | undefined, record: ApnsRequestRecord): Verdict | undefined {
+    const peer = socket?.getPeerCertificate();
+    if (!peer?.subject) return { status: 403, reason: 'MissingProviderToken' };
+    if (!socket?.authorized) return { status: 403, reason: 'BadCertificate' };
+    const subject = peer.subject as unknown as Record<string, string | undefined>;
+    const bundleID = subject.UID;
+    record.clientCertificate = { bundleID, teamID: subject.OU };
+    if (bundleID === undefined || subject.OU !== options.teamID) return { status: 403, reason: 'BadCertificate' };
+    if (topic !== undefined && ![bundleID, `${bundleID}.voip`, `${bundleID}.complication`].includes(topic)) return { status: 400, reason: 'TopicDisallowed' };
+    return undefined;
+  }
+
   function checkHeaders(headers: Record<string, string>): Verdict | undefined {
     const topic = headers['apns-topic'];
     if (topic === undefined) return { status: 400, reason: 'MissingTopic' };
@@ -93,13 +116,16 @@ export async function startFakeApns(options: FakeApnsOptions): Promise<FakeApns>
     return undefined;
   }
 
-  function judge(method: string, path: string, headers: Record<string, string>, body: Buffer, record: ApnsRequestRecord): Verdict {
+  function judge(method: string, path: string, headers: Record<string, string>, body: Buffer, record: ApnsRequestRecord, socket: TLSSocket | undefined): Verdict {
     if (method !== 'POST') return { status: 405, reason: 'MethodNotAllowed' };
     const device = /^\/3\/device\/([^/]*)$/.exec(path);
     if (!device) return { status: 404, reason: 'BadPath' };
     if (!device[1]) return { status: 400, reason: 'MissingDeviceToken' };
     record.deviceToken = device[1];
-    const refused = checkProviderToken(headers.authorization, record) ?? checkHeaders(headers);
+    const authenticated = options.clientCA !== undefined && headers.authorization === undefined
+      ? checkClientCertificate(socket, headers['apns-topic'], record)
+      : checkProviderToken(headers.authorization, record);
+    const refused = authenticated ?? checkHeaders(headers);
     if (refused) return refused;
     if (!/^[0-9a-f]{64}$/i.test(device[1])) return { status: 400, reason: 'BadDeviceToken' };
     if (body.length === 0) return { status: 400, reason: 'PayloadEmpty' };
@@ -117,8 +143,8 @@ export async function startFakeApns(options: FakeApnsOptions): Promise<FakeApns>
     const method = String(rawHeaders[':method']);
     const path = String(rawHeaders[':path']);
     const headers = headerValues(rawHeaders);
-    const record: ApnsRequestRecord = { method, path, deviceToken: undefined, headers, providerToken: undefined, tokenClaims: undefined, payload: undefined, status: 0, reason: undefined };
-    const verdict = judge(method, path, headers, body, record);
+    const record: ApnsRequestRecord = { method, path, deviceToken: undefined, headers, providerToken: undefined, tokenClaims: undefined, clientCertificate: undefined, payload: undefined, status: 0, reason: undefined };
+    const verdict = judge(method, path, headers, body, record, stream.session?.socket as TLSSocket | undefined);
     record.status = verdict.status;
     record.reason = verdict.reason;
     requests.push(record);
@@ -134,7 +160,11 @@ export async function startFakeApns(options: FakeApnsOptions): Promise<FakeApns>
   }
 
   const sessions = new Set<Http2Session>();
-  const server = createSecureServer({ key: options.certificate.key, cert: options.certificate.cert });
+  const server = createSecureServer({
+    key: options.certificate.key,
+    cert: options.certificate.cert,
+    ...(options.clientCA === undefined ? {} : { ca: [options.clientCA], requestCert: true, rejectUnauthorized: false }),
+  });
   server.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
