@@ -208,7 +208,9 @@ export class Controller {
     metrics.queueDepth.set(this.queue.depth);
     for (const kind of customKinds) metrics.objectsManaged.set({ kind }, this.state.count(kind));
     metrics.routingGeneration.reset();
+    metrics.certificateExpiry.reset();
     for (const carrier of result.carriers) {
+      for (const { certificate, expiry } of carrier.certificateExpiries) metrics.certificateExpiry.set({ namespace: carrier.namespace, carrier: carrier.name, certificate }, expiry.getTime() / 1000);
       metrics.routingGeneration.set({ namespace: carrier.namespace, carrier: carrier.name, generation: carrier.generation }, 1);
       metrics.routingShards.set({ namespace: carrier.namespace, carrier: carrier.name }, carrier.shards);
     }

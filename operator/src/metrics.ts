@@ -23,6 +23,11 @@ export function operatorMetrics() {
     queueDepth: new Gauge({ name: 'switchyard_queue_depth', help: 'Keys waiting in the work queue, including those backing off.', registers: [registry] }),
     objectsManaged: new Gauge({ name: 'switchyard_objects_managed', help: 'Switchyard objects observed, by kind.', labelNames: ['kind'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_routing_generation_info', help: 'The routing generation published per carrier (value 1).', labelNames: ['namespace', 'carrier', 'generation'], registers: [registry] }),
+    certificateExpiry: new Gauge({
+      name: 'switchyard_certificate_expiration_timestamp_seconds',
+      help: 'When a certificate a Carrier\'s pods use expires (Unix seconds), once it passed the operator\'s checks: certificate="sip-tls" (spec.sipWorkers.tls) or "apns" (spec.push.apns.certificateSecretRef).',
+      labelNames: ['namespace', 'carrier', 'certificate'], registers: [registry],
+    }),
     routingShards: new Gauge({ name: 'switchyard_routing_shards', help: 'Routing ConfigMap shards per carrier.', labelNames: ['namespace', 'carrier'], registers: [registry] }),
     statusLane,
     statusBacklog: new Gauge({

@@ -1,6 +1,7 @@
 // The Carrier's SipTlsCertificateValid condition from the Secret its SIP workers serve TLS with,
 // and the events its transitions make. Certificates are real (openssl), checked with node:crypto.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ const now = new Date();
 const base = { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example' };
 const withTls = (tls: Record<string, unknown>) => carrier('mekong', { ...base, sipWorkers: { tls: { secretRef: { name: 'sip-cert' }, ...tls } } });
 const tlsSecret = (data: Record<string, string>) => new Map([secret('sip-cert', data)]);
-const condition = (tls: Record<string, unknown>, secrets: ReturnType<typeof tlsSecret>, at = now) => sipTlsCertificate(withTls(tls), secrets, at);
+const condition = (tls: Record<string, unknown>, secrets: ReturnType<typeof tlsSecret>, at = now) => sipTlsCertificate(withTls(tls), secrets, at)?.condition;
 
 describe('SipTlsCertificateValid', () => {
   test('absent when the Carrier serves no TLS', () => {
@@ -41,6 +42,9 @@ describe('SipTlsCertificateValid', () => {
     assert.equal(valid?.status, 'True');
     assert.equal(valid?.reason, 'Valid');
     assert.match(valid?.message ?? '', /IP Address:127\.0\.0\.1.*valid until \d{4}-\d\d-\d\dT/);
+    const judged = sipTlsCertificate(withTls({}), tlsSecret({ 'tls.crt': issued.cert, 'tls.key': issued.key }), now);
+    assert.equal(judged?.expiry?.getTime(), Date.parse(new X509Certificate(issued.cert).validTo), 'the expiry, for the metric');
+    assert.equal(sipTlsCertificate(withTls({}), tlsSecret({ 'tls.crt': issued.cert, 'tls.key': other.key }), now)?.expiry, undefined);
     const later = new Date(now.getTime() + 3 * 86_400_000);
     const expired = condition({}, tlsSecret({ 'tls.crt': issued.cert, 'tls.key': issued.key }), later);
     assert.equal(expired?.status, 'False');

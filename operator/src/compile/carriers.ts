@@ -37,17 +37,21 @@ export function compileCarriers(scope: CompileScope, numbers: PhoneNumberIndex, 
     const ours = (report: { namespace: string; carrier: string }) => report.namespace === carrier.metadata.namespace && report.carrier === carrier.metadata.name;
     const push = pushCredentials(carrier, scope.observed.secrets, scope.observed.pushServices.filter(ours), scope.context.now);
     const pushChecksum = push?.checksum;
-    const sipTlsCondition = sipTlsCertificate(carrier, scope.observed.secrets, scope.context.now);
+    const sipTls = sipTlsCertificate(carrier, scope.observed.secrets, scope.context.now);
     const workerKey = sipWorkerKeySecret(carrier, scope.observed.secrets, scope.context.randomBytes);
     if (workerKey) scope.createOnly.push(workerKey);
     phases[2]?.push(...carrierWorkloads({
       carrier: carrierForWorkloads(carrier), images: scope.context.images, routingShardCount: compiled.shards.length, routingConfigChecksum: compiled.generation,
       ...(pushChecksum === undefined ? {} : { pushCredentialsChecksum: pushChecksum }),
     }));
-    carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: compiled.generation, shards: compiled.shards.length, largestShardBytes: compiled.largestShardBytes, numbers: routed.size });
+    const certificateExpiries: CompileResult['carriers'][number]['certificateExpiries'] = [
+      ...(sipTls?.expiry ? [{ certificate: 'sip-tls' as const, expiry: sipTls.expiry }] : []),
+      ...(push?.apnsCertificateExpiry ? [{ certificate: 'apns' as const, expiry: push.apnsCertificateExpiry }] : []),
+    ];
+    carriers.push({ namespace: carrier.metadata.namespace, name: carrier.metadata.name, generation: compiled.generation, shards: compiled.shards.length, largestShardBytes: compiled.largestShardBytes, numbers: routed.size, certificateExpiries });
     scope.collector.add(refOf('Carrier', carrier), carrier.status, carrierStatus(carrier, compiled.generation, carrierTables.members, scope.observed.workers.filter(ours), {
       ...(push ? { push: push.condition } : {}),
-      ...(sipTlsCondition ? { sipTls: sipTlsCondition } : {}),
+      ...(sipTls ? { sipTls: sipTls.condition } : {}),
     }, scope.context.now, scope.observed.serviceAddresses?.get(`${carrier.metadata.namespace}/${names.sipService(carrier.metadata.name)}`)));
   }
   numbers.settle();

@@ -28,6 +28,8 @@ export interface CarrierSummary {
   shards: number;
   largestShardBytes: number;
   numbers: number;
+  /** Certificates the Carrier's pods use that passed the operator's checks, with when they expire. */
+  certificateExpiries: Array<{ certificate: 'sip-tls' | 'apns'; expiry: Date }>;
 }
 
 export interface CompileResult {

@@ -10,8 +10,14 @@ const type = 'SipTlsCertificateValid';
 const field = 'spec.sipWorkers.tls.secretRef';
 const invalid = (reason: string, message: string): ConditionInput => ({ type, status: 'False', reason, message });
 
-/** Undefined when the Carrier serves no TLS: the condition is then absent. */
-export function sipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, now: Date): ConditionInput | undefined {
+/** The condition, and when the certificate expires once it passed; undefined when the Carrier serves no TLS (no condition). */
+export function sipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, now: Date): { condition: ConditionInput; expiry?: Date } | undefined {
+  const judged = judgeSipTlsCertificate(carrier, secrets, now);
+  if (judged === undefined) return undefined;
+  return 'type' in judged ? { condition: judged } : judged;
+}
+
+function judgeSipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, now: Date): ConditionInput | { condition: ConditionInput; expiry: Date } | undefined {
   const tls = carrier.spec.sipWorkers.tls;
   if (!tls) return undefined;
   const { namespace } = carrier.metadata;
@@ -32,5 +38,5 @@ export function sipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<s
     if (!parsedCertificate(bundle)) return invalid('CertificateInvalid', `${ca.key} in Secret ${ca.name} is not a PEM certificate.`);
   }
   const names = certificate.subjectAltName ?? certificate.subject;
-  return { type, status: 'True', reason: 'Valid', message: `The certificate (${names}) is valid until ${validTo.toISOString()}.` };
+  return { condition: { type, status: 'True', reason: 'Valid', message: `The certificate (${names}) is valid until ${validTo.toISOString()}.` }, expiry: validTo };
 }

@@ -4,6 +4,7 @@
 // as a pod of that Deployment would be, pushes with it as its TLS client certificate; the
 // gateway's acceptance reaches the Carrier with the certificate's expiry.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ import { startPushPod } from './push-pod.ts';
 
 const cluster = await testCluster();
 await installCrds(cluster);
-startOperator(cluster.kubeconfig, { SWITCHYARD_RESYNC_SECONDS: '30' });
+const operator = startOperator(cluster.kubeconfig, { SWITCHYARD_RESYNC_SECONDS: '30' });
 const namespace = await cluster.namespace('apns-certificate');
 const carrier = 'mekong-telecom';
 const bundleID = topic.replace(/\.voip$/, '');
@@ -64,11 +65,15 @@ test('an APNs certificate of another team is refused on the Carrier; the right o
   assert.equal(refused?.status, 'False');
   assert.match(refused?.message ?? '', /^The APNs certificate in Secret apns-cert belongs to team ZZZZZ99999 \(its subject's OU\), not spec\.push\.apns\.teamID ABCDE12345\./);
   const before = await eventually('the push Deployment', async () => (checksumOf(await pushDeployment()) ? pushDeployment() : undefined), 30_000);
+  const expiry = { namespace, carrier, certificate: 'apns' };
+  assert.equal(await operator.metric('switchyard_certificate_expiration_timestamp_seconds', expiry), 0, 'no expiry for a refused certificate');
 
   await apply([tlsSecret(ours)]);
   const waiting = await eventually('the certificate passed, waiting for a pod', async () => ((await pushCondition())?.reason === 'NoPushService' ? pushCondition() : undefined), 30_000);
   assert.equal(waiting?.status, 'Unknown');
   assert.match(waiting?.message ?? '', /The APNs certificate is valid until \d{4}-\d\d-\d\dT/);
+  // What an alert on certificates about to expire reads (the chart's SwitchyardCertificateExpiresSoon).
+  assert.equal(await eventually('the expiry metric', async () => (await operator.metric('switchyard_certificate_expiration_timestamp_seconds', expiry)) || undefined, 15_000), Date.parse(new X509Certificate(ours.cert).validTo) / 1000);
   const rolled = await eventually('the Deployment rolled by the new certificate', async () => {
     const deployment = await pushDeployment();
     return checksumOf(deployment) !== checksumOf(before) ? deployment : undefined;
