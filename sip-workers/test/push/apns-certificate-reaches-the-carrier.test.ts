@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { conditionOf, list } from '../../../operator/test/cluster-objects.ts';
 import { pushCredentialsChecksumAnnotation } from '../../../operator/src/compile/workloads/push-service.ts';
 import { testCluster } from '../../../testing/cluster.ts';
 import { installCrds } from '../../../testing/crds.ts';
@@ -20,6 +19,7 @@ import { appleCertificateAuthority, applePushCertificate } from '../support/push
 import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
 import { apnsSigningKey } from '../support/push-gateways/push-credentials.ts';
 import { deviceToken, gatewayCertificate, keyID, teamID, topic } from './push-harness.ts';
+import { pushCarrierObjects } from './push-carrier-objects.ts';
 import { startPushPod } from './push-pod.ts';
 
 const cluster = await testCluster();
@@ -39,17 +39,8 @@ const apns = await startFakeApns({ certificate: gateway, teamID, keyID, publicKe
 after(() => apns.close());
 
 const tlsSecret = (pair: { cert: string; key: string }) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'apns-cert', namespace }, stringData: { 'tls.crt': pair.cert, 'tls.key': pair.key } });
-const apply = (objects: object[]) => cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
 
-async function pushCondition() {
-  const carriers = await list(cluster, namespace, 'carriers.telecom.switchyard.dev');
-  return conditionOf(carriers.find((c) => c.metadata.name === carrier), 'PushCredentialsValid');
-}
-
-async function pushDeployment(): Promise<V1Deployment | undefined> {
-  const result = await cluster.kubectl(['get', 'deployment', `${carrier}-push`, '-n', namespace, '-o', 'json']);
-  return result.code === 0 ? (JSON.parse(result.stdout) as V1Deployment) : undefined;
-}
+const { apply, pushCondition, pushDeployment } = pushCarrierObjects(cluster, namespace, carrier);
 
 const checksumOf = (deployment: V1Deployment | undefined) => deployment?.spec?.template.metadata?.annotations?.[pushCredentialsChecksumAnnotation];
 

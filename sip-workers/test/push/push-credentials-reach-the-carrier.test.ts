@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { conditionOf, list } from '../../../operator/test/cluster-objects.ts';
 import { pushCredentialsChecksumAnnotation } from '../../../operator/src/compile/workloads/push-service.ts';
 import { testCluster } from '../../../testing/cluster.ts';
 import { installCrds } from '../../../testing/crds.ts';
@@ -15,6 +14,7 @@ import { eventually, startOperator } from '../../../testing/operator-process.ts'
 import { actAsServiceAccount } from '../../../testing/service-account.ts';
 import { apnsSigningKey } from '../support/push-gateways/push-credentials.ts';
 import { deviceToken, keyID, projectID, startGateways, teamID, topic } from './push-harness.ts';
+import { pushCarrierObjects } from './push-carrier-objects.ts';
 import { startPushPod, type PushPod } from './push-pod.ts';
 
 const cluster = await testCluster();
@@ -27,17 +27,8 @@ const { certificate, appleKey, apns, fcm, serviceAccountJson } = await startGate
 const revokedKey = apnsSigningKey();
 
 const secret = (name: string, key: string, value: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: { [key]: value } });
-const apply = (objects: object[]) => cluster.kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
 
-async function pushCondition() {
-  const carriers = await list(cluster, namespace, 'carriers.telecom.switchyard.dev');
-  return conditionOf(carriers.find((c) => c.metadata.name === carrier), 'PushCredentialsValid');
-}
-
-async function pushDeployment(): Promise<V1Deployment | undefined> {
-  const result = await cluster.kubectl(['get', 'deployment', `${carrier}-push`, '-n', namespace, '-o', 'json']);
-  return result.code === 0 ? (JSON.parse(result.stdout) as V1Deployment) : undefined;
-}
+const { apply, pushCondition, pushDeployment } = pushCarrierObjects(cluster, namespace, carrier);
 
 async function events(reason: string): Promise<Array<{ type: string; message: string }>> {
   const listed = JSON.parse(await cluster.kubectlOk(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.name=${carrier},reason=${reason}`, '-o', 'json'])) as { items: Array<{ type: string; message: string }> };
