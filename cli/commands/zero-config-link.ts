@@ -1,10 +1,10 @@
 // switchyard zero-config-link: SIP credentials → the sip:phone app's sipphone:// zero-config link
 // (and, given the launch handler's URL, the http link an SMS or email can carry).
-import { readFile } from 'node:fs/promises';
 import { ApiError } from '../../api/kube/client.ts';
 import { objectPath } from '../../operator/src/kube/resources.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
 import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, type Command, type CommandIO } from '../terminal/command.ts';
+import { passwordOptions, readPassword } from '../terminal/password.ts';
 import { defaultZeroConfigKey, launchLink, zeroConfigLink as linkOf, type ZeroConfigKey } from '../../sip-workers/src/zero-config/link-cipher.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -71,24 +71,12 @@ async function keyFromSecret(reference: string, kubeconfig: string | undefined, 
   }
 }
 
-async function readPassword(file: string, io: CommandIO): Promise<string> {
-  try {
-    if (file !== '-') return (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
-    const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new CommandError(`cannot read the password from ${file}: ${(error as Error).message}`);
-  }
-}
-
 async function run(args: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
-    username: { type: 'string' }, server: { type: 'string' }, password: { type: 'string' }, 'password-file': { type: 'string' },
+    username: { type: 'string' }, server: { type: 'string' }, ...passwordOptions,
     key: { type: 'string' }, iv: { type: 'string' }, 'key-secret': { type: 'string' }, kubeconfig: { type: 'string' }, 'launch-url': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if ((values.password === undefined) === (values['password-file'] === undefined)) throw new UsageError('give exactly one of --password and --password-file');
   if ((values.key === undefined) !== (values.iv === undefined)) throw new UsageError('--key and --iv go together');
   if (values.key !== undefined && values['key-secret'] !== undefined) throw new UsageError('give --key/--iv or --key-secret, not both');
   if (values.kubeconfig !== undefined && values['key-secret'] === undefined) throw new UsageError('--kubeconfig only goes with --key-secret');
@@ -99,7 +87,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   }
   const username = requireString(values.username, '--username');
   const server = requireString(values.server, '--server');
-  const password = values.password ?? (await readPassword(values['password-file'] ?? '-', io));
+  const password = await readPassword(values, io);
   const key: ZeroConfigKey = values['key-secret'] !== undefined
     ? await keyFromSecret(values['key-secret'], values.kubeconfig, io)
     : values.key !== undefined ? { key: hexBytes(values.key, '--key'), iv: hexBytes(values.iv ?? '', '--iv') } : defaultZeroConfigKey;
