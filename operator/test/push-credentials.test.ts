@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ProviderCredentials, PushCredentialsReport } from '../../api/reports/lease-annotations.ts';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { compile } from '../src/compile/compile.ts';
 import type { PushServiceReport } from '../src/compile/observed.ts';
 import { pushCredentials } from '../src/compile/push-credentials.ts';
@@ -130,7 +130,9 @@ describe('PushCredentialsValid', () => {
       const cases: Array<[string, Arguments[1], Date, string, RegExp]> = [
         ['garbage', certificateSecret('not a certificate', issued.key), soon(), 'CertificateInvalid', /^tls\.crt in Secret apns-cert is not a PEM certificate\./],
         ['another key', certificateSecret(issued.cert, otherTeam.key), soon(), 'KeyMismatch', /^tls\.key in Secret apns-cert is not the key of its certificate\./],
-        ['expired', certificateSecret(issued.cert, issued.key), new Date(Date.now() + 3 * 86_400_000), 'CertificateExpired', /expired at .*; APNs refuses the TLS connection with it\./],
+        ['an encrypted key', certificateSecret(issued.cert, createPrivateKey(issued.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'keychain' }).toString()), soon(), 'KeyEncrypted', /^tls\.key in Secret apns-cert is encrypted with a passphrase, which no pod can give: store it decrypted/],
+        ['a key that is no PEM key', certificateSecret(issued.cert, 'PushChatKey'), soon(), 'KeyInvalid', /^tls\.key in Secret apns-cert is not a PEM private key\./],
+        ['expired', certificateSecret(issued.cert, issued.key), new Date(Date.now() + 3 * 86_400_000), 'CertificateExpired', /^tls\.crt in Secret apns-cert expired at .*; APNs refuses the TLS connection with it\./],
         ['another team', certificateSecret(otherTeam.cert, otherTeam.key), soon(), 'CertificateTeamMismatch', /belongs to team ZZZZZ99999 \(its subject's OU\), not spec\.push\.apns\.teamID ABCDE12345\./],
         ['another app', certificateSecret(otherApp.cert, otherApp.key), soon(), 'CertificateTopicMismatch', /is for the app com\.example\.other \(its subject's UID\), so APNs refuses pushes to spec\.push\.apns\.topic com\.example\.voice\.voip\./],
       ];

@@ -1,7 +1,7 @@
 // The Carrier's SipTlsCertificateValid condition from the Secret its SIP workers serve TLS with,
 // and the events its transitions make. Certificates are real (openssl), checked with node:crypto.
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,9 @@ describe('SipTlsCertificateValid', () => {
   test('a certificate that does not parse, or a key that is not its own, is refused', () => {
     assert.equal(condition({}, tlsSecret({ 'tls.crt': 'not a certificate', 'tls.key': issued.key }))?.reason, 'CertificateInvalid');
     assert.equal(condition({}, tlsSecret({ 'tls.crt': issued.cert, 'tls.key': other.key }))?.reason, 'KeyMismatch');
+    const encrypted = createPrivateKey(issued.key).export({ type: 'sec1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'p' }).toString();
+    assert.match(encrypted, /Proc-Type: 4,ENCRYPTED/, 'a traditional encrypted PEM');
+    assert.equal(condition({}, tlsSecret({ 'tls.crt': issued.cert, 'tls.key': encrypted }))?.reason, 'KeyEncrypted');
   });
 
   test('True with the names and the expiry while valid; False once it has expired', () => {

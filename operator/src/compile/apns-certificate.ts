@@ -3,13 +3,13 @@
 // Apple issues it with the Team ID as the subject's OU and the bundle ID as its UID, and APNs
 // refuses pushes to a topic outside that bundle; without this check a wrong certificate shows
 // only as calls to sleeping phones ending in 480.
-import { checkCertificatePair, type CertificateProblem } from './certificate-pair.ts';
+import { checkSecretCertificate, type SecretCertificateProblem } from './secret-certificate.ts';
 import type { CarrierObject } from './observed.ts';
 
 type ApnsSpec = NonNullable<NonNullable<CarrierObject['spec']['push']>['apns']>;
 
 interface ApnsCertificateProblem {
-  reason: CertificateProblem['reason'] | 'CertificateTeamMismatch' | 'CertificateTopicMismatch';
+  reason: SecretCertificateProblem['reason'] | 'CertificateTeamMismatch' | 'CertificateTopicMismatch';
   message: string;
 }
 
@@ -25,7 +25,7 @@ function subjectAttributes(subject: string): Map<string, string> {
 
 export function checkApnsCertificate(apns: ApnsSpec, cert: string, key: string, now: Date, secretName: string): { validTo: Date } | ApnsCertificateProblem {
   const where = `Secret ${secretName}`;
-  const pair = checkCertificatePair(cert, key, now, where, 'APNs refuses the TLS connection with it');
+  const pair = checkSecretCertificate(cert, key, now, secretName, 'APNs refuses the TLS connection with it');
   if ('reason' in pair) return pair;
   const subject = subjectAttributes(pair.certificate.subject);
   const team = subject.get('OU');

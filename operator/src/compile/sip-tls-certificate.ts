@@ -2,7 +2,8 @@
 // with exists, holds a certificate and the key that goes with it, and is valid now, with the
 // expiry in the message. Without it a missing Secret shows only as worker pods stuck in
 // ContainerCreating, and an expired certificate as carriers' TLS handshakes failing.
-import { checkCertificatePair, parsedCertificate } from './certificate-pair.ts';
+import { parsedCertificate } from '../../../api/certificates/certificate-pair.ts';
+import { checkSecretCertificate } from './secret-certificate.ts';
 import type { ConditionInput } from './conditions.ts';
 import type { CarrierObject, ObservedSecret } from './observed.ts';
 
@@ -26,7 +27,7 @@ function judgeSipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<str
   const cert = secret.data['tls.crt'];
   const key = secret.data['tls.key'];
   if (cert === undefined || key === undefined) return invalid('SecretKeyNotFound', `Secret ${tls.secretRef.name} (${field}) needs tls.crt and tls.key, as a kubernetes.io/tls Secret has them.`);
-  const pair = checkCertificatePair(cert, key, now, `Secret ${tls.secretRef.name}`, 'peers refuse TLS with it');
+  const pair = checkSecretCertificate(cert, key, now, tls.secretRef.name, 'peers refuse TLS with it');
   if ('reason' in pair) return invalid(pair.reason, pair.message);
   const { certificate, validTo } = pair;
   const ca = tls.caSecretRef;

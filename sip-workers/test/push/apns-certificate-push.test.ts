@@ -4,7 +4,7 @@
 // from a stand-in for Apple's CA only, and lets each push only to the app its certificate names.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -130,8 +130,15 @@ test('a key that is not the certificate\'s leaves APNs out from the start, said 
   const { apns, service, push } = await certificateService({ cert: issued.cert, key: other.key });
   const health = service.health.get('apns');
   assert.equal(health?.state, 'unreadable');
-  assert.equal(health?.message, 'APNs certificate unusable: the key is not the certificate\'s');
+  assert.equal(health?.message, 'APNs certificate unusable: the key file is not the key of its certificate');
   const reply = await push('CA0801');
   assert.equal(reply.outcome.kind === 'bad-credentials' ? reply.outcome.reason : reply.outcome.kind, 'KeyUnreadable');
+  assert.equal(apns.requests.length, 0);
+});
+
+test('a key encrypted with a passphrase (openssl pkcs12 -nocerts without -nodes, as the Sipwise steps write it) is said to be encrypted', async () => {
+  const encrypted = createPrivateKey(issued.key).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'keychain' }).toString();
+  const { service, apns } = await certificateService({ cert: issued.cert, key: encrypted });
+  assert.equal(service.health.get('apns')?.message, 'APNs certificate unusable: the key file is encrypted with a passphrase, which no pod can give: store it decrypted (openssl pkey -in key.pem -out decrypted.pem)');
   assert.equal(apns.requests.length, 0);
 });
