@@ -2,6 +2,11 @@
 // call and device, the provider token's lifetime, and what each APNs answer becomes.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createSecureServer } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { ApnsClient } from '../../src/push/apns/apns-client.ts';
@@ -9,6 +14,7 @@ import { startHttpApi } from '../../src/push/http-api.ts';
 import { ApnsProviderToken, loadApnsKey } from '../../src/push/apns/provider-token.ts';
 import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
 import { apnsSigningKey } from '../support/push-gateways/push-credentials.ts';
+import { selfSignedCertificate } from '../support/tls-certificate.ts';
 import { carrier, deviceToken, gatewayCertificate, keyID, pushFixture, teamID, TestClock, topic } from './push-harness.ts';
 
 test('a call wakes the phone with one VoIP push carrying a valid ES256 provider token, however often the worker asks', async () => {
@@ -137,4 +143,21 @@ test('pn-param naming another app is refused without asking Apple; Linphone\'s m
   const linphone = await push({ callId: 'CA0401', provider: 'apns', prid: `${deviceToken(8)}:remote&${deviceToken(9)}:voip`, param: `${teamID}.dev.switchyard.phone.remote&voip` });
   assert.equal(linphone.outcome.kind, 'sent');
   assert.equal(apns.delivered()[0]?.deviceToken, deviceToken(9));
+});
+
+test('a connection closed under a request without a word (as a Node TLS server refusing the client certificate closes it) is a retry at once, not a wait for the request timeout', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-apns-drop-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const trusted = selfSignedCertificate(dir, 'trusted-client-ca');
+  const presented = selfSignedCertificate(dir, 'presented-client');
+  const server = createSecureServer({ key: gatewayCertificate().key, cert: gatewayCertificate().cert, ca: [trusted.cert], requestCert: true, rejectUnauthorized: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const client = new ApnsClient({ certificate: { cert: presented.cert, key: presented.key }, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, topic, ca: [gatewayCertificate().cert], requestTimeoutMs: 60_000 });
+  after(() => client.close());
+  const attempt = await client.send({ deviceToken: deviceToken(0x77), apnsId: randomUUID(), expiresAtSeconds: 0, payload: { type: 'incoming-call' } });
+  assert.equal(attempt.outcome.kind, 'retry');
+  assert.equal(attempt.outcome.kind === 'retry' ? attempt.outcome.reason : '', 'ConnectionFailed', 'not Timeout: the test would otherwise wait its 60 s');
+  assert.equal(attempt.outcome.kind === 'retry' ? attempt.outcome.detail : '', 'stream ended without a response');
+  assert.equal(attempt.status, undefined);
 });

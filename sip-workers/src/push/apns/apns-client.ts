@@ -109,9 +109,6 @@ export class ApnsClient {
         apnsId = typeof id === 'string' ? id : undefined;
       });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      // A connection closed under the stream (the server dropped it after the handshake) ends
-      // neither with 'end' nor 'error'; without this the push would wait for its timeout.
-      stream.on('close', () => resolve({ outcome: { kind: 'retry', reason: 'ConnectionFailed', detail: `stream closed (code ${stream.rstCode ?? 'none'}) without a response` }, status }));
       stream.on('end', () => {
         if (status === undefined) resolve({ outcome: { kind: 'retry', reason: 'ConnectionFailed', detail: 'stream ended without a response' }, status });
         else resolve({ outcome: apnsOutcome(status, apnsId, Buffer.concat(chunks).toString('utf8')), status });
