@@ -67,7 +67,7 @@ describe('the Node images', () => {
     const inContext = trackedFiles.filter((file) => !ignored(file));
     assert.deepEqual(inContext.filter((file) => /\.test\.ts$|(^|\/)(test|bench|generate)\//.test(file)), []);
     assert.ok(['.switchyard/kubeconfig', 'node_modules/zod/package.json', '.git/HEAD', 'Makefile', 'examples/01-carrier.yaml'].every(ignored));
-    assert.ok(inContext.every((file) => /^(package(-lock)?\.json|api\/(v1alpha1|routing|reports|kube)\/|operator\/src\/|sip-workers\/src\/)/.test(file)), 'only the sources and manifests the images copy');
+    assert.ok(inContext.every((file) => /^(package(-lock)?\.json|api\/(v1alpha1|routing|reports|kube|certificates)\/|operator\/src\/|sip-workers\/src\/)/.test(file)), 'only the sources and manifests the images copy');
   });
 });
 
