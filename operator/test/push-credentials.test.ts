@@ -154,6 +154,13 @@ describe('PushCredentialsValid', () => {
       assert.match(noKey?.condition.message ?? '', /^Secret apns-cert has no key tls\.key \(spec\.push\.apns\.certificateSecretRef\)/);
     });
 
+    test('an FCM key stored under the name tls.crt is not taken for the APNs certificate', () => {
+      const both = carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example', push: { ...certificatePush, fcm: { projectID: 'mekong-voice', serviceAccountSecretRef: { name: 'fcm-key', key: 'tls.crt' } } } });
+      const secrets = new Map([...certificateSecret(issued.cert, issued.key), secret('fcm-key', { 'tls.crt': '{"type":"service_account"}' })]);
+      const result = pushCredentials(both, secrets, [report('p1', { apns: state('valid'), fcm: state('valid') })], soon());
+      assert.equal(result?.condition.reason, 'CredentialsAccepted', result?.condition.message);
+    });
+
     test('both keys feed the checksum; APNs is named once beside FCM', () => {
       const both = carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'mekong.example', push: { ...certificatePush, fcm: push.fcm } });
       const withFcm = new Map([...certificateSecret(issued.cert, issued.key), secret('fcm-key', { 'service-account.json': '{}' })]);

@@ -52,6 +52,7 @@ export function pushCredentials(carrier: CarrierObject, secrets: ReadonlyMap<str
   if (refs.length === 0) return undefined;
   const { namespace } = carrier.metadata;
   const hash = createHash('sha256');
+  /** Each referenced Secret entry by `name/key`: an FCM key may be called tls.crt too. */
   const values = new Map<string, string>();
   for (const ref of refs) {
     const secret = secrets.get(`${namespace}/${ref.name}`);
@@ -59,12 +60,13 @@ export function pushCredentials(carrier: CarrierObject, secrets: ReadonlyMap<str
     const value = secret.data[ref.key];
     if (value === undefined) return { condition: { type: 'PushCredentialsValid', status: 'False', reason: 'SecretKeyNotFound', message: `Secret ${ref.name} has no key ${ref.key} (${ref.field}), so the push service pods cannot start.` } };
     hash.update(`${ref.provider}\0${value}\0`);
-    values.set(ref.key, value);
+    values.set(`${ref.name}/${ref.key}`, value);
   }
   const checksum = hash.digest('hex').slice(0, 16);
   const apns = carrier.spec.push?.apns;
   if (!apns?.certificateSecretRef) return { condition: gatewaysVerdict(refs, reports), checksum };
-  const judged = checkApnsCertificate(apns, values.get('tls.crt') ?? '', values.get('tls.key') ?? '', now, apns.certificateSecretRef.name);
+  const { name } = apns.certificateSecretRef;
+  const judged = checkApnsCertificate(apns, values.get(`${name}/tls.crt`) ?? '', values.get(`${name}/tls.key`) ?? '', now, name);
   if ('reason' in judged) {
     return { condition: { type: 'PushCredentialsValid', status: 'False', reason: judged.reason, message: `${judged.message} Calls to iOS phones that need a push end in 480 until the Secret holds a working certificate.` }, checksum };
   }
