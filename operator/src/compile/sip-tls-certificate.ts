@@ -9,16 +9,10 @@ import type { CarrierObject, ObservedSecret } from './observed.ts';
 
 const type = 'SipTlsCertificateValid';
 const field = 'spec.sipWorkers.tls.secretRef';
-const invalid = (reason: string, message: string): ConditionInput => ({ type, status: 'False', reason, message });
+const invalid = (reason: string, message: string): { condition: ConditionInput } => ({ condition: { type, status: 'False', reason, message } });
 
 /** The condition, and when the certificate expires once it passed; undefined when the Carrier serves no TLS (no condition). */
 export function sipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, now: Date): { condition: ConditionInput; expiry?: Date } | undefined {
-  const judged = judgeSipTlsCertificate(carrier, secrets, now);
-  if (judged === undefined) return undefined;
-  return 'type' in judged ? { condition: judged } : judged;
-}
-
-function judgeSipTlsCertificate(carrier: CarrierObject, secrets: ReadonlyMap<string, ObservedSecret>, now: Date): ConditionInput | { condition: ConditionInput; expiry: Date } | undefined {
   const tls = carrier.spec.sipWorkers.tls;
   if (!tls) return undefined;
   const { namespace } = carrier.metadata;

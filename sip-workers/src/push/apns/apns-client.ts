@@ -40,8 +40,6 @@ export interface ApnsNotification {
 export class ApnsClient {
   readonly #settings: ApnsClientSettings;
   #session: ClientHttp2Session | undefined;
-  /** Why the last connection failed: a TLS alert about our certificate arrives on the session, not the stream. */
-  #sessionError: Error | undefined;
 
   constructor(settings: ApnsClientSettings) {
     this.#settings = settings;
@@ -68,15 +66,11 @@ export class ApnsClient {
     if (this.#session && !this.#session.closed && !this.#session.destroyed) return this.#session;
     const { ca, certificate } = this.#settings;
     const session = connect(this.#settings.origin, { ...(ca ? { ca } : {}), ...(certificate ? { cert: certificate.cert, key: certificate.key } : {}) });
-    this.#sessionError = undefined;
     const forget = () => {
       if (this.#session === session) this.#session = undefined;
     };
     // Failures reach each request as a stream error; the session only needs to be replaced.
-    session.on('error', (error: Error) => {
-      this.#sessionError = error;
-      forget();
-    });
+    session.on('error', forget);
     session.on('goaway', forget);
     session.on('close', forget);
     this.#session = session;
@@ -114,7 +108,8 @@ export class ApnsClient {
         else resolve({ outcome: apnsOutcome(status, apnsId, Buffer.concat(chunks).toString('utf8')), status });
       });
       stream.on('error', (error: Error) => {
-        const refused = this.#settings.certificate ? certificateRefusal(error) ?? certificateRefusal(this.#sessionError) : undefined;
+        // The alert is the stream's error, or its cause when the session's failure cancelled it.
+        const refused = this.#settings.certificate ? certificateRefusal(error) : undefined;
         resolve({ outcome: refused ?? { kind: 'retry', reason: 'ConnectionFailed', detail: error.message }, status: undefined });
       });
       stream.end(JSON.stringify(notification.payload));
