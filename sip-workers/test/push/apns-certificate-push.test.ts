@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
 import { ApnsClient } from '../../src/push/apns/apns-client.ts';
 import { createPushService } from '../../src/push/push-service.ts';
+import { freePort } from '../../../testing/control-plane/processes.ts';
 import { appleCertificateAuthority, applePushCertificate } from '../support/push-gateways/apns-certificates.ts';
 import { startFakeApns } from '../support/push-gateways/fake-apns.ts';
 import { apnsSigningKey } from '../support/push-gateways/push-credentials.ts';
@@ -50,15 +50,6 @@ async function certificateService(certificate: { cert: string; key: string }) {
 }
 
 const pairOf = (certificate: TestCertificate) => ({ cert: certificate.cert, key: certificate.key });
-
-/** A port nothing listens on now, for a server that takes its port as an argument. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 test('with an APNs certificate the push goes out on a connection the certificate authenticated, with no provider token', async () => {
   const { apns, service, push } = await certificateService(pairOf(issued));

@@ -3,9 +3,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../testing/control-plane/processes.ts';
 
 const probe: unknown = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error;
 export const redisMissing = probe instanceof Error && 'code' in probe && probe.code === 'ENOENT' ? 'redis-server not installed (apt-get install redis-server)' : false;
@@ -14,15 +14,6 @@ export interface RedisServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
 }
 
 function ready(child: ChildProcess, port: number): Promise<void> {
@@ -46,7 +37,7 @@ function ready(child: ChildProcess, port: number): Promise<void> {
 /** On a free port, or on `port` (a Redis coming back where a stopped one was). */
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-redis-'));
-  const port = options.port ?? (await freeTcpPort());
+  const port = options.port ?? (await freePort());
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'notice'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });

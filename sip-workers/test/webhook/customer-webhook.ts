@@ -4,6 +4,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePort } from '../../../testing/control-plane/processes.ts';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 
 export const AUTH_TOKEN = 'f3a1c2d4e5b6a7980123456789abcdef';
@@ -91,13 +92,7 @@ export function answerTwiml(twiml: string): Handler {
 }
 
 /** A port on 127.0.0.1 with nothing listening. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export const closedPort = freePort;
 
 export const param = (request: ReceivedRequest | undefined, name: string): string | undefined =>
   request?.params.find(([key]) => key === name)?.[1];
