@@ -2,9 +2,9 @@
 // username, optional domain, realm and password, printed or as the Secret a hashesSecretRef names,
 // so the password itself never has to reach the cluster. The same hashing the operator does for a
 // passwordSecretRef (operator/src/compile/credentials.ts).
-import { objectName } from '../../api/v1alpha1/meta.ts';
 import { compositeUsername, digestCredential } from '../../operator/src/compile/credentials.ts';
 import { exitCodes, parseCommandArgs, requireString, UsageError, type Command, type CommandIO } from '../terminal/command.ts';
+import { objectNameOption } from '../terminal/object-name-option.ts';
 import { passwordOptions, readPassword } from '../terminal/password.ts';
 
 const help = `Usage: switchyard digest-hashes --username U [--domain D] --realm R (--password-file F | --password P)
@@ -39,13 +39,6 @@ Example (Bandwidth's own, composite username bob@somewhere.com):
   hash1b 39679d2a73c2e1ea719621bc0d8fdac8
 `;
 
-function nameOption(value: string | boolean | undefined, flag: string): string | undefined {
-  if (value === undefined) return undefined;
-  const name = requireString(value, flag);
-  if (!objectName('').safeParse(name).success) throw new UsageError(`${flag} "${name}" is not a valid object name (lower-case letters, digits, "-" and ".")`);
-  return name;
-}
-
 function secretYaml(name: string, namespace: string | undefined, hashes: { hash1: string; hash1b: string }): string {
   return [
     'apiVersion: v1',
@@ -70,8 +63,8 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const username = requireString(values.username, '--username');
   const realm = requireString(values.realm, '--realm');
   const domain = values.domain === undefined ? undefined : requireString(values.domain, '--domain');
-  const secret = nameOption(values.secret, '--secret');
-  const namespace = nameOption(values.namespace, '--namespace');
+  const secret = values.secret === undefined ? undefined : objectNameOption(values.secret, '--secret');
+  const namespace = values.namespace === undefined ? undefined : objectNameOption(values.namespace, '--namespace');
   if (namespace !== undefined && secret === undefined) throw new UsageError('--namespace only goes with --secret');
   const password = await readPassword(values, io);
   if (password === '') throw new UsageError('the password is empty');

@@ -3,12 +3,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { objectName } from '../../api/v1alpha1/meta.ts';
 import { applyNumbers, cliFieldManager, preflight } from '../numbers/apply-numbers.ts';
 import { phoneNumberYaml, type ImportTarget } from '../numbers/phone-number-manifest.ts';
 import { SomlengCsv, type RowProblem } from '../numbers/somleng-csv.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
-import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
+import { CommandError, exitCodes, parseCommandArgs, UsageError, write, type Command, type CommandIO } from '../terminal/command.ts';
+import { objectNameOption } from '../terminal/object-name-option.ts';
 import { ProgressBar } from '../terminal/progress.ts';
 
 const help = `Usage: switchyard import-numbers FILE.csv --carrier C [--account A] [--namespace N] [--apply] [--kubeconfig K]
@@ -54,12 +54,6 @@ Examples:
 `;
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-function objectNameOption(value: string | boolean | undefined, flag: string): string {
-  const name = requireString(value, flag);
-  if (!objectName('').safeParse(name).success) throw new UsageError(`${flag} "${name}" is not a valid object name (lower-case letters, digits, "-" and ".")`);
-  return name;
-}
 
 function parse(args: string[]) {
   const { values, positionals } = parseCommandArgs(args, {
