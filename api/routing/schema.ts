@@ -27,6 +27,8 @@ export const carrierRoute = z.object({
   nationalPrefix: z.string(),
   sipDomainBase: z.string().optional(),
   webhooks: z.object({ timeoutSeconds: z.number(), signatureHeader: z.string() }),
+  /** The carrier's own webhook for call events; its signing secret is in WorkerSecrets. */
+  eventWebhook: z.object({ url: z.string() }).optional(),
   mediaRelay: z.object({ enabled: z.boolean(), symmetricLatching: z.boolean() }),
   push: z.object({ registrationTimeoutSeconds: z.number() }).optional(),
 });
@@ -151,6 +153,8 @@ export const workerSecrets = z.object({
   outboundTrunks: z.record(z.string(), digestCredential),
   /** SIP domain (FQDN) → username → credential (realm = the domain). */
   sipDomains: z.record(z.string(), z.record(z.string(), digestCredential)),
+  /** Signs the carrier's event webhook requests (HS256); present with the carrier route's eventWebhook. */
+  eventWebhookSigningSecret: z.string().optional(),
 });
 
 export type CarrierRoute = z.infer<typeof carrierRoute>;

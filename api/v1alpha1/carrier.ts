@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conditions, defineKind, hostOrIP, objectName, observedGeneration, portWithDefault, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
+import { conditions, defineKind, hostOrIP, httpURL, objectName, observedGeneration, portWithDefault, resourceRequirements, secretKeySelector, trailingColumns, validations } from './meta.ts';
 
 const image = (what: string) => z.string().min(1).max(512).optional().describe(`Container image for the ${what}. Defaults to the image the operator was released with.`);
 
@@ -135,6 +135,12 @@ const webhooks = z
   .prefault({})
   .describe('How SIP workers call account webhooks.');
 
+const eventWebhook = z
+  .object({
+    url: httpURL('Where SIP workers POST the carrier\'s events (phone_call.completed when each call ends, with its status, duration and the trunk that carried it), as Somleng notifies a carrier\'s webhook endpoint.'),
+  })
+  .describe('The carrier\'s own webhook for call events, for billing and monitoring. Each POST carries Authorization: Bearer <JWT>, an HS256 token (iss Switchyard, exp 5 minutes) signed with the signing secret the operator creates once in the Secret <carrier>-event-webhook (key signingSecret; status.eventWebhookSigningSecret names it). Delete that Secret to rotate it. Failed deliveries are retried with backoff (1 s doubling, 10 attempts over about 8.5 minutes) by the worker that handled the call; events still undelivered when that worker stops are lost, and counted.');
+
 const calls = z
   .object({
     maxDurationSeconds: z.number().int().min(60).max(86_400).default(14_400).describe('An answered call is hung up (BYE to both parties) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours. Defaults to 14400.'),
@@ -153,6 +159,7 @@ export const carrierSpec = z
     push: push.optional(),
     registrar: registrar.optional(),
     webhooks,
+    eventWebhook: eventWebhook.optional(),
     calls,
   })
   .describe('Desired state of the Carrier.');
@@ -180,6 +187,7 @@ export const carrierStatus = z
       .optional()
       .describe('How many objects of each kind the current routing generation holds.'),
     sipService: z.string().max(253).optional().describe('Name of the Service that carriers and customers send SIP to.'),
+    eventWebhookSigningSecret: z.string().max(253).optional().describe('Name of the Secret whose signingSecret key signs the requests to spec.eventWebhook.url, for the receiver to verify them with.'),
     addresses: z
       .array(z.object({
         type: z.enum(['IPAddress', 'Hostname']).describe('IPAddress or Hostname.'),

@@ -177,6 +177,11 @@ export interface CarrierSpec {
     /** Header carrying the request signature: HMAC-SHA1 over the URL and sorted POST parameters, keyed with the account's auth token, exactly as Twilio computes it. Defaults to X-Twilio-Signature, which Twilio request validators check. */
     signatureHeader: string;
   };
+  /** The carrier's own webhook for call events, for billing and monitoring. Each POST carries Authorization: Bearer <JWT>, an HS256 token (iss Switchyard, exp 5 minutes) signed with the signing secret the operator creates once in the Secret <carrier>-event-webhook (key signingSecret; status.eventWebhookSigningSecret names it). Delete that Secret to rotate it. Failed deliveries are retried with backoff (1 s doubling, 10 attempts over about 8.5 minutes) by the worker that handled the call; events still undelivered when that worker stops are lost, and counted. */
+  eventWebhook?: {
+    /** Where SIP workers POST the carrier's events (phone_call.completed when each call ends, with its status, duration and the trunk that carried it), as Somleng notifies a carrier's webhook endpoint. */
+    url: string;
+  };
   /** Limits the SIP workers apply to every answered call. */
   calls: {
     /** An answered call is hung up (BYE to both parties) after this long, as Twilio's <Dial timeLimit> defaults to 4 hours. Defaults to 14400. */
@@ -229,6 +234,8 @@ export interface CarrierStatus {
   };
   /** Name of the Service that carriers and customers send SIP to. */
   sipService?: string;
+  /** Name of the Secret whose signingSecret key signs the requests to spec.eventWebhook.url, for the receiver to verify them with. */
+  eventWebhookSigningSecret?: string;
   /** Where to send SIP (port spec.sipWorkers.ports.sip, UDP and TCP), as the SIP Service has them: its load balancer's addresses and externalIPs, or for type ClusterIP its cluster IP. Absent while a LoadBalancer has none yet, and for NodePort (any node's address then). */
   addresses?: Array<{
     /** IPAddress or Hostname. */

@@ -97,6 +97,28 @@ describe('compile', () => {
     assert.equal(objectNamed(compile(observed({ carriers: [kh()] }), context), 'Secret', 'mekong-sip-worker-key'), undefined);
   });
 
+  test('a carrier with an event webhook gets its signing secret created once, in the workers\' routing with the URL; one without gets neither', () => {
+    const withEvents = carrier('mekong', { displayName: 'mekong', country: 'KH', eventWebhook: { url: 'https://billing.mekong.example/events' } });
+    const result = compile(observed({ carriers: [withEvents] }), context);
+    const created = objectNamed(result, 'Secret', 'mekong-event-webhook');
+    assert.ok(created && result.createOnly.includes(created), 'created, never applied over');
+    const drawn = Buffer.from(created.data.signingSecret ?? '', 'base64').toString();
+    assert.equal(drawn, Buffer.from(new Uint8Array(32).fill(7)).toString('base64url'), '32 random bytes, base64url');
+    assert.deepEqual(created.metadata.ownerReferences?.map((owner) => owner.kind), ['Carrier']);
+    assert.equal(routing(result).secrets.eventWebhookSigningSecret, drawn, 'the workers sign with the secret the Secret holds');
+    assert.deepEqual(routing(result).core?.carrier.eventWebhook, { url: 'https://billing.mekong.example/events' });
+    assert.equal((statusOf(result, 'Carrier', 'mekong') as { eventWebhookSigningSecret?: string } | undefined)?.eventWebhookSigningSecret, 'mekong-event-webhook');
+
+    const existing = compile(observed({ carriers: [withEvents], secrets: new Map([secret('mekong-event-webhook', { signingSecret: 'kept-secret' })]) }), context);
+    assert.equal(Buffer.from(objectNamed(existing, 'Secret', 'mekong-event-webhook')?.data.signingSecret ?? '', 'base64').toString(), 'kept-secret', 'never regenerated');
+    assert.equal(routing(existing).secrets.eventWebhookSigningSecret, 'kept-secret');
+
+    const without = compile(observed({ carriers: [kh()], secrets: new Map([secret('mekong-event-webhook', { signingSecret: 'kept-secret' })]) }), context);
+    assert.equal(objectNamed(without, 'Secret', 'mekong-event-webhook'), undefined, 'not desired, so pruned with the webhook');
+    assert.equal(routing(without).secrets.eventWebhookSigningSecret, undefined);
+    assert.equal(routing(without).core?.carrier.eventWebhook, undefined);
+  });
+
   test('the same number twice: the later PhoneNumber gets Conflict naming the earlier one, which keeps routing', () => {
     const earlier = phoneNumber('pn-a', { ...carrierRef(), number: '+85523900100', accountRef: { name: 'clinic' } });
     const later = phoneNumber('pn-b', { ...carrierRef(), number: '+85523900100', voiceURL: 'https://other.example/' });

@@ -43,6 +43,7 @@ export function carrierStatus(carrier: CarrierObject, generation: string, member
     workers: { ready: readyWorkers.length, programmed: readyWorkers.filter((worker) => worker.routingGeneration === generation).length },
     counts: { ...members },
     sipService: names.sipService(carrier.metadata.name),
+    ...(carrier.spec.eventWebhook ? { eventWebhookSigningSecret: names.eventWebhookSecret(carrier.metadata.name) } : {}),
     ...(addresses.length > 0 ? { addresses: [...addresses] } : {}),
   };
 }

@@ -8,6 +8,7 @@ export const names = {
   workerSecrets: (carrier: string) => `${carrier}-worker-secrets`,
   authTokenSecret: (account: string) => `${account}-auth-token`,
   sipWorkerKey: (carrier: string) => `${carrier}-sip-worker-key`,
+  eventWebhookSecret: (carrier: string) => `${carrier}-event-webhook`,
   sipWorkers: (carrier: string) => `${carrier}-sip-worker`,
   sipService: (carrier: string) => `${carrier}-sip`,
   mediaRelay: (carrier: string) => `${carrier}-media-relay`,

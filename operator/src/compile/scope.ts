@@ -6,6 +6,7 @@ import type { CompileContext } from './compile.ts';
 import { conditionsFor, standardConditions, type ConditionInput } from './conditions.ts';
 import { countryNumbering } from './country.ts';
 import type { DesiredObject } from './desired.ts';
+import { eventWebhookSecret } from './event-webhook-secret.ts';
 import { objectKey, type CarrierObject, type ObservedObject, type ObservedView } from './observed.ts';
 import type { Index } from './policies.ts';
 import type { ObjectRef } from './result.ts';
@@ -58,7 +59,16 @@ export class CompileScope {
       accounts: new Map(observed.accounts.map((account) => [objectKey(account.metadata), account])),
       secrets: observed.secrets,
     };
-    for (const carrier of observed.carriers) this.tables.set(objectKey(carrier.metadata), emptyTables(carrier));
+    for (const carrier of observed.carriers) {
+      const tables = emptyTables(carrier);
+      const events = eventWebhookSecret(carrier, observed.secrets, context.randomBytes);
+      if (events && carrier.spec.eventWebhook) {
+        this.createOnly.push(events.object);
+        tables.carrier.eventWebhook = { url: carrier.spec.eventWebhook.url };
+        tables.secrets.eventWebhookSigningSecret = events.value;
+      }
+      this.tables.set(objectKey(carrier.metadata), tables);
+    }
   }
 
   tablesOf(namespace: string, carrier: string): CarrierState | undefined {

@@ -7,7 +7,7 @@ import type { InternPool } from './intern-pool.ts';
 import { numberKey, type NumberIndex } from './number-index.ts';
 import type { RoutingCore } from './routing-core.ts';
 import { domainKey } from './routing-core.ts';
-import type { RoutingView } from './routing-view.ts';
+import type { EventWebhook, RoutingView } from './routing-view.ts';
 import { placementHash } from './shard-placement.ts';
 import type { CompiledShard } from './shard-compiler.ts';
 import type { CompiledSecrets } from './worker-secrets.ts';
@@ -95,5 +95,12 @@ export class RoutingTable implements RoutingView {
 
   outboundTrunkCredential(name: string): DigestCredential | undefined {
     return this.secrets.outboundTrunks.get(name);
+  }
+
+  eventWebhook(): EventWebhook | undefined {
+    const url = this.carrier.eventWebhook?.url;
+    const signingSecret = this.secrets.eventWebhookSigningSecret;
+    // Both come from one Carrier in one generation; a secret without a URL (or the reverse) is not configured.
+    return url === undefined || signingSecret === undefined ? undefined : { url, signingSecret };
   }
 }

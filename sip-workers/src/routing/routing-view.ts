@@ -32,4 +32,11 @@ export interface RoutingView {
   /** Every outbound trunk of the carrier, enabled or not (the health checks probe them). */
   outboundTrunks(): Iterable<OutboundTrunkRoute>;
   outboundTrunkCredential(name: string): DigestCredential | undefined;
+  /** The carrier's webhook for call events with the secret its requests are signed with; absent when the Carrier sets none. */
+  eventWebhook(): EventWebhook | undefined;
+}
+
+export interface EventWebhook {
+  readonly url: string;
+  readonly signingSecret: string;
 }

@@ -1,5 +1,6 @@
 // The worker Secret's contents, compiled for lookups: auth tokens by account SID, digest
-// credentials by outbound trunk and by SIP domain (case-insensitive) and username.
+// credentials by outbound trunk and by SIP domain (case-insensitive) and username, and the key
+// that signs the carrier's event webhook.
 import { workerSecrets, type DigestCredential } from '../../../api/routing/schema.ts';
 import { domainKey } from './routing-core.ts';
 import { RoutingFormatError, schemaProblem } from './routing-format-error.ts';
@@ -9,6 +10,7 @@ export interface CompiledSecrets {
   readonly authTokens: ReadonlyMap<string, string>;
   readonly outboundTrunks: ReadonlyMap<string, DigestCredential>;
   readonly sipDomains: ReadonlyMap<string, ReadonlyMap<string, DigestCredential>>;
+  readonly eventWebhookSigningSecret?: string;
 }
 
 export function compileSecrets(text: string, sha256: string): CompiledSecrets {
@@ -26,5 +28,6 @@ export function compileSecrets(text: string, sha256: string): CompiledSecrets {
     authTokens: new Map(Object.entries(secrets.authTokens)),
     outboundTrunks: new Map(Object.entries(secrets.outboundTrunks)),
     sipDomains: new Map(Object.entries(secrets.sipDomains).map(([domain, users]) => [domainKey(domain), new Map(Object.entries(users))])),
+    ...(secrets.eventWebhookSigningSecret === undefined ? {} : { eventWebhookSigningSecret: secrets.eventWebhookSigningSecret }),
   };
 }
