@@ -247,12 +247,16 @@ export class CallSession {
     return { ...outcome, response: { ...outcome.response, body: anchored.sdp } };
   }
 
-  /** Bridges the caller to a callee that answered: the caller gets the callee's 2xx and session description. */
-  connect(outcome: Extract<DialOutcome, { kind: 'answered' }>): void {
+  /**
+   * Bridges the caller to a callee that answered: the caller gets the callee's 2xx and session
+   * description. False when the call could not take it (ended, or another callee came first): the
+   * callee is then hung up on.
+   */
+  connect(outcome: Extract<DialOutcome, { kind: 'answered' }>): boolean {
     const callee = outcome.dialog;
     if (this.#state === 'ended' || this.cancelled) {
       this.#dropAnswered(callee);
-      return;
+      return false;
     }
     const dialog = this.caller.answer(outcome.response, () => this.hangup('worker', 408));
     if (!dialog) {
@@ -260,7 +264,7 @@ export class CallSession {
       // Not answered, so not left without a final response either (SipWorker refuses such INVITEs up front).
       this.caller.reject(500);
       this.#finish({ reason: 'failed', callerStatus: 500 });
-      return;
+      return false;
     }
     this.#state = 'answered';
     this.#answeredAt = Date.now();
@@ -278,6 +282,7 @@ export class CallSession {
     }
     this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
+    return true;
   }
 
   /** A final non-2xx to the caller; the call ends. */

@@ -10,6 +10,7 @@ import type { SipDns } from '../sip/sip-dns.ts';
 import type { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
+import type { ConnectedCallee } from '../carrier-events/phone-call-event.ts';
 import { randomHex } from '../sip/random-hex.ts';
 
 export interface CallHandlingSettings {
@@ -45,6 +46,8 @@ export interface CallContext {
   registrar?: Registrar;
   /** Wakes phones that registered a push token (RFC 8599); absent without a push service. */
   push?: PushCalls;
+  /** Who a <Dial> connected the caller to, once one answered: the carrier's event says so. */
+  connected?: ConnectedCallee;
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */

@@ -21,7 +21,7 @@ interface Rung {
 }
 
 /** Rings these phones at once until one answers, one declines with a 6xx, or the deadline. */
-async function ringTargets(context: CallContext, targets: readonly ClientTarget[], callerId: string, deadline: number): Promise<Rung> {
+async function ringTargets(context: CallContext, identity: string, targets: readonly ClientTarget[], callerId: string, deadline: number): Promise<Rung> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { result: failure(480, 'Temporarily Unavailable - No Answer'), stop: true };
   const outcomes = await Promise.all(targets.map(async (target) => {
@@ -29,8 +29,9 @@ async function ringTargets(context: CallContext, targets: readonly ClientTarget[
     const headers = target.route === undefined ? base.headers : [{ name: 'Route', value: target.route }, ...(base.headers ?? [])];
     const leg: LegTarget = { ...base, headers, to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy };
     const outcome = await context.session.dial(leg);
-    if (outcome.kind === 'answered') context.session.connect(outcome);
-    else if (outcome.kind === 'rejected' && outcome.status >= 600) context.session.cancelDials();
+    if (outcome.kind === 'answered') {
+      if (context.session.connect(outcome)) context.connected = { kind: 'client', identity };
+    } else if (outcome.kind === 'rejected' && outcome.status >= 600) context.session.cancelDials();
     else if (outcome.kind !== 'cancelled') context.log.info({ contact: target.binding.uri, status: failureOf(outcome).status }, 'client binding did not answer');
     return outcome;
   }));
@@ -58,6 +59,7 @@ function clientFailureOf(outcome: Exclude<DialOutcome, { kind: 'answered' }>): D
 type Woke = ({ kind: 'rung' } & Rung) | Exclude<WakeResult, { kind: 'woken' }>;
 
 interface Waking {
+  identity: string;
   registrar: Registrar;
   push: PushCalls;
   sleeping: readonly ClientTarget[];
@@ -72,7 +74,7 @@ async function wakeThenRing(context: CallContext, waking: Waking, callerId: stri
   if (woken.kind !== 'woken') return woken;
   // An awake phone may have answered or declined while the woken one registered.
   if (waking.signal.aborted) return { kind: 'cancelled' };
-  return { kind: 'rung', ...(await ringTargets(context, woken.targets, callerId, deadline)) };
+  return { kind: 'rung', ...(await ringTargets(context, waking.identity, woken.targets, callerId, deadline)) };
 }
 
 const isDecline = (result: DialResult | undefined) => result?.kind === 'failed' && result.status >= 600;
@@ -116,10 +118,10 @@ export async function dialClient(context: CallContext, identity: string, callerI
     return outcome;
   };
   const [rung, woke] = await Promise.all([
-    awake.length === 0 ? undefined : ringTargets(context, awake, callerId, deadline).then(settles),
+    awake.length === 0 ? undefined : ringTargets(context, identity, awake, callerId, deadline).then(settles),
     push === undefined || sleeping.length === 0
       ? undefined
-      : wakeThenRing(context, { registrar, push, sleeping, awake, signal: AbortSignal.any([context.signal, answeredElsewhere, settled.signal]) }, callerId, deadline).then(settles),
+      : wakeThenRing(context, { identity, registrar, push, sleeping, awake, signal: AbortSignal.any([context.signal, answeredElsewhere, settled.signal]) }, callerId, deadline).then(settles),
   ]);
   return clientResult(rung, woke, context.signal.aborted);
 }

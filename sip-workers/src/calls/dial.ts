@@ -65,7 +65,7 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
     const outcome = await dialLocated(context, trunkServerOf(trunk), ringingLeg(base, deadline), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
     if (outcome.kind === 'answered') {
-      context.session.connect(outcome);
+      if (context.session.connect(outcome)) context.connected = { kind: 'trunk', trunk: trunk.name, number };
       return { kind: 'answered' };
     }
     const failed = failureOf(outcome);
@@ -98,7 +98,7 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   };
   const outcome = await dialLocated(context, server, ringingLeg(base, deadline));
   if (outcome.kind !== 'answered') return failureOf(outcome);
-  context.session.connect(outcome);
+  if (context.session.connect(outcome)) context.connected = { kind: 'sip', uri: noun.uri };
   return { kind: 'answered' };
 }
 

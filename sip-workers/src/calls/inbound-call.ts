@@ -1,7 +1,8 @@
 // Handles an admitted inbound call the way Twilio does: fetch TwiML from the account's voice
 // URL (fallback URL on failure), carry out its verbs in order, follow <Redirect>, and post the
-// status callback when the call is over.
+// status callback (and the carrier's event) when the call is over.
 import type { CallSession } from '../b2bua/call-session.ts';
+import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
 import type { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { Registrar } from '../registrar/registrar.ts';
 import { sdpOf } from '../media/sdp-body.ts';
@@ -15,6 +16,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
+import { reportCallEnd } from './call-event.ts';
 import { postCallStatus } from './call-status.ts';
 import type { PushCalls } from './push-wake.ts';
 import { runTwiml } from './twiml-runner.ts';
@@ -59,7 +61,7 @@ function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLog
 /** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */
 const callEnded = new Error('the call ended');
 
-export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar, push?: PushCalls): CallHandler {
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar, push?: PushCalls, events?: CarrierEventDelivery): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
     // A reason of our own: abort() without one builds a DOMException (and its stack) every call.
@@ -68,7 +70,10 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
-    void session.ended.then((end) => postCallStatus(context, end));
+    void session.ended.then((end) => {
+      if (events?.enabled === true) reportCallEnd(context, end, events);
+      return postCallStatus(context, end);
+    });
     if (media && !anchorMedia(session, media, context.log)) return;
     const started = performance.now();
     const fetched = await fetchTwiml({

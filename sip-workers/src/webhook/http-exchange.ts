@@ -136,11 +136,11 @@ export function httpExchange(request: HttpExchangeRequest): Promise<HttpExchange
   });
 }
 
-/** The request's headers, with Basic credentials from the URL's user info as node:http and fetch send them. */
+/** The request's headers, with Basic credentials from the URL's user info as node:http and fetch send them, unless the request has its own. */
 function requestHeaders(url: URL, headers: Readonly<Record<string, string>>, body: string | undefined): Record<string, string> {
   const sent: Record<string, string> = { ...headers };
   if (body === undefined) delete sent['content-type'];
-  if (url.username !== '' || url.password !== '') {
+  if ((url.username !== '' || url.password !== '') && sent['authorization'] === undefined) {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     sent['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }

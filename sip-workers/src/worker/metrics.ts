@@ -25,6 +25,9 @@ export function workerMetrics() {
     digestFailures: new Counter({ name: 'switchyard_digest_failures_total', help: 'Digest authentication failures by reason.', labelNames: ['reason'], registers: [registry] }),
     routingGeneration: new Gauge({ name: 'switchyard_worker_routing_generation_info', help: 'The routing generation this worker serves (value 1).', labelNames: ['carrier', 'generation'], registers: [registry] }),
     stunMessages: new Counter({ name: 'switchyard_stun_messages_total', help: 'STUN messages on the SIP UDP port (phones\' RFC 5626 keep-alives), by answer: binding-response, error-response, ignored (not STUN after all, or not a request), not-our-flow (no phone registered over that flow through this replica, so the phone registers again).', labelNames: ['answer'], registers: [registry] }),
+    carrierEvents: new Counter({ name: 'switchyard_carrier_events_total', help: 'Events for the Carrier\'s event webhook that left the queue, by outcome: delivered (a 2xx), refused (a 4xx other than 408 and 429: never retried), failed (still failing after the last retry), dropped (the queue was full, or the worker stopped first).', labelNames: ['outcome'], registers: [registry] }),
+    carrierEventAttempts: new Counter({ name: 'switchyard_carrier_event_attempts_total', help: 'POSTs to the Carrier\'s event webhook, by result: the HTTP status, or timeout or error.', labelNames: ['result'], registers: [registry] }),
+    carrierEventsPending: new Gauge({ name: 'switchyard_carrier_events_pending', help: 'Events waiting for delivery to the Carrier\'s event webhook, retries included.', registers: [registry] }),
     routingRejected: new Counter({ name: 'switchyard_worker_routing_rejected_total', help: 'Routing generations refused as partial or corrupt; the previous one keeps serving.', registers: [registry] }),
   };
 }

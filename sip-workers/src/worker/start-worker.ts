@@ -3,6 +3,8 @@
 // endpoints and signals; tests start it in-process on loopback.
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
+import { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
+import type { EventDeliverySettings } from '../carrier-events/event-delivery.ts';
 import type { PushCalls } from '../calls/push-wake.ts';
 import { TrunkProbes } from '../calls/trunk-probes.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
@@ -70,6 +72,8 @@ export interface SipWorkerOptions {
    * waits unread (default 0.5; 0: never), sampled every `sampleMs` (default 100).
    */
   overload?: { backlogShare: number; sampleMs?: number };
+  /** How events reach the carrier's event webhook (when the routing names one); tests shorten the retries. */
+  eventDelivery?: EventDeliverySettings;
 }
 
 export interface PushOptions {
@@ -151,6 +155,9 @@ async function startRegistrar(options: RegistrarOptions, transport: SipTransport
   return registrar;
 }
 
+/** How long a stopping worker tries to deliver the events still queued; the rest are dropped and counted. */
+const EVENT_FLUSH_MS = 5000;
+
 export async function startSipWorker(options: SipWorkerOptions, routing: () => RoutingView | undefined, metrics: WorkerMetrics, log: WorkerLogger): Promise<RunningSipWorker> {
   const tls = await loadTls(options.tls, log);
   const transport = await SipTransport.listen({ ...transportOptions(options), ...tls.transportOptions, onError: (event) => log.debug({ event }, 'transport event'), onStun: (outcome) => metrics.stunMessages.inc({ answer: outcome }) });
@@ -169,6 +176,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   const dns = dnsCacheMs > 0 ? cachingSipDns(resolver, { freshMs: dnsCacheMs, onAnswer: (question, source) => metrics.dnsAnswers.inc({ question, source }) }) : resolver;
   // Calls and trunk probes share what they learn of servers that do not answer.
   const unreachableServers = new UnreachableServers();
+  const events = new CarrierEventDelivery(options.eventDelivery, () => routing()?.eventWebhook(), metrics, log);
   const handleCall = createCallHandler({
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
@@ -179,7 +187,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
     dns,
     unreachableServers,
-  }, metrics, log, media, registrar, push);
+  }, metrics, log, media, registrar, push, events);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
   const overload = new OverloadGuard(overloadSettings, {
@@ -230,6 +238,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       await registrar?.withdrawPresence();
       // The BYEs just sent and the relay deletes go out before the sockets close.
       await media?.close();
+      // The calls just hung up have their events queued: one last try for each, briefly.
+      await events.close(EVENT_FLUSH_MS);
       layer.close();
       await transport.close();
       // Closing the transport closed the phones' flows: their bindings go before Redis does.

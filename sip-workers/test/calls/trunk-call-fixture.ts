@@ -27,9 +27,10 @@ export interface FixturePorts {
 /** Free loopback UDP ports for the outbound trunks' far ends. */
 export const freeFixturePorts = async (): Promise<FixturePorts> => ({ primary: await freeUdpPort(), secondary: await freeUdpPort(), digest: await freeUdpPort() });
 
-export function trunkCallRouting(webhookBase: string, ports: FixturePorts): RoutingTexts {
+/** `eventWebhookURL`: the carrier's event webhook (spec.eventWebhook), absent by default. */
+export function trunkCallRouting(webhookBase: string, ports: FixturePorts, eventWebhookURL?: string): RoutingTexts {
   return compileRoutingTexts({
-    carriers: [carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'sip.test' })],
+    carriers: [carrier('mekong', { displayName: 'Mekong', country: 'KH', sipDomainBase: 'sip.test', ...(eventWebhookURL === undefined ? {} : { eventWebhook: { url: eventWebhookURL } }) })],
     accounts: [
       account('clinic', { ...carrierRef(), displayName: 'Clinic', voiceURL: `${webhookBase}/voice`, statusCallbackURL: `${webhookBase}/status` }),
       account('closed', { ...carrierRef(), displayName: 'Closed', enabled: false, voiceURL: `${webhookBase}/voice` }),

@@ -1,7 +1,8 @@
 // The customer's web application in call tests: a local HTTP server whose routes answer TwiML
-// (or fail on purpose) and which records every request it got, parameters and signature.
+// (or fail on purpose) and which records every request it got, parameters and signature. It also
+// stands in for a carrier's event webhook, whose JSON bodies it keeps as they came.
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface WebhookHit {
@@ -11,6 +12,9 @@ export interface WebhookHit {
   url: string;
   params: Array<[string, string]>;
   signature: string | undefined;
+  headers: IncomingHttpHeaders;
+  /** The request body as sent (a carrier event's JSON). */
+  body: string;
 }
 
 export type Route = (hit: WebhookHit, response: ServerResponse) => void | Promise<void>;
@@ -46,7 +50,7 @@ export async function startWebhookServer(): Promise<WebhookServer> {
       const body = request.method === 'POST' ? await readBody(request) : '';
       const params = [...(request.method === 'POST' ? new URLSearchParams(body) : url.searchParams)];
       const signature = request.headers['x-twilio-signature'];
-      const hit: WebhookHit = { method: request.method ?? '', path: url.pathname, url: url.toString(), params, signature: typeof signature === 'string' ? signature : undefined };
+      const hit: WebhookHit = { method: request.method ?? '', path: url.pathname, url: url.toString(), params, signature: typeof signature === 'string' ? signature : undefined, headers: request.headers, body };
       hits.push(hit);
       const handler = routes.get(url.pathname);
       if (handler) await handler(hit, response);

@@ -1,0 +1,32 @@
+// The carrier's phone_call.completed event for a call that ended: what the call handling learnt
+// (the account, the origin, the callee a <Dial> connected) with how the session ended.
+import { randomUUID } from 'node:crypto';
+import type { CallEnd } from '../b2bua/call-session.ts';
+import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
+import { phoneCallCompletedEvent, type CallOriginRecord } from '../carrier-events/phone-call-event.ts';
+import type { CallContext } from './call-context.ts';
+import { finalCallStatus } from './call-status.ts';
+
+function originOf(context: CallContext): CallOriginRecord {
+  const origin = context.call.origin;
+  if (origin.kind === 'trunk') return { kind: 'trunk', inboundTrunk: origin.trunk.name };
+  return { kind: 'domain', sipDomain: origin.domain.domain, ...(origin.username === undefined ? {} : { username: origin.username }) };
+}
+
+export function reportCallEnd(context: CallContext, end: CallEnd, events: CarrierEventDelivery): void {
+  const { session, call, connected } = context;
+  events.enqueue(phoneCallCompletedEvent({
+    callSid: session.callSid,
+    accountSid: call.account.sid,
+    from: call.from,
+    to: call.to,
+    origin: originOf(context),
+    status: finalCallStatus(end),
+    sipResponseCode: end.callerStatus,
+    startedAt: session.startedAt,
+    ...(end.answeredAt === undefined ? {} : { answeredAt: end.answeredAt }),
+    endedAt: end.endedAt,
+    ...(connected === undefined ? {} : { connected }),
+    ...(end.hangupBy === undefined ? {} : { hangupBy: end.hangupBy }),
+  }, randomUUID(), Date.now()));
+}

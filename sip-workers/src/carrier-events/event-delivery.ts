@@ -1,0 +1,177 @@
+// Delivers events to the carrier's event webhook: each POST signed with a fresh HS256 token
+// (iss Switchyard, exp 5 minutes, as Somleng signs with iss Somleng), retried with doubling
+// delays while the receiver fails, a bounded number kept waiting. The queue lives in this worker
+// only: a receiver down for longer than the retries, or a worker stopped with events still
+// waiting, loses them, and the metrics say how many. Calls never wait for any of it.
+import { createSecretKey } from 'node:crypto';
+import type { Counter, Gauge } from 'prom-client';
+import { signJwt } from '../push/json-web-token.ts';
+import type { EventWebhook } from '../routing/routing-view.ts';
+import { httpExchange, type HttpExchangeRequest, type HttpExchangeResult } from '../webhook/http-exchange.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { CarrierEvent } from './phone-call-event.ts';
+
+export interface EventDeliverySettings {
+  /** One POST, redirects included. */
+  readonly timeoutMs: number;
+  /** Waits before each retry; their count is the number of retries. */
+  readonly retryDelaysMs: readonly number[];
+  /** Events kept waiting at most; past it the one waiting longest gives way. */
+  readonly maxPending: number;
+  /** POSTs in flight at once. */
+  readonly concurrency: number;
+}
+
+/** 10 attempts over about 8.5 minutes. */
+export const DEFAULT_EVENT_DELIVERY: EventDeliverySettings = {
+  timeoutMs: 10_000,
+  retryDelaysMs: [1, 2, 4, 8, 16, 32, 64, 128, 256].map((seconds) => seconds * 1000),
+  maxPending: 10_000,
+  concurrency: 16,
+};
+
+export interface EventDeliveryMetrics {
+  readonly carrierEvents: Counter<'outcome'>;
+  readonly carrierEventAttempts: Counter<'result'>;
+  readonly carrierEventsPending: Gauge;
+}
+
+interface Queued {
+  readonly event: CarrierEvent;
+  /** POSTs made so far. */
+  attempts: number;
+  retry?: NodeJS.Timeout;
+}
+
+type Send = (request: HttpExchangeRequest) => Promise<HttpExchangeResult>;
+
+const TOKEN_LIFETIME_SECONDS = 300;
+
+/** A 4xx other than 408 and 429 says the receiver will not take this event, however often it is sent. */
+const isRefusal = (status: number) => status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+export class CarrierEventDelivery {
+  readonly #settings: EventDeliverySettings;
+  /** The webhook as the routing generation now being served has it: a rotated secret or a new URL applies to retries too. */
+  readonly #webhook: () => EventWebhook | undefined;
+  readonly #metrics: EventDeliveryMetrics;
+  readonly #log: WorkerLogger;
+  readonly #send: Send;
+  readonly #ready: Queued[] = [];
+  /** Waiting for a retry, oldest first (Set keeps insertion order). */
+  readonly #waiting = new Set<Queued>();
+  #inFlight = 0;
+  #closing = false;
+  #idle: Array<() => void> = [];
+
+  constructor(settings: EventDeliverySettings | undefined, webhook: () => EventWebhook | undefined, metrics: EventDeliveryMetrics, log: WorkerLogger, send: Send = httpExchange) {
+    this.#settings = settings ?? DEFAULT_EVENT_DELIVERY;
+    this.#webhook = webhook;
+    this.#metrics = metrics;
+    this.#log = log;
+    this.#send = send;
+  }
+
+  /** Whether the routing being served names an event webhook: calls report to it only then. */
+  get enabled(): boolean {
+    return this.#webhook() !== undefined;
+  }
+
+  get pending(): number {
+    return this.#ready.length + this.#waiting.size + this.#inFlight;
+  }
+
+  enqueue(event: CarrierEvent): void {
+    if (this.#closing) return this.#finish(event, 'dropped', 'the worker is stopping');
+    if (this.pending >= this.#settings.maxPending) {
+      const oldest = this.#waiting.values().next().value ?? this.#ready.shift();
+      if (oldest === undefined) return this.#finish(event, 'dropped', 'the event queue is full');
+      clearTimeout(oldest.retry);
+      this.#waiting.delete(oldest);
+      this.#finish(oldest.event, 'dropped', 'the event queue is full');
+    }
+    this.#ready.push({ event, attempts: 0 });
+    this.#pump();
+  }
+
+  /**
+   * Stops retrying: every waiting event gets one last attempt now, and whatever is still
+   * undelivered when `deadlineMs` passes is dropped.
+   */
+  async close(deadlineMs: number): Promise<void> {
+    this.#closing = true;
+    for (const queued of this.#waiting) {
+      clearTimeout(queued.retry);
+      this.#ready.push(queued);
+    }
+    this.#waiting.clear();
+    this.#pump();
+    if (this.pending === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#idle.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    for (const queued of this.#ready.splice(0)) this.#finish(queued.event, 'dropped', 'the worker stopped first');
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#settings.concurrency) {
+      const queued = this.#ready.shift();
+      if (queued === undefined) break;
+      this.#inFlight++;
+      void this.#attempt(queued).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+    this.#metrics.carrierEventsPending.set(this.pending);
+    if (this.pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  async #attempt(queued: Queued): Promise<void> {
+    const webhook = this.#webhook();
+    if (webhook === undefined) return this.#finish(queued.event, 'dropped', 'the Carrier no longer has an event webhook');
+    queued.attempts++;
+    const result = await this.#send({
+      url: new URL(webhook.url),
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'authorization': `Bearer ${signedToken(webhook.signingSecret, Date.now())}`,
+        'user-agent': 'Switchyard/1.0',
+      },
+      body: queued.event.body,
+      timeoutMs: this.#settings.timeoutMs,
+      maxBodyBytes: 64 * 1024,
+      responseBody: 'discard',
+    });
+    const status = result.kind === 'response' ? result.status : undefined;
+    this.#metrics.carrierEventAttempts.inc({ result: status === undefined ? (result.kind === 'error' ? 'error' : result.kind) : String(status) });
+    if (status !== undefined && status >= 200 && status < 300) return this.#finish(queued.event, 'delivered');
+    const why = status === undefined ? (result.kind === 'error' ? result.error.message : result.kind) : `HTTP ${status}`;
+    if (status !== undefined && isRefusal(status)) return this.#finish(queued.event, 'refused', why);
+    const delay = this.#settings.retryDelaysMs[queued.attempts - 1];
+    if (delay === undefined || this.#closing) return this.#finish(queued.event, this.#closing ? 'dropped' : 'failed', why);
+    this.#log.debug({ eventId: queued.event.id, attempts: queued.attempts, delayMs: delay, why }, 'event webhook failed; retrying');
+    this.#waiting.add(queued);
+    queued.retry = setTimeout(() => {
+      this.#waiting.delete(queued);
+      this.#ready.push(queued);
+      this.#pump();
+    }, delay);
+    queued.retry.unref();
+  }
+
+  #finish(event: CarrierEvent, outcome: 'delivered' | 'refused' | 'failed' | 'dropped', why?: string): void {
+    this.#metrics.carrierEvents.inc({ outcome });
+    if (outcome !== 'delivered') this.#log.warn({ eventId: event.id, outcome, why }, 'carrier event not delivered');
+  }
+}
+
+/** The bearer token of one POST: HS256 over { iss, iat, exp } with the carrier's signing secret. */
+export function signedToken(signingSecret: string, nowMs: number): string {
+  const iat = Math.floor(nowMs / 1000);
+  return signJwt('HS256', { typ: 'JWT' }, { iss: 'Switchyard', iat, exp: iat + TOKEN_LIFETIME_SECONDS }, createSecretKey(Buffer.from(signingSecret)));
+}
