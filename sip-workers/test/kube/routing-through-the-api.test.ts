@@ -9,6 +9,7 @@ import { shardBinaryData } from '../../../api/routing/shard-data.ts';
 import { testCluster } from '../../../testing/cluster.ts';
 import { installCrds } from '../../../testing/crds.ts';
 import { eventually, startOperator } from '../../../testing/operator-process.ts';
+import { callablePlatform } from '../support/api-platform.ts';
 import { runSipp, sippMissing } from '../support/sipp.ts';
 import { callerExpecting } from '../support/scenarios.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
@@ -30,22 +31,7 @@ apiVersion: telecom.switchyard.dev/v1alpha1
 kind: Carrier
 metadata: { name: angkor }
 spec: { displayName: Angkor Test, country: KH }
----
-apiVersion: telecom.switchyard.dev/v1alpha1
-kind: Account
-metadata: { name: temple }
-spec: { carrierRef: { name: angkor }, displayName: Temple }
----
-apiVersion: telecom.switchyard.dev/v1alpha1
-kind: InboundTrunk
-metadata: { name: angkor-sbc }
-spec: { carrierRef: { name: angkor }, sourceIPs: [127.0.0.1] }
----
-apiVersion: telecom.switchyard.dev/v1alpha1
-kind: PhoneNumber
-metadata: { name: temple-main }
-spec: { carrierRef: { name: angkor }, number: "+85563900100", accountRef: { name: temple }, voiceURL: "${webhook.base}${voicePath}" }
-`;
+---${callablePlatform({ carrier: 'angkor', account: 'temple', trunk: 'angkor-sbc', numberName: 'temple-main', number: '+85563900100', voiceURL: `${webhook.base}${voicePath}` })}`;
 
 const carrierStatus = async () => JSON.parse(await cluster.kubectlOk(['get', '-n', ns, 'carrier', 'angkor', '-o', 'json'])) as { status?: { routingGeneration?: string; conditions?: Array<{ type: string; status: string }> } };
 const call = (status: number) => runSipp({ scenario: callerExpecting(status, { to: '+85563900100' }), remote: `127.0.0.1:${worker.sipPort}`, calls: 1 });
