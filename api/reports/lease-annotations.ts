@@ -26,6 +26,33 @@ export const trunksDownValue = (names: Iterable<string>): string | undefined => 
   return sorted.length === 0 ? undefined : JSON.stringify(sorted);
 };
 
+/** On a SIP worker's Lease: how its deliveries to the Carrier's event webhook go, as JSON (the Carrier's EventWebhookDelivering condition). */
+export const eventWebhookAnnotation = 'telecom.switchyard.dev/event-webhook';
+
+export const eventWebhookReport = z.object({
+  /** The webhook the report is about: a report on a URL the Carrier no longer names is stale. */
+  url: z.string().max(2048),
+  /** delivering: the last attempts were taken; failing: the last several in a row were not. */
+  state: z.enum(['delivering', 'failing']),
+  /** Why the failing attempts failed: HTTP 503, timeout, the connection error. */
+  reason: z.string().max(200).optional(),
+  /** When the state began (RFC 3339). */
+  since: z.string(),
+});
+
+export type EventWebhookReport = z.output<typeof eventWebhookReport>;
+
+/** The annotation's value as the operator reads it; anything it cannot read counts as no report. */
+export function readEventWebhookReport(value: string | undefined): EventWebhookReport | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = eventWebhookReport.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** On a push service's Lease: what APNs and FCM last said of its credentials, as JSON (the Carrier's PushCredentialsValid condition). */
 export const pushCredentialsAnnotation = 'telecom.switchyard.dev/push-credentials';
 

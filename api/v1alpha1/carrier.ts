@@ -216,6 +216,7 @@ export const Carrier = defineKind({
     { name: 'Generation', type: 'string', jsonPath: '.status.routingGeneration', priority: 1 },
     { name: 'Push', type: 'string', jsonPath: '.status.conditions[?(@.type=="PushCredentialsValid")].status', description: 'Whether APNs and FCM accept the push credentials (empty without push).', priority: 1 },
     { name: 'TLS', type: 'string', jsonPath: '.status.conditions[?(@.type=="SipTlsCertificateValid")].status', description: 'Whether the SIP TLS certificate Secret is usable and unexpired (empty without TLS).', priority: 1 },
+    { name: 'Events', type: 'string', jsonPath: '.status.conditions[?(@.type=="EventWebhookDelivering")].status', description: 'Whether the workers deliver call events to spec.eventWebhook (empty without it).', priority: 1 },
     ...trailingColumns,
   ],
 });

@@ -126,7 +126,7 @@ export const resourceRequirements = (what: string) =>
 
 export const conditionSchema = z
   .object({
-    type: z.string().max(316).describe('Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable.'),
+    type: z.string().max(316).describe('Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable.'),
     status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition: True, False or Unknown.'),
     reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).describe('A CamelCase word saying why the condition is in its status, e.g. AccountNotFound.'),
     message: z.string().max(32768).describe('A human-readable explanation, naming the objects involved.'),

@@ -197,7 +197,7 @@ export interface CarrierStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -290,7 +290,7 @@ export interface AccountStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -358,7 +358,7 @@ export interface InboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -454,7 +454,7 @@ export interface OutboundTrunkStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -518,7 +518,7 @@ export interface PhoneNumberStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";
@@ -612,7 +612,7 @@ export interface SipDomainStatus {
   observedGeneration?: number;
   /** The latest observations of the object's state, one per condition type. */
   conditions?: Array<{
-    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid and SipTlsCertificateValid, on an OutboundTrunk with a health check Reachable. */
+    /** Type of the condition: Ready, Accepted, ResolvedRefs, Conflict, on a Carrier Programmed, PushCredentialsValid, SipTlsCertificateValid and EventWebhookDelivering, on an OutboundTrunk with a health check Reachable. */
     type: string;
     /** Status of the condition: True, False or Unknown. */
     status: "True" | "False" | "Unknown";

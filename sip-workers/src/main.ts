@@ -89,6 +89,7 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
       ...(config.SWITCHYARD_POD_UID === undefined ? {} : { podUID: config.SWITCHYARD_POD_UID }),
       store,
       trunks: sip.trunkProbes,
+      events: sip.events.health,
       logger: log,
     })
   : undefined;

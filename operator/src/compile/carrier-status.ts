@@ -1,5 +1,6 @@
 import { conditionsFor, type ConditionInput } from './conditions.ts';
 import { countryNumbering } from './country.ts';
+import { eventWebhookCondition } from './event-webhook-condition.ts';
 import { names } from './names.ts';
 import type { CarrierObject, ServiceAddress, WorkerReport } from './observed.ts';
 import type { StatusUpdate } from './result.ts';
@@ -34,7 +35,8 @@ export function carrierStatus(carrier: CarrierObject, generation: string, member
     ? { type: 'Ready', status: 'True', reason: 'RoutingPublished', message: `Routing generation ${generation} is published: ${members.phoneNumbers} numbers, ${members.accounts} accounts, ${members.inboundTrunks} inbound and ${members.outboundTrunks} outbound trunks, ${members.sipDomains} SIP domains.` }
     : { type: 'Ready', status: 'False', reason: accepted.reason, message: accepted.message };
   const { push, sipTls } = credentials;
-  const inputs = [accepted, programmed(generation, workers), ...(push ? [push] : []), ...(sipTls ? [sipTls] : []), ready];
+  const events = eventWebhookCondition(carrier, workers);
+  const inputs = [accepted, programmed(generation, workers), ...(push ? [push] : []), ...(sipTls ? [sipTls] : []), ...(events ? [events] : []), ready];
   const readyWorkers = workers.filter((worker) => worker.ready);
   return {
     observedGeneration: carrier.metadata.generation ?? 0,

@@ -1,6 +1,6 @@
 // Conditions as in metav1.Condition. A condition keeps its lastTransitionTime while its status is
 // unchanged, so an unchanged object compiles to an identical status and costs no write.
-export type ConditionType = 'Ready' | 'Accepted' | 'ResolvedRefs' | 'Conflict' | 'Programmed' | 'PushCredentialsValid' | 'SipTlsCertificateValid' | 'Reachable';
+export type ConditionType = 'Ready' | 'Accepted' | 'ResolvedRefs' | 'Conflict' | 'Programmed' | 'PushCredentialsValid' | 'SipTlsCertificateValid' | 'EventWebhookDelivering' | 'Reachable';
 
 export interface Condition {
   type: string;

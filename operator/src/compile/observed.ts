@@ -1,6 +1,6 @@
 // What the compile step sees: every Switchyard object (spec already parsed by zod, defaults applied),
 // the Secrets it references or owns, and what the workers report. Built by the watchers; no I/O here.
-import type { PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
+import type { EventWebhookReport, PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import type { accountSpec } from '../../../api/v1alpha1/account.ts';
@@ -53,6 +53,8 @@ export interface WorkerReport {
   routingGeneration?: string;
   /** Outbound trunks its health checks find down. */
   trunksDown: readonly string[];
+  /** How its deliveries to the Carrier's event webhook go; absent before its first attempt. */
+  eventWebhook?: EventWebhookReport;
 }
 
 /** An object whose spec failed to parse: it gets an Accepted=False condition and stays out of routing. */

@@ -28,8 +28,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
 const statusOf = (conditions: Condition[] | undefined, type: string) => conditions?.find((condition) => condition.type === type);
 
 /**
- * A Carrier's credentials (push keys, the SIP TLS certificate): a refused, missing or expired one is
- * news, and so is its repair (for push, the first word that the gateways take the keys: after a
+ * A Carrier's credentials (push keys, the SIP TLS certificate) and its event webhook: a refused,
+ * missing or expired one is news, and so is its repair (for push, the first word that the gateways take the keys: after a
  * repair, the new pods report Unknown before their first push succeeds).
  */
 function credentialTransitions(ref: ObjectRef, before: Condition[] | undefined, after: Condition[], conditionType: string): TransitionEvent[] {
@@ -60,7 +60,7 @@ export function transitions(ref: ObjectRef, before: Condition[] | undefined, aft
   if (ready && !firstReady && (wasReady?.status !== ready.status || (ready.status === 'False' && wasReady.reason !== ready.reason))) {
     events.push({ regarding: ref, type: ready.status === 'True' ? 'Normal' : 'Warning', reason: ready.reason, message: ready.message });
   }
-  for (const credential of ['PushCredentialsValid', 'SipTlsCertificateValid']) events.push(...credentialTransitions(ref, before, after, credential));
+  for (const credential of ['PushCredentialsValid', 'SipTlsCertificateValid', 'EventWebhookDelivering']) events.push(...credentialTransitions(ref, before, after, credential));
   events.push(...reachabilityTransitions(ref, before, after));
   const conflict = statusOf(after, 'Conflict');
   const hadConflict = statusOf(before, 'Conflict');

@@ -7,7 +7,7 @@ import { carrierLabel, componentLabel, managedByLabel } from '../compile/names.t
 import type { InvalidObject, Metadata, ObservedObject, ObservedSecret, PushServiceReport, WorkerReport } from '../compile/observed.ts';
 import type { RawObject } from './reflector.ts';
 import { apiVersion } from '../../../api/v1alpha1/meta.ts';
-import { pushCredentialsAnnotation, readPushCredentials, readTrunksDown, routingGenerationAnnotation, trunksDownAnnotation, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
+import { eventWebhookAnnotation, pushCredentialsAnnotation, readEventWebhookReport, readPushCredentials, readTrunksDown, routingGenerationAnnotation, trunksDownAnnotation, type EventWebhookReport, type PushCredentialsReport } from '../../../api/reports/lease-annotations.ts';
 
 /** The Leases that carry pods' reports (podReports reads them). */
 export const podLeaseSelector = `${componentLabel} in (sip-worker,push-service)`;
@@ -38,6 +38,7 @@ export interface LeaseEntry {
   /** Outbound trunks the worker's health checks find down. */
   trunksDown: string[];
   pushCredentials?: PushCredentialsReport;
+  eventWebhook?: EventWebhookReport;
 }
 
 interface RawMetadata {
@@ -158,6 +159,7 @@ export function leaseEntry(object: RawObject): LeaseEntry {
   const spec = (object.spec ?? {}) as { renewTime?: string; leaseDurationSeconds?: number; holderIdentity?: string };
   const generation = metadata.annotations?.[routingGenerationAnnotation];
   const pushCredentials = readPushCredentials(metadata.annotations?.[pushCredentialsAnnotation]);
+  const eventWebhook = readEventWebhookReport(metadata.annotations?.[eventWebhookAnnotation]);
   return {
     component: metadata.labels?.[componentLabel] ?? '',
     namespace: metadata.namespace ?? '',
@@ -168,6 +170,7 @@ export function leaseEntry(object: RawObject): LeaseEntry {
     ...(generation ? { routingGeneration: generation } : {}),
     trunksDown: readTrunksDown(metadata.annotations?.[trunksDownAnnotation]),
     ...(pushCredentials ? { pushCredentials } : {}),
+    ...(eventWebhook ? { eventWebhook } : {}),
   };
 }
 
@@ -178,7 +181,13 @@ export function podReports(leases: Iterable<LeaseEntry>, now: Date): { workers: 
   for (const lease of leases) {
     const { namespace, carrier, pod } = lease;
     const live = now.getTime() - lease.renewedAt <= lease.durationMs;
-    if (lease.component === 'sip-worker') workers.push({ namespace, carrier, pod, ready: live, trunksDown: lease.trunksDown, ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}) });
+    if (lease.component === 'sip-worker') {
+      workers.push({
+        namespace, carrier, pod, ready: live, trunksDown: lease.trunksDown,
+        ...(lease.routingGeneration ? { routingGeneration: lease.routingGeneration } : {}),
+        ...(lease.eventWebhook ? { eventWebhook: lease.eventWebhook } : {}),
+      });
+    }
     else if (lease.component === 'push-service') pushServices.push({ namespace, carrier, pod, live, ...(lease.pushCredentials ? { credentials: lease.pushCredentials } : {}) });
   }
   return { workers, pushServices };

@@ -9,6 +9,7 @@ import { signJwt } from '../push/json-web-token.ts';
 import type { EventWebhook } from '../routing/routing-view.ts';
 import { httpExchange, type HttpExchangeRequest, type HttpExchangeResult } from '../webhook/http-exchange.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
+import { DeliveryHealth } from './delivery-health.ts';
 import type { CarrierEvent } from './phone-call-event.ts';
 
 export interface EventDeliverySettings {
@@ -62,6 +63,8 @@ export class CarrierEventDelivery {
   readonly #waiting = new Set<Queued>();
   #inFlight = 0;
   #closing = false;
+  /** What the worker's Lease reports of the deliveries. */
+  readonly health = new DeliveryHealth();
   #idle: Array<() => void> = [];
 
   constructor(settings: EventDeliverySettings | undefined, webhook: () => EventWebhook | undefined, metrics: EventDeliveryMetrics, log: WorkerLogger, send: Send = httpExchange) {
@@ -149,8 +152,12 @@ export class CarrierEventDelivery {
     });
     const status = result.kind === 'response' ? result.status : undefined;
     this.#metrics.carrierEventAttempts.inc({ result: status === undefined ? (result.kind === 'error' ? 'error' : result.kind) : String(status) });
-    if (status !== undefined && status >= 200 && status < 300) return this.#finish(queued.event, 'delivered');
+    if (status !== undefined && status >= 200 && status < 300) {
+      this.health.delivered(webhook.url, Date.now());
+      return this.#finish(queued.event, 'delivered');
+    }
     const why = status === undefined ? (result.kind === 'error' ? result.error.message : result.kind) : `HTTP ${status}`;
+    this.health.failed(webhook.url, why, Date.now());
     if (status !== undefined && isRefusal(status)) return this.#finish(queued.event, 'refused', why);
     const delay = this.#settings.retryDelaysMs[queued.attempts - 1];
     if (delay === undefined || this.#closing) return this.#finish(queued.event, this.#closing ? 'dropped' : 'failed', why);

@@ -1,11 +1,11 @@
-// How a worker tells the operator it is alive, which routing generation it serves and which
-// outbound trunks its health checks find down: its pod Lease (../pod-lease), renewed at once when
-// either changes. The operator
+// How a worker tells the operator it is alive, which routing generation it serves, which
+// outbound trunks its health checks find down and how its carrier events are delivered: its pod
+// Lease (../pod-lease), renewed at once when any of these changes. The operator
 // (operator/src/observe/observed-state.ts, workers()) counts a lease renewed within its duration as
 // a ready worker and compares its generation annotation with the one it compiled to set the
 // Carrier's Programmed condition.
 import type { ApiClient } from '../../../api/kube/client.ts';
-import { routingGenerationAnnotation, trunksDownAnnotation, trunksDownValue } from '../../../api/reports/lease-annotations.ts';
+import { eventWebhookAnnotation, routingGenerationAnnotation, trunksDownAnnotation, trunksDownValue } from '../../../api/reports/lease-annotations.ts';
 import { startPodLease, type PodLease } from '../pod-lease/pod-lease.ts';
 import type { RoutingLogger } from './routing-logger.ts';
 import type { RoutingStore } from './routing-store.ts';
@@ -23,6 +23,8 @@ export interface LeaseReporterOptions {
   store: Pick<RoutingStore, 'current' | 'onSwap'>;
   /** The outbound trunks this worker's health checks find down, reported as they change. */
   trunks?: { down(): string[]; onChange(listener: () => void): () => void };
+  /** How deliveries to the Carrier's event webhook go (carrier-events/delivery-health.ts), reported as it changes. */
+  events?: { value(): string | undefined; onChange(listener: () => void): () => void };
   leaseDurationSeconds?: number;
   renewIntervalMs?: number;
   logger?: RoutingLogger;
@@ -31,13 +33,13 @@ export interface LeaseReporterOptions {
 export type LeaseReporter = PodLease;
 
 export function startLeaseReporter(options: LeaseReporterOptions): LeaseReporter {
-  const { store, trunks, ...lease } = options;
+  const { store, trunks, events, ...lease } = options;
   return startPodLease({
     ...lease,
     component: 'sip-worker',
-    annotations: () => ({ [routingGenerationAnnotation]: store.current()?.generation, [trunksDownAnnotation]: trunksDownValue(trunks?.down() ?? []) }),
+    annotations: () => ({ [routingGenerationAnnotation]: store.current()?.generation, [trunksDownAnnotation]: trunksDownValue(trunks?.down() ?? []), [eventWebhookAnnotation]: events?.value() }),
     onChange: (listener) => {
-      const unsubscribes = [store.onSwap(listener), ...(trunks ? [trunks.onChange(listener)] : [])];
+      const unsubscribes = [store.onSwap(listener), ...(trunks ? [trunks.onChange(listener)] : []), ...(events ? [events.onChange(listener)] : [])];
       return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
     },
   });

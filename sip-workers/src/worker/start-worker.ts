@@ -102,6 +102,8 @@ export interface RunningSipWorker {
   registrar: Registrar | undefined;
   /** The outbound trunks' health checks. */
   trunkProbes: TrunkProbes;
+  /** Events for the carrier's event webhook, and how their delivery goes. */
+  events: CarrierEventDelivery;
   close(): Promise<void>;
 }
 
@@ -229,6 +231,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     media,
     registrar,
     trunkProbes,
+    events,
     close: async () => {
       overload.stop();
       trunkProbes.close();

@@ -1,7 +1,8 @@
 // A Carrier's event webhook on a real API server: the operator creates the signing secret once,
 // a worker process reading routing through the API signs each call's event with it, and the
 // carrier's receiver verifies with the Secret it reads with kubectl. A new URL applies to the next
-// call, deleting the Secret rotates the secret, and removing spec.eventWebhook stops the events.
+// call, deleting the Secret rotates the secret, and removing spec.eventWebhook stops the events. The
+// worker's Lease says how its deliveries go, and the Carrier's EventWebhookDelivering follows.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { testCluster } from '../../../testing/cluster.ts';
@@ -20,7 +21,9 @@ const ns = await cluster.namespace('carrier-events');
 const webhook = await startWebhookServer();
 after(() => webhook.close());
 webhook.route('/busy', twiml('<Reject reason="busy"/>'));
-for (const path of ['/events', '/events-moved']) webhook.route(path, (_hit, response) => void response.writeHead(204).end());
+/** While set, the receiver refuses with 503: the worker retries, its Lease reports failing, the Carrier says so. */
+let receiverDown = false;
+for (const path of ['/events', '/events-moved']) webhook.route(path, (_hit, response) => void response.writeHead(receiverDown ? 503 : 204).end());
 const operator = startOperator(cluster.kubeconfig);
 after(() => operator.stop());
 const worker = await startWorkerProcess({ SWITCHYARD_CARRIER: 'bayon', SWITCHYARD_NAMESPACE: ns, SWITCHYARD_KUBECONFIG: cluster.kubeconfig, SWITCHYARD_POD_NAME: 'bayon-sip-worker-test-0' });
@@ -35,7 +38,10 @@ const members = callablePlatform({ carrier: 'bayon', account: 'apsara', trunk: '
 const withEvents = (path: string) => `, eventWebhook: { url: "${webhook.base}${path}" }`;
 
 const kubectlJson = async <T>(...args: string[]) => JSON.parse(await cluster.kubectlOk([...args, '-n', ns, '-o', 'json'])) as T;
-const carrierStatus = () => kubectlJson<{ status?: { routingGeneration?: string; eventWebhookSigningSecret?: string } }>('get', 'carrier', 'bayon');
+interface CarrierStatus { routingGeneration?: string; eventWebhookSigningSecret?: string; conditions?: Array<{ type: string; status: string; reason: string; message: string }> }
+const carrierStatus = () => kubectlJson<{ status?: CarrierStatus }>('get', 'carrier', 'bayon');
+/** The EventWebhookDelivering condition once it has this reason. */
+const delivering = (reason: string) => eventually(`EventWebhookDelivering ${reason}`, async () => (await carrierStatus()).status?.conditions?.find((c) => c.type === 'EventWebhookDelivering' && c.reason === reason), 30_000, 100);
 /** The signing secret as the carrier reads it, or undefined while there is none. */
 const signingSecret = async () => {
   const secret = await kubectlJson<{ data?: Record<string, string> }>('get', 'secret', 'bayon-event-webhook').catch(() => undefined);
@@ -70,6 +76,18 @@ test('the events of a Carrier\'s calls are signed with the secret the operator k
   assert.equal(event.data.attributes.type, 'phone_call.completed');
   assert.equal(event.data.attributes.details.data.attributes.status, 'busy');
   assert.equal(event.data.attributes.details.data.attributes.inbound_trunk, 'bayon-sbc');
+  assert.equal((await delivering('Delivering')).status, 'True', 'the worker\'s Lease reports its deliveries');
+
+  receiverDown = true;
+  const refusedBefore = posts('/events').length;
+  await callAndEvent('/events');
+  const down = await delivering('DeliveryFailing');
+  assert.equal(down.status, 'False');
+  assert.match(down.message, /1 of 1 workers fail to deliver events to .*\/events: bayon-sip-worker-test-0 \(HTTP 503 since /);
+  assert.ok(posts('/events').length - refusedBefore >= 3, 'failing only after several refused attempts of the one event');
+  await eventually('a Warning event', async () => /Warning\s+DeliveryFailing/.test(await cluster.kubectlOk(['get', 'events', '-n', ns, '--field-selector', 'involvedObject.name=bayon', '-o', 'custom-columns=TYPE:.type,REASON:.reason', '--no-headers'])), 30_000, 200);
+  receiverDown = false;
+  assert.equal((await delivering('Delivering')).status, 'True', 'the retry taken: delivering again');
 
   await cluster.kubectlOk(['apply', '-n', ns, '-f', '-'], { input: carrier(withEvents('/events-moved')) });
   generation = await servedNew(generation);
