@@ -12,9 +12,10 @@ export const benchDomain = 'bench.sip-ap.sip.test';
 export const domainCallee = '+85523900777';
 export const benchAgent = { username: 'agent-101', password: 's3cret-agent-101' } as const;
 
-export function benchRouting(webhookBase: string): RoutingTexts {
+/** `carrierEvents`: the Carrier sets an event webhook (the webhook process's /events), so every call also posts its event. */
+export function benchRouting(webhookBase: string, carrierEvents = false): RoutingTexts {
   return compileRoutingTexts({
-    carriers: [carrier(BENCH_CARRIER, { displayName: 'Mekong', country: 'KH', sipDomainBase: 'sip.test' })],
+    carriers: [carrier(BENCH_CARRIER, { displayName: 'Mekong', country: 'KH', sipDomainBase: 'sip.test', ...(carrierEvents ? { eventWebhook: { url: `${webhookBase}/events` } } : {}) })],
     accounts: [
       account('clinic', { ...carrierRef(BENCH_CARRIER), displayName: 'Clinic', voiceURL: `${webhookBase}/voice` }),
       account('pepper', { ...carrierRef(BENCH_CARRIER), displayName: 'Pepper', voiceURL: `${webhookBase}/domain` }),

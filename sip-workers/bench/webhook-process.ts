@@ -1,6 +1,7 @@
 // The customer's application in the bench, as its own process so its CPU is not the worker's:
-// every voice webhook is answered with TwiML that dials the SIPp callee. It does not check the
-// signature (the call tests do); it prints {"port": N} once it listens.
+// every voice webhook is answered with TwiML that dials the SIPp callee, and a carrier event posted
+// to /events with 204. It does not check signatures (the call tests do); it prints {"port": N}
+// once it listens.
 //
 //   node sip-workers/bench/webhook-process.ts sip:uas@127.0.0.1:5080
 import { createServer } from 'node:http';
@@ -17,7 +18,9 @@ const server = createServer((request, response) => {
   // Drain the form body before answering so the kept-alive connection stays usable.
   request.resume();
   request.on('end', () => {
-    response.writeHead(200, { 'content-type': 'application/xml', 'content-length': twiml.length }).end(twiml);
+    // The carrier's event webhook (worker-step.ts with BENCH_CARRIER_EVENTS=1) takes each event.
+    if (request.url === '/events') response.writeHead(204).end();
+    else response.writeHead(200, { 'content-type': 'application/xml', 'content-length': twiml.length }).end(twiml);
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -10,6 +10,8 @@
 //   BENCH_WORKER_NODE_FLAGS="--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/heap" node sip-workers/bench/worker-step.ts 500 6 --heap-snapshot
 //
 // BENCH_KEEP=1 keeps the work directory, with the worker's log (and what --trace-gc printed).
+// BENCH_CARRIER_EVENTS=1 gives the Carrier an event webhook (the webhook process takes the events),
+// so each call's CPU includes its phone_call.completed POST.
 //
 // --heap-snapshot signals the worker at the end of the step (while the step's transactions are
 // still in their 32 s) and waits for it to write the snapshot.
@@ -32,7 +34,7 @@ const heapSnapshot = process.argv.includes('--heap-snapshot');
 
 const workDir = await mkdtemp(join(tmpdir(), 'switchyard-worker-step-'));
 const webhook = await startWebhook(`sip:uas@127.0.0.1:${KAMAILIO_CALLEE_PORT}`);
-const worker = await startWorker({ directory: benchRouting(webhook.base) }, BENCH_CARRIER, workDir, process.env.BENCH_WORKER_LOG_LEVEL ?? 'info');
+const worker = await startWorker({ directory: benchRouting(webhook.base, process.env.BENCH_CARRIER_EVENTS === '1') }, BENCH_CARRIER, workDir, process.env.BENCH_WORKER_LOG_LEVEL ?? 'info');
 const callee = await startCallee(KAMAILIO_CALLEE_PORT, workDir);
 try {
   const run = { scenario: plainCaller(), remote: `127.0.0.1:${worker.sipPort}`, localPort: await freeUdpPort(), service: benchNumber, workDir };

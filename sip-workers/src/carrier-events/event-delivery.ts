@@ -1,5 +1,5 @@
-// Delivers events to the carrier's event webhook: each POST signed with a fresh HS256 token
-// (iss Switchyard, exp 5 minutes, as Somleng signs with iss Somleng), retried with doubling
+// Delivers events to the carrier's event webhook: each POST signed with an HS256 token (iss
+// Switchyard, exp 5 minutes after iat, as Somleng signs with iss Somleng), retried with doubling
 // delays while the receiver fails, a bounded number kept waiting. The queue lives in this worker
 // only: a receiver down for longer than the retries, or a worker stopped with events still
 // waiting, loses them, and the metrics say how many. Calls never wait for any of it.
@@ -47,6 +47,7 @@ interface Queued {
 type Send = (request: HttpExchangeRequest) => Promise<HttpExchangeResult>;
 
 const TOKEN_LIFETIME_SECONDS = 300;
+const TOKEN_REUSE_MS = 60_000;
 
 /** A 4xx other than 408 and 429 says the receiver will not take this event, however often it is sent. */
 const isRefusal = (status: number) => status >= 400 && status < 500 && status !== 408 && status !== 429;
@@ -63,6 +64,7 @@ export class CarrierEventDelivery {
   readonly #waiting = new Set<Queued>();
   #inFlight = 0;
   #closing = false;
+  #cachedToken: { signingSecret: string; signedAt: number; token: string } | undefined;
   /** What the worker's Lease reports of the deliveries. */
   readonly health = new DeliveryHealth();
   #idle: Array<() => void> = [];
@@ -142,7 +144,7 @@ export class CarrierEventDelivery {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        'authorization': `Bearer ${signedToken(webhook.signingSecret, Date.now())}`,
+        'authorization': `Bearer ${this.#token(webhook.signingSecret, Date.now())}`,
         'user-agent': 'Switchyard/1.0',
       },
       body: queued.event.body,
@@ -169,6 +171,18 @@ export class CarrierEventDelivery {
       this.#pump();
     }, delay);
     queued.retry.unref();
+  }
+
+  /**
+   * One token serves every POST for a minute (it stays valid for five): signing per request cost
+   * as much CPU as the rest of the event. A rotated secret gets a new one at once.
+   */
+  #token(signingSecret: string, now: number): string {
+    const cached = this.#cachedToken;
+    if (cached?.signingSecret === signingSecret && now - cached.signedAt < TOKEN_REUSE_MS) return cached.token;
+    const token = signedToken(signingSecret, now);
+    this.#cachedToken = { signingSecret, signedAt: now, token };
+    return token;
   }
 
   #finish(event: CarrierEvent, outcome: 'delivered' | 'refused' | 'failed' | 'dropped', why?: string): void {
