@@ -64,6 +64,8 @@ export class CarrierEventDelivery {
   readonly #waiting = new Set<Queued>();
   #inFlight = 0;
   #closing = false;
+  /** Full since it last drained to half: said once per episode. */
+  #full = false;
   #cachedToken: { signingSecret: string; signedAt: number; token: string } | undefined;
   /** What the worker's Lease reports of the deliveries. */
   readonly health = new DeliveryHealth();
@@ -75,6 +77,11 @@ export class CarrierEventDelivery {
     this.#metrics = metrics;
     this.#log = log;
     this.#send = send;
+    this.health.onChange(() => {
+      const report = this.health.report();
+      if (report?.state === 'failing') log.warn({ url: report.url, why: report.reason, since: report.since }, 'carrier event webhook failing: events are retried for about 8.5 minutes, then dropped (switchyard_carrier_events_total)');
+      else if (report) log.info({ url: report.url }, 'carrier event webhook delivering');
+    });
   }
 
   /** Whether the routing being served names an event webhook: calls report to it only then. */
@@ -89,6 +96,8 @@ export class CarrierEventDelivery {
   enqueue(event: CarrierEvent): void {
     if (this.#closing) return this.#finish(event, 'dropped', 'the worker is stopping');
     if (this.pending >= this.#settings.maxPending) {
+      if (!this.#full) this.#log.warn({ maxPending: this.#settings.maxPending }, 'carrier event queue full: the events waiting longest are dropped for new ones');
+      this.#full = true;
       const oldest = this.#waiting.values().next().value ?? this.#ready.shift();
       if (oldest === undefined) return this.#finish(event, 'dropped', 'the event queue is full');
       clearTimeout(oldest.retry);
@@ -132,6 +141,7 @@ export class CarrierEventDelivery {
       });
     }
     this.#metrics.carrierEventsPending.set(this.pending);
+    if (this.#full && this.pending <= this.#settings.maxPending / 2) this.#full = false;
     if (this.pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
   }
 
@@ -187,7 +197,9 @@ export class CarrierEventDelivery {
 
   #finish(event: CarrierEvent, outcome: 'delivered' | 'refused' | 'failed' | 'dropped', why?: string): void {
     this.#metrics.carrierEvents.inc({ outcome });
-    if (outcome !== 'delivered') this.#log.warn({ eventId: event.id, outcome, why }, 'carrier event not delivered');
+    // Per event at debug only: a receiver down for an hour at hundreds of calls a second would
+    // otherwise log hundreds of lines a second. The webhook's state changes are logged instead.
+    if (outcome !== 'delivered') this.#log.debug({ eventId: event.id, outcome, why }, 'carrier event not delivered');
   }
 }
 
