@@ -8,6 +8,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   render: { summary: 'Print what the operator would write for a directory of manifests; --diff against a cluster.', load: async () => (await import('./commands/render.ts')).render },
   'explain-route': { summary: 'Say which trunk, number, account and webhook an inbound call would hit, or why none.', load: async () => (await import('./commands/explain-route.ts')).explainRoute },
   'digest-hashes': { summary: 'Compute a SIP credential\'s Hash1/Hash1b, or the Secret a hashesSecretRef names.', load: async () => (await import('./commands/digest-hashes.ts')).digestHashes },
+  'test-event': { summary: 'POST a sample call event, signed as the workers sign them, to a Carrier\'s event webhook.', load: async () => (await import('./commands/test-event.ts')).testEvent },
   'zero-config-link': { summary: 'Make a sip:phone zero-config sipphone:// link from SIP credentials.', load: async () => (await import('./commands/zero-config-link.ts')).zeroConfigLink },
 };
 

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import { binPath, runBin, runInProcess } from './run-cli.ts';
 
-const commands = ['import-numbers', 'render', 'explain-route', 'zero-config-link'];
+const commands = ['import-numbers', 'render', 'explain-route', 'digest-hashes', 'test-event', 'zero-config-link'];
 
 describe('switchyard', () => {
   test('the bin is executable and --help lists every command', async () => {

@@ -15,8 +15,8 @@ export interface HttpExchangeRequest {
   /** For the whole exchange, redirects and body included. */
   readonly timeoutMs: number;
   readonly maxBodyBytes: number;
-  /** read: the body is the answer; discard: drain it (to reuse the connection) and ignore it. */
-  readonly responseBody: 'read' | 'discard';
+  /** read: a 2xx's body is the answer; read-always: any status's (a refusal's reason too); discard: drain it (to reuse the connection) and ignore it. */
+  readonly responseBody: 'read' | 'read-always' | 'discard';
   readonly signal?: AbortSignal;
 }
 
@@ -91,6 +91,7 @@ export function httpExchange(request: HttpExchangeRequest): Promise<HttpExchange
             status = statusCode;
             location = headerValue(headers['location']);
             if (isRedirect(status) && location !== undefined && URL.canParse(location, url.href)) mode = 'redirect';
+            else if (request.responseBody === 'read-always') mode = 'read';
             else mode = status >= 200 && status <= 299 ? request.responseBody : 'discard';
             if (Number(headerValue(headers['content-length']) ?? Number.NaN) > request.maxBodyBytes) cutOff();
           },
