@@ -3,6 +3,17 @@
 // reads them into the Carrier's status; both sides import this file, so they cannot drift.
 import { z } from 'zod';
 
+/** A JSON annotation as `schema` reads it; absent, not JSON or not the schema's shape: undefined (a pod's word is never trusted further). */
+function readJsonAnnotation<T extends z.ZodType>(schema: T, value: string | undefined): z.output<T> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** On a SIP worker's Lease: the routing generation it serves (the Carrier's Programmed condition). */
 export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-generation';
 
@@ -10,15 +21,7 @@ export const routingGenerationAnnotation = 'telecom.switchyard.dev/routing-gener
 export const trunksDownAnnotation = 'telecom.switchyard.dev/outbound-trunks-down';
 
 /** The annotation's value as the operator reads it; anything it cannot read counts as none down. */
-export function readTrunksDown(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  try {
-    const parsed = z.array(z.string().max(253)).max(1000).safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : [];
-  } catch {
-    return [];
-  }
-}
+export const readTrunksDown = (value: string | undefined): string[] => readJsonAnnotation(z.array(z.string().max(253)).max(1000), value) ?? [];
 
 /** What a worker writes: sorted, so an unchanged set never rewrites the Lease. */
 export const trunksDownValue = (names: Iterable<string>): string | undefined => {
@@ -43,15 +46,7 @@ export const eventWebhookReport = z.object({
 export type EventWebhookReport = z.output<typeof eventWebhookReport>;
 
 /** The annotation's value as the operator reads it; anything it cannot read counts as no report. */
-export function readEventWebhookReport(value: string | undefined): EventWebhookReport | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const parsed = eventWebhookReport.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const readEventWebhookReport = (value: string | undefined): EventWebhookReport | undefined => readJsonAnnotation(eventWebhookReport, value);
 
 /** On a push service's Lease: what APNs and FCM last said of its credentials, as JSON (the Carrier's PushCredentialsValid condition). */
 export const pushCredentialsAnnotation = 'telecom.switchyard.dev/push-credentials';
@@ -76,12 +71,4 @@ export const pushCredentialsReport = z.object({ apns: providerCredentials.option
 export type PushCredentialsReport = z.output<typeof pushCredentialsReport>;
 
 /** The annotation's value as the operator reads it; anything it cannot read counts as no report. */
-export function readPushCredentials(value: string | undefined): PushCredentialsReport | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const parsed = pushCredentialsReport.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const readPushCredentials = (value: string | undefined): PushCredentialsReport | undefined => readJsonAnnotation(pushCredentialsReport, value);
