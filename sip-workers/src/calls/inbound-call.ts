@@ -71,7 +71,12 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     void session.ended.then((end) => {
-      if (events?.enabled === true) reportCallEnd(context, end, events);
+      try {
+        if (events?.enabled === true) reportCallEnd(context, end, events);
+      } catch (error) {
+        // A bug in building the event must not cost the status callback, nor the process.
+        context.log.error({ err: error }, 'carrier event not built');
+      }
       return postCallStatus(context, end);
     });
     if (media && !anchorMedia(session, media, context.log)) return;

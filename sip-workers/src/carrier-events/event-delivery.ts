@@ -135,7 +135,8 @@ export class CarrierEventDelivery {
       const queued = this.#ready.shift();
       if (queued === undefined) break;
       this.#inFlight++;
-      void this.#attempt(queued).finally(() => {
+      // #attempt reports failures as outcomes; this only keeps a bug from becoming an unhandled rejection.
+      void this.#attempt(queued).catch((error: unknown) => this.#finish(queued.event, 'failed', String(error))).finally(() => {
         this.#inFlight--;
         this.#pump();
       });
@@ -148,6 +149,8 @@ export class CarrierEventDelivery {
   async #attempt(queued: Queued): Promise<void> {
     const webhook = this.#webhook();
     if (webhook === undefined) return this.#finish(queued.event, 'dropped', 'the Carrier no longer has an event webhook');
+    // Admission checks the URL; routing state from elsewhere (a directory) might still hold a bad one.
+    if (!URL.canParse(webhook.url)) return this.#finish(queued.event, 'refused', `not a URL: ${webhook.url}`);
     queued.attempts++;
     const result = await this.#send({
       url: new URL(webhook.url),
