@@ -42,3 +42,24 @@ test('a new webhook URL is news at once', () => {
   health.delivered('https://billing.example/v2/events', at(1));
   assert.equal(health.report()?.url, 'https://billing.example/v2/events');
 });
+
+test('a state stands for the dwell: a flap inside it is never said, a change that lasts is said when it ends', async () => {
+  const health = new DeliveryHealth(100);
+  const said: string[] = [];
+  health.onChange(() => said.push(health.report()?.state ?? ''));
+  const fail = () => {
+    for (let attempt = 0; attempt < FAILING_AFTER_ATTEMPTS; attempt++) health.failed(url, 'HTTP 503', Date.now());
+  };
+  health.delivered(url, Date.now());
+  fail();
+  health.delivered(url, Date.now());
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.deepEqual(said, ['delivering'], 'failing and back within the dwell: nothing new was said');
+
+  fail();
+  assert.deepEqual(said, ['delivering', 'failing'], 'the dwell since the last word is over: said at once');
+  health.delivered(url, Date.now());
+  assert.equal(health.report()?.state, 'failing', 'not yet: failing stands for the dwell');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.deepEqual(said, ['delivering', 'failing', 'delivering'], 'delivering still holds when the dwell ends, so it is said');
+});
