@@ -7,7 +7,7 @@ import { names } from '../../operator/src/compile/names.ts';
 import { signingSecretField } from '../../operator/src/compile/event-webhook-secret.ts';
 import { signedToken } from '../../sip-workers/src/carrier-events/event-delivery.ts';
 import { phoneCallCompletedEvent } from '../../sip-workers/src/carrier-events/phone-call-event.ts';
-import { httpExchange } from '../../sip-workers/src/webhook/http-exchange.ts';
+import { httpExchange, type HttpExchangeResult } from '../../sip-workers/src/webhook/http-exchange.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
 import { CommandError, exitCodes, parseCommandArgs, requireString, UsageError, type Command, type CommandIO } from '../terminal/command.ts';
 
@@ -59,14 +59,8 @@ function sampleEvent(now: number) {
   }, randomUUID(), now);
 }
 
-async function run(args: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { carrier: { type: 'string' }, kubeconfig: { type: 'string' }, timeout: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const [namespace, name, ...rest] = requireString(values.carrier, '--carrier').split('/');
-  if (!namespace || !name || rest.length > 0) throw new UsageError('--carrier must be NAMESPACE/NAME');
-  const timeoutSeconds = Number(values.timeout ?? 10);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 300) throw new UsageError('--timeout must be a number of seconds from 0 to 300');
-  const client = await clusterClient({ kubeconfig: values.kubeconfig, env: io.env });
+/** The Carrier's webhook URL and signing secret, or an error that says which is missing. */
+async function carrierWebhook(client: ApiClient, namespace: string, name: string): Promise<{ url: string; signingSecret: string }> {
   const carrier = await readObject<{ spec?: { eventWebhook?: { url?: string } } }>(client, 'Carrier', namespace, name, `Carrier ${namespace}/${name} does not exist`);
   const url = carrier.spec?.eventWebhook?.url;
   if (url === undefined) throw new CommandError(`Carrier ${namespace}/${name} sets no spec.eventWebhook`);
@@ -74,6 +68,31 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const secret = await readObject<{ data?: Record<string, string> }>(client, 'Secret', namespace, secretName, `Secret ${namespace}/${secretName} does not exist yet: the operator creates it once it has reconciled the Carrier`);
   const encoded = secret.data?.[signingSecretField];
   if (encoded === undefined) throw new CommandError(`Secret ${namespace}/${secretName} has no "${signingSecretField}" entry`);
+  return { url, signingSecret: Buffer.from(encoded, 'base64').toString() };
+}
+
+/** What the receiver did with the event, for a person; the exit code says whether it took it. */
+function report(io: CommandIO, url: string, eventId: string, result: HttpExchangeResult, took: string, timeoutSeconds: number): number {
+  if (result.kind === 'response') {
+    const ok = result.status >= 200 && result.status < 300;
+    const answer = result.body.trim().slice(0, 300);
+    io.stdout.write(`POST ${url}: HTTP ${result.status} in ${took}${answer === '' ? '' : `: ${answer}`}\n`);
+    io.stdout.write(ok ? `The receiver took event ${eventId}.\n` : 'The receiver refused it; a call\'s event would be refused the same way (a 4xx other than 408 and 429 is never retried).\n');
+    return ok ? exitCodes.ok : exitCodes.negative;
+  }
+  const why = result.kind === 'error' ? result.error.message : result.kind === 'too-large' ? 'the answer was over 4 KiB' : `no answer in ${timeoutSeconds} s`;
+  io.stdout.write(`POST ${url}: ${why} (${took}).\n`);
+  return exitCodes.negative;
+}
+
+async function run(args: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { carrier: { type: 'string' }, kubeconfig: { type: 'string' }, timeout: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const [namespace, name, ...rest] = requireString(values.carrier, '--carrier').split('/');
+  if (!namespace || !name || rest.length > 0) throw new UsageError('--carrier must be NAMESPACE/NAME');
+  const timeoutSeconds = Number(values.timeout ?? 10);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 300) throw new UsageError('--timeout must be a number of seconds from 0 to 300');
+  const { url, signingSecret } = await carrierWebhook(await clusterClient({ kubeconfig: values.kubeconfig, env: io.env }), namespace, name);
   const now = Date.now();
   const event = sampleEvent(now);
   const result = await httpExchange({
@@ -81,7 +100,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      'authorization': `Bearer ${signedToken(Buffer.from(encoded, 'base64').toString(), now)}`,
+      'authorization': `Bearer ${signedToken(signingSecret, now)}`,
       'user-agent': 'Switchyard/1.0',
       [testEventHeader]: '1',
     },
@@ -90,17 +109,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
     maxBodyBytes: 4096,
     responseBody: 'read-always',
   });
-  const took = `${Date.now() - now} ms`;
-  if (result.kind === 'response') {
-    const ok = result.status >= 200 && result.status < 300;
-    const answer = result.body.trim().slice(0, 300);
-    io.stdout.write(`POST ${url}: HTTP ${result.status} in ${took}${answer === '' ? '' : `: ${answer}`}\n`);
-    io.stdout.write(ok ? `The receiver took event ${event.id}.\n` : 'The receiver refused it; a call\'s event would be refused the same way (a 4xx other than 408 and 429 is never retried).\n');
-    return ok ? exitCodes.ok : exitCodes.negative;
-  }
-  const why = result.kind === 'error' ? result.error.message : result.kind === 'too-large' ? 'the answer was over 4 KiB' : `no answer in ${timeoutSeconds} s`;
-  io.stdout.write(`POST ${url}: ${why} (${took}).\n`);
-  return exitCodes.negative;
+  return report(io, url, event.id, result, `${Date.now() - now} ms`, timeoutSeconds);
 }
 
 export const testEvent: Command = {
