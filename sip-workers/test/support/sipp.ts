@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../testing/control-plane/processes.ts';
 
 const probe: unknown = spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error;
 export const sippMissing = probe instanceof Error && 'code' in probe && probe.code === 'ENOENT' ? 'sipp binary not installed (apt-get install sip-tester)' : false;
@@ -18,6 +19,23 @@ export async function freeUdpPort(): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
+}
+
+/**
+ * A loopback port free for TCP as well as UDP, for SIPp over TCP: a port free for UDP alone can be
+ * in use on TCP (a client connection's ephemeral port), and SIPp then fails to bind (CI saw errno 98).
+ */
+export async function freeTcpAndUdpPort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const socket = createSocket('udp4');
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (bound || attempt >= 20) return port;
+  }
 }
 
 let scenarioDir: Promise<string> | undefined;
@@ -55,7 +73,7 @@ async function sippArgs(options: SippOptions): Promise<string[]> {
     ...scenario,
     ...(options.remote ? [options.remote] : []),
     '-i', options.localIp ?? '127.0.0.1',
-    '-p', String(options.localPort ?? (await freeUdpPort())),
+    '-p', String(options.localPort ?? (options.transport === 'tcp' ? await freeTcpAndUdpPort() : await freeUdpPort())),
     ...(options.transport === 'tcp' ? ['-t', 't1'] : []),
     ...(options.calls === undefined ? [] : ['-m', String(options.calls)]),
     ...(options.rate === undefined ? [] : ['-r', String(options.rate)]),
@@ -93,7 +111,7 @@ process.once('exit', () => {
 
 /** Starts a UAS on a free port; with `calls`, it exits on its own after handling that many. */
 export async function startSippServer(options: Omit<SippOptions, 'remote' | 'rate'>): Promise<SippServer> {
-  const port = options.localPort ?? (await freeUdpPort());
+  const port = options.localPort ?? (options.transport === 'tcp' ? await freeTcpAndUdpPort() : await freeUdpPort());
   const child = spawn('sipp', await sippArgs({ ...options, localPort: port }), { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = collect(child);
   // A UAS whose call never came must not keep the test file's process (and so the whole run)
