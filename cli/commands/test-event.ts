@@ -5,7 +5,7 @@ import { ApiError, type ApiClient } from '../../api/kube/client.ts';
 import { objectPath } from '../../operator/src/kube/resources.ts';
 import { names } from '../../operator/src/compile/names.ts';
 import { signingSecretField } from '../../operator/src/compile/event-webhook-secret.ts';
-import { signedToken } from '../../sip-workers/src/carrier-events/event-delivery.ts';
+import { eventHeaders, signedToken } from '../../sip-workers/src/carrier-events/event-delivery.ts';
 import { phoneCallCompletedEvent } from '../../sip-workers/src/carrier-events/phone-call-event.ts';
 import { httpExchange, type HttpExchangeResult } from '../../sip-workers/src/webhook/http-exchange.ts';
 import { clusterClient } from '../kube/cluster-client.ts';
@@ -98,12 +98,7 @@ async function run(args: string[], io: CommandIO): Promise<number> {
   const result = await httpExchange({
     url: new URL(url),
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'authorization': `Bearer ${signedToken(signingSecret, now)}`,
-      'user-agent': 'Switchyard/1.0',
-      [testEventHeader]: '1',
-    },
+    headers: { ...eventHeaders(signedToken(signingSecret, now)), [testEventHeader]: '1' },
     body: event.body,
     timeoutMs: timeoutSeconds * 1000,
     maxBodyBytes: 4096,

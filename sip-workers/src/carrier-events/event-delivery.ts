@@ -155,11 +155,7 @@ export class CarrierEventDelivery {
     const result = await this.#send({
       url: new URL(webhook.url),
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'authorization': `Bearer ${this.#token(webhook.signingSecret, Date.now())}`,
-        'user-agent': 'Switchyard/1.0',
-      },
+      headers: eventHeaders(this.#token(webhook.signingSecret, Date.now())),
       body: queued.event.body,
       timeoutMs: this.#settings.timeoutMs,
       maxBodyBytes: 64 * 1024,
@@ -205,6 +201,13 @@ export class CarrierEventDelivery {
     if (outcome !== 'delivered') this.#log.debug({ eventId: event.id, outcome, why }, 'carrier event not delivered');
   }
 }
+
+/** The headers of an event POST with its bearer token: the workers' and `switchyard test-event`'s alike. */
+export const eventHeaders = (token: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  'authorization': `Bearer ${token}`,
+  'user-agent': 'Switchyard/1.0',
+});
 
 /** The bearer token of one POST: HS256 over { iss, iat, exp } with the carrier's signing secret. */
 export function signedToken(signingSecret: string, nowMs: number): string {
