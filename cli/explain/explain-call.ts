@@ -96,8 +96,9 @@ function accountStep(name: string, view: RoutingView): string {
 
 /** Whose voice URL the webhook is: the number's or domain's own, or the account's it inherits. */
 function voiceSource(decision: Extract<InboundDecision, { kind: 'webhook' }>, view: RoutingView): string {
-  const own = decision.origin.kind === 'trunk' ? view.number(decision.to)?.voice : decision.origin.domain.voice;
-  if (own) return decision.origin.kind === 'trunk' ? 'the number\'s own voice URL' : 'the SIP domain\'s own voice URL';
+  const { origin } = decision;
+  const own = origin.kind === 'trunk' ? view.number(decision.to)?.voice : origin.kind === 'domain' ? origin.domain.voice : undefined;
+  if (own) return origin.kind === 'trunk' ? 'the number\'s own voice URL' : 'the SIP domain\'s own voice URL';
   return `account ${decision.account.name}'s voice URL`;
 }
 

@@ -26,6 +26,7 @@ function mapArgs(plan: ProcessPlan, change: (arg: string) => string, why: string
 function sipWorker(plan: ProcessPlan, context: LaptopContext): void {
   setEnv(plan, 'SWITCHYARD_SIP_HOST', context.podIP, 'bind the pod address only, as in a pod');
   setEnv(plan, 'SWITCHYARD_HTTP_HOST', context.podIP, 'bind the pod address only, as in a pod');
+  setEnv(plan, 'SWITCHYARD_API_HOST', context.podIP, 'bind the pod address only, as in a pod');
   if (context.serviceAccountKubeconfig) setEnv(plan, 'SWITCHYARD_KUBECONFIG', context.serviceAccountKubeconfig, 'the worker\'s setting for running outside a pod');
 }
 

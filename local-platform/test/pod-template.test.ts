@@ -113,6 +113,7 @@ test('the laptop overrides for the SIP worker: bind the pod address, and the Ser
   applyLaptopOverrides(worker, { podIP: workerIP, serviceAccountKubeconfig: '/run/tokens/worker.kubeconfig' });
   assert.equal(worker.env.get('SWITCHYARD_SIP_HOST'), workerIP);
   assert.equal(worker.env.get('SWITCHYARD_HTTP_HOST'), workerIP);
+  assert.equal(worker.env.get('SWITCHYARD_API_HOST'), workerIP, 'the REST API too: two workers on one host each bind their own address');
   assert.equal(worker.env.get('SWITCHYARD_KUBECONFIG'), '/run/tokens/worker.kubeconfig');
   assert.equal(worker.env.get('KUBECONFIG'), '/run/tokens/worker.kubeconfig');
   assert.ok(worker.overrides.includes(`env SWITCHYARD_SIP_HOST: (unset) → ${workerIP} (bind the pod address only, as in a pod)`));

@@ -69,6 +69,8 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
       SWITCHYARD_SIP_PORT: String(sipPort),
       SWITCHYARD_HTTP_HOST: '127.0.0.1',
       SWITCHYARD_HTTP_PORT: String(httpPort),
+      // The bench places no calls through the REST API.
+      SWITCHYARD_API_PORT: '0',
       SWITCHYARD_DRAIN_SECONDS: '0',
       LOG_LEVEL: logLevel,
     },

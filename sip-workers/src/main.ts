@@ -1,6 +1,6 @@
 // The SIP worker process, as the operator's Deployment runs it (`node sip-workers/src/main.ts`):
 // routing from the Kubernetes API (or a directory in standalone mode), SIP on UDP and TCP, the
-// HTTP port for probes and metrics, a Lease reporting the routing generation served, and a
+// HTTP port for probes and metrics, the REST API on its own port, a Lease reporting the routing generation served, and a
 // drain on SIGTERM that lets calls in progress finish.
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
@@ -11,6 +11,7 @@ import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
 import { RoutingStore } from './routing/routing-store.ts';
 import { loadWorkerConfig, mediaAnchoringSettings, pushOptions, registrarOptions, tlsFiles } from './worker/config.ts';
+import { RestApi, startRestApi } from './rest-api/rest-api-server.ts';
 import { startHttpServer } from './worker/http-server.ts';
 import { workerMetrics } from './worker/metrics.ts';
 import { startSipWorker } from './worker/start-worker.ts';
@@ -80,6 +81,10 @@ const http = await startHttpServer(config.SWITCHYARD_HTTP_HOST, config.SWITCHYAR
   },
 });
 
+const api = config.SWITCHYARD_API_PORT === 0
+  ? undefined
+  : await startRestApi(config.SWITCHYARD_API_HOST, config.SWITCHYARD_API_PORT, new RestApi({ routing: () => store.current(), placer: sip.placer, accepting: () => !draining, metrics, log }), log);
+
 const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
   ? startLeaseReporter({
       client,
@@ -97,7 +102,7 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
 // One line a person (or `make run`) can read to know where to send SIP.
 // The heap limit bounds the calls a worker can keep for their 32 s (see the README), so it is stated.
 const heapLimitMB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
-log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, ...(sip.transport.tlsPort === 0 ? {} : { sipTls: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.tlsPort}` }), http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, sip.transport.tlsPort === 0 ? 'SIP worker listening on udp and tcp' : 'SIP worker listening on udp and tcp, and tls on its own port');
+log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, ...(sip.transport.tlsPort === 0 ? {} : { sipTls: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.tlsPort}` }), http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, ...(api === undefined ? {} : { api: `${config.SWITCHYARD_API_HOST}:${api.port}` }), sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, sip.transport.tlsPort === 0 ? 'SIP worker listening on udp and tcp' : 'SIP worker listening on udp and tcp, and tls on its own port');
 
 function packageVersion(): string {
   try {
@@ -117,6 +122,7 @@ async function shutdown(signal: string): Promise<void> {
   source.stop();
   await sip.close();
   http.server.close();
+  api?.server.close();
   log.info('stopped');
   process.exit(0);
 }

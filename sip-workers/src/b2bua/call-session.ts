@@ -6,11 +6,11 @@
 import type { CallMedia } from '../media/call-media.ts';
 import { isSdpContentType, sdpOf } from '../media/sdp-body.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
-import { callIdHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { TransportKind } from '../sip/transport.ts';
-import { bodyHeaders, CallerLeg } from './caller-leg.ts';
+import { bodyHeaders } from './caller-leg.ts';
+import type { CallerSide } from './caller-side.ts';
 import { inDialogRequest } from './dialog.ts';
 import { DialogKeepalive } from './dialog-keepalive.ts';
 import type { DialogLoss } from './dialog-keepalive.ts';
@@ -52,13 +52,14 @@ const defaultMaxCallMs = 4 * 3600 * 1000;
 
 type State = 'routing' | 'dialing' | 'answered' | 'ended';
 
-export class CallSession {
+export class CallSession<Caller extends CallerSide = CallerSide> {
   /** Twilio's name for the call; B legs carry it in X-Switchyard-Call-Sid, which is how a call that loops back is recognised. */
   readonly callSid: string;
-  readonly caller: CallerLeg;
+  readonly caller: Caller;
   /**
    * The caller's INVITE, whole, for as long as the call lasts: its transaction keeps only what
-   * builds responses once the final one is sent (sip/retained-request.ts).
+   * builds responses once the final one is sent (sip/retained-request.ts). For a call we placed,
+   * the terms our INVITE set, with the offer its answerer made.
    */
   readonly callerInvite: SipRequest;
   readonly startedAt = Date.now();
@@ -97,17 +98,16 @@ export class CallSession {
   /** Ends the call at its time limit; also what ends a call whose BYE never reached us. */
   #timeLimit: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(invite: ServerTransaction, callSid: string, deps: CallSessionDeps) {
+  /** `caller` builds the calling side, given what to do when it never acknowledges a reliable provisional. */
+  constructor(caller: (onNoPrack: () => void) => Caller, callSid: string, deps: CallSessionDeps) {
     this.callSid = callSid;
     this.#deps = deps;
-    this.caller = new CallerLeg(invite, deps.contact(invite.source.transport), deps.layer.timers, () => this.#noPrack());
-    this.callerInvite = invite.request;
+    this.caller = caller(() => this.#noPrack());
+    this.callerInvite = this.caller.request;
     // A PRACK comes in the early dialog, before the call is answered (RFC 3262).
-    if (this.caller.reliableProvisionals) {
-      this.#earlyDialog = { callId: callIdHeader(invite.request) ?? '', localTag: invite.toTag };
-      deps.registry.add(this.#earlyDialog.callId, this.#earlyDialog.localTag, { session: this, side: 'caller' });
-    }
-    this.#descriptions = { caller: sdpOf(invite.request), callee: undefined };
+    this.#earlyDialog = this.caller.earlyDialog;
+    if (this.#earlyDialog) deps.registry.add(this.#earlyDialog.callId, this.#earlyDialog.localTag, { session: this, side: 'caller' });
+    this.#descriptions = { caller: sdpOf(this.caller.request), callee: undefined };
     this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
   }
 
@@ -116,7 +116,7 @@ export class CallSession {
   }
 
   get cancelled(): boolean {
-    return this.caller.invite.cancelled;
+    return this.caller.cancelled;
   }
 
   /** Tells the caller it is ringing while the webhook or a dial is under way. */
@@ -282,6 +282,8 @@ export class CallSession {
     }
     this.#deps.registry.add(dialog.callId, dialog.localTag, { session: this, side: 'caller' });
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
+    // A caller side that bridged in an ACK of its own (a call we placed) needs no ACK from its party.
+    if (this.caller.acked) this.#ackCallee();
     return true;
   }
 
@@ -376,7 +378,7 @@ export class CallSession {
       if (this.#state !== 'ended') this.reject(by === 'worker' ? 503 : 487);
       return;
     }
-    if (this.caller.invite.pending) {
+    if (this.caller.pending) {
       this.#hangupBeforeCallerAnswered(by);
       return;
     }

@@ -3,6 +3,7 @@
 // comes (answer-retransmission.ts), or rejects.
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import { headerValue } from '../sip/message.ts';
+import { callIdHeader } from '../sip/scalar-headers.ts';
 import type { ServerTransaction } from '../sip/server-transaction.ts';
 import type { TimerValues } from '../sip/timers.ts';
 import { answerUntilAcked } from './answer-retransmission.ts';
@@ -10,6 +11,7 @@ import type { AnswerRetransmission } from './answer-retransmission.ts';
 import { uasDialog } from './dialog.ts';
 import { ReliableProvisionals, requires100rel } from './reliable-provisionals.ts';
 import { sessionTimerHeaders } from './session-timer-headers.ts';
+import type { CallerSide } from './caller-side.ts';
 import type { Dialog } from './dialog.ts';
 
 /** Headers that describe a body and travel with it from one leg to the other. */
@@ -18,7 +20,7 @@ export function bodyHeaders(message: SipRequest | SipResponse): HeaderField[] {
   return message.body.length > 0 && type ? [{ name: 'Content-Type', value: type }] : [];
 }
 
-export class CallerLeg {
+export class CallerLeg implements CallerSide {
   readonly invite: ServerTransaction;
   readonly #contact: string;
   readonly #timers: TimerValues;
@@ -37,9 +39,21 @@ export class CallerLeg {
     this.#reliable = requires100rel(invite.request) ? new ReliableProvisionals(invite, timers, onNoPrack) : undefined;
   }
 
-  /** Whether its provisional responses go reliably, so a PRACK may come in the early dialog. */
-  get reliableProvisionals(): boolean {
-    return this.#reliable !== undefined;
+  get request(): SipRequest {
+    return this.invite.request;
+  }
+
+  get cancelled(): boolean {
+    return this.invite.cancelled;
+  }
+
+  get pending(): boolean {
+    return this.invite.pending;
+  }
+
+  /** Present when its provisional responses go reliably, so a PRACK may come in the early dialog. */
+  get earlyDialog(): { callId: string; localTag: string } | undefined {
+    return this.#reliable ? { callId: callIdHeader(this.invite.request) ?? '', localTag: this.invite.toTag } : undefined;
   }
 
   get dialog(): Dialog | undefined {

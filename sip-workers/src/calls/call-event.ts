@@ -1,19 +1,21 @@
 // The carrier's phone_call.completed event for a call that ended: what the call handling learnt
 // (the account, the origin, the callee a <Dial> connected) with how the session ended.
 import { randomUUID } from 'node:crypto';
-import type { CallEnd } from '../b2bua/call-session.ts';
+import type { CallEnd, CallSession } from '../b2bua/call-session.ts';
 import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
 import { phoneCallCompletedEvent, type CallOriginRecord } from '../carrier-events/phone-call-event.ts';
 import type { CallContext } from './call-context.ts';
-import { finalCallStatus } from './call-status.ts';
+import { finalCallStatus, postCallStatus } from './call-status.ts';
 
-function originOf(context: CallContext): CallOriginRecord {
+function originOf(context: Pick<CallContext, 'call'>): CallOriginRecord {
   const origin = context.call.origin;
+  if (origin.kind === 'api') return origin;
   if (origin.kind === 'trunk') return { kind: 'trunk', inboundTrunk: origin.trunk.name };
   return { kind: 'domain', sipDomain: origin.domain.domain, ...(origin.username === undefined ? {} : { username: origin.username }) };
 }
 
-export function reportCallEnd(context: CallContext, end: CallEnd, events: CarrierEventDelivery): void {
+/** `context`: a call's, or for a placed call nobody answered, what it had: there was no session. */
+export function reportCallEnd(context: Pick<CallContext, 'call' | 'connected'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> }, end: CallEnd, events: CarrierEventDelivery): void {
   const { session, call, connected } = context;
   events.enqueue(phoneCallCompletedEvent({
     callSid: session.callSid,
@@ -29,4 +31,15 @@ export function reportCallEnd(context: CallContext, end: CallEnd, events: Carrie
     ...(connected === undefined ? {} : { connected }),
     ...(end.hangupBy === undefined ? {} : { hangupBy: end.hangupBy }),
   }, randomUUID(), Date.now()));
+}
+
+/** What a call's end is reported with: the carrier's event and the account's status callback. */
+export function reportEnded(context: CallContext, end: CallEnd, events: CarrierEventDelivery | undefined): Promise<void> {
+  try {
+    if (events?.enabled === true) reportCallEnd(context, end, events);
+  } catch (error) {
+    // A bug in building the event must not cost the status callback, nor the process.
+    context.log.error({ err: error }, 'carrier event not built');
+  }
+  return postCallStatus(context, end);
 }

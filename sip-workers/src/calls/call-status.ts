@@ -14,7 +14,7 @@ export function finalCallStatus(end: CallEnd): FinalCallStatus {
   return 'failed';
 }
 
-export async function postCallStatus(context: CallContext, end: CallEnd): Promise<void> {
+export async function postCallStatus(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log'>, end: CallEnd): Promise<void> {
   const target = context.call.statusCallback;
   if (!target) return;
   const params = statusCallbackParameters(context.details, {

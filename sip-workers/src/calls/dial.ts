@@ -12,6 +12,7 @@ import type { AttemptOutcome } from '../router/outbound/failover.ts';
 import type { HeaderField, SipRequest, SipResponse } from '../sip/message.ts';
 import type { Destination } from '../sip/transport.ts';
 import { parseUri } from '../sip/uri.ts';
+import type { SipUri } from '../sip/uri.ts';
 import type { DialTarget as DialNoun, DialVerb } from '../twiml/twiml-verbs.ts';
 import type { CallContext } from './call-context.ts';
 import { calleeLegTarget } from './callee-leg-target.ts';
@@ -19,6 +20,7 @@ import { dialClient } from './dial-client.ts';
 import { failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
 import { dialLocated } from './located-dial.ts';
+import type { LocatingContext } from './located-dial.ts';
 import { sipServerOf, trunkServerOf } from './sip-destination.ts';
 import { sipNounRequest } from './sip-noun-request.ts';
 
@@ -39,6 +41,9 @@ function challengeAnswerer(credential: (realm: string) => DigestCredential | und
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
+/** Answers a challenge for any realm with a username and password given in plain (a <Sip> noun's, the REST API's SipAuthUsername). */
+export const passwordChallengeAnswerer = (username: string, password: string) => challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' }));
+
 /** What is left of the <Dial>'s timeout: each leg rings only that long, so failing over never makes the whole <Dial> ring longer. */
 const ringTimeLeft = (deadline: number) => deadline - Date.now();
 
@@ -47,10 +52,18 @@ const noAnswer = () => failure(480, 'Temporarily Unavailable - No Answer');
 /** The leg to each server dialLocated tries, ringing for what is left of the <Dial> when it starts. */
 const ringingLeg = (base: Omit<LegTarget, 'destination'>, deadline: number) => (destination: Destination): LegTarget => ({ ...base, destination, ringTimeoutMs: Math.max(1, ringTimeLeft(deadline)) });
 
-async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number): Promise<DialResult> {
+/** What dialing through the carrier's outbound trunks needs: where to ring, and the routing that picks the trunks. */
+export type TrunkDialing = LocatingContext & Pick<CallContext, 'view'>;
+
+export type TrunkAnswer = { kind: 'answered'; outcome: Extract<DialOutcome, { kind: 'answered' }>; trunk: string };
+
+/**
+ * Rings a number through the outbound trunks its longest prefix picks, by priority and weight,
+ * failing over as each trunk's stop list allows, until one answers or the deadline passes.
+ * `leg` starts each trunk's INVITE (its Request-URI from the trunk's dial string).
+ */
+export async function dialThroughTrunks(context: TrunkDialing, number: string, callerId: string, deadline: number, leg: (requestUri: SipUri, callerId: string) => Omit<LegTarget, 'destination'>): Promise<TrunkAnswer | DialFailure> {
   const { view } = context;
-  const number = normalizeDialedNumber(text, view.carrier);
-  if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
   const plan = planOutboundAttempts(number, view.outboundTrunkCandidates(number.replace(/^\+/, '')), view.carrier, context.settings.random, (trunk) => context.settings.isTrunkDown(trunk.name));
   for (const skipped of plan.skipped) context.log.info({ trunk: skipped.trunk.name, reason: skipped.reason }, 'outbound trunk skipped');
   if (plan.down.length > 0) context.log.info({ trunks: plan.down.map((trunk) => trunk.name) }, 'outbound trunks down by their health checks: tried last');
@@ -60,14 +73,11 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
     if (ringTimeLeft(deadline) <= 0) return noAnswer();
     const credential = view.outboundTrunkCredential(trunk.name);
     const answerChallenge = challengeAnswerer((realm) => (credential?.realm === realm ? credential : undefined));
-    const base = { ...calleeLegTarget(context, requestUri, trunk.callerIdOverride ?? callerId, ringTimeLeft(deadline)), answerChallenge };
+    const base = { ...leg(requestUri, trunk.callerIdOverride ?? callerId), answerChallenge };
     // A code on the trunk's stop list stops here too: no other address of the trunk is tried.
     const outcome = await dialLocated(context, trunkServerOf(trunk), ringingLeg(base, deadline), (failed) => failed.kind === 'answered' || nextAction(attemptOutcome(failed), trunk) !== 'stop');
     context.metrics.trunkAttempts.inc({ trunk: trunk.name, outcome: outcome.kind === 'rejected' ? String(outcome.status) : outcome.kind });
-    if (outcome.kind === 'answered') {
-      if (context.session.connect(outcome)) context.connected = { kind: 'trunk', trunk: trunk.name, number };
-      return { kind: 'answered' };
-    }
+    if (outcome.kind === 'answered') return { kind: 'answered', outcome, trunk: trunk.name };
     const failed = failureOf(outcome);
     if (outcome.kind === 'no-answer' || outcome.kind === 'cancelled' || outcome.kind === 'media-unavailable') return failed;
     const attempt = attemptOutcome(outcome);
@@ -78,6 +88,15 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   }
   const verdict = whenAllTrunksFail(outcomes);
   return verdict.kind === 'relay' ? (failures[verdict.attempt] ?? failure(500, 'Server Internal Error')) : failure(verdict.status, verdict.reason);
+}
+
+async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number): Promise<DialResult> {
+  const number = normalizeDialedNumber(text, context.view.carrier);
+  if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
+  const result = await dialThroughTrunks(context, number, callerId, deadline, (requestUri, presented) => calleeLegTarget(context, requestUri, presented, ringTimeLeft(deadline)));
+  if (result.kind !== 'answered') return result;
+  if (context.session.connect(result.outcome)) context.connected = { kind: 'trunk', trunk: result.trunk, number };
+  return { kind: 'answered' };
 }
 
 async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
@@ -92,9 +111,7 @@ async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Si
   const base: Omit<LegTarget, 'destination'> = {
     ...leg,
     headers: [...(leg.headers ?? []), ...headers],
-    ...(username !== undefined && password !== undefined
-      ? { answerChallenge: challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' })) }
-      : {}),
+    ...(username !== undefined && password !== undefined ? { answerChallenge: passwordChallengeAnswerer(username, password) } : {}),
   };
   const outcome = await dialLocated(context, server, ringingLeg(base, deadline));
   if (outcome.kind !== 'answered') return failureOf(outcome);

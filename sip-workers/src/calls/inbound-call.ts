@@ -2,6 +2,7 @@
 // URL (fallback URL on failure), carry out its verbs in order, follow <Redirect>, and post the
 // status callback (and the carrier's event) when the call is over.
 import type { CallSession } from '../b2bua/call-session.ts';
+import type { CallerLeg } from '../b2bua/caller-leg.ts';
 import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
 import type { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { Registrar } from '../registrar/registrar.ts';
@@ -10,18 +11,15 @@ import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
 import { headerValue } from '../sip/message.ts';
 import { fromHeader } from '../sip/name-addr.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
-import { callParameters } from '../webhook/call-parameters.ts';
-import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
-import { reportCallEnd } from './call-event.ts';
-import { postCallStatus } from './call-status.ts';
 import type { PushCalls } from './push-wake.ts';
-import { runTwiml } from './twiml-runner.ts';
+import { reportEnded } from './call-event.ts';
+import { runVoiceTwiml } from './voice-twiml.ts';
 
-function callDetails(session: CallSession, call: WebhookCall): CallDetails {
+function callDetails(session: CallSession<CallerLeg>, call: WebhookCall): CallDetails {
   const invite = session.caller.invite;
   const displayName = fromHeader(invite.request)?.displayName;
   const origin = call.origin;
@@ -46,7 +44,7 @@ function callDetails(session: CallSession, call: WebhookCall): CallDetails {
  * Puts the call's media on the relay. A body the relay cannot rewrite is refused before anything
  * else happens (415, RFC 3261 §21.4.13): passing it through would leave the call unanchored.
  */
-function anchorMedia(session: CallSession, media: MediaAnchoring, log: WorkerLogger): boolean {
+function anchorMedia(session: CallSession<CallerLeg>, media: MediaAnchoring, log: WorkerLogger): boolean {
   const invite = session.caller.invite;
   if (invite.request.body.length > 0 && !sdpOf(invite.request)) {
     log.info('INVITE body is not a bare application/sdp; refused since media must be anchored');
@@ -70,35 +68,9 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
-    void session.ended.then((end) => {
-      try {
-        if (events?.enabled === true) reportCallEnd(context, end, events);
-      } catch (error) {
-        // A bug in building the event must not cost the status callback, nor the process.
-        context.log.error({ err: error }, 'carrier event not built');
-      }
-      return postCallStatus(context, end);
-    });
+    void session.ended.then((end) => reportEnded(context, end, events));
     if (media && !anchorMedia(session, media, context.log)) return;
-    const started = performance.now();
-    const fetched = await fetchTwiml({
-      primary: call.voice,
-      ...(call.fallback ? { fallback: call.fallback } : {}),
-      params: callParameters(details, 'ringing'),
-      authToken: call.account.authToken,
-      signatureHeader: settings.signatureHeader,
-      timeoutMs: settings.webhookTimeoutMs,
-      signal: abort.signal,
-    });
-    metrics.webhookSeconds.observe((performance.now() - started) / 1000);
-    metrics.webhookRequests.inc({ result: fetched.ok ? (fetched.usedFallback ? 'fallback' : 'ok') : 'failed' });
-    if (!fetched.ok) {
-      context.log.warn({ attempts: fetched.attempts }, `webhook failed: ${fetched.reason}`);
-      session.reject(500, 'Server Internal Error - Webhook Failed');
-      return;
-    }
-    if (fetched.document.warnings.length > 0) context.log.info({ warnings: fetched.document.warnings }, 'TwiML warnings');
-    await runTwiml(context, fetched.document);
+    await runVoiceTwiml(context);
   };
 }
 

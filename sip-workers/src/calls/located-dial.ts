@@ -10,6 +10,9 @@ import type { Destination } from '../sip/transport.ts';
 import { serverName } from '../sip/unreachable-servers.ts';
 import type { CallContext } from './call-context.ts';
 
+/** What locating and ringing a callee needs: a call's context, or anything that rings a leg as a session does. */
+export type LocatingContext = Pick<CallContext, 'settings' | 'log' | 'metrics'> & { session: { dial(target: LegTarget): Promise<DialOutcome> } };
+
 /** Why the server did not take the call, or undefined when it answered for the callee. */
 function failedServer(outcome: DialOutcome): 'timeout' | 'transport-error' | '503' | undefined {
   if (outcome.kind === 'timeout' || outcome.kind === 'transport-error') return outcome.kind;
@@ -24,7 +27,7 @@ function retryAfterMs(outcome: DialOutcome): number | undefined {
 }
 
 /** Marks or clears the server by what it did: silent or unreachable, marked; a 503 only with Retry-After; any other answer clears. */
-function noteServer(context: CallContext, destination: Destination, outcome: DialOutcome): void {
+function noteServer(context: LocatingContext, destination: Destination, outcome: DialOutcome): void {
   const servers = context.settings.unreachableServers;
   const failed = failedServer(outcome);
   if (failed === undefined) {
@@ -40,7 +43,7 @@ function noteServer(context: CallContext, destination: Destination, outcome: Dia
  * A DNS failure is a transport failure (RFC 3261 §8.1.3.1): the caller's next trunk, if any, is
  * tried. `mayTryNext` narrows when the next server is tried (a trunk's stop list).
  */
-export async function dialLocated(context: CallContext, server: ServerToLocate, legTo: (destination: Destination) => LegTarget, mayTryNext: (outcome: DialOutcome) => boolean = () => true): Promise<DialOutcome> {
+export async function dialLocated(context: LocatingContext, server: ServerToLocate, legTo: (destination: Destination) => LegTarget, mayTryNext: (outcome: DialOutcome) => boolean = () => true): Promise<DialOutcome> {
   const located = await locateServer(server, context.settings.dns, context.settings.random);
   if (!located.ok) {
     context.log.info({ host: server.host, reason: located.reason }, 'callee could not be located');

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rejectStatus } from '../twiml/reject-status.ts';
 import type { TwimlDocument, TwimlVerb } from '../twiml/twiml-verbs.ts';
-import { callParameters } from '../webhook/call-parameters.ts';
+import { callParameters, twimlRequestStatus } from '../webhook/call-parameters.ts';
 import type { WebhookParams } from '../webhook/twilio-signature.ts';
 import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { CallContext } from './call-context.ts';
@@ -16,7 +16,7 @@ type Step = { next: 'continue' } | { next: 'done' } | { next: 'document'; docume
 async function fetchNext(context: CallContext, url: string, method: 'GET' | 'POST', extra: WebhookParams = []): Promise<Step> {
   const fetched = await fetchTwiml({
     primary: { url, method },
-    params: [...callParameters(context.details, 'ringing'), ...extra],
+    params: [...callParameters(context.details, twimlRequestStatus(context.details)), ...extra],
     authToken: context.call.account.authToken,
     signatureHeader: context.settings.signatureHeader,
     timeoutMs: context.settings.webhookTimeoutMs,

@@ -13,7 +13,8 @@ export type ConnectedCallee =
 
 export type CallOriginRecord =
   | { readonly kind: 'trunk'; readonly inboundTrunk: string }
-  | { readonly kind: 'domain'; readonly sipDomain: string; readonly username?: string };
+  | { readonly kind: 'domain'; readonly sipDomain: string; readonly username?: string }
+  | { readonly kind: 'api' };
 
 export interface PhoneCallRecord {
   readonly callSid: string;
@@ -51,6 +52,7 @@ function calleeAttributes(callee: ConnectedCallee): Record<string, string> {
 }
 
 function originAttributes(origin: CallOriginRecord): Record<string, string> {
+  if (origin.kind === 'api') return {};
   if (origin.kind === 'trunk') return { inbound_trunk: origin.inboundTrunk };
   return { sip_domain: origin.sipDomain, ...(origin.username === undefined ? {} : { sip_username: origin.username }) };
 }
@@ -68,7 +70,7 @@ export function phoneCallCompletedEvent(call: PhoneCallRecord, eventId: string, 
       attributes: {
         to: call.to,
         from: call.from,
-        direction: 'inbound',
+        direction: call.origin.kind === 'api' ? 'outbound-api' : 'inbound',
         status: call.status,
         duration: Math.ceil(answeredMs / 1000),
         sip_response_code: call.sipResponseCode,

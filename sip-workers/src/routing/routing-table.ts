@@ -32,6 +32,7 @@ export class RoutingTable implements RoutingView {
   /** How many numbers the generation routes. */
   readonly numberCount: number;
   private readonly core: RoutingCore;
+  private accountsBySid: Map<string, { name: string; route: AccountRoute }> | undefined;
   /** shards[i].numbers, one hop fewer per lookup. */
   private readonly numberIndexes: readonly NumberIndex[];
 
@@ -63,6 +64,12 @@ export class RoutingTable implements RoutingView {
 
   account(name: string): AccountRoute | undefined {
     return this.shards[placementHash(name) % this.shards.length]?.accounts.get(name);
+  }
+
+  accountBySid(accountSid: string): { name: string; route: AccountRoute } | undefined {
+    // Built on first use: only the REST API asks, and accounts are few beside numbers.
+    this.accountsBySid ??= new Map(this.shards.flatMap((shard) => [...shard.accounts].map(([name, route]) => [route.sid, { name, route }] as const)));
+    return this.accountsBySid.get(accountSid);
   }
 
   authToken(accountSid: string): string | undefined {

@@ -15,6 +15,8 @@ export interface RoutingView {
   number(normalised: string): NumberRoute | undefined;
   /** By Account name. */
   account(name: string): AccountRoute | undefined;
+  /** The Account with this SID (the REST API's Basic auth user), and its name. */
+  accountBySid(accountSid: string): { name: string; route: AccountRoute } | undefined;
   /** The auth token that signs webhooks of the account with this SID. */
   authToken(accountSid: string): string | undefined;
   /** By the fully qualified domain of the Request-URI, case-insensitive. */

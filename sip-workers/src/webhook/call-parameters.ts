@@ -31,6 +31,8 @@ export interface CallDetails {
   readonly forwardedFrom?: string;
   /** The INVITE's header fields in order; only X- headers are forwarded. */
   readonly headers: readonly SipHeaderField[];
+  /** 'outbound-api' for a call placed through the REST API; default 'inbound'. */
+  readonly direction?: 'inbound' | 'outbound-api';
   /** False for a SipDomain with forwardCustomHeaders: false. Defaults to true. */
   readonly forwardCustomHeaders?: boolean;
   readonly sip?: SipCallDetails;
@@ -65,6 +67,12 @@ export function callParameters(call: CallDetails, status: CallStatus): [string, 
   return [...identityParameters(call, status), ...customHeaderParameters(call)];
 }
 
+/**
+ * The CallStatus of a TwiML request: a call that came in is ringing while its TwiML runs; one we
+ * placed runs its TwiML once the party answered, as Twilio's outbound-api calls do.
+ */
+export const twimlRequestStatus = (call: CallDetails): CallStatus => (call.direction === 'outbound-api' ? 'in-progress' : 'ringing');
+
 /** Parameters of the status callback posted when the call ends. */
 export function statusCallbackParameters(call: CallDetails, end: CallEnd): [string, string][] {
   const params = identityParameters(call, end.status);
@@ -87,7 +95,7 @@ function identityParameters(call: CallDetails, status: CallStatus): [string, str
     ['Caller', call.from],
     ['Called', call.to],
     ['CallStatus', status],
-    ['Direction', 'inbound'],
+    ['Direction', call.direction ?? 'inbound'],
     ['ApiVersion', API_VERSION],
   ];
   if (call.callerName !== undefined && call.callerName !== '') params.push(['CallerName', call.callerName]);

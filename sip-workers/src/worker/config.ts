@@ -23,6 +23,8 @@ export const workerConfig = z
     SWITCHYARD_TLS_KEY_FILE: z.string().min(1).optional().describe('PEM private key for SIP over TLS (tls.key).'),
     SWITCHYARD_TLS_CA_FILE: z.string().min(1).optional().describe('PEM CAs that trunks\' and SIP URIs\' TLS certificates are checked against; unset: the system\'s.'),
     SWITCHYARD_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    SWITCHYARD_API_HOST: z.string().default('0.0.0.0').describe('Address the REST API (Twilio\'s Calls.json for the carrier\'s accounts) binds.'),
+    SWITCHYARD_API_PORT: z.coerce.number().int().min(0).max(65535).default(8081).describe('Port of the REST API; 0: no REST API.'),
     SWITCHYARD_HTTP_HOST: z.string().default('0.0.0.0'),
     SWITCHYARD_ROUTING_DIR: z.string().optional().describe('Standalone mode: read routing state from this directory instead of the Kubernetes API.'),
     SWITCHYARD_KUBECONFIG: z.string().optional().describe('Kubeconfig for running outside a pod; in a pod the service account is used.'),

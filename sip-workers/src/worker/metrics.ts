@@ -28,6 +28,8 @@ export function workerMetrics() {
     carrierEvents: new Counter({ name: 'switchyard_carrier_events_total', help: 'Events for the Carrier\'s event webhook that left the queue, by outcome: delivered (a 2xx), refused (a 4xx other than 408 and 429: never retried), failed (still failing after the last retry), dropped (the queue was full, or the worker stopped first).', labelNames: ['outcome'], registers: [registry] }),
     carrierEventAttempts: new Counter({ name: 'switchyard_carrier_event_attempts_total', help: 'POSTs to the Carrier\'s event webhook, by result: the HTTP status, or timeout or error.', labelNames: ['result'], registers: [registry] }),
     carrierEventsPending: new Gauge({ name: 'switchyard_carrier_events_pending', help: 'Events waiting for delivery to the Carrier\'s event webhook, retries included.', registers: [registry] }),
+    apiRequests: new Counter({ name: 'switchyard_api_requests_total', help: 'Requests to the REST API (Twilio\'s Calls.json), by the HTTP status answered: 201 a call placed, 400 its parameters refused, 401 bad credentials, 503 no routing yet or draining.', labelNames: ['status'], registers: [registry] }),
+    placedCalls: new Counter({ name: 'switchyard_placed_calls_total', help: 'Calls the REST API placed that ended, by the status their callback reports (completed, busy, no-answer, failed, canceled).', labelNames: ['status'], registers: [registry] }),
     routingRejected: new Counter({ name: 'switchyard_worker_routing_rejected_total', help: 'Routing generations refused as partial or corrupt; the previous one keeps serving.', registers: [registry] }),
   };
 }

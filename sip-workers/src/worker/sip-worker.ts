@@ -4,6 +4,8 @@
 import type { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { CallSession } from '../b2bua/call-session.ts';
 import type { CallEnd } from '../b2bua/call-session.ts';
+import { CallerLeg } from '../b2bua/caller-leg.ts';
+import type { CallerSide } from '../b2bua/caller-side.ts';
 import { dialogProblem } from '../b2bua/dialog.ts';
 import { DialogRegistry } from '../b2bua/dialog-registry.ts';
 import { unsupportedRequirements } from '../b2bua/session-timer-headers.ts';
@@ -30,7 +32,7 @@ export const SUPPORTED = '100rel, timer';
 const OVERLOADED = 'Service Unavailable - Overloaded';
 
 /** Runs the webhook and TwiML part of an admitted call; resolves when the call has been answered or refused. */
-export type CallHandler = (session: CallSession, call: WebhookCall, view: RoutingView) => Promise<void>;
+export type CallHandler = (session: CallSession<CallerLeg>, call: WebhookCall, view: RoutingView) => Promise<void>;
 
 export interface SipWorkerDeps {
   routing: () => RoutingView | undefined;
@@ -65,6 +67,11 @@ export class SipWorker implements TransactionUser {
   /** The layer is created with this TU, so it is attached right after. */
   attach(layer: TransactionLayer): void {
     this.#layer = layer;
+  }
+
+  /** Taking new calls: not draining. */
+  get accepting(): boolean {
+    return !this.#draining;
   }
 
   get activeCalls(): number {
@@ -217,23 +224,8 @@ export class SipWorker implements TransactionUser {
     const layer = this.#layer;
     if (!layer) throw new Error('SipWorker used before attach()');
     const started = performance.now();
-    const session = new CallSession(transaction, newCallSid(), {
-      layer,
-      registry: this.registry,
-      contact: this.#deps.contact,
-      ...(this.#deps.maxCallMs === undefined ? {} : { maxCallMs: this.#deps.maxCallMs }),
-      onEnd: (ended, end) => this.#ended(ended, end, log),
-      onMidCallAnswered: (method, status) => this.#deps.metrics.midCallRequests.inc({ method, status }),
-      ...(this.#deps.keepaliveMs === undefined ? {} : { keepaliveMs: this.#deps.keepaliveMs }),
-      onDialogLost: (side, loss) => {
-        this.#deps.metrics.dialogsLost.inc({ side, loss });
-        log.info({ callSid: session.callSid, side, loss }, 'call ended: a party no longer holds its dialog');
-      },
-    });
+    const session = this.#session((onNoPrack) => new CallerLeg(transaction, this.#deps.contact(transaction.source.transport), layer.timers, onNoPrack), newCallSid(), log, () => this.#pending.delete(transaction));
     this.#pending.set(transaction, session);
-    this.#sessions.add(session);
-    this.#byCallSid.set(session.callSid, session);
-    this.#deps.metrics.activeCalls.set(this.#sessions.size);
     log.debug({ to: call.to, from: call.from, account: call.account.name }, 'call admitted');
     this.#deps
       .handleCall(session, call, view)
@@ -247,10 +239,42 @@ export class SipWorker implements TransactionUser {
       });
   }
 
+  /**
+   * A session for a call this worker places (the REST API): on the same transaction layer and
+   * dialogs as the calls that come in, counted, drained and hung up with them.
+   */
+  placedSession<Caller extends CallerSide>(caller: (onNoPrack: () => void) => Caller, callSid: string, log: WorkerLogger): CallSession<Caller> {
+    return this.#session(caller, callSid, log);
+  }
+
+  #session<Caller extends CallerSide>(caller: (onNoPrack: () => void) => Caller, callSid: string, log: WorkerLogger, onEnd?: () => void): CallSession<Caller> {
+    const layer = this.#layer;
+    if (!layer) throw new Error('SipWorker used before attach()');
+    const session = new CallSession(caller, callSid, {
+      layer,
+      registry: this.registry,
+      contact: this.#deps.contact,
+      ...(this.#deps.maxCallMs === undefined ? {} : { maxCallMs: this.#deps.maxCallMs }),
+      onEnd: (ended, end) => {
+        onEnd?.();
+        this.#ended(ended, end, log);
+      },
+      onMidCallAnswered: (method, status) => this.#deps.metrics.midCallRequests.inc({ method, status }),
+      ...(this.#deps.keepaliveMs === undefined ? {} : { keepaliveMs: this.#deps.keepaliveMs }),
+      onDialogLost: (side, loss) => {
+        this.#deps.metrics.dialogsLost.inc({ side, loss });
+        log.info({ callSid, side, loss }, 'call ended: a party no longer holds its dialog');
+      },
+    });
+    this.#sessions.add(session);
+    this.#byCallSid.set(session.callSid, session);
+    this.#deps.metrics.activeCalls.set(this.#sessions.size);
+    return session;
+  }
+
   #ended(session: CallSession, end: CallEnd, log: WorkerLogger): void {
     this.#sessions.delete(session);
     this.#byCallSid.delete(session.callSid);
-    this.#pending.delete(session.caller.invite);
     this.#deps.metrics.activeCalls.set(this.#sessions.size);
     this.#deps.metrics.calls.inc({ end: end.reason, status: end.callerStatus });
     log.info({ end: end.reason, status: end.callerStatus, hangupBy: end.hangupBy, durationMs: end.answeredAt === undefined ? 0 : end.endedAt - end.answeredAt }, 'call ended');

@@ -2,7 +2,9 @@
 // whatever supplies the current routing generation. main.ts adds the routing source, the HTTP
 // endpoints and signals; tests start it in-process on loopback.
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import type { CallHandlingSettings } from '../calls/call-context.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
+import { CallPlacer } from '../calls/placed-call.ts';
 import { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
 import type { EventDeliverySettings } from '../carrier-events/event-delivery.ts';
 import type { PushCalls } from '../calls/push-wake.ts';
@@ -24,6 +26,7 @@ import { systemSipDns } from '../sip/sip-dns.ts';
 import { cachingSipDns, DEFAULT_DNS_CACHE_MS } from '../sip/dns-cache.ts';
 import type { TimerValues } from '../sip/timers.ts';
 import { SipTransport } from '../sip/transport.ts';
+import type { TransportKind } from '../sip/transport.ts';
 import { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { SipTransportOptions } from '../sip/transport.ts';
 import type { WorkerLogger } from './logger.ts';
@@ -104,6 +107,8 @@ export interface RunningSipWorker {
   trunkProbes: TrunkProbes;
   /** Events for the carrier's event webhook, and how their delivery goes. */
   events: CarrierEventDelivery;
+  /** Places the calls the REST API asks for. */
+  placer: CallPlacer;
   close(): Promise<void>;
 }
 
@@ -179,7 +184,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
   // Calls and trunk probes share what they learn of servers that do not answer.
   const unreachableServers = new UnreachableServers();
   const events = new CarrierEventDelivery(options.eventDelivery, () => routing()?.eventWebhook(), metrics, log);
-  const handleCall = createCallHandler({
+  const settings: CallHandlingSettings = {
     webhookTimeoutMs: options.webhookTimeoutMs,
     signatureHeader: options.signatureHeader,
     trunkProgressTimeoutMs: options.trunkProgressTimeoutMs,
@@ -189,7 +194,10 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     isTrunkDown: (trunkName) => trunkHealth.probes?.isDown(trunkName) ?? false,
     dns,
     unreachableServers,
-  }, metrics, log, media, registrar, push, events);
+  };
+  const handleCall = createCallHandler(settings, metrics, log, media, registrar, push, events);
+  // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
+  const contact = (kind: TransportKind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
   const overloadSettings = { highWaterBytes: Math.round(backlogShare * transport.udpReceiveBufferBytes), sampleMs: options.overload?.sampleMs ?? DEFAULT_SAMPLE_MS };
   const overload = new OverloadGuard(overloadSettings, {
@@ -209,8 +217,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     handleCall,
     metrics,
     log,
-    // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
-    contact: (kind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`),
+    contact,
     ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
     ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     ...(registrar === undefined ? {} : { registrar }),
@@ -222,6 +229,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
   });
   worker.attach(layer);
+  const placer = new CallPlacer({ layer, worker, contact, settings, metrics, log, events, media, registrar, push });
   const trunkProbes = new TrunkProbes(layer, routing, localHost, { dns, unreachable: unreachableServers }, metrics, log);
   trunkHealth.probes = trunkProbes;
   return {
@@ -232,6 +240,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     registrar,
     trunkProbes,
     events,
+    placer,
     close: async () => {
       overload.stop();
       trunkProbes.close();

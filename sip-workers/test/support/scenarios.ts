@@ -223,7 +223,7 @@ const inviteRememberingDialog = `  <recv request="INVITE" crlf="true">
 `;
 
 /** The callee hanging up: BYE to the caller's Contact, in its dialog, until its 200 comes. */
-const calleeBye = `  <send retrans="500">
+export const calleeBye = `  <send retrans="500">
     <![CDATA[
 BYE [$contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]

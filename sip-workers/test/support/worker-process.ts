@@ -11,6 +11,8 @@ const repoRoot = new URL('../../..', import.meta.url).pathname;
 export interface WorkerProcess {
   sipPort: number;
   httpPort: number;
+  /** The REST API's port (Calls.json). */
+  apiPort: number;
   logs: Array<Record<string, unknown>>;
   /** The routing generation /metrics says the worker serves. */
   servedGeneration(): Promise<string | undefined>;
@@ -24,8 +26,9 @@ export interface WorkerProcess {
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const sipPort = await freeUdpPort();
   const httpPort = await freeUdpPort();
+  const apiPort = await freeUdpPort();
   const child = spawn(process.execPath, [join(repoRoot, 'sip-workers/src/main.ts')], {
-    env: { ...process.env, SWITCHYARD_SIP_HOST: '127.0.0.1', SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_SIP_PORT: String(sipPort), SWITCHYARD_HTTP_PORT: String(httpPort), LOG_LEVEL: 'info', SWITCHYARD_DRAIN_SECONDS: '1', ...env },
+    env: { ...process.env, SWITCHYARD_SIP_HOST: '127.0.0.1', SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_SIP_PORT: String(sipPort), SWITCHYARD_HTTP_PORT: String(httpPort), SWITCHYARD_API_HOST: '127.0.0.1', SWITCHYARD_API_PORT: String(apiPort), LOG_LEVEL: 'info', SWITCHYARD_DRAIN_SECONDS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];
@@ -44,6 +47,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   return {
     sipPort,
     httpPort,
+    apiPort,
     logs,
     servedGeneration: async () => {
       const text = await (await http('/metrics'))?.text();

@@ -20,7 +20,9 @@ export interface Challenge {
 
 export type CallOrigin =
   | { kind: 'trunk'; trunk: InboundTrunkRoute }
-  | { kind: 'domain'; domain: SipDomainRoute; username?: string };
+  | { kind: 'domain'; domain: SipDomainRoute; username?: string }
+  /** Placed through the REST API (Twilio's outbound-api): no inbound router decided it. */
+  | { kind: 'api' };
 
 export interface WebhookCall {
   kind: 'webhook';

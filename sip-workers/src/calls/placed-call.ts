@@ -1,0 +1,244 @@
+// A call the REST API places (Twilio's Calls.json; Direction outbound-api). The party `To` names is
+// rung through the outbound trunks for a number, or at a SIP URI (answering its digest challenge
+// with SipAuthUsername and SipAuthPassword, as the Bandwidth seed's network bridge asks). Our INVITE
+// offers nothing: we have no media of our own, so the party's 2xx carries the offer (RFC 3725 §4.1).
+// Then the account's TwiML is fetched with CallStatus in-progress and carried out as for a call that
+// came in: a <Dial> rings its callee with the party's offer, and the callee's answer goes back in
+// our ACK (origin-leg.ts). Whatever else ends the TwiML refuses the offer in the ACK and hangs up.
+import type { Webhook } from '../../../api/routing/schema.ts';
+import type { CallEnd, CallSession } from '../b2bua/call-session.ts';
+import { bodyHeaders } from '../b2bua/caller-leg.ts';
+import { OriginLeg } from '../b2bua/origin-leg.ts';
+import { OutgoingLeg } from '../b2bua/outgoing-leg.ts';
+import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
+import type { MediaAnchoring } from '../media/media-anchoring.ts';
+import { sdpOf } from '../media/sdp-body.ts';
+import type { Registrar } from '../registrar/registrar.ts';
+import type { WebhookCall } from '../router/inbound/inbound-decision.ts';
+import { normalizeDialedNumber } from '../router/outbound/number-normalization.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import type { SipRequest } from '../sip/message.ts';
+import type { TransactionLayer } from '../sip/transaction-layer.ts';
+import type { TransportKind } from '../sip/transport.ts';
+import { parseUri } from '../sip/uri.ts';
+import type { SipUri } from '../sip/uri.ts';
+import type { CallDetails } from '../webhook/call-parameters.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { WorkerMetrics } from '../worker/metrics.ts';
+import type { SipWorker } from '../worker/sip-worker.ts';
+import type { CallContext, CallHandlingSettings } from './call-context.ts';
+import { newCallSid } from './call-context.ts';
+import { finalCallStatus, postCallStatus } from './call-status.ts';
+import { presentedCaller } from './callee-leg-target.ts';
+import { dialThroughTrunks, passwordChallengeAnswerer } from './dial.ts';
+import { failure, failureOf } from './dial-result.ts';
+import type { DialFailure } from './dial-result.ts';
+import { dialLocated } from './located-dial.ts';
+import type { PushCalls } from './push-wake.ts';
+import { sipServerOf } from './sip-destination.ts';
+import { sipNounRequest } from './sip-noun-request.ts';
+import { reportCallEnd, reportEnded } from './call-event.ts';
+import { runVoiceTwiml } from './voice-twiml.ts';
+
+export interface PlacedCallRequest {
+  account: { name: string; sid: string; authToken: string };
+  /** An E.164 number (or one the carrier's national rules make E.164), or a sip: URI. */
+  to: string;
+  /** The caller ID the party sees. */
+  from: string;
+  /** Where the TwiML comes from once the party answers. */
+  voice: Webhook;
+  fallback?: Webhook;
+  statusCallback?: Webhook;
+  /** For a sip: `to` that challenges: the credentials to answer with. */
+  sipAuth?: { username: string; password: string };
+  /** How long the party may ring, in seconds (Twilio's Timeout, default 60). */
+  timeoutSeconds: number;
+}
+
+export interface CallPlacerDeps {
+  layer: TransactionLayer;
+  worker: Pick<SipWorker, 'placedSession'>;
+  contact: (transport: TransportKind) => string;
+  settings: CallHandlingSettings;
+  metrics: WorkerMetrics;
+  log: WorkerLogger;
+  media: MediaAnchoring | undefined;
+  registrar: Registrar | undefined;
+  push: PushCalls | undefined;
+  events: CarrierEventDelivery | undefined;
+}
+
+/** A call placed: its SID at once, and `done` once its TwiML has bridged or ended it (never rejects). */
+export interface PlacedCall {
+  callSid: string;
+  done: Promise<void>;
+}
+
+type Answered = Extract<DialOutcome, { kind: 'answered' }>;
+
+/** The placed call's parties as its webhooks and events see them, before any session exists. */
+function placedCallFacts(request: PlacedCallRequest, callSid: string): { call: WebhookCall; details: CallDetails } {
+  const call: WebhookCall = {
+    kind: 'webhook',
+    origin: { kind: 'api' },
+    account: request.account,
+    voice: request.voice,
+    ...(request.fallback ? { fallback: request.fallback } : {}),
+    ...(request.statusCallback ? { statusCallback: request.statusCallback } : {}),
+    to: request.to,
+    from: request.from,
+    forwardCustomHeaders: false,
+  };
+  return { call, details: { callSid, accountSid: request.account.sid, from: request.from, to: request.to, headers: [], direction: 'outbound-api' } };
+}
+
+/** Our INVITE's terms, as the callee legs of its <Dial> take them on, with the party's offer as the body. */
+function termsOf(requestUri: SipUri, answer: Answered): SipRequest {
+  return {
+    kind: 'request',
+    method: 'INVITE',
+    uri: requestUri,
+    version: 'SIP/2.0',
+    headers: [{ name: 'Max-Forwards', value: '70' }, ...bodyHeaders(answer.response)],
+    body: answer.response.body,
+  };
+}
+
+/**
+ * How a placed call ended, once its party answered: completed, and answered since the party's 2xx,
+ * as Twilio reports the parent call whatever its TwiML then did (the session counts its own answer
+ * from the <Dial>'s, and calls a call it never bridged refused).
+ */
+function answeredPlacedCall(end: CallEnd, answeredAt: number): CallEnd {
+  return { ...end, reason: 'completed', callerStatus: 200, answeredAt, hangupBy: end.hangupBy ?? 'worker' };
+}
+
+export class CallPlacer {
+  readonly #deps: CallPlacerDeps;
+
+  constructor(deps: CallPlacerDeps) {
+    this.#deps = deps;
+  }
+
+  place(view: RoutingView, request: PlacedCallRequest): PlacedCall {
+    const callSid = newCallSid();
+    const log = this.#deps.log.child({ callSid });
+    const done = this.#run(view, request, callSid, log).catch((error: unknown) => log.error({ err: error }, 'placed call failed'));
+    return { callSid, done };
+  }
+
+  async #run(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<void> {
+    const { call, details } = placedCallFacts(request, callSid);
+    const startedAt = Date.now();
+    const rang = await this.#ringParty(view, request, callSid, log);
+    if (rang.kind !== 'answered') {
+      log.info({ status: rang.status, reason: rang.reason }, 'placed call not answered');
+      this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, rang);
+      return;
+    }
+    const { answer, requestUri, leg } = rang;
+    if (!sdpOf(answer.response)) {
+      // Our INVITE offered nothing, so its 2xx had to (RFC 3261 §13.2.1): there is nothing to bridge.
+      log.warn('the party answered without a session description; hung up');
+      const refused = failure(488, 'Not Acceptable Here - No Offer In The Answer');
+      this.#session(leg, answer, requestUri, callSid, log).reject(refused.status, refused.reason);
+      leg.release();
+      this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, refused);
+      return;
+    }
+    const answeredAt = Date.now();
+    const session = this.#session(leg, answer, requestUri, callSid, log);
+    void session.ended.then(() => leg.release());
+    await this.#runTwiml(session, view, call, details, answeredAt, log);
+  }
+
+  /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
+  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg } | DialFailure> {
+    const { settings, metrics } = this.#deps;
+    const deadline = Date.now() + request.timeoutSeconds * 1000;
+    let answeredLeg: { leg: OutgoingLeg; requestUri: SipUri } | undefined;
+    const ringing = {
+      settings, metrics, log, view,
+      session: {
+        dial: async (target: LegTarget): Promise<DialOutcome> => {
+          const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact(target.destination.transport), {
+            onAnswerRetransmitted: () => this.#origins.get(leg)?.answerRetransmitted(),
+          });
+          const outcome = await leg.start();
+          if (outcome.kind === 'answered') answeredLeg = { leg, requestUri: target.requestUri as SipUri };
+          return outcome;
+        },
+      },
+    };
+    const leg = (requestUri: SipUri, callerId: string): Omit<LegTarget, 'destination'> => ({
+      requestUri,
+      from: presentedCaller(callerId, settings.localHost),
+      to: { uri: requestUri, params: new Map() },
+      maxForwards: 70,
+      ringTimeoutMs: Math.max(1, deadline - Date.now()),
+      progressTimeoutMs: settings.trunkProgressTimeoutMs,
+      headers: [{ name: 'X-Switchyard-Call-Sid', value: callSid }],
+    });
+    let result: { kind: 'answered'; outcome: Answered } | DialFailure;
+    if (/^sips?:/i.test(request.to)) {
+      const parsed = parseUri(request.to);
+      if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
+      const { requestUri, headers } = sipNounRequest(parsed.value);
+      const server = sipServerOf(requestUri);
+      if (!server) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
+      const start = leg(requestUri, request.from);
+      const base = { ...start, headers: [...(start.headers ?? []), ...headers], ...(request.sipAuth ? { answerChallenge: passwordChallengeAnswerer(request.sipAuth.username, request.sipAuth.password) } : {}) };
+      const outcome = await dialLocated(ringing, server, (destination) => ({ ...base, destination, ringTimeoutMs: Math.max(1, deadline - Date.now()) }));
+      result = outcome.kind === 'answered' ? { kind: 'answered', outcome } : failureOf(outcome);
+    } else {
+      const number = normalizeDialedNumber(request.to, view.carrier);
+      if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
+      result = await dialThroughTrunks(ringing, number, request.from, deadline, leg);
+    }
+    if (result.kind !== 'answered' || !answeredLeg) return result.kind === 'answered' ? failure(500, 'Server Internal Error') : result;
+    return { kind: 'answered', answer: result.outcome, requestUri: answeredLeg.requestUri, leg: answeredLeg.leg };
+  }
+
+  /** The party's answered legs, for re-sending our ACK when their 2xx comes again. */
+  readonly #origins = new WeakMap<OutgoingLeg, OriginLeg>();
+
+  #session(leg: OutgoingLeg, answer: Answered, requestUri: SipUri, callSid: string, log: WorkerLogger): CallSession<OriginLeg> {
+    const { layer } = this.#deps;
+    // The party gives up on its 2xx after 64·T1 without our ACK (RFC 3261 §13.3.1.4); ours goes out before.
+    const ackDeadlineMs = Math.max(1000, 64 * layer.timers.t1 - 2000);
+    const session: CallSession<OriginLeg> = this.#deps.worker.placedSession(() => {
+      const origin = new OriginLeg(layer, answer.dialog, termsOf(requestUri, answer), ackDeadlineMs, () => session.reject(408, 'Request Timeout - Nobody Answered In Time'));
+      this.#origins.set(leg, origin);
+      return origin;
+    }, callSid, log);
+    return session;
+  }
+
+  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, call: WebhookCall, details: CallDetails, answeredAt: number, log: WorkerLogger): Promise<void> {
+    const { settings, metrics, media, registrar, push, events } = this.#deps;
+    const abort = new AbortController();
+    void session.ended.then(() => abort.abort(new Error('the call ended')));
+    const context: CallContext = {
+      session, call, view, details, settings, log, metrics, signal: abort.signal,
+      ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
+    };
+    void session.ended.then((sessionEnd) => {
+      const end = answeredPlacedCall(sessionEnd, answeredAt);
+      metrics.placedCalls.inc({ status: finalCallStatus(end) });
+      return reportEnded(context, end, events);
+    });
+    if (media) session.anchorMedia(media.forCall({ callId: session.callSid, callerTag: `${session.callSid}-party`, calleeTag: `${session.callSid}-callee` }, log));
+    await runVoiceTwiml(context);
+  }
+
+  /** Nobody answered: the status callback and the carrier's event say why; there was never a session. */
+  #unanswered(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log'> & { session: { callSid: string; startedAt: number } }, rang: DialFailure): void {
+    const end: CallEnd = { reason: rang.callStatus === 'canceled' ? 'canceled' : 'rejected', callerStatus: rang.status, endedAt: Date.now() };
+    const { events, metrics } = this.#deps;
+    metrics.placedCalls.inc({ status: finalCallStatus(end) });
+    if (events?.enabled === true) reportCallEnd(context, end, events);
+    void postCallStatus(context, end);
+  }
+}

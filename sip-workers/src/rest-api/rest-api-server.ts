@@ -1,0 +1,118 @@
+// The worker's REST API: Twilio's "create a call" for the carrier's accounts, on its own port
+// (SWITCHYARD_API_PORT) so that customers never reach /metrics. Each account authenticates with
+// its Account SID and auth token (HTTP Basic, as Twilio's helper libraries send them), read from
+// the routing generation the worker serves, so a new or rotated token works with the next
+// generation and a disabled account is refused. Plain HTTP: TLS ends at the Ingress in front.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CallPlacer } from '../calls/placed-call.ts';
+import type { RoutingView } from '../routing/routing-view.ts';
+import { API_VERSION } from '../webhook/call-parameters.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import type { WorkerMetrics } from '../worker/metrics.ts';
+import { queuedCallResource } from './call-resource.ts';
+import { createCallRequest } from './create-call-request.ts';
+import { twilioError } from './twilio-error.ts';
+import type { TwilioError } from './twilio-error.ts';
+
+/** A form of create-call parameters is a few hundred bytes; anything near this is not one. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const CALLS_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-fA-F]{32})/Calls\\.json$`);
+
+export interface RestApiDeps {
+  routing: () => RoutingView | undefined;
+  placer: Pick<CallPlacer, 'place'>;
+  /** False while the worker drains: new calls belong on another replica. */
+  accepting: () => boolean;
+  metrics: WorkerMetrics;
+  log: WorkerLogger;
+}
+
+const sameSecret = (a: string, b: string) => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+/** The Basic credentials of a request, or undefined. */
+function basicCredentials(request: IncomingMessage): { user: string; password: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The account the request authenticates as, if it is the one the path names and its token matches. */
+function authenticatedAccount(request: IncomingMessage, pathSid: string, view: RoutingView): { name: string; sid: string; authToken: string; enabled: boolean } | undefined {
+  const credentials = basicCredentials(request);
+  if (credentials?.user !== pathSid) return undefined;
+  const account = view.accountBySid(pathSid);
+  const token = view.authToken(pathSid);
+  if (!account || token === undefined || !sameSecret(credentials.password, token)) return undefined;
+  return { name: account.name, sid: pathSid, authToken: token, enabled: account.route.enabled };
+}
+
+async function formOf(request: IncomingMessage): Promise<URLSearchParams | TwilioError> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return twilioError(415, 400, 'Expected application/x-www-form-urlencoded parameters');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return twilioError(413, 400, `Parameters beyond ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+export class RestApi {
+  readonly #deps: RestApiDeps;
+
+  constructor(deps: RestApiDeps) {
+    this.#deps = deps;
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { status, body, headers } = await this.#answer(request);
+    this.#deps.metrics.apiRequests.inc({ status: String(status) });
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  }
+
+  async #answer(request: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    const path = new URL(request.url ?? '/', 'http://api').pathname;
+    const pathSid = CALLS_PATH.exec(path)?.[1];
+    if (pathSid === undefined) return this.#error(twilioError(404, 20404, `The requested resource ${path} was not found`));
+    if (request.method !== 'POST') return { ...this.#error(twilioError(405, 20004, `Method ${request.method ?? ''} not allowed: only POST creates a call`)), headers: { allow: 'POST' } };
+    const view = this.#deps.routing();
+    if (!view || !this.#deps.accepting()) return this.#error(twilioError(503, 20503, view ? 'This worker is draining: try again' : 'No routing loaded yet: try again'));
+    const account = authenticatedAccount(request, pathSid, view);
+    if (!account) return { ...this.#error(twilioError(401, 20003, 'Authenticate: your AccountSid or AuthToken was incorrect')), headers: { 'www-authenticate': 'Basic realm="Switchyard API"' } };
+    if (!account.enabled) return this.#error(twilioError(403, 20005, 'Account not active'));
+    const form = await formOf(request);
+    if (!(form instanceof URLSearchParams)) return this.#error(form);
+    const placing = createCallRequest(form, { name: account.name, sid: account.sid, authToken: account.authToken });
+    if ('code' in placing) return this.#error(placing);
+    const placed = this.#deps.placer.place(view, placing);
+    this.#deps.log.info({ callSid: placed.callSid, account: account.name, to: placing.to }, 'call placed through the REST API');
+    return { status: 201, body: queuedCallResource({ callSid: placed.callSid, accountSid: account.sid, to: placing.to, from: placing.from, createdAt: new Date() }) };
+  }
+
+  #error(error: TwilioError): { status: number; body: TwilioError } {
+    if (error.status >= 500) this.#deps.log.warn({ code: error.code }, error.message);
+    return { status: error.status, body: error };
+  }
+}
+
+export async function startRestApi(host: string, port: number, api: RestApi, log: WorkerLogger): Promise<{ server: Server; port: number }> {
+  const server = createServer((request, response) => {
+    api.handle(request, response).catch((error: unknown) => {
+      log.error({ err: error }, 'REST API request failed');
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(twilioError(500, 20500, 'Internal Server Error')));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

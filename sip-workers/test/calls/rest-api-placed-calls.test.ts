@@ -1,0 +1,148 @@
+// Calls placed through the worker's REST API (Twilio's Calls.json) with SIPp as the party rung
+// and as the callee its TwiML dials: the party gets an INVITE with no offer and answers with its
+// own, the account's webhook is asked with Direction outbound-api once it answered, the <Dial>
+// callee gets the party's offer and its answer goes back in our ACK, and the status callback
+// reports how the call ended. Requests are made as a Twilio helper library makes them: form
+// parameters and Basic auth with the Account SID and auth token.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { eventually } from '../../../testing/operator-process.ts';
+import { RestApi, startRestApi } from '../../src/rest-api/rest-api-server.ts';
+import type { RoutingView } from '../../src/routing/routing-view.ts';
+import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
+import { calleeOfPlacedCall, partyBridged, partyRefused } from '../support/placed-call-scenarios.ts';
+import { viewOf } from '../support/routing-view-of.ts';
+import { calleeChallenging, calleeRefusing } from '../support/scenarios.ts';
+import { sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { twiml } from '../support/webhook-server.ts';
+import type { WebhookHit } from '../support/webhook-server.ts';
+import { trunkCallPlatform, trunkCallRouting } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-2500)}`);
+const param = (hit: WebhookHit, name: string) => hit.params.find(([key]) => key === name)?.[1];
+
+describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_000 }, () => {
+  // A generous webhook timeout: the first TwiML fetch of a test process is not what these tests are about.
+  const platform = trunkCallPlatform({ webhookTimeoutMs: 5000 });
+  let view: RoutingView;
+  let api: { base: string; close(): void };
+  let clinic: { sid: string; token: string };
+
+  /** POSTs Calls.json as a Twilio helper library does. */
+  async function createCall(params: Record<string, string>, credentials: { sid: string; token: string } = clinic, pathSid = credentials.sid): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+    const response = await fetch(`${api.base}/2010-04-01/Accounts/${pathSid}/Calls.json`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${credentials.sid}:${credentials.token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  }
+
+  /** The status callback of one call, once it came. */
+  const statusOf = (callSid: string) => eventually(`status callback of ${callSid}`, () => platform.webhook.hits.find((hit) => hit.path === '/status' && param(hit, 'CallSid') === callSid), 10_000, 50);
+
+  before(async () => {
+    view = await viewOf(trunkCallRouting(platform.webhook.base, platform.ports));
+    const sid = view.account('clinic')?.sid ?? '';
+    clinic = { sid, token: view.authToken(sid) ?? '' };
+    const log = pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' });
+    const { worker } = platform;
+    const rest = new RestApi({ routing: () => view, placer: worker.running.placer, accepting: () => true, metrics: worker.metrics, log });
+    const started = await startRestApi('127.0.0.1', 0, rest, log);
+    api = { base: `http://127.0.0.1:${started.port}`, close: () => started.server.close() };
+  });
+  after(() => api?.close());
+
+  test('a number is rung through its outbound trunk with no offer; once it answers, the <Dial> callee gets its offer and the callee\'s answer goes back in our ACK', async () => {
+    const callee = await startSippServer({ scenario: calleeOfPlacedCall(), calls: 1 });
+    const party = await startSippServer({ scenario: partyBridged(400), localPort: platform.ports.primary, calls: 1 });
+    platform.webhook.route('/placed-voice', twiml(`<Dial timeout="10"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial>`));
+
+    const created = await createCall({ To: '+85597000111', From: '+85523900100', Url: `${platform.webhook.base}/placed-voice`, StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callSid = String(created.body.sid);
+    assert.match(callSid, /^CA[0-9a-f]{32}$/);
+    assert.equal(created.body.status, 'queued');
+    assert.equal(created.body.direction, 'outbound-api');
+    assert.equal(created.body.account_sid, clinic.sid);
+    assert.equal(created.body.uri, `/2010-04-01/Accounts/${clinic.sid}/Calls/${callSid}.json`);
+
+    ok(await party.exited, 'the party');
+    ok(await callee.exited, 'the callee');
+    const voice = platform.webhook.hits.find((hit) => hit.path === '/placed-voice' && param(hit, 'CallSid') === callSid);
+    assert.ok(voice, 'the TwiML was fetched for the call the API returned');
+    assert.equal(param(voice, 'Direction'), 'outbound-api');
+    assert.equal(param(voice, 'CallStatus'), 'in-progress', 'TwiML is asked for once the party answered');
+    assert.equal(param(voice, 'To'), '+85597000111');
+    assert.equal(param(voice, 'From'), '+85523900100');
+    assert.ok(voice.signature && validateTwilioSignature(clinic.token, voice.signature, voice.url, voice.params), 'signed with the account\'s auth token');
+    const status = await statusOf(callSid);
+    assert.equal(param(status, 'CallStatus'), 'completed');
+    assert.equal(param(status, 'Direction'), 'outbound-api');
+    assert.equal(await platform.worker.metric('switchyard_placed_calls_total', { status: 'completed' }) >= 1, true);
+  });
+
+  test('TwiML that connects nobody refuses the party\'s offer in our ACK, hangs up, and reports the answered call completed', async () => {
+    const party = await startSippServer({ scenario: partyRefused(), localPort: platform.ports.primary, calls: 1 });
+    platform.webhook.route('/placed-hangup', twiml('<Hangup/>'));
+    const created = await createCall({ To: '+85597000112', From: '+85523900100', Url: `${platform.webhook.base}/placed-hangup`, StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ok(await party.exited, 'the party');
+    const status = await statusOf(String(created.body.sid));
+    assert.equal(param(status, 'CallStatus'), 'completed');
+    assert.equal(param(status, 'SipResponseCode'), '200');
+  });
+
+  test('a busy party: no TwiML is fetched, and the status callback says busy with its 486', async () => {
+    const party = await startSippServer({ scenario: calleeRefusing(486, 'Busy Here'), localPort: platform.ports.primary, calls: 1 });
+    platform.webhook.route('/never', twiml('<Hangup/>'));
+    const created = await createCall({ To: '+85597000113', From: '+85523900100', Url: `${platform.webhook.base}/never`, StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ok(await party.exited, 'the party');
+    const status = await statusOf(String(created.body.sid));
+    assert.equal(param(status, 'CallStatus'), 'busy');
+    assert.equal(param(status, 'SipResponseCode'), '486');
+    assert.equal(platform.webhook.hits.some((hit) => hit.path === '/never'), false, 'nobody answered, so no TwiML was asked for');
+  });
+
+  test('a SIP URI To is rung directly, and its digest challenge answered with SipAuthUsername and SipAuthPassword (the Bandwidth network bridge)', async () => {
+    const party = await startSippServer({ scenario: calleeChallenging('custxx.auth.bandwidth.com', 'sipauthtest', 'password'), calls: 1 });
+    platform.webhook.route('/bridge', twiml('<Hangup/>'));
+    const created = await createCall({
+      To: `sip:+17778889999@127.0.0.1:${party.port}`, From: '+15553334444', Url: `${platform.webhook.base}/bridge`,
+      SipAuthUsername: 'sipauthtest', SipAuthPassword: 'password', StatusCallback: `${platform.webhook.base}/status`,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ok(await party.exited, 'the party (403 unless the digest verified)');
+    const status = await statusOf(String(created.body.sid));
+    assert.equal(param(status, 'CallStatus'), 'completed', 'the party answered after the challenge');
+  });
+
+  test('requests are refused as Twilio refuses them: bad credentials 401, an inactive account 403, missing parameters 400 with Twilio\'s codes', async () => {
+    const wrongToken = await createCall({ To: '+85597000111', From: '+85523900100', Url: 'https://example.test/voice' }, { sid: clinic.sid, token: 'not-the-token' });
+    assert.equal(wrongToken.status, 401);
+    assert.equal(wrongToken.body.code, 20003);
+    assert.match(wrongToken.headers.get('www-authenticate') ?? '', /^Basic /);
+
+    const otherPath = await createCall({ To: '+85597000111', From: '+85523900100', Url: 'https://example.test/voice' }, clinic, `AC${'0'.repeat(32)}`);
+    assert.equal(otherPath.status, 401, 'the credentials are for another account than the path names');
+
+    const closedSid = view.account('closed')?.sid ?? '';
+    const closed = await createCall({ To: '+85597000111', From: '+85523900100', Url: 'https://example.test/voice' }, { sid: closedSid, token: view.authToken(closedSid) ?? '' });
+    assert.equal(closed.status, 403);
+    assert.equal(closed.body.code, 20005);
+
+    assert.equal((await createCall({ From: '+85523900100', Url: 'https://example.test/voice' })).body.code, 21201);
+    assert.equal((await createCall({ To: '+85597000111', Url: 'https://example.test/voice' })).body.code, 21213);
+    const noUrl = await createCall({ To: '+85597000111', From: '+85523900100' });
+    assert.equal(noUrl.status, 400);
+    assert.equal(noUrl.body.code, 21205);
+    assert.equal(noUrl.body.more_info, 'https://www.twilio.com/docs/errors/21205');
+
+    const listing = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls.json`);
+    assert.equal(listing.status, 405);
+    assert.equal((await fetch(`${api.base}/metrics`)).status, 404, 'the REST API port serves no metrics');
+  });
+});
