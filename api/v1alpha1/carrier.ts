@@ -50,6 +50,7 @@ const sipWorkerPool = z
       .object({
         sip: portWithDefault('SIP port for UDP and TCP. Defaults to 5060.', 5060),
         http: portWithDefault('HTTP port for /metrics, /livez and /readyz. Defaults to 8080. (The zero-config launch handler is the push service\'s GET /p.)', 8080),
+        api: portWithDefault('Port of the REST API, where the carrier\'s accounts place calls as with Twilio\'s (POST /2010-04-01/Accounts/{AccountSid}/Calls.json, Basic auth with the Account SID and auth token). The ClusterIP Service <carrier>-api exposes it; put an Ingress with TLS in front. Defaults to 8081.', 8081),
       })
       .prefault({})
       .describe('Ports the SIP workers listen on.'),

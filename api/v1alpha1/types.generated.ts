@@ -43,6 +43,8 @@ export interface CarrierSpec {
       sip: number;
       /** HTTP port for /metrics, /livez and /readyz. Defaults to 8080. (The zero-config launch handler is the push service's GET /p.) */
       http: number;
+      /** Port of the REST API, where the carrier's accounts place calls as with Twilio's (POST /2010-04-01/Accounts/{AccountSid}/Calls.json, Basic auth with the Account SID and auth token). The ClusterIP Service <carrier>-api exposes it; put an Ingress with TLS in front. Defaults to 8081. */
+      api: number;
     };
     /** SIP over TLS (RFC 3261 §26): carriers and customers connect to this port, and OutboundTrunks with transport tls and sips: or transport=tls URIs are reached over TLS, their certificates verified. */
     tls?: {

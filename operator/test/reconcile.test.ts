@@ -33,7 +33,7 @@ describe('applying examples/', () => {
 
     const names = async (resource: string) => (await list(cluster, ns, resource)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names('deployments'), ['mekong-telecom-media-relay', 'mekong-telecom-sip-worker']);
-    assert.deepEqual(await names('services'), ['mekong-telecom-media-relay', 'mekong-telecom-sip']);
+    assert.deepEqual(await names('services'), ['mekong-telecom-api', 'mekong-telecom-media-relay', 'mekong-telecom-sip']);
     assert.deepEqual(await names('roles'), ['mekong-telecom-sip-worker']);
     assert.deepEqual(await names('rolebindings'), ['mekong-telecom-sip-worker']);
     assert.deepEqual(await names('poddisruptionbudgets'), ['mekong-telecom-sip-worker']);

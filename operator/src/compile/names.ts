@@ -11,6 +11,7 @@ export const names = {
   eventWebhookSecret: (carrier: string) => `${carrier}-event-webhook`,
   sipWorkers: (carrier: string) => `${carrier}-sip-worker`,
   sipService: (carrier: string) => `${carrier}-sip`,
+  restApiService: (carrier: string) => `${carrier}-api`,
   mediaRelay: (carrier: string) => `${carrier}-media-relay`,
   pushService: (carrier: string) => `${carrier}-push`,
 };

@@ -30,6 +30,7 @@ describe('carrierWorkloads', () => {
         'rbac.authorization.k8s.io/v1 RoleBinding mekong-telecom-sip-worker',
         'apps/v1 Deployment mekong-telecom-sip-worker',
         'v1 Service mekong-telecom-sip',
+        'v1 Service mekong-telecom-api',
         'policy/v1 PodDisruptionBudget mekong-telecom-sip-worker',
         'apps/v1 Deployment mekong-telecom-media-relay',
         'v1 Service mekong-telecom-media-relay',

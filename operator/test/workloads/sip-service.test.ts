@@ -55,3 +55,13 @@ describe('SIP Service', () => {
     assert.deepEqual(service.spec?.ports?.at(-1), { name: 'sip-tls', port: 5062, targetPort: 'sip-tls', protocol: 'TCP' });
   });
 });
+
+describe('REST API Service', () => {
+  test('is ClusterIP on the workers\' api port, whatever type the SIP Service is: its clients authenticate by token, and an Ingress publishes it', () => {
+    const service = find<V1Service>(carrierWorkloads(inputsFor(minimalSpec({ sipWorkers: { service: { type: 'LoadBalancer' }, ports: { api: 9443 } } }))), 'Service', 'mekong-telecom-api');
+    assert.equal(service.spec?.type, 'ClusterIP');
+    assert.equal(service.spec?.externalTrafficPolicy, undefined);
+    assert.deepEqual(service.spec?.ports, [{ name: 'api', port: 9443, targetPort: 'api', protocol: 'TCP' }]);
+    assert.deepEqual(service.spec?.selector, selectorFor('mekong-telecom', 'sip-worker'));
+  });
+});

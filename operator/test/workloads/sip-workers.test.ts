@@ -91,12 +91,14 @@ describe('SIP worker Deployment', () => {
   });
 
   test('ports and probes', () => {
-    const container = onlyContainer(workers(minimalSpec({ sipWorkers: { ports: { sip: 5080, http: 9090 } } })));
+    const container = onlyContainer(workers(minimalSpec({ sipWorkers: { ports: { sip: 5080, http: 9090, api: 9091 } } })));
     assert.deepEqual(container.ports, [
       { name: 'sip-udp', containerPort: 5080, protocol: 'UDP' },
       { name: 'sip-tcp', containerPort: 5080, protocol: 'TCP' },
       { name: 'http', containerPort: 9090, protocol: 'TCP' },
+      { name: 'api', containerPort: 9091, protocol: 'TCP' },
     ]);
+    assert.equal(envOf(container).get('SWITCHYARD_API_PORT'), '9091');
     assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'http' });
     assert.deepEqual(container.livenessProbe?.httpGet, { path: '/livez', port: 'http' });
   });

@@ -1,4 +1,4 @@
-// The Service that carriers and customers send SIP to.
+// The Services of the SIP worker pool: the one carriers and customers send SIP to, and the REST API's.
 import type { V1Service, V1ServiceSpec } from '@kubernetes/client-node';
 import type { DesiredObject } from '../desired.ts';
 import { names, selectorFor } from '../names.ts';
@@ -38,6 +38,22 @@ export function sipService(inputs: WorkloadInputs): DesiredObject {
         { name: 'sip-tcp', port: pool.ports.sip, targetPort: 'sip-tcp', protocol: 'TCP' },
         ...sipTlsServicePorts(pool.tls),
       ],
+    },
+  };
+  return desired(service);
+}
+
+/** The REST API inside the cluster (an Ingress publishes it): ClusterIP, since its clients are authenticated by token, not by source address. */
+export function restApiService(inputs: WorkloadInputs): DesiredObject {
+  const carrier = inputs.carrier.metadata.name;
+  const service: V1Service & Manifest = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: objectMeta(inputs, names.restApiService(carrier), 'sip-worker'),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorFor(carrier, 'sip-worker'),
+      ports: [{ name: 'api', port: inputs.carrier.spec.sipWorkers.ports.api, targetPort: 'api', protocol: 'TCP' }],
     },
   };
   return desired(service);

@@ -29,6 +29,7 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
     fieldEnv('SWITCHYARD_POD_IP', 'status.podIP'),
     { name: 'SWITCHYARD_SIP_PORT', value: String(spec.sipWorkers.ports.sip) },
     { name: 'SWITCHYARD_HTTP_PORT', value: String(spec.sipWorkers.ports.http) },
+    { name: 'SWITCHYARD_API_PORT', value: String(spec.sipWorkers.ports.api) },
     { name: 'SWITCHYARD_ROUTING_MANIFEST', value: names.routingManifest(metadata.name) },
     { name: 'SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS', value: String(spec.webhooks.timeoutSeconds) },
     { name: 'SWITCHYARD_WEBHOOK_SIGNATURE_HEADER', value: spec.webhooks.signatureHeader },
@@ -64,7 +65,7 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
 /** Ports below 1024 need the unprivileged-port sysctl (a "safe", namespaced one) for a non-root worker. */
 function workerPodSecurityContext(inputs: WorkloadInputs): V1PodSecurityContext {
   const { ports, tls } = inputs.carrier.spec.sipWorkers;
-  const lowest = Math.min(ports.sip, ports.http, tls?.port ?? ports.sip);
+  const lowest = Math.min(ports.sip, ports.http, ports.api, tls?.port ?? ports.sip);
   return {
     ...podSecurityContext(),
     ...(lowest < 1024 ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: String(lowest) }] } : {}),
@@ -119,6 +120,7 @@ export function sipWorkerDeployment(inputs: WorkloadInputs): DesiredObject {
                 { name: 'sip-tcp', containerPort: pool.ports.sip, protocol: 'TCP' },
                 ...tls.ports,
                 { name: 'http', containerPort: pool.ports.http, protocol: 'TCP' },
+                { name: 'api', containerPort: pool.ports.api, protocol: 'TCP' },
               ],
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
