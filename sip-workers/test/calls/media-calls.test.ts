@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import { eventually } from '../../../testing/operator-process.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
+import { viewOf } from '../support/routing-view-of.ts';
 import { calleeRefusing, callerExpecting } from '../support/scenarios.ts';
 import { freeUdpPort, runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
@@ -138,6 +139,26 @@ describe('media anchored on rtpengine', { skip: sippMissing || rtpengineMissing,
     ok(await runSipp({ scenario: lateOfferCaller({ to: numbers.clinic, relayPorts: relay.portPattern, holdMs: 300 }), remote: remote(), calls: 1 }), 'caller (the 200\'s offer named the relay)');
     ok(await callee.exited, 'callee (the ACK\'s answer named the relay)');
     await relayIsEmpty('after a late-offer call');
+  });
+
+  test('a call placed through the REST API is anchored too: the <Dial> callee gets the party\'s offer from the relay, the party gets the callee\'s answer in our ACK from the relay, and the relay lets go when it ends', async () => {
+    const answersBefore = await worker.metric('switchyard_media_relay_commands_total', { command: 'answer', result: 'ok' });
+    const callee = await startSippServer({ scenario: mediaCallee({ relayPorts: relay.portPattern }), calls: 1, extraArgs: await mediaPort() });
+    // The party is rung through trunk primary: our INVITE offers nothing, its 200 offers, our ACK answers.
+    const party = await startSippServer({ scenario: lateOfferCallee({ relayPorts: relay.portPattern }), localPort: ports.primary, calls: 1, extraArgs: await mediaPort() });
+    webhook.route('/placed', twiml(`<Dial timeout="10"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const view = await viewOf(routing);
+    const sid = view.account('clinic')?.sid ?? '';
+    worker.running.placer.place(view, {
+      account: { name: 'clinic', sid, authToken: view.authToken(sid) ?? '' },
+      to: '+85597000111', from: numbers.clinic, voice: { url: `${webhook.base}/placed`, method: 'POST' }, timeoutSeconds: 10,
+    });
+    await theOneRelayCall();
+    await eventually('the call is bridged', async () => (await worker.metric('switchyard_media_relay_commands_total', { command: 'answer', result: 'ok' })) > answersBefore, 5000, 50);
+    worker.running.worker.hangupAll();
+    ok(await party.exited, 'the party (the ACK\'s answer named the relay)');
+    ok(await callee.exited, 'the callee (the INVITE\'s offer named the relay)');
+    await relayIsEmpty('after a placed call');
   });
 
   test('a mid-call re-INVITE is offered and answered through the relay, and RTP flows both ways after it', async (t: TestContext) => {
