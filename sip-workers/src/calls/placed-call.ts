@@ -40,6 +40,8 @@ import { sipServerOf } from './sip-destination.ts';
 import { sipNounRequest } from './sip-noun-request.ts';
 import { reportCallEnd, reportEnded } from './call-event.ts';
 import { runVoiceTwiml } from './voice-twiml.ts';
+import { runTwiml } from './twiml-runner.ts';
+import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
 
 export interface PlacedCallRequest {
   account: { name: string; sid: string; authToken: string };
@@ -47,8 +49,10 @@ export interface PlacedCallRequest {
   to: string;
   /** The caller ID the party sees. */
   from: string;
-  /** Where the TwiML comes from once the party answers. */
-  voice: Webhook;
+  /** Where the TwiML comes from once the party answers; or, without it, `twiml`. */
+  voice?: Webhook;
+  /** The TwiML itself (Twilio's Twiml parameter), when no `voice` URL is given. */
+  twiml?: TwimlDocument;
   fallback?: Webhook;
   statusCallback?: Webhook;
   /** For a sip: `to` that challenges: the credentials to answer with. */
@@ -78,13 +82,16 @@ export interface PlacedCall {
 
 type Answered = Extract<DialOutcome, { kind: 'answered' }>;
 
+/** What a placed call whose TwiML came with the request has for a voice URL: nothing fetches it. */
+const INLINE_TWIML: Webhook = { url: 'about:inline-twiml', method: 'POST' };
+
 /** The placed call's parties as its webhooks and events see them, before any session exists. */
 function placedCallFacts(request: PlacedCallRequest, callSid: string): { call: WebhookCall; details: CallDetails } {
   const call: WebhookCall = {
     kind: 'webhook',
     origin: { kind: 'api' },
     account: request.account,
-    voice: request.voice,
+    voice: request.voice ?? INLINE_TWIML,
     ...(request.fallback ? { fallback: request.fallback } : {}),
     ...(request.statusCallback ? { statusCallback: request.statusCallback } : {}),
     to: request.to,
@@ -151,7 +158,7 @@ export class CallPlacer {
     const answeredAt = Date.now();
     const session = this.#session(leg, answer, requestUri, callSid, log);
     void session.ended.then(() => leg.release());
-    await this.#runTwiml(session, view, call, details, answeredAt, log);
+    await this.#runTwiml(session, view, { call, details, answeredAt, inline: request.twiml }, log);
   }
 
   /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
@@ -216,7 +223,9 @@ export class CallPlacer {
     return session;
   }
 
-  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, call: WebhookCall, details: CallDetails, answeredAt: number, log: WorkerLogger): Promise<void> {
+  /** `inline`: the TwiML that came with the request, run without fetching the voice URL. */
+  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
+    const { call, details, answeredAt, inline } = placed;
     const { settings, metrics, media, registrar, push, events } = this.#deps;
     const abort = new AbortController();
     void session.ended.then(() => abort.abort(new Error('the call ended')));
@@ -230,7 +239,8 @@ export class CallPlacer {
       return reportEnded(context, end, events);
     });
     if (media) session.anchorMedia(media.forCall({ callId: session.callSid, callerTag: `${session.callSid}-party`, calleeTag: `${session.callSid}-callee` }, log));
-    await runVoiceTwiml(context);
+    if (inline) await runTwiml(context, inline);
+    else await runVoiceTwiml(context);
   }
 
   /** Nobody answered: the status callback and the carrier's event say why; there was never a session. */

@@ -4,6 +4,8 @@
 //   https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
 import type { Webhook } from '../../../api/routing/schema.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
+import { parseTwiml } from '../twiml/parse-twiml.ts';
+import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
 import { twilioError } from './twilio-error.ts';
 import type { TwilioError } from './twilio-error.ts';
 
@@ -12,6 +14,20 @@ const DEFAULT_TIMEOUT_SECONDS = 60;
 const MAX_TIMEOUT_SECONDS = 600;
 
 const E164_OR_DIGITS = /^\+?[0-9]{2,15}$/;
+
+/** Twilio's bound on inline TwiML. */
+const MAX_TWIML_CHARACTERS = 4000;
+
+/**
+ * Inline TwiML (the Twiml parameter), read as a fetched document is. There is no document URL to
+ * resolve a relative one against, so every URL in it must be absolute.
+ */
+function inlineTwiml(text: string | null): TwimlDocument | TwilioError | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  if (text.length > MAX_TWIML_CHARACTERS) return twilioError(400, 400, `Twiml is ${text.length} characters; at most ${MAX_TWIML_CHARACTERS} are taken`);
+  const parsed = parseTwiml(text, 'about:inline-twiml');
+  return parsed.ok ? parsed.document : twilioError(400, 400, `Twiml is not a TwiML document this worker can carry out: ${parsed.error.detail}`);
+}
 
 function webhookOf(params: URLSearchParams, urlName: string, methodName: string): Webhook | TwilioError | undefined {
   const url = params.get(urlName);
@@ -28,7 +44,7 @@ function webhookOf(params: URLSearchParams, urlName: string, methodName: string)
   return { url, method };
 }
 
-const isError = (value: unknown): value is TwilioError => typeof value === 'object' && value !== null && 'code' in value;
+const isError = (value: unknown): value is TwilioError => typeof value === 'object' && value !== null && 'code' in value && 'more_info' in value;
 
 function timeoutOf(text: string | null): number | TwilioError {
   if (text === null || text === '') return DEFAULT_TIMEOUT_SECONDS;
@@ -54,8 +70,11 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
   const from = params.get('From')?.trim() ?? '';
   if (from === '') return twilioError(400, 21213, 'No \'From\' number is specified');
   const voice = webhookOf(params, 'Url', 'Method');
-  if (voice === undefined) return twilioError(400, 21205, 'Url parameter is required (this API does not take inline Twiml or an ApplicationSid)');
   if (isError(voice)) return voice;
+  // As Twilio does, a Url wins over Twiml.
+  const twiml = voice === undefined ? inlineTwiml(params.get('Twiml')) : undefined;
+  if (voice === undefined && twiml === undefined) return twilioError(400, 21205, 'Url or Twiml is required (an ApplicationSid is not taken)');
+  if (isError(twiml)) return twiml;
   const fallback = webhookOf(params, 'FallbackUrl', 'FallbackMethod');
   if (isError(fallback)) return fallback;
   const statusCallback = webhookOf(params, 'StatusCallback', 'StatusCallbackMethod');
@@ -69,7 +88,8 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
     account,
     to,
     from,
-    voice,
+    ...(voice ? { voice } : {}),
+    ...(twiml ? { twiml } : {}),
     ...(fallback ? { fallback } : {}),
     ...(statusCallback ? { statusCallback } : {}),
     ...(username !== null && password !== null ? { sipAuth: { username, password } } : {}),

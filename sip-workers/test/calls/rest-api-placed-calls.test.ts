@@ -95,6 +95,18 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     assert.equal(param(status, 'SipResponseCode'), '200');
   });
 
+  test('inline Twiml runs without any fetch: its <Dial> bridges the party to the callee', async () => {
+    const callee = await startSippServer({ scenario: calleeOfPlacedCall(), calls: 1 });
+    const party = await startSippServer({ scenario: partyBridged(200), localPort: platform.ports.primary, calls: 1 });
+    const created = await createCall({ To: '+85597000114', From: '+85523900100', Twiml: `<Response><Dial timeout="10"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial></Response>`, StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    ok(await party.exited, 'the party');
+    ok(await callee.exited, 'the callee');
+    const callSid = String(created.body.sid);
+    assert.equal(param(await statusOf(callSid), 'CallStatus'), 'completed');
+    assert.deepEqual(platform.webhook.hits.filter((hit) => param(hit, 'CallSid') === callSid).map((hit) => hit.path), ['/status'], 'nothing but the status callback was requested');
+  });
+
   test('a busy party: no TwiML is fetched, and the status callback says busy with its 486', async () => {
     const party = await startSippServer({ scenario: calleeRefusing(486, 'Busy Here'), localPort: platform.ports.primary, calls: 1 });
     platform.webhook.route('/never', twiml('<Hangup/>'));

@@ -43,6 +43,15 @@ describe('Calls.json parameters', () => {
     assert.equal(placed({ ...minimal, To: 'sip:+17778889999@custxx.auth.bandwidth.com:5006' }).to, 'sip:+17778889999@custxx.auth.bandwidth.com:5006');
   });
 
+  test('without a Url, inline Twiml is the call\'s TwiML; with one, the Url wins as in Twilio', () => {
+    const inline = placed({ To: minimal.To, From: minimal.From, Twiml: '<Response><Dial><Sip>sip:agent@pbx.example</Sip></Dial></Response>' });
+    assert.equal(inline.voice, undefined);
+    assert.deepEqual(inline.twiml?.verbs.map((verb) => verb.verb), ['Dial']);
+    const both = placed({ ...minimal, Twiml: '<Response><Hangup/></Response>' });
+    assert.deepEqual(both.voice, { url: minimal.Url, method: 'POST' });
+    assert.equal(both.twiml, undefined);
+  });
+
   test('a Timeout past Twilio\'s 600 s is capped, not refused', () => {
     assert.equal(placed({ ...minimal, Timeout: '3600' }).timeoutSeconds, 600);
   });
@@ -51,7 +60,10 @@ describe('Calls.json parameters', () => {
     { name: 'no To', params: { From: minimal.From, Url: minimal.Url }, code: 21201 },
     { name: 'a To that is neither a number nor a SIP URI', params: { ...minimal, To: 'alice' }, code: 21211 },
     { name: 'no From', params: { To: minimal.To, Url: minimal.Url }, code: 21213 },
-    { name: 'no Url (inline Twiml is not taken)', params: { To: minimal.To, From: minimal.From, Twiml: '<Response/>' }, code: 21205 },
+    { name: 'neither Url nor Twiml', params: { To: minimal.To, From: minimal.From }, code: 21205 },
+    { name: 'Twiml that is not TwiML', params: { To: minimal.To, From: minimal.From, Twiml: '<Response><Dial>' }, code: 400 },
+    { name: 'Twiml whose URLs are relative (there is no document URL to resolve them against)', params: { To: minimal.To, From: minimal.From, Twiml: '<Response><Redirect>/next</Redirect></Response>' }, code: 400 },
+    { name: 'Twiml past Twilio\'s 4,000 characters', params: { To: minimal.To, From: minimal.From, Twiml: `<Response>${'<Pause/>'.repeat(500)}</Response>` }, code: 400 },
     { name: 'a Url that is not a URL', params: { ...minimal, Url: 'not a url' }, code: 21205 },
     { name: 'a Url that is not http(s)', params: { ...minimal, Url: 'ftp://app.example/voice' }, code: 21205 },
     { name: 'a Method other than GET or POST', params: { ...minimal, Method: 'PUT' }, code: 21205 },
