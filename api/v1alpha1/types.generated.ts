@@ -190,6 +190,8 @@ export interface CarrierSpec {
     maxDurationSeconds: number;
     /** How often an answered call sends an OPTIONS inside each party's dialog. A 481, a 408 or no answer means that party lost the call (crashed, restarted, or its BYE never arrived), and the call ends at once instead of running, and being billed, until maxDurationSeconds. 0 turns it off. Defaults to 300. */
     dialogKeepaliveSeconds: number;
+    /** Calls each Account may place through the REST API (Calls.json) per second, on each SIP worker: a leaked auth token places no more. A burst of twice as many is taken at once; beyond that the request gets 429 with Twilio's code 20429 and Retry-After. Defaults to 1, Twilio's default for an account. */
+    apiCallsPerSecond: number;
   };
 }
 

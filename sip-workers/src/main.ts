@@ -11,6 +11,7 @@ import { startKubeRoutingSource } from './routing/kube-source.ts';
 import { startLeaseReporter } from './routing/lease-reporter.ts';
 import { RoutingStore } from './routing/routing-store.ts';
 import { loadWorkerConfig, mediaAnchoringSettings, pushOptions, registrarOptions, tlsFiles } from './worker/config.ts';
+import { AccountRateLimit } from './rest-api/account-rate-limit.ts';
 import { RestApi, startRestApi } from './rest-api/rest-api-server.ts';
 import { startHttpServer } from './worker/http-server.ts';
 import { workerMetrics } from './worker/metrics.ts';
@@ -83,7 +84,7 @@ const http = await startHttpServer(config.SWITCHYARD_HTTP_HOST, config.SWITCHYAR
 
 const api = config.SWITCHYARD_API_PORT === 0
   ? undefined
-  : await startRestApi(config.SWITCHYARD_API_HOST, config.SWITCHYARD_API_PORT, new RestApi({ routing: () => store.current(), placer: sip.placer, accepting: () => !draining, metrics, log }), log);
+  : await startRestApi(config.SWITCHYARD_API_HOST, config.SWITCHYARD_API_PORT, new RestApi({ routing: () => store.current(), placer: sip.placer, rateLimit: new AccountRateLimit(config.SWITCHYARD_API_CALLS_PER_SECOND), accepting: () => !draining, metrics, log }), log);
 
 const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
   ? startLeaseReporter({

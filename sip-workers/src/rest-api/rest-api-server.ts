@@ -12,6 +12,7 @@ import type { RoutingView } from '../routing/routing-view.ts';
 import { API_VERSION } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
+import type { AccountRateLimit } from './account-rate-limit.ts';
 import { queuedCallResource } from './call-resource.ts';
 import { createCallRequest } from './create-call-request.ts';
 import { twilioError } from './twilio-error.ts';
@@ -25,6 +26,8 @@ const CALLS_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-fA-F]{32})/Cal
 export interface RestApiDeps {
   routing: () => RoutingView | undefined;
   placer: Pick<CallPlacer, 'place'>;
+  /** How fast each account may place calls. */
+  rateLimit: Pick<AccountRateLimit, 'take'>;
   /** False while the worker drains: new calls belong on another replica. */
   accepting: () => boolean;
   metrics: WorkerMetrics;
@@ -92,6 +95,8 @@ export class RestApi {
     if (!(form instanceof URLSearchParams)) return this.#error(form);
     const placing = createCallRequest(form, { name: account.name, sid: account.sid, authToken: account.authToken });
     if ('code' in placing) return this.#error(placing);
+    const retryAfter = this.#deps.rateLimit.take(account.sid);
+    if (retryAfter !== undefined) return { ...this.#error(twilioError(429, 20429, 'Too Many Requests: this account places calls faster than the carrier allows')), headers: { 'retry-after': String(retryAfter) } };
     const placed = this.#deps.placer.place(view, placing);
     this.#deps.log.info({ callSid: placed.callSid, account: account.name, to: placing.to }, 'call placed through the REST API');
     return { status: 201, body: queuedCallResource({ callSid: placed.callSid, accountSid: account.sid, to: placing.to, from: placing.from, createdAt: new Date() }) };

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { eventually } from '../../../testing/operator-process.ts';
+import { AccountRateLimit } from '../../src/rest-api/account-rate-limit.ts';
 import { RestApi, startRestApi } from '../../src/rest-api/rest-api-server.ts';
 import type { RoutingView } from '../../src/routing/routing-view.ts';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
@@ -29,6 +30,7 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
   let view: RoutingView;
   let api: { base: string; close(): void };
   let clinic: { sid: string; token: string };
+  const clock = { ms: 0, stopped: false };
 
   /** POSTs Calls.json as a Twilio helper library does. */
   async function createCall(params: Record<string, string>, credentials: { sid: string; token: string } = clinic, pathSid = credentials.sid): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
@@ -49,7 +51,9 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     clinic = { sid, token: view.authToken(sid) ?? '' };
     const log = pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' });
     const { worker } = platform;
-    const rest = new RestApi({ routing: () => view, placer: worker.running.placer, accepting: () => true, metrics: worker.metrics, log });
+    // The rate limit's clock moves 10 s a request (no test is limited) until a test stops it.
+    const rateLimit = new AccountRateLimit(1, () => (clock.stopped ? clock.ms : (clock.ms += 10_000)));
+    const rest = new RestApi({ routing: () => view, placer: worker.running.placer, rateLimit, accepting: () => true, metrics: worker.metrics, log });
     const started = await startRestApi('127.0.0.1', 0, rest, log);
     api = { base: `http://127.0.0.1:${started.port}`, close: () => started.server.close() };
   });
@@ -156,5 +160,22 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     const listing = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls.json`);
     assert.equal(listing.status, 405);
     assert.equal((await fetch(`${api.base}/metrics`)).status, 404, 'the REST API port serves no metrics');
+  });
+
+  test('an account placing calls faster than the carrier allows gets 429 with Twilio\'s 20429 and Retry-After, past a burst of twice the rate', async () => {
+    clock.stopped = true;
+    const flakySid = view.account('flaky')?.sid ?? '';
+    const flaky = { sid: flakySid, token: view.authToken(flakySid) ?? '' };
+    // To a trunk whose far end is silent: each placed call just fails after the progress timeout.
+    const place = () => createCall({ To: '+17778889999', From: '+85523900102', Twiml: '<Response><Hangup/></Response>' }, flaky);
+    assert.equal((await place()).status, 201);
+    assert.equal((await place()).status, 201);
+    const limited = await place();
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, 20429);
+    assert.equal(limited.headers.get('retry-after'), '1');
+    clock.ms += 1000;
+    assert.equal((await place()).status, 201, 'a second later the bucket holds one call again');
+    clock.stopped = false;
   });
 });
