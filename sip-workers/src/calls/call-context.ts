@@ -48,6 +48,8 @@ export interface CallContext {
   push?: PushCalls;
   /** Who a <Dial> connected the caller to, once one answered: the carrier's event says so. */
   connected?: ConnectedCallee;
+  /** For a call the REST API placed: the party rung, and the trunk it was reached through. */
+  party?: ConnectedCallee;
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */

@@ -7,15 +7,15 @@ import { phoneCallCompletedEvent, type CallOriginRecord } from '../carrier-event
 import type { CallContext } from './call-context.ts';
 import { finalCallStatus, postCallStatus } from './call-status.ts';
 
-function originOf(context: Pick<CallContext, 'call'>): CallOriginRecord {
+function originOf(context: Pick<CallContext, 'call' | 'party'>): CallOriginRecord {
   const origin = context.call.origin;
-  if (origin.kind === 'api') return origin;
+  if (origin.kind === 'api') return { kind: 'api', ...(context.party === undefined ? {} : { party: context.party }) };
   if (origin.kind === 'trunk') return { kind: 'trunk', inboundTrunk: origin.trunk.name };
   return { kind: 'domain', sipDomain: origin.domain.domain, ...(origin.username === undefined ? {} : { username: origin.username }) };
 }
 
 /** `context`: a call's, or for a placed call nobody answered, what it had: there was no session. */
-export function reportCallEnd(context: Pick<CallContext, 'call' | 'connected'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> }, end: CallEnd, events: CarrierEventDelivery): void {
+export function reportCallEnd(context: Pick<CallContext, 'call' | 'connected' | 'party'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> }, end: CallEnd, events: CarrierEventDelivery): void {
   const { session, call, connected } = context;
   events.enqueue(phoneCallCompletedEvent({
     callSid: session.callSid,

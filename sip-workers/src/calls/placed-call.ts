@@ -12,6 +12,7 @@ import { OriginLeg } from '../b2bua/origin-leg.ts';
 import { OutgoingLeg } from '../b2bua/outgoing-leg.ts';
 import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
 import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
+import type { ConnectedCallee } from '../carrier-events/phone-call-event.ts';
 import type { MediaAnchoring } from '../media/media-anchoring.ts';
 import { sdpOf } from '../media/sdp-body.ts';
 import type { Registrar } from '../registrar/registrar.ts';
@@ -145,7 +146,7 @@ export class CallPlacer {
       this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, rang);
       return;
     }
-    const { answer, requestUri, leg } = rang;
+    const { answer, requestUri, leg, party } = rang;
     if (!sdpOf(answer.response)) {
       // Our INVITE offered nothing, so its 2xx had to (RFC 3261 §13.2.1): there is nothing to bridge.
       log.warn('the party answered without a session description; hung up');
@@ -158,11 +159,11 @@ export class CallPlacer {
     const answeredAt = Date.now();
     const session = this.#session(leg, answer, requestUri, callSid, log);
     void session.ended.then(() => leg.release());
-    await this.#runTwiml(session, view, { call, details, answeredAt, inline: request.twiml }, log);
+    await this.#runTwiml(session, view, { call, details, answeredAt, party, inline: request.twiml }, log);
   }
 
   /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
-  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg } | DialFailure> {
+  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg; party: ConnectedCallee } | DialFailure> {
     const { settings, metrics } = this.#deps;
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     let answeredLeg: { leg: OutgoingLeg; requestUri: SipUri } | undefined;
@@ -188,7 +189,7 @@ export class CallPlacer {
       progressTimeoutMs: settings.trunkProgressTimeoutMs,
       headers: [{ name: 'X-Switchyard-Call-Sid', value: callSid }],
     });
-    let result: { kind: 'answered'; outcome: Answered } | DialFailure;
+    let result: { kind: 'answered'; outcome: Answered; party: ConnectedCallee } | DialFailure;
     if (/^sips?:/i.test(request.to)) {
       const parsed = parseUri(request.to);
       if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
@@ -198,14 +199,15 @@ export class CallPlacer {
       const start = leg(requestUri, request.from);
       const base = { ...start, headers: [...(start.headers ?? []), ...headers], ...(request.sipAuth ? { answerChallenge: passwordChallengeAnswerer(request.sipAuth.username, request.sipAuth.password) } : {}) };
       const outcome = await dialLocated(ringing, server, (destination) => ({ ...base, destination, ringTimeoutMs: Math.max(1, deadline - Date.now()) }));
-      result = outcome.kind === 'answered' ? { kind: 'answered', outcome } : failureOf(outcome);
+      result = outcome.kind === 'answered' ? { kind: 'answered', outcome, party: { kind: 'sip', uri: request.to } } : failureOf(outcome);
     } else {
       const number = normalizeDialedNumber(request.to, view.carrier);
       if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
-      result = await dialThroughTrunks(ringing, number, request.from, deadline, leg);
+      const rang = await dialThroughTrunks(ringing, number, request.from, deadline, leg);
+      result = rang.kind === 'answered' ? { ...rang, party: { kind: 'trunk', trunk: rang.trunk, number } } : rang;
     }
     if (result.kind !== 'answered' || !answeredLeg) return result.kind === 'answered' ? failure(500, 'Server Internal Error') : result;
-    return { kind: 'answered', answer: result.outcome, requestUri: answeredLeg.requestUri, leg: answeredLeg.leg };
+    return { kind: 'answered', answer: result.outcome, requestUri: answeredLeg.requestUri, leg: answeredLeg.leg, party: result.party };
   }
 
   /** The party's answered legs, for re-sending our ACK when their 2xx comes again. */
@@ -224,13 +226,13 @@ export class CallPlacer {
   }
 
   /** `inline`: the TwiML that came with the request, run without fetching the voice URL. */
-  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
-    const { call, details, answeredAt, inline } = placed;
+  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
+    const { call, details, answeredAt, party, inline } = placed;
     const { settings, metrics, media, registrar, push, events } = this.#deps;
     const abort = new AbortController();
     void session.ended.then(() => abort.abort(new Error('the call ended')));
     const context: CallContext = {
-      session, call, view, details, settings, log, metrics, signal: abort.signal,
+      session, call, view, details, settings, log, metrics, signal: abort.signal, party,
       ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     void session.ended.then((sessionEnd) => {

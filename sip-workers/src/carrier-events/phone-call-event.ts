@@ -14,7 +14,8 @@ export type ConnectedCallee =
 export type CallOriginRecord =
   | { readonly kind: 'trunk'; readonly inboundTrunk: string }
   | { readonly kind: 'domain'; readonly sipDomain: string; readonly username?: string }
-  | { readonly kind: 'api' };
+  /** Placed through the REST API: `party` is who was rung, through which trunk (absent if nobody answered). */
+  | { readonly kind: 'api'; readonly party?: ConnectedCallee };
 
 export interface PhoneCallRecord {
   readonly callSid: string;
@@ -51,8 +52,8 @@ function calleeAttributes(callee: ConnectedCallee): Record<string, string> {
   }
 }
 
-function originAttributes(origin: CallOriginRecord): Record<string, string> {
-  if (origin.kind === 'api') return {};
+function originAttributes(origin: CallOriginRecord): Record<string, string | Record<string, string>> {
+  if (origin.kind === 'api') return origin.party === undefined ? {} : { party: calleeAttributes(origin.party) };
   if (origin.kind === 'trunk') return { inbound_trunk: origin.inboundTrunk };
   return { sip_domain: origin.sipDomain, ...(origin.username === undefined ? {} : { sip_username: origin.username }) };
 }

@@ -3,16 +3,27 @@
 // bearer token as a Somleng webhook receiver would (HS256 with the signing secret, iss, exp).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseTwiml } from '../../src/twiml/parse-twiml.ts';
+import type { TwimlDocument } from '../../src/twiml/twiml-verbs.ts';
 import { bearerToken, verifiedClaims, type EventBody } from '../support/carrier-event-receiver.ts';
 import type { RoutingTexts } from '../support/routing-fixture.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { calleeAnswering, calleeRefusing, callerAnswered, callerExpecting } from '../support/scenarios.ts';
+import { calleeOfPlacedCall, partyBridged } from '../support/placed-call-scenarios.ts';
+import { viewOf } from '../support/routing-view-of.ts';
 import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookHit, WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
 import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+
+/** TwiML given with the request, as Calls.json's Twiml parameter is read. */
+function inlineTwiml(text: string): TwimlDocument {
+  const parsed = parseTwiml(text, 'about:inline-twiml');
+  assert.ok(parsed.ok);
+  return parsed.document;
+}
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
@@ -133,5 +144,31 @@ describe('the carrier\'s event webhook', { skip: sippMissing, timeout: 120_000 }
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(eventPosts().length, afterRetries + 1, 'a 400 is the receiver\'s final word');
     assert.equal(await worker.metric('switchyard_carrier_events_total', { outcome: 'refused' }) - refusedBefore, 1);
+  });
+
+  test('a call placed through the REST API is an outbound-api event naming the party and the trunk it was rung through, and the callee its <Dial> connected', async () => {
+    const seen = eventPosts().length;
+    const callee = await startSippServer({ scenario: calleeOfPlacedCall(), calls: 1 });
+    const party = await startSippServer({ scenario: partyBridged(300), localPort: ports.primary, calls: 1 });
+    const view = await viewOf(routing);
+    const sid = view.account('clinic')?.sid ?? '';
+    const placed = worker.running.placer.place(view, {
+      account: { name: 'clinic', sid, authToken: view.authToken(sid) ?? '' },
+      to: '+85597000111', from: numbers.clinic, timeoutSeconds: 10,
+      twiml: inlineTwiml(`<Response><Dial timeout="10"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial></Response>`),
+    });
+    ok(await party.exited, 'the party');
+    ok(await callee.exited, 'the callee');
+    const [post] = await nextEvents(1, seen);
+    assert.ok(post, 'the event was posted');
+    const call = (JSON.parse(post.body) as EventBody).data.attributes.details.data;
+    assert.equal(call.id, placed.callSid);
+    assert.equal(call.attributes.direction, 'outbound-api');
+    assert.equal(call.attributes.status, 'completed');
+    assert.equal(call.attributes.to, '+85597000111');
+    assert.deepEqual(call.attributes.party, { type: 'outbound_trunk', outbound_trunk: 'primary', number: '+85597000111' });
+    assert.deepEqual(call.attributes.callee, { type: 'sip', uri: `sip:agent@127.0.0.1:${callee.port}` });
+    assert.equal(call.attributes.inbound_trunk, undefined);
+    assert.equal(call.attributes.hangup_by, 'caller', 'the party hung up');
   });
 });

@@ -16,7 +16,7 @@ export function verifiedClaims(token: string, secret: string): Record<string, un
 
 export interface PhoneCallAttributes {
   to: string; from: string; direction: string; status: string; duration: number; sip_response_code: number;
-  inbound_trunk?: string; callee?: Record<string, string>; hangup_by?: string;
+  inbound_trunk?: string; callee?: Record<string, string>; party?: Record<string, string>; hangup_by?: string;
   started_at: string; answered_at?: string; ended_at: string;
 }
 export interface EventBody {
