@@ -45,7 +45,7 @@ describe('the operator as the chart\'s ServiceAccount', () => {
     assert.equal(routing?.numbers['+85512345678']?.account, 'kampot-pepper');
     const names = async (resource: string) => (await list(cluster, carrierNamespace, resource)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names('deployments'), ['mekong-telecom-media-relay', 'mekong-telecom-sip-worker']);
-    assert.deepEqual(await names('services'), ['mekong-telecom-media-relay', 'mekong-telecom-sip']);
+    assert.deepEqual(await names('services'), ['mekong-telecom-api', 'mekong-telecom-media-relay', 'mekong-telecom-sip']);
     assert.deepEqual(await names('serviceaccounts').then((all) => all.filter((n) => n !== 'default')), ['mekong-telecom-sip-worker']);
     assert.deepEqual(await names('rolebindings'), ['mekong-telecom-sip-worker']);
     assert.deepEqual(await names('poddisruptionbudgets'), ['mekong-telecom-sip-worker']);
