@@ -154,6 +154,24 @@ async function announceCall(kubectl: Kubectl, carrier: CarrierObject, workloads:
   if (call) say(`Carrier ${name}: call ${call.number} from 127.0.0.1${call.trunk ? ` through InboundTrunk ${call.trunk}, dialled as ${call.dialled}` : ''}${call.note ? `; note: ${call.note}` : ''}`);
   say(`SIP: udp:${endpoint.ip}:${endpoint.port}`);
   if (call) say(sippCallerCommand(endpoint, call.dialled));
+  await announceRestApi(kubectl, carrier, workloads);
+}
+
+interface AccountObject {
+  spec: { carrierRef: { name: string } };
+  status?: { accountSID?: string; authTokenSecretRef?: { name: string } };
+}
+
+/** Where the Carrier's accounts place calls (Twilio's Calls.json), and the credentials of the first. */
+async function announceRestApi(kubectl: Kubectl, carrier: CarrierObject, workloads: Workloads): Promise<void> {
+  const { name, namespace = 'default' } = carrier.metadata;
+  const service = await kubectl.json<V1Service>(['get', 'service', names.restApiService(name), '-n', namespace]);
+  const port = service.spec?.ports?.[0]?.port;
+  const endpoint = port === undefined ? undefined : workloads.services.endpoint(namespace, names.restApiService(name), port);
+  const { items } = await kubectl.json<{ items: AccountObject[] }>(['get', 'accounts', '-n', namespace]);
+  const account = items.find((item) => item.spec.carrierRef.name === name && item.status?.accountSID && item.status.authTokenSecretRef);
+  if (!endpoint || !account?.status?.accountSID) return;
+  say(`REST API: POST http://${endpoint.ip}:${endpoint.port}/2010-04-01/Accounts/${account.status.accountSID}/Calls.json places a call, as Twilio's does (Basic auth: the Account SID and the authToken in Secret ${account.status.authTokenSecretRef?.name ?? '?'})`);
 }
 
 async function startUp(): Promise<void> {

@@ -108,6 +108,11 @@ test('make run serves the examples: the printed sipp command completes a call, a
   assert.ok(sippCommand.includes(`${sip[1]}:${sip[2]}`), `the sipp command calls the SIP address: ${sippCommand}`);
   assert.ok(output.seen.some((line) => line.startsWith('override mekong-telecom-sip-worker: replicas: 2 → 1')), 'running one replica is said');
   const messagesFile = (await output.next(/SIP messages in (\S+)/, 1000))[1] ?? '';
+  // The REST API it names answers as Twilio's does: without the account's credentials, 401 and code 20003.
+  const [, restApiUrl = ''] = await output.next(/^REST API: POST (http:\/\/\S+\/Calls\.json) /, 10_000);
+  const unauthenticated = await fetch(restApiUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'To=%2B85512345678' });
+  assert.equal(unauthenticated.status, 401, `the REST API at ${restApiUrl} asks for the account's credentials`);
+  assert.equal(((await unauthenticated.json()) as { code?: number }).code, 20003);
 
   const call = await run(sippCommand, runDir, 90_000);
   assert.equal(call.code, 0, `the printed sipp command completes its call; its output:\n${call.output.slice(-3000)}\nthe entry printed:\n${output.seen.join('\n')}`);
