@@ -118,7 +118,7 @@ async function shutdown(signal: string): Promise<void> {
   draining = true;
   log.info({ signal, activeCalls: sip.worker.activeCalls }, 'draining: new calls get 503, calls in progress may finish');
   const grace = config.SWITCHYARD_DRAIN_SECONDS * 1000;
-  await Promise.race([sip.worker.drain(), new Promise((resolve) => setTimeout(resolve, grace).unref())]);
+  await Promise.race([Promise.all([sip.worker.drain(), sip.placer.settled()]), new Promise((resolve) => setTimeout(resolve, grace).unref())]);
   await lease?.stop();
   source.stop();
   await sip.close();

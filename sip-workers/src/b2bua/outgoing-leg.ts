@@ -118,6 +118,12 @@ export class OutgoingLeg {
     }
   }
 
+  /** The INVITE has its final response (and a non-2xx its ACK): nothing of this leg waits on the wire. */
+  get inviteFinished(): boolean {
+    const state = this.#transactions.at(-1)?.state;
+    return state !== 'calling' && state !== 'proceeding';
+  }
+
   /** CANCEL the INVITE (§9.1 waits for a provisional response first); the outcome becomes cancelled. */
   cancel(): void {
     this.#giveUp({ kind: 'cancelled' });

@@ -5,6 +5,7 @@
 // Then the account's TwiML is fetched with CallStatus in-progress and carried out as for a call that
 // came in: a <Dial> rings its callee with the party's offer, and the callee's answer goes back in
 // our ACK (origin-leg.ts). Whatever else ends the TwiML refuses the offer in the ACK and hangs up.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Webhook } from '../../../api/routing/schema.ts';
 import type { CallEnd, CallSession } from '../b2bua/call-session.ts';
 import { bodyHeaders } from '../b2bua/caller-leg.ts';
@@ -134,7 +135,31 @@ export class CallPlacer {
     const callSid = newCallSid();
     const log = this.#deps.log.child({ callSid });
     const done = this.#run(view, request, callSid, log).catch((error: unknown) => log.error({ err: error }, 'placed call failed'));
+    this.#placing.add(done);
+    void done.then(() => this.#placing.delete(done));
     return { callSid, done };
+  }
+
+  /** Resolves once every call placed so far has bridged or ended: a draining worker waits for the parties still ringing too. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#placing]);
+  }
+
+  /** How many parties are being rung now. */
+  get ringing(): number {
+    return this.#ringing.size;
+  }
+
+  /**
+   * Cancels the parties still ringing (a stopping worker): each gets its CANCEL rather than an
+   * INVITE nobody will answer for. Resolves once their INVITEs have their final responses (the
+   * 487s ACKed), or after `withinMs`, so the transport is not closed under them.
+   */
+  async cancelRinging(withinMs: number): Promise<void> {
+    const legs = [...this.#ringing];
+    for (const leg of legs) leg.cancel();
+    const deadline = Date.now() + withinMs;
+    while (legs.some((leg) => !leg.inviteFinished) && Date.now() < deadline) await sleep(20);
   }
 
   async #run(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<void> {
@@ -174,7 +199,8 @@ export class CallPlacer {
           const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact(target.destination.transport), {
             onAnswerRetransmitted: () => this.#origins.get(leg)?.answerRetransmitted(),
           });
-          const outcome = await leg.start();
+          this.#ringing.add(leg);
+          const outcome = await leg.start().finally(() => this.#ringing.delete(leg));
           if (outcome.kind === 'answered') answeredLeg = { leg, requestUri: target.requestUri as SipUri };
           return outcome;
         },
@@ -209,6 +235,11 @@ export class CallPlacer {
     if (result.kind !== 'answered' || !answeredLeg) return result.kind === 'answered' ? failure(500, 'Server Internal Error') : result;
     return { kind: 'answered', answer: result.outcome, requestUri: answeredLeg.requestUri, leg: answeredLeg.leg, party: result.party };
   }
+
+  /** Every placed call until it has bridged or ended. */
+  readonly #placing = new Set<Promise<void>>();
+  /** The parties' legs still ringing. */
+  readonly #ringing = new Set<OutgoingLeg>();
 
   /** The party's answered legs, for re-sending our ACK when their 2xx comes again. */
   readonly #origins = new WeakMap<OutgoingLeg, OriginLeg>();

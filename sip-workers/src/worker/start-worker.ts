@@ -162,6 +162,9 @@ async function startRegistrar(options: RegistrarOptions, transport: SipTransport
   return registrar;
 }
 
+/** How long a stopping worker waits for the parties of placed calls it cancelled to say 487 (and be ACKed). */
+const CANCEL_SETTLE_MS = 2000;
+
 /** How long a stopping worker tries to deliver the events still queued; the rest are dropped and counted. */
 const EVENT_FLUSH_MS = 5000;
 
@@ -245,6 +248,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       overload.stop();
       trunkProbes.close();
       stopTlsReload();
+      const cancelled = placer.cancelRinging(CANCEL_SETTLE_MS);
       worker.hangupAll();
       // Before the flows close: from now on other replicas skip the phones this one held.
       await registrar?.withdrawPresence();
@@ -252,6 +256,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       await media?.close();
       // The calls just hung up have their events queued: one last try for each, briefly.
       await events.close(EVENT_FLUSH_MS);
+      await cancelled;
       layer.close();
       await transport.close();
       // Closing the transport closed the phones' flows: their bindings go before Redis does.

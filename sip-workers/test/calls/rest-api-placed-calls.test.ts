@@ -14,12 +14,13 @@ import type { RoutingView } from '../../src/routing/routing-view.ts';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
 import { calleeOfPlacedCall, partyBridged, partyRefused } from '../support/placed-call-scenarios.ts';
 import { viewOf } from '../support/routing-view-of.ts';
-import { calleeChallenging, calleeRefusing } from '../support/scenarios.ts';
+import { calleeChallenging, calleeRefusing, calleeRingingUntilCancelled } from '../support/scenarios.ts';
 import { sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
-import { twiml } from '../support/webhook-server.ts';
+import { startWebhookServer, twiml } from '../support/webhook-server.ts';
 import type { WebhookHit } from '../support/webhook-server.ts';
-import { trunkCallPlatform, trunkCallRouting } from './trunk-call-fixture.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
+import { freeFixturePorts, trunkCallPlatform, trunkCallRouting } from './trunk-call-fixture.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-2500)}`);
 const param = (hit: WebhookHit, name: string) => hit.params.find(([key]) => key === name)?.[1];
@@ -179,3 +180,27 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     clock.stopped = false;
   });
 });
+
+describe('a worker stopping while a placed call\'s party still rings', { skip: sippMissing, timeout: 60_000 }, () => {
+  test('the party gets a CANCEL (and its 487 an ACK) rather than an INVITE nobody will answer for', async () => {
+    const webhook = await startWebhookServer();
+    const ports = await freeFixturePorts();
+    const texts = trunkCallRouting(webhook.base, ports);
+    const worker = await startTestWorker(texts);
+    try {
+      const party = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: ports.primary, calls: 1 });
+      const view = await viewOf(texts);
+      const sid = view.account('clinic')?.sid ?? '';
+      const placed = worker.running.placer.place(view, { account: { name: 'clinic', sid, authToken: view.authToken(sid) ?? '' }, to: '+85597000111', from: '+85523900100', twiml: undefined, voice: { url: `${webhook.base}/never`, method: 'POST' }, timeoutSeconds: 60 });
+      await eventually('the party rings', () => worker.running.placer.ringing === 1, 5000, 20);
+      await worker.close();
+      ok(await party.exited, 'the party (it waits for a CANCEL)');
+      await placed.done;
+      assert.equal(worker.running.placer.ringing, 0);
+    } finally {
+      await worker.close();
+      await webhook.close();
+    }
+  });
+});
+
