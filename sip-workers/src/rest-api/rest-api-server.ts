@@ -14,6 +14,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { AccountRateLimit } from './account-rate-limit.ts';
 import { queuedCallResource } from './call-resource.ts';
+import { callerIdRefusal } from './caller-id.ts';
 import { createCallRequest } from './create-call-request.ts';
 import { twilioError } from './twilio-error.ts';
 import type { TwilioError } from './twilio-error.ts';
@@ -95,6 +96,8 @@ export class RestApi {
     if (!(form instanceof URLSearchParams)) return this.#error(form);
     const placing = createCallRequest(form, { name: account.name, sid: account.sid, authToken: account.authToken });
     if ('code' in placing) return this.#error(placing);
+    const callerId = callerIdRefusal(placing.from, account.name, view);
+    if (callerId) return this.#error(callerId);
     const retryAfter = this.#deps.rateLimit.take(account.sid);
     if (retryAfter !== undefined) return { ...this.#error(twilioError(429, 20429, 'Too Many Requests: this account places calls faster than the carrier allows')), headers: { 'retry-after': String(retryAfter) } };
     const placed = this.#deps.placer.place(view, placing);

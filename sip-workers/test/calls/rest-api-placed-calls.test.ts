@@ -128,7 +128,7 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     const party = await startSippServer({ scenario: calleeChallenging('custxx.auth.bandwidth.com', 'sipauthtest', 'password'), calls: 1 });
     platform.webhook.route('/bridge', twiml('<Hangup/>'));
     const created = await createCall({
-      To: `sip:+17778889999@127.0.0.1:${party.port}`, From: '+15553334444', Url: `${platform.webhook.base}/bridge`,
+      To: `sip:+17778889999@127.0.0.1:${party.port}`, From: '+85523900100', Url: `${platform.webhook.base}/bridge`,
       SipAuthUsername: 'sipauthtest', SipAuthPassword: 'password', StatusCallback: `${platform.webhook.base}/status`,
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -157,6 +157,14 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     assert.equal(noUrl.status, 400);
     assert.equal(noUrl.body.code, 21205);
     assert.equal(noUrl.body.more_info, 'https://www.twilio.com/docs/errors/21205');
+
+    // From must be an enabled number of the account's own: not another account's, not a disabled one, not one nobody has.
+    for (const from of ['+85523900102', '+85523900103', '+85599999999']) {
+      const spoofed = await createCall({ To: '+85597000111', From: from, Url: 'https://example.test/voice' });
+      assert.equal(spoofed.status, 400, `From ${from}`);
+      assert.equal(spoofed.body.code, 21210, `From ${from}`);
+    }
+    assert.equal((await createCall({ To: '+85597000111', From: '023900102', Url: 'https://example.test/voice' })).body.code, 21210, 'national form is read as the carrier reads numbers');
 
     const listing = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls.json`);
     assert.equal(listing.status, 405);

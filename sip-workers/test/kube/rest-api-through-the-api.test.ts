@@ -36,6 +36,11 @@ metadata: { name: vihear }
 spec: { carrierRef: { name: preah }, displayName: Vihear, enabled: ${enabled} }
 ---
 apiVersion: telecom.switchyard.dev/v1alpha1
+kind: PhoneNumber
+metadata: { name: vihear-main }
+spec: { carrierRef: { name: preah }, number: "+85523900100", accountRef: { name: vihear } }
+---
+apiVersion: telecom.switchyard.dev/v1alpha1
 kind: OutboundTrunk
 metadata: { name: preah-pstn }
 spec: { carrierRef: { name: preah }, host: 127.0.0.1, port: ${partyPort}, transport: udp, routePrefixes: ["855"] }
