@@ -1,7 +1,7 @@
 // A call as Twilio's REST API describes it in the answer to "create a call": queued, with the URIs
 // a client would follow. The fields Switchyard does not know (price, answered_by…) are null, as
 // Twilio gives them for a call that has not happened yet.
-import { API_VERSION } from '../webhook/call-parameters.ts';
+import { API_VERSION, rfc2822 } from '../webhook/call-parameters.ts';
 
 export interface QueuedCall {
   readonly callSid: string;
@@ -10,9 +10,6 @@ export interface QueuedCall {
   readonly from: string;
   readonly createdAt: Date;
 }
-
-// Date.toUTCString() is RFC 7231's IMF-fixdate, "… GMT"; Twilio writes the numeric zone.
-const rfc2822 = (date: Date) => date.toUTCString().replace(/GMT$/, '+0000');
 
 export function queuedCallResource(call: QueuedCall): Record<string, unknown> {
   const uri = `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.callSid}.json`;

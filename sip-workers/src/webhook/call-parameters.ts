@@ -119,6 +119,6 @@ function customHeaderParameters(call: CallDetails): [string, string][] {
 }
 
 // Date.toUTCString() is RFC 7231's IMF-fixdate, "… GMT"; Twilio writes the numeric zone.
-function rfc2822(date: Date): string {
+export function rfc2822(date: Date): string {
   return date.toUTCString().replace(/GMT$/, '+0000');
 }
