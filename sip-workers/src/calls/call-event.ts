@@ -14,8 +14,10 @@ function originOf(context: Pick<CallContext, 'call' | 'party'>): CallOriginRecor
   return { kind: 'domain', sipDomain: origin.domain.domain, ...(origin.username === undefined ? {} : { username: origin.username }) };
 }
 
-/** `context`: a call's, or for a placed call nobody answered, what it had: there was no session. */
-export function reportCallEnd(context: Pick<CallContext, 'call' | 'connected' | 'party'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> }, end: CallEnd, events: CarrierEventDelivery): void {
+/** What reporting a call's end reads: a call's context, or for a placed call nobody answered what it had (there was no session). */
+export type EndedCall = Pick<CallContext, 'call' | 'details' | 'settings' | 'log' | 'connected' | 'party'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> };
+
+export function reportCallEnd(context: Omit<EndedCall, 'details' | 'settings' | 'log'>, end: CallEnd, events: CarrierEventDelivery): void {
   const { session, call, connected } = context;
   events.enqueue(phoneCallCompletedEvent({
     callSid: session.callSid,
@@ -34,7 +36,7 @@ export function reportCallEnd(context: Pick<CallContext, 'call' | 'connected' | 
 }
 
 /** What a call's end is reported with: the carrier's event and the account's status callback. */
-export function reportEnded(context: CallContext, end: CallEnd, events: CarrierEventDelivery | undefined): Promise<void> {
+export function reportEnded(context: EndedCall, end: CallEnd, events: CarrierEventDelivery | undefined): Promise<void> {
   try {
     if (events?.enabled === true) reportCallEnd(context, end, events);
   } catch (error) {

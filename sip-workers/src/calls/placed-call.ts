@@ -31,7 +31,7 @@ import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { SipWorker } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
-import { finalCallStatus, postCallStatus } from './call-status.ts';
+import { finalCallStatus } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
 import { dialThroughTrunks, passwordChallengeAnswerer } from './dial.ts';
 import { failure, failureOf } from './dial-result.ts';
@@ -40,7 +40,8 @@ import { dialLocated } from './located-dial.ts';
 import type { PushCalls } from './push-wake.ts';
 import { sipServerOf } from './sip-destination.ts';
 import { sipNounRequest } from './sip-noun-request.ts';
-import { reportCallEnd, reportEnded } from './call-event.ts';
+import { reportEnded } from './call-event.ts';
+import type { EndedCall } from './call-event.ts';
 import { runVoiceTwiml } from './voice-twiml.ts';
 import { runTwiml } from './twiml-runner.ts';
 import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
@@ -277,11 +278,9 @@ export class CallPlacer {
   }
 
   /** Nobody answered: the status callback and the carrier's event say why; there was never a session. */
-  #unanswered(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log'> & { session: { callSid: string; startedAt: number } }, rang: DialFailure): void {
+  #unanswered(context: EndedCall, rang: DialFailure): void {
     const end: CallEnd = { reason: rang.callStatus === 'canceled' ? 'canceled' : 'rejected', callerStatus: rang.status, endedAt: Date.now() };
-    const { events, metrics } = this.#deps;
-    metrics.placedCalls.inc({ status: finalCallStatus(end) });
-    if (events?.enabled === true) reportCallEnd(context, end, events);
-    void postCallStatus(context, end);
+    this.#deps.metrics.placedCalls.inc({ status: finalCallStatus(end) });
+    void reportEnded(context, end, this.#deps.events);
   }
 }
