@@ -42,7 +42,7 @@ function challengeAnswerer(credential: (realm: string) => DigestCredential | und
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
 /** Answers a challenge for any realm with a username and password given in plain (a <Sip> noun's, the REST API's SipAuthUsername). */
-export const passwordChallengeAnswerer = (username: string, password: string) => challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' }));
+const passwordChallengeAnswerer = (username: string, password: string) => challengeAnswerer((realm) => ({ username, realm, ha1: md5(`${username}:${realm}:${password}`), ha1b: '' }));
 
 /** What is left of the <Dial>'s timeout: each leg rings only that long, so failing over never makes the whole <Dial> ring longer. */
 const ringTimeLeft = (deadline: number) => deadline - Date.now();
@@ -99,23 +99,33 @@ async function dialNumber(context: CallContext, text: string, callerId: string, 
   return { kind: 'answered' };
 }
 
-async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
-  const parsed = parseUri(noun.uri);
+/**
+ * Rings a SIP URI (a <Sip> noun, or the To of a call the REST API places) at the servers its host
+ * locates: the headers its URI carries go on the INVITE, and a challenge is answered with the
+ * username and password given. `leg` starts the INVITE to the URI without its headers.
+ */
+export async function dialSipUri(context: LocatingContext, text: string, credentials: { username?: string | undefined; password?: string | undefined }, deadline: number, leg: (requestUri: SipUri) => Omit<LegTarget, 'destination'>): Promise<{ kind: 'answered'; outcome: Extract<DialOutcome, { kind: 'answered' }> } | DialFailure> {
+  const parsed = parseUri(text);
   if (!parsed.ok || parsed.value.kind !== 'sip') return failure(416, 'Unsupported URI Scheme');
   const { requestUri: uri, headers, refused } = sipNounRequest(parsed.value);
-  if (refused.length > 0) context.log.warn({ headers: refused }, '<Sip> URI headers not passed on: only X- (not X-Switchyard-) and User-to-User, each on one line');
+  if (refused.length > 0) context.log.warn({ headers: refused }, 'SIP URI headers not passed on: only X- (not X-Switchyard-) and User-to-User, each on one line');
   const server = sipServerOf(uri);
   if (!server) return failure(416, 'Unsupported URI Scheme - Transport Not Supported');
-  const { username, password } = noun;
-  const leg = calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline));
+  const { username, password } = credentials;
+  const start = leg(uri);
   const base: Omit<LegTarget, 'destination'> = {
-    ...leg,
-    headers: [...(leg.headers ?? []), ...headers],
+    ...start,
+    headers: [...(start.headers ?? []), ...headers],
     ...(username !== undefined && password !== undefined ? { answerChallenge: passwordChallengeAnswerer(username, password) } : {}),
   };
   const outcome = await dialLocated(context, server, ringingLeg(base, deadline));
-  if (outcome.kind !== 'answered') return failureOf(outcome);
-  if (context.session.connect(outcome)) context.connected = { kind: 'sip', uri: noun.uri };
+  return outcome.kind === 'answered' ? { kind: 'answered', outcome } : failureOf(outcome);
+}
+
+async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
+  const result = await dialSipUri(context, noun.uri, noun, deadline, (uri) => calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline)));
+  if (result.kind !== 'answered') return result;
+  if (context.session.connect(result.outcome)) context.connected = { kind: 'sip', uri: noun.uri };
   return { kind: 'answered' };
 }
 
