@@ -81,8 +81,12 @@ export interface PlacedCall {
 
 type Answered = Extract<DialOutcome, { kind: 'answered' }>;
 
-/** What a placed call whose TwiML came with the request has for a voice URL: nothing fetches it. */
-const INLINE_TWIML: Webhook = { url: 'about:inline-twiml', method: 'POST' };
+/**
+ * The document URL of TwiML that came with the request: not one to resolve a relative URL against,
+ * and the voice URL of such a call, which nothing fetches.
+ */
+export const INLINE_TWIML_URL = 'about:inline-twiml';
+const INLINE_TWIML: Webhook = { url: INLINE_TWIML_URL, method: 'POST' };
 
 /** The placed call's parties as its webhooks and events see them, before any session exists. */
 function placedCallFacts(request: PlacedCallRequest, callSid: string): { call: WebhookCall; details: CallDetails } {
@@ -123,6 +127,12 @@ function answeredPlacedCall(end: CallEnd, answeredAt: number): CallEnd {
 
 export class CallPlacer {
   readonly #deps: CallPlacerDeps;
+  /** Every placed call until it has bridged or ended. */
+  readonly #placing = new Set<Promise<void>>();
+  /** The parties' legs still ringing. */
+  readonly #ringing = new Set<OutgoingLeg>();
+  /** The party's answered legs, for re-sending our ACK when their 2xx comes again. */
+  readonly #origins = new WeakMap<OutgoingLeg, OriginLeg>();
 
   constructor(deps: CallPlacerDeps) {
     this.#deps = deps;
@@ -225,14 +235,6 @@ export class CallPlacer {
     if (result.kind !== 'answered' || !answeredLeg) return result.kind === 'answered' ? failure(500, 'Server Internal Error') : result;
     return { kind: 'answered', answer: result.outcome, requestUri: answeredLeg.requestUri, leg: answeredLeg.leg, party: result.party };
   }
-
-  /** Every placed call until it has bridged or ended. */
-  readonly #placing = new Set<Promise<void>>();
-  /** The parties' legs still ringing. */
-  readonly #ringing = new Set<OutgoingLeg>();
-
-  /** The party's answered legs, for re-sending our ACK when their 2xx comes again. */
-  readonly #origins = new WeakMap<OutgoingLeg, OriginLeg>();
 
   #session(leg: OutgoingLeg, answer: Answered, requestUri: SipUri, callSid: string, log: WorkerLogger): CallSession<OriginLeg> {
     const { layer } = this.#deps;

@@ -3,6 +3,7 @@
 // seed's curl works unchanged. Pure: the server authenticates and places; this only decides.
 //   https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
 import type { Webhook } from '../../../api/routing/schema.ts';
+import { INLINE_TWIML_URL } from '../calls/placed-call.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
 import { parseTwiml } from '../twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
@@ -25,7 +26,7 @@ const MAX_TWIML_CHARACTERS = 4000;
 function inlineTwiml(text: string | null): TwimlDocument | TwilioError | undefined {
   if (text === null || text.trim() === '') return undefined;
   if (text.length > MAX_TWIML_CHARACTERS) return twilioError(400, 400, `Twiml is ${text.length} characters; at most ${MAX_TWIML_CHARACTERS} are taken`);
-  const parsed = parseTwiml(text, 'about:inline-twiml');
+  const parsed = parseTwiml(text, INLINE_TWIML_URL);
   return parsed.ok ? parsed.document : twilioError(400, 400, `Twiml is not a TwiML document this worker can carry out: ${parsed.error.detail}`);
 }
 

@@ -3,6 +3,7 @@
 // bearer token as a Somleng webhook receiver would (HS256 with the signing secret, iss, exp).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { INLINE_TWIML_URL } from '../../src/calls/placed-call.ts';
 import { parseTwiml } from '../../src/twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../../src/twiml/twiml-verbs.ts';
 import { bearerToken, verifiedClaims, type EventBody } from '../support/carrier-event-receiver.ts';
@@ -20,7 +21,7 @@ import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixtur
 
 /** TwiML given with the request, as Calls.json's Twiml parameter is read. */
 function inlineTwiml(text: string): TwimlDocument {
-  const parsed = parseTwiml(text, 'about:inline-twiml');
+  const parsed = parseTwiml(text, INLINE_TWIML_URL);
   assert.ok(parsed.ok);
   return parsed.document;
 }
