@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { collectJsonLines } from '../../../testing/json-log-lines.ts';
+import { freePort } from '../../../testing/control-plane/processes.ts';
 import { freeUdpPort } from './sipp.ts';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
@@ -25,8 +26,9 @@ export interface WorkerProcess {
 /** Call at module top level: the process is stopped when the test file ends. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const sipPort = await freeUdpPort();
-  const httpPort = await freeUdpPort();
-  const apiPort = await freeUdpPort();
+  // HTTP and the REST API listen on TCP: a port free for UDP alone may be taken on TCP.
+  const httpPort = await freePort();
+  const apiPort = await freePort();
   const child = spawn(process.execPath, [join(repoRoot, 'sip-workers/src/main.ts')], {
     env: { ...process.env, SWITCHYARD_SIP_HOST: '127.0.0.1', SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_SIP_PORT: String(sipPort), SWITCHYARD_HTTP_PORT: String(httpPort), SWITCHYARD_API_HOST: '127.0.0.1', SWITCHYARD_API_PORT: String(apiPort), LOG_LEVEL: 'info', SWITCHYARD_DRAIN_SECONDS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
