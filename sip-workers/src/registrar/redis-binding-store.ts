@@ -2,9 +2,9 @@
 // script on one key (binding-scripts.ts), so it is atomic and works on a Redis Cluster too. The
 // client does not queue commands while disconnected: a REGISTER gets 503 at once rather than
 // waiting for a Redis that may not come back before the phone gives up.
-import { createClient } from '@redis/client';
 import { z } from 'zod';
 import type { WorkerLogger } from '../worker/logger.ts';
+import { answerWithin, workerRedisClient } from '../worker/redis-connection.ts';
 import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
 import { LOOKUP_BINDINGS, REMOVE_FLOW_BINDINGS, UPDATE_BINDINGS, WITHDRAW_EDGE } from './binding-scripts.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
@@ -61,11 +61,7 @@ export class RedisBindingStore implements BindingStore {
     this.#edgePrefix = options.edgeKeyPrefix ?? 'switchyard:edges:';
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#log = options.log;
-    this.#client = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
-    });
+    this.#client = workerRedisClient(options.url);
     // Reconnection is the client's job; the log says when Redis went away and when it came back.
     this.#client.on('error', (error: unknown) => {
       if (this.#down) return;
@@ -166,19 +162,8 @@ export class RedisBindingStore implements BindingStore {
   }
 
   /** The answer, or BindingStoreUnavailable: Redis failed, or did not answer within the timeout. */
-  async #bounded<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new BindingStoreUnavailable(`Redis did not answer within ${this.#timeoutMs} ms`)), this.#timeoutMs);
-    });
-    try {
-      return await Promise.race([work, timeout]);
-    } catch (error) {
-      if (error instanceof BindingStoreUnavailable) throw error;
-      throw new BindingStoreUnavailable(error instanceof Error ? error.message : String(error));
-    } finally {
-      clearTimeout(timer);
-    }
+  #bounded<T>(work: Promise<T>): Promise<T> {
+    return answerWithin(work, this.#timeoutMs, (detail) => new BindingStoreUnavailable(detail));
   }
 
   /** EVALSHA, and EVAL once when Redis lost the script (restarted, flushed): the body then goes over the wire. */
