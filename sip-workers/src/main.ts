@@ -67,6 +67,7 @@ const sip = await startSipWorker(
     overload: { backlogShare: config.SWITCHYARD_OVERLOAD_BACKLOG_SHARE },
     ...(registrar === undefined ? {} : { registrar }),
     ...(push === undefined ? {} : { push }),
+    ...(config.SWITCHYARD_API_PORT === 0 ? {} : { callLedger: { retentionMs: config.SWITCHYARD_API_CALL_RETENTION_SECONDS * 1000, maxEnded: config.SWITCHYARD_API_CALL_RETENTION_MAX } }),
   },
   () => store.current(),
   metrics,
@@ -84,7 +85,7 @@ const http = await startHttpServer(config.SWITCHYARD_HTTP_HOST, config.SWITCHYAR
 
 const api = config.SWITCHYARD_API_PORT === 0
   ? undefined
-  : await startRestApi(config.SWITCHYARD_API_HOST, config.SWITCHYARD_API_PORT, new RestApi({ routing: () => store.current(), placer: sip.placer, rateLimit: new AccountRateLimit(config.SWITCHYARD_API_CALLS_PER_SECOND), accepting: () => !draining, metrics, log }), log);
+  : await startRestApi(config.SWITCHYARD_API_HOST, config.SWITCHYARD_API_PORT, new RestApi({ routing: () => store.current(), placer: sip.placer, calls: sip.calls ?? missingCallLedger(), rateLimit: new AccountRateLimit(config.SWITCHYARD_API_CALLS_PER_SECOND), accepting: () => !draining, metrics, log }), log);
 
 const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
   ? startLeaseReporter({
@@ -104,6 +105,10 @@ const lease = config.SWITCHYARD_POD_NAME !== undefined && client !== undefined
 // The heap limit bounds the calls a worker can keep for their 32 s (see the README), so it is stated.
 const heapLimitMB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
 log.info({ sip: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.port}`, ...(sip.transport.tlsPort === 0 ? {} : { sipTls: `${config.SWITCHYARD_SIP_HOST}:${sip.transport.tlsPort}` }), http: `${config.SWITCHYARD_HTTP_HOST}:${http.port}`, ...(api === undefined ? {} : { api: `${config.SWITCHYARD_API_HOST}:${api.port}` }), sentBy: sip.transport.sentBy, version: packageVersion(), heapLimitMB }, sip.transport.tlsPort === 0 ? 'SIP worker listening on udp and tcp' : 'SIP worker listening on udp and tcp, and tls on its own port');
+
+function missingCallLedger(): never {
+  throw new Error('the REST API is on but the worker keeps no call ledger');
+}
 
 function packageVersion(): string {
   try {

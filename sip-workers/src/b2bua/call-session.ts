@@ -40,6 +40,8 @@ export interface CallSessionDeps {
   /** An answered call is hung up by the worker after this long (default: Twilio's 4 hours). */
   maxCallMs?: number;
   onEnd?: (session: CallSession, end: CallEnd) => void;
+  /** The caller got its 2xx: the call is answered. */
+  onAnswer?: (session: CallSession) => void;
   /** Answered calls probe both dialogs with OPTIONS this often (0 or absent: never). */
   keepaliveMs?: number;
   /** A party's dialog was found gone by the keepalive; the call is being ended. */
@@ -48,7 +50,8 @@ export interface CallSessionDeps {
   onMidCallAnswered?: (method: string, status: number) => void;
 }
 
-const defaultMaxCallMs = 4 * 3600 * 1000;
+/** Twilio's <Dial timeLimit> default: 4 hours. */
+export const DEFAULT_MAX_CALL_MS = 4 * 3600 * 1000;
 
 type State = 'routing' | 'dialing' | 'answered' | 'ended';
 
@@ -268,7 +271,7 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     }
     this.#state = 'answered';
     this.#answeredAt = Date.now();
-    this.#timeLimit = setTimeout(() => this.hangup('worker'), this.#deps.maxCallMs ?? defaultMaxCallMs);
+    this.#timeLimit = setTimeout(() => this.hangup('worker'), this.#deps.maxCallMs ?? DEFAULT_MAX_CALL_MS);
     this.#timeLimit.unref();
     this.#callee = callee;
     this.#calleeInviteSeq = callee.localSeq;
@@ -284,6 +287,7 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     this.#deps.registry.add(callee.callId, callee.localTag, { session: this, side: 'callee' });
     // A caller side that bridged in an ACK of its own (a call we placed) needs no ACK from its party.
     if (this.caller.acked) this.#ackCallee();
+    this.#deps.onAnswer?.(this);
     return true;
   }
 
@@ -386,6 +390,21 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     if (by !== 'caller' && caller) this.#bye(caller);
     if (by !== 'callee' && this.#callee) this.#bye(this.#callee);
     this.#finish({ reason: 'completed', callerStatus, hangupBy: by });
+  }
+
+  /**
+   * Ends the call at the account's request (the REST API): an answered call is hung up like any
+   * other, one not yet answered stops ringing and its caller gets 487, and it ends canceled.
+   */
+  terminate(): void {
+    if (this.#state === 'answered') {
+      this.hangup('worker');
+      return;
+    }
+    if (this.#state === 'ended') return;
+    this.cancelDials();
+    this.caller.reject(487, 'Request Terminated');
+    this.#finish({ reason: 'canceled', callerStatus: 487 });
   }
 
   /**

@@ -5,6 +5,7 @@ import type { CallEnd, CallSession } from '../b2bua/call-session.ts';
 import type { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
 import { phoneCallCompletedEvent, type CallOriginRecord } from '../carrier-events/phone-call-event.ts';
 import type { CallContext } from './call-context.ts';
+import type { CallLedger } from './call-ledger.ts';
 import { finalCallStatus, postCallStatus } from './call-status.ts';
 
 function originOf(context: Pick<CallContext, 'call' | 'party'>): CallOriginRecord {
@@ -35,8 +36,15 @@ export function reportCallEnd(context: Omit<EndedCall, 'details' | 'settings' | 
   }, randomUUID(), Date.now()));
 }
 
-/** What a call's end is reported with: the carrier's event and the account's status callback. */
-export function reportEnded(context: EndedCall, end: CallEnd, events: CarrierEventDelivery | undefined): Promise<void> {
+/** Where a call's end goes besides its status callback; each is absent when the worker has none. */
+export interface CallEndSinks {
+  events?: CarrierEventDelivery | undefined;
+  ledger?: CallLedger | undefined;
+}
+
+/** What a call's end is reported with: the carrier's event, the call ledger and the account's status callback. */
+export function reportEnded(context: EndedCall, end: CallEnd, { events, ledger }: CallEndSinks): Promise<void> {
+  ledger?.ended(context.session.callSid, finalCallStatus(end), end);
   try {
     if (events?.enabled === true) reportCallEnd(context, end, events);
   } catch (error) {

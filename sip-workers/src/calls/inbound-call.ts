@@ -15,6 +15,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
+import type { CallLedger } from './call-ledger.ts';
 import type { PushCalls } from './push-wake.ts';
 import { reportEnded } from './call-event.ts';
 import { runVoiceTwiml } from './voice-twiml.ts';
@@ -59,7 +60,17 @@ function anchorMedia(session: CallSession<CallerLeg>, media: MediaAnchoring, log
 /** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */
 const callEnded = new Error('the call ended');
 
-export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, media?: MediaAnchoring, registrar?: Registrar, push?: PushCalls, events?: CarrierEventDelivery): CallHandler {
+/** What the worker may have besides settings, metrics and log: each part is absent when it is not configured. */
+export interface CallHandlerParts {
+  media?: MediaAnchoring | undefined;
+  registrar?: Registrar | undefined;
+  push?: PushCalls | undefined;
+  events?: CarrierEventDelivery | undefined;
+  /** The calls the REST API can fetch and end; absent when it is off. */
+  ledger?: CallLedger | undefined;
+}
+
+export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, { media, registrar, push, events, ledger }: CallHandlerParts = {}): CallHandler {
   return async (session, call, view) => {
     const abort = new AbortController();
     // A reason of our own: abort() without one builds a DOMException (and its stack) every call.
@@ -68,7 +79,8 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
-    void session.ended.then((end) => reportEnded(context, end, events));
+    ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', { hangUp: () => session.terminate() });
+    void session.ended.then((end) => reportEnded(context, end, { events, ledger }));
     if (media && !anchorMedia(session, media, context.log)) return;
     await runVoiceTwiml(context);
   };

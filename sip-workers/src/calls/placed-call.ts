@@ -30,6 +30,7 @@ import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { SipWorker } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
+import type { CallLedger } from './call-ledger.ts';
 import { finalCallStatus } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
 import { dialSipUri, dialThroughTrunks } from './dial.ts';
@@ -71,6 +72,16 @@ export interface CallPlacerDeps {
   registrar: Registrar | undefined;
   push: PushCalls | undefined;
   events: CarrierEventDelivery | undefined;
+  /** The calls the REST API can fetch and end. */
+  ledger: CallLedger | undefined;
+}
+
+/** One placed call's handles for ending it early: the party's legs while they ring, the session once it answered. */
+interface PlacedCallControl {
+  /** The account ended the call before the party answered: no further leg rings. */
+  terminated: boolean;
+  readonly ringing: Set<OutgoingLeg>;
+  session?: CallSession<OriginLeg>;
 }
 
 /** A call placed: its SID at once, and `done` once its TwiML has bridged or ended it (never rejects). */
@@ -141,7 +152,11 @@ export class CallPlacer {
   place(view: RoutingView, request: PlacedCallRequest): PlacedCall {
     const callSid = newCallSid();
     const log = this.#deps.log.child({ callSid });
-    const done = this.#run(view, request, callSid, log).catch((error: unknown) => log.error({ err: error }, 'placed call failed'));
+    const control: PlacedCallControl = { terminated: false, ringing: new Set() };
+    this.#deps.ledger?.opened({ sid: callSid, accountSid: request.account.sid, from: request.from, to: request.to, direction: 'outbound-api' }, 'queued', {
+      hangUp: () => this.#hangUp(control),
+    });
+    const done = this.#run(view, request, callSid, control, log).catch((error: unknown) => log.error({ err: error }, 'placed call failed'));
     this.#placing.add(done);
     void done.then(() => this.#placing.delete(done));
     return { callSid, done };
@@ -169,10 +184,20 @@ export class CallPlacer {
     while (legs.some((leg) => !leg.inviteFinished) && Date.now() < deadline) await sleep(20);
   }
 
-  async #run(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<void> {
+  /** The account ends the call (REST API): an answered call is hung up; a party still ringing is cancelled, and no other trunk is tried. */
+  #hangUp(control: PlacedCallControl): void {
+    if (control.session) {
+      control.session.terminate();
+      return;
+    }
+    control.terminated = true;
+    for (const leg of control.ringing) leg.cancel();
+  }
+
+  async #run(view: RoutingView, request: PlacedCallRequest, callSid: string, control: PlacedCallControl, log: WorkerLogger): Promise<void> {
     const { call, details } = placedCallFacts(request, callSid);
     const startedAt = Date.now();
-    const rang = await this.#ringParty(view, request, callSid, log);
+    const rang = await this.#ringParty(view, request, callSid, control, log);
     if (rang.kind !== 'answered') {
       log.info({ status: rang.status, reason: rang.reason }, 'placed call not answered');
       this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, rang);
@@ -189,13 +214,17 @@ export class CallPlacer {
       return;
     }
     const answeredAt = Date.now();
+    this.#deps.ledger?.progressed(callSid, 'in-progress');
     const session = this.#session(leg, answer, requestUri, callSid, log);
+    control.session = session;
     void session.ended.then(() => leg.release());
+    // Ended by the account as the party answered: the answer is refused in our ACK, then BYE.
+    if (control.terminated) session.terminate();
     await this.#runTwiml(session, view, { call, details, answeredAt, party, inline: request.twiml }, log);
   }
 
   /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
-  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg; party: ConnectedCallee } | DialFailure> {
+  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, control: PlacedCallControl, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg; party: ConnectedCallee } | DialFailure> {
     const { settings, metrics } = this.#deps;
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     let answeredLeg: { leg: OutgoingLeg; requestUri: SipUri } | undefined;
@@ -203,11 +232,17 @@ export class CallPlacer {
       settings, metrics, log, view,
       session: {
         dial: async (target: LegTarget): Promise<DialOutcome> => {
+          if (control.terminated) return { kind: 'cancelled' };
+          this.#deps.ledger?.progressed(callSid, 'ringing');
           const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact(target.destination.transport), {
             onAnswerRetransmitted: () => this.#origins.get(leg)?.answerRetransmitted(),
           });
           this.#ringing.add(leg);
-          const outcome = await leg.start().finally(() => this.#ringing.delete(leg));
+          control.ringing.add(leg);
+          const outcome = await leg.start().finally(() => {
+            this.#ringing.delete(leg);
+            control.ringing.delete(leg);
+          });
           if (outcome.kind === 'answered') answeredLeg = { leg, requestUri: target.requestUri as SipUri };
           return outcome;
         },
@@ -261,8 +296,10 @@ export class CallPlacer {
     void session.ended.then((sessionEnd) => {
       const end = answeredPlacedCall(sessionEnd, answeredAt);
       metrics.placedCalls.inc({ status: finalCallStatus(end) });
-      return reportEnded(context, end, events);
+      return reportEnded(context, end, { events, ledger: this.#deps.ledger });
     });
+    // Ended by the account as its party answered (#run): nothing to run.
+    if (session.state === 'ended') return;
     if (media) session.anchorMedia(media.forCall({ callId: session.callSid, callerTag: `${session.callSid}-party`, calleeTag: `${session.callSid}-callee` }, log));
     if (inline) await runTwiml(context, inline);
     else await runVoiceTwiml(context);
@@ -272,6 +309,6 @@ export class CallPlacer {
   #unanswered(context: EndedCall, rang: DialFailure): void {
     const end: CallEnd = { reason: rang.callStatus === 'canceled' ? 'canceled' : 'rejected', callerStatus: rang.status, endedAt: Date.now() };
     this.#deps.metrics.placedCalls.inc({ status: finalCallStatus(end) });
-    void reportEnded(context, end, this.#deps.events);
+    void reportEnded(context, end, { events: this.#deps.events, ledger: this.#deps.ledger });
   }
 }

@@ -1,34 +1,36 @@
-// A call as Twilio's REST API describes it in the answer to "create a call": queued, with the URIs
-// a client would follow. The fields Switchyard does not know (price, answered_by…) are null, as
-// Twilio gives them for a call that has not happened yet.
+// A call as Twilio's REST API describes it: the answer to creating, fetching or updating one. The
+// fields Switchyard does not know (price, answered_by…) are null, as Twilio gives them for a call
+// it has no such facts of.
+import type { CallRecord } from '../calls/call-ledger.ts';
+import { isFinal } from '../calls/call-ledger.ts';
 import { API_VERSION, rfc2822 } from '../webhook/call-parameters.ts';
 
-export interface QueuedCall {
-  readonly callSid: string;
-  readonly accountSid: string;
-  readonly to: string;
-  readonly from: string;
-  readonly createdAt: Date;
+const dateOf = (ms: number | undefined): string | null => (ms === undefined ? null : rfc2822(new Date(ms)));
+
+/** Answered seconds, rounded up as the status callback's CallDuration; 0 for an ended call nobody answered, null while it lasts. */
+function durationOf(call: CallRecord): string | null {
+  if (call.endedAt === undefined) return null;
+  return String(call.answeredAt === undefined ? 0 : Math.ceil((call.endedAt - call.answeredAt) / 1000));
 }
 
-export function queuedCallResource(call: QueuedCall): Record<string, unknown> {
-  const uri = `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.callSid}.json`;
-  const created = rfc2822(call.createdAt);
+export function callResource(call: CallRecord): Record<string, unknown> {
+  const uri = `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}.json`;
   return {
-    sid: call.callSid,
+    sid: call.sid,
     account_sid: call.accountSid,
     to: call.to,
     to_formatted: call.to,
     from: call.from,
     from_formatted: call.from,
-    status: 'queued',
-    direction: 'outbound-api',
+    status: call.status,
+    direction: call.direction,
     api_version: API_VERSION,
-    date_created: created,
-    date_updated: created,
-    start_time: null,
-    end_time: null,
-    duration: null,
+    date_created: dateOf(call.createdAt),
+    date_updated: dateOf(call.updatedAt),
+    // Twilio's start_time is when the call was dialed, not answered: empty while queued.
+    start_time: call.status === 'queued' ? null : dateOf(call.createdAt),
+    end_time: isFinal(call.status) ? dateOf(call.endedAt) : null,
+    duration: durationOf(call),
     price: null,
     price_unit: 'USD',
     answered_by: null,

@@ -1,4 +1,5 @@
-// The worker's REST API: Twilio's "create a call" for the carrier's accounts, on its own port
+// The worker's REST API: Twilio's Calls resource for the carrier's accounts (create a call, fetch
+// one, end one), on its own port
 // (SWITCHYARD_API_PORT) so that customers never reach /metrics. Each account authenticates with
 // its Account SID and auth token (HTTP Basic, as Twilio's helper libraries send them), read from
 // the routing generation the worker serves, so a new or rotated token works with the next
@@ -13,7 +14,9 @@ import { API_VERSION } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { AccountRateLimit } from './account-rate-limit.ts';
-import { queuedCallResource } from './call-resource.ts';
+import { callResource } from './call-resource.ts';
+import { CallStoreUnavailable } from './call-lookup.ts';
+import type { CallLookup } from './call-lookup.ts';
 import { callerIdRefusal } from './caller-id.ts';
 import { createCallRequest } from './create-call-request.ts';
 import { twilioError } from './twilio-error.ts';
@@ -22,11 +25,16 @@ import type { TwilioError } from './twilio-error.ts';
 /** A form of create-call parameters is a few hundred bytes; anything near this is not one. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-const CALLS_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-fA-F]{32})/Calls\\.json$`);
+const CALLS_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-fA-F]{32})/Calls(?:/(CA[0-9a-fA-F]{32}))?\\.json$`);
+
+/** What updating a call may change here: Twilio's Url, Method and Twiml (redirecting it) are not taken. */
+const REDIRECT_PARAMETERS = ['Url', 'Twiml', 'Method', 'FallbackUrl', 'FallbackMethod'];
 
 export interface RestApiDeps {
   routing: () => RoutingView | undefined;
   placer: Pick<CallPlacer, 'place'>;
+  /** Where calls are found and ended, this worker's or (sharing them through Redis) any replica's. */
+  calls: CallLookup;
   /** How fast each account may place calls. */
   rateLimit: Pick<AccountRateLimit, 'take'>;
   /** False while the worker drains: new calls belong on another replica. */
@@ -46,8 +54,21 @@ function basicCredentials(request: IncomingMessage): { user: string; password: s
   return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+interface AuthenticatedAccount {
+  name: string;
+  sid: string;
+  authToken: string;
+  enabled: boolean;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
 /** The account the request authenticates as, if it is the one the path names and its token matches. */
-function authenticatedAccount(request: IncomingMessage, pathSid: string, view: RoutingView): { name: string; sid: string; authToken: string; enabled: boolean } | undefined {
+function authenticatedAccount(request: IncomingMessage, pathSid: string, view: RoutingView): AuthenticatedAccount | undefined {
   const credentials = basicCredentials(request);
   if (credentials?.user !== pathSid) return undefined;
   const account = view.accountBySid(pathSid);
@@ -77,21 +98,48 @@ export class RestApi {
   }
 
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { status, body, headers } = await this.#answer(request);
+    const { status, body, headers } = await this.#answer(request).catch((error: unknown) => {
+      if (!(error instanceof CallStoreUnavailable)) throw error;
+      return this.#error(twilioError(503, 20503, `Calls cannot be looked up now (${error.message}): try again`));
+    });
     this.#deps.metrics.apiRequests.inc({ status: String(status) });
     response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   }
 
-  async #answer(request: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+  async #answer(request: IncomingMessage): Promise<Answer> {
     const path = new URL(request.url ?? '/', 'http://api').pathname;
-    const pathSid = CALLS_PATH.exec(path)?.[1];
-    if (pathSid === undefined) return this.#error(twilioError(404, 20404, `The requested resource ${path} was not found`));
-    if (request.method !== 'POST') return { ...this.#error(twilioError(405, 20004, `Method ${request.method ?? ''} not allowed: only POST creates a call`)), headers: { allow: 'POST' } };
+    const [, pathSid, callSid] = CALLS_PATH.exec(path) ?? [];
+    const notFound = this.#error(twilioError(404, 20404, `The requested resource ${path} was not found`));
+    if (pathSid === undefined) return notFound;
+    const allowed = callSid === undefined ? ['POST'] : ['GET', 'POST'];
+    if (!allowed.includes(request.method ?? '')) return { ...this.#error(twilioError(405, 20004, `Method ${request.method ?? ''} not allowed here: ${allowed.join(' or ')}`)), headers: { allow: allowed.join(', ') } };
     const view = this.#deps.routing();
-    if (!view || !this.#deps.accepting()) return this.#error(twilioError(503, 20503, view ? 'This worker is draining: try again' : 'No routing loaded yet: try again'));
+    // A draining worker still answers for its calls; only new ones belong on another replica.
+    if (!view || (callSid === undefined && !this.#deps.accepting())) return this.#error(twilioError(503, 20503, view ? 'This worker is draining: try again' : 'No routing loaded yet: try again'));
     const account = authenticatedAccount(request, pathSid, view);
     if (!account) return { ...this.#error(twilioError(401, 20003, 'Authenticate: your AccountSid or AuthToken was incorrect')), headers: { 'www-authenticate': 'Basic realm="Switchyard API"' } };
     if (!account.enabled) return this.#error(twilioError(403, 20005, 'Account not active'));
+    if (callSid !== undefined) return this.#existingCall(request, account.sid, callSid, notFound);
+    return this.#createCall(request, account, view);
+  }
+
+  /** Fetches (GET) or ends (POST Status=completed or canceled) one of the account's calls; another account's is not found. */
+  async #existingCall(request: IncomingMessage, accountSid: string, callSid: string, notFound: Answer): Promise<Answer> {
+    const call = await this.#deps.calls.find(callSid);
+    if (call?.accountSid !== accountSid) return notFound;
+    if (request.method === 'GET') return { status: 200, body: callResource(call) };
+    const form = await formOf(request);
+    if (!(form instanceof URLSearchParams)) return this.#error(form);
+    const redirect = REDIRECT_PARAMETERS.find((name) => form.has(name));
+    if (redirect !== undefined) return this.#error(twilioError(400, 20001, `${redirect}: redirecting a live call is not supported here; Status=completed or Status=canceled ends it`));
+    const status = form.get('Status');
+    if (status !== 'completed' && status !== 'canceled') return this.#error(twilioError(400, 20001, `Status must be completed or canceled, not ${JSON.stringify(status ?? '')}`));
+    const ended = await this.#deps.calls.hangUp(callSid, status);
+    this.#deps.log.info({ callSid, status, now: ended?.status }, 'call update through the REST API');
+    return { status: 200, body: callResource(ended ?? call) };
+  }
+
+  async #createCall(request: IncomingMessage, account: AuthenticatedAccount, view: RoutingView): Promise<Answer> {
     const form = await formOf(request);
     if (!(form instanceof URLSearchParams)) return this.#error(form);
     const placing = createCallRequest(form, { name: account.name, sid: account.sid, authToken: account.authToken });
@@ -102,10 +150,12 @@ export class RestApi {
     if (retryAfter !== undefined) return { ...this.#error(twilioError(429, 20429, 'Too Many Requests: this account places calls faster than the carrier allows')), headers: { 'retry-after': String(retryAfter) } };
     const placed = this.#deps.placer.place(view, placing);
     this.#deps.log.info({ callSid: placed.callSid, account: account.name, to: placing.to }, 'call placed through the REST API');
-    return { status: 201, body: queuedCallResource({ callSid: placed.callSid, accountSid: account.sid, to: placing.to, from: placing.from, createdAt: new Date() }) };
+    const now = Date.now();
+    const queued = { sid: placed.callSid, accountSid: account.sid, to: placing.to, from: placing.from, direction: 'outbound-api', status: 'queued', createdAt: now, updatedAt: now } as const;
+    return { status: 201, body: callResource(queued) };
   }
 
-  #error(error: TwilioError): { status: number; body: TwilioError } {
+  #error(error: TwilioError): Answer {
     if (error.status >= 500) this.#deps.log.warn({ code: error.code }, error.message);
     return { status: error.status, body: error };
   }

@@ -49,6 +49,8 @@ export interface SipWorkerDeps {
   registrar?: Registrar;
   /** Which new calls to refuse (503) for want of CPU, and whether OPTIONS says so; without it every call is taken. */
   overload?: Pick<OverloadGuard, 'overloaded' | 'admit'>;
+  /** A call's caller got its 2xx (the call ledger moves it to in-progress). */
+  onCallAnswered?: (callSid: string) => void;
 }
 
 export class SipWorker implements TransactionUser {
@@ -259,6 +261,7 @@ export class SipWorker implements TransactionUser {
         onEnd?.();
         this.#ended(ended, end, log);
       },
+      ...(this.#deps.onCallAnswered === undefined ? {} : { onAnswer: (answered: CallSession) => this.#deps.onCallAnswered?.(answered.callSid) }),
       onMidCallAnswered: (method, status) => this.#deps.metrics.midCallRequests.inc({ method, status }),
       ...(this.#deps.keepaliveMs === undefined ? {} : { keepaliveMs: this.#deps.keepaliveMs }),
       onDialogLost: (side, loss) => {

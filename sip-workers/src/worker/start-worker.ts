@@ -2,7 +2,9 @@
 // whatever supplies the current routing generation. main.ts adds the routing source, the HTTP
 // endpoints and signals; tests start it in-process on loopback.
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import { DEFAULT_MAX_CALL_MS } from '../b2bua/call-session.ts';
 import type { CallHandlingSettings } from '../calls/call-context.ts';
+import { CallLedger } from '../calls/call-ledger.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
 import { CallPlacer } from '../calls/placed-call.ts';
 import { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
@@ -12,6 +14,9 @@ import { TrunkProbes } from '../calls/trunk-probes.ts';
 import { MediaAnchoring } from '../media/media-anchoring.ts';
 import type { MediaAnchoringSettings } from '../media/media-anchoring.ts';
 import { PushClient, pushCallMetrics } from '../push/push-client.ts';
+import { LocalCallLookup } from '../rest-api/call-lookup.ts';
+import type { CallLookup } from '../rest-api/call-lookup.ts';
+import type { RedisCallStore } from '../rest-api/redis-call-store.ts';
 import { PUSH_PROVIDERS } from '../push/push-request.ts';
 import { EdgePresence } from '../registrar/edge-presence.ts';
 import type { EdgePresenceOptions } from '../registrar/edge-presence.ts';
@@ -77,6 +82,12 @@ export interface SipWorkerOptions {
   overload?: { backlogShare: number; sampleMs?: number };
   /** How events reach the carrier's event webhook (when the routing names one); tests shorten the retries. */
   eventDelivery?: EventDeliverySettings;
+  /**
+   * Keep a ledger of calls for the REST API to fetch and end, each ended one for `retentionMs`
+   * (at most `maxEnded` of them); shared with the other replicas through the registrar's Redis
+   * when there is one. Absent: no ledger (the REST API is off).
+   */
+  callLedger?: { retentionMs: number; maxEnded: number };
 }
 
 export interface PushOptions {
@@ -109,6 +120,8 @@ export interface RunningSipWorker {
   events: CarrierEventDelivery;
   /** Places the calls the REST API asks for. */
   placer: CallPlacer;
+  /** Where the REST API finds calls and ends them; absent without `callLedger`. */
+  calls: CallLookup | undefined;
   close(): Promise<void>;
 }
 
@@ -162,6 +175,24 @@ async function startRegistrar(options: RegistrarOptions, transport: SipTransport
   return registrar;
 }
 
+/**
+ * The call ledger, when the REST API needs one, shared through the registrar's Redis when there
+ * is one (the Redis client is loaded only then, as the registrar's is). `worker`: this replica's
+ * name in the store.
+ */
+async function startCallLedger(options: SipWorkerOptions, worker: string, log: WorkerLogger): Promise<{ ledger?: CallLedger; calls?: CallLookup; store?: RedisCallStore }> {
+  const { callLedger, registrar } = options;
+  if (callLedger === undefined) return {};
+  const shared: { store?: RedisCallStore } = {};
+  const ledger = new CallLedger({ ...callLedger, onChange: (call) => shared.store?.record(call) });
+  if (registrar === undefined) return { ledger, calls: new LocalCallLookup(ledger) };
+  const { RedisCallStore: Store } = await import('../rest-api/redis-call-store.ts');
+  const store = new Store({ ...callLedger, url: registrar.redisUrl, carrier: registrar.carrier, worker, ledger, maxCallMs: options.maxCallMs ?? DEFAULT_MAX_CALL_MS, log });
+  shared.store = store;
+  await store.start();
+  return { ledger, calls: store, store };
+}
+
 /** How long a stopping worker waits for the parties of placed calls it cancelled to say 487 (and be ACKed). */
 const CANCEL_SETTLE_MS = 2000;
 
@@ -198,7 +229,8 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     dns,
     unreachableServers,
   };
-  const handleCall = createCallHandler(settings, metrics, log, media, registrar, push, events);
+  const { ledger, calls, store: callStore } = await startCallLedger(options, transport.sentBy, log);
+  const handleCall = createCallHandler(settings, metrics, log, { media, registrar, push, events, ledger });
   // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
   const contact = (kind: TransportKind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`);
   const backlogShare = options.overload?.backlogShare ?? DEFAULT_BACKLOG_SHARE;
@@ -224,6 +256,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(options.maxCallMs === undefined ? {} : { maxCallMs: options.maxCallMs }),
     ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
     ...(registrar === undefined ? {} : { registrar }),
+    onCallAnswered: (callSid: string) => ledger?.progressed(callSid, 'in-progress'),
   });
   const relay = flowTokens === undefined ? undefined : new FlowRelay(transport, flowTokens, flowRelayMetrics(metrics.registry), log);
   const layer = new TransactionLayer(transport, worker, {
@@ -232,7 +265,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     ...(relay === undefined ? {} : { intercept: (message, source) => relay.intercept(message, source) }),
   });
   worker.attach(layer);
-  const placer = new CallPlacer({ layer, worker, contact, settings, metrics, log, events, media, registrar, push });
+  const placer = new CallPlacer({ layer, worker, contact, settings, metrics, log, events, media, registrar, push, ledger });
   const trunkProbes = new TrunkProbes(layer, routing, localHost, { dns, unreachable: unreachableServers }, metrics, log);
   trunkHealth.probes = trunkProbes;
   return {
@@ -244,6 +277,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     trunkProbes,
     events,
     placer,
+    calls,
     close: async () => {
       overload.stop();
       trunkProbes.close();
@@ -262,6 +296,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
       // Closing the transport closed the phones' flows: their bindings go before Redis does.
       await registrar?.settled();
       await registrar?.store.close();
+      await callStore?.close();
     },
   };
 }

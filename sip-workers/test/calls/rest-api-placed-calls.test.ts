@@ -6,12 +6,12 @@
 // parameters and Basic auth with the Account SID and auth token.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { eventually } from '../../../testing/operator-process.ts';
 import { AccountRateLimit } from '../../src/rest-api/account-rate-limit.ts';
-import { RestApi, startRestApi } from '../../src/rest-api/rest-api-server.ts';
 import type { RoutingView } from '../../src/routing/routing-view.ts';
 import { validateTwilioSignature } from '../../src/webhook/twilio-signature.ts';
+import { apiRequest, startTestRestApi, TEST_CALL_LEDGER, workerCalls } from '../support/rest-api-client.ts';
+import type { ApiAnswer, ApiCredentials, TestRestApi } from '../support/rest-api-client.ts';
 import { calleeOfPlacedCall, partyBridged, partyRefused } from '../support/placed-call-scenarios.ts';
 import { viewOf } from '../support/routing-view-of.ts';
 import { calleeChallenging, calleeRefusing, calleeRingingUntilCancelled } from '../support/scenarios.ts';
@@ -27,21 +27,14 @@ const param = (hit: WebhookHit, name: string) => hit.params.find(([key]) => key 
 
 describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_000 }, () => {
   // A generous webhook timeout: the first TwiML fetch of a test process is not what these tests are about.
-  const platform = trunkCallPlatform({ webhookTimeoutMs: 5000 });
+  const platform = trunkCallPlatform({ webhookTimeoutMs: 5000, callLedger: TEST_CALL_LEDGER });
   let view: RoutingView;
-  let api: { base: string; close(): void };
-  let clinic: { sid: string; token: string };
+  let api: TestRestApi;
+  let clinic: ApiCredentials;
   const clock = { ms: 0, stopped: false };
 
   /** POSTs Calls.json as a Twilio helper library does. */
-  async function createCall(params: Record<string, string>, credentials: { sid: string; token: string } = clinic, pathSid = credentials.sid): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
-    const response = await fetch(`${api.base}/2010-04-01/Accounts/${pathSid}/Calls.json`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${credentials.sid}:${credentials.token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(params).toString(),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
-  }
+  const createCall = (params: Record<string, string>, credentials: ApiCredentials = clinic, pathSid = credentials.sid): Promise<ApiAnswer> => apiRequest(api.base, 'POST', '/Calls.json', credentials, params, pathSid);
 
   /** The status callback of one call, once it came. */
   const statusOf = (callSid: string) => eventually(`status callback of ${callSid}`, () => platform.webhook.hits.find((hit) => hit.path === '/status' && param(hit, 'CallSid') === callSid), 10_000, 50);
@@ -50,13 +43,10 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     view = await viewOf(trunkCallRouting(platform.webhook.base, platform.ports));
     const sid = view.account('clinic')?.sid ?? '';
     clinic = { sid, token: view.authToken(sid) ?? '' };
-    const log = pino({ level: process.env.SWITCHYARD_TEST_LOG_LEVEL ?? 'silent' });
     const { worker } = platform;
     // The rate limit's clock moves 10 s a request (no test is limited) until a test stops it.
     const rateLimit = new AccountRateLimit(1, () => (clock.stopped ? clock.ms : (clock.ms += 10_000)));
-    const rest = new RestApi({ routing: () => view, placer: worker.running.placer, rateLimit, accepting: () => true, metrics: worker.metrics, log });
-    const started = await startRestApi('127.0.0.1', 0, rest, log);
-    api = { base: `http://127.0.0.1:${started.port}`, close: () => started.server.close() };
+    api = await startTestRestApi({ routing: () => view, placer: worker.running.placer, calls: workerCalls(worker), rateLimit, metrics: worker.metrics });
   });
   after(() => api?.close());
 

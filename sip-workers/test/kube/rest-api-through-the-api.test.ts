@@ -82,6 +82,9 @@ test('an account places a call with the SID and auth token the operator gave it,
   assert.equal((await party.exited).code, 0, 'the party was rung through the OutboundTrunk, answered, and was hung up on as the TwiML said');
   const callback = await eventually('the status callback', () => webhook.hits.find((hit) => hit.path === '/status' && hit.params.some(([k, v]) => k === 'CallSid' && v === placed.body.sid)), 10_000, 50);
   assert.ok(callback.params.some(([k, v]) => k === 'CallStatus' && v === 'completed'));
+  const fetched = await fetch(`http://127.0.0.1:${worker.apiPort}${String(placed.body.uri)}`, { headers: { authorization: `Basic ${Buffer.from(`${status.accountSID}:${token}`).toString('base64')}` } });
+  assert.equal(fetched.status, 200, 'the call is at the uri its creation gave');
+  assert.equal(((await fetched.json()) as { status?: string }).status, 'completed');
 
   await cluster.kubectlOk(['apply', '-n', ns, '-f', '-'], { input: platform(false) });
   await servedNew(generation);

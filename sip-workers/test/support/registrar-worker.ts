@@ -26,6 +26,8 @@ export interface RegistrarWorkerOptions {
   tcpIdleTimeoutMs?: number;
   /** Replicas sharing it ring each other's TCP and TLS phones, and UDP phones behind NAT, through the replica holding the flow. */
   flowTokenKey?: Uint8Array;
+  /** Keep calls for the REST API, shared with the other replicas through the same Redis. */
+  callLedger?: TestWorkerOptions['callLedger'];
 }
 
 export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string, options: RegistrarWorkerOptions = {}): Promise<RegistrarWorker> {
@@ -35,6 +37,7 @@ export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.tcpIdleTimeoutMs === undefined ? {} : { tcpIdleTimeoutMs: options.tcpIdleTimeoutMs }),
     ...(options.flowTokenKey === undefined ? {} : { flowTokenKey: options.flowTokenKey }),
+    ...(options.callLedger === undefined ? {} : { callLedger: options.callLedger }),
     registrar: {
       redisUrl,
       carrier: 'mekong',

@@ -1,0 +1,53 @@
+// Where the REST API finds a call and asks it to end. A call lives in the worker replica that
+// handles it, while the carrier's API Service spreads requests over every replica: with one
+// replica the local ledger is the whole truth; with several, calls are shared through Redis
+// (redis-call-store.ts).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
+import { isFinal } from '../calls/call-ledger.ts';
+
+export interface CallLookup {
+  find(callSid: string): Promise<CallRecord | undefined>;
+  /**
+   * Asks the call's worker to end it and resolves with the call once it ended, or as it stands
+   * after `settleMs` (a party that has to answer our CANCEL may take a while).
+   */
+  hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined>;
+}
+
+/** The shared store failed or did not answer in time: the API answers 503 rather than "no such call". */
+export class CallStoreUnavailable extends Error {}
+
+/** How long a hang-up waits to report the call ended, by default. */
+export const HANG_UP_SETTLE_MS = 2000;
+
+/** Reads `read` every 20 ms until it gives an ended call, or `withinMs` has passed; resolves with the last reading. */
+export async function untilEnded(read: () => Promise<CallRecord | undefined> | CallRecord | undefined, withinMs: number): Promise<CallRecord | undefined> {
+  const deadline = Date.now() + withinMs;
+  let call = await read();
+  while (call !== undefined && !isFinal(call.status) && Date.now() < deadline) {
+    await sleep(20);
+    call = await read();
+  }
+  return call;
+}
+
+/** The calls of this worker alone. */
+export class LocalCallLookup implements CallLookup {
+  readonly #ledger: CallLedger;
+  readonly #settleMs: number;
+
+  constructor(ledger: CallLedger, settleMs = HANG_UP_SETTLE_MS) {
+    this.#ledger = ledger;
+    this.#settleMs = settleMs;
+  }
+
+  find(callSid: string): Promise<CallRecord | undefined> {
+    return Promise.resolve(this.#ledger.find(callSid));
+  }
+
+  async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
+    if (!this.#ledger.hangUp(callSid, mode)) return this.#ledger.find(callSid);
+    return untilEnded(() => this.#ledger.find(callSid), this.#settleMs);
+  }
+}

@@ -1,0 +1,145 @@
+// Calls shared by a carrier's worker replicas through Redis (the registrar's), so that the REST
+// API answers for a call whichever replica the API Service sent the request to. Each replica
+// writes its calls as it handles them (a key per call, expiring once the call has been ended for
+// the retention time) and listens on a channel of its own; a replica asked to end another's call
+// publishes the request there, and the owner ends it as it would its own.
+import { z } from 'zod';
+import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
+import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
+import type { WorkerLogger } from '../worker/logger.ts';
+import { answerWithin, workerRedisClient } from '../worker/redis-connection.ts';
+import { CallStoreUnavailable, HANG_UP_SETTLE_MS, LocalCallLookup, untilEnded } from './call-lookup.ts';
+import type { CallLookup } from './call-lookup.ts';
+
+export interface RedisCallStoreOptions {
+  url: string;
+  carrier: string;
+  /** This replica's name in the store (its SIP sent-by), which its calls' records carry. */
+  worker: string;
+  ledger: CallLedger;
+  /** How long a call is kept once ended, as the ledger keeps it. */
+  retentionMs: number;
+  /** How long a call can last: a live call's key outlives its worker by no more than this. */
+  maxCallMs: number;
+  timeoutMs?: number;
+  settleMs?: number;
+  log: WorkerLogger;
+}
+
+// Parsed at the boundary: another worker version may have written the key.
+const storedCall = z.object({
+  worker: z.string(),
+  call: z.object({
+    sid: z.string(),
+    accountSid: z.string(),
+    from: z.string(),
+    to: z.string(),
+    direction: z.enum(['inbound', 'outbound-api']),
+    status: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']),
+    createdAt: z.number(),
+    answeredAt: z.number().optional(),
+    endedAt: z.number().optional(),
+    updatedAt: z.number(),
+  }),
+});
+type StoredCall = z.infer<typeof storedCall>;
+
+const hangUpRequest = z.object({ sid: z.string(), mode: z.enum(['completed', 'canceled']) });
+
+export class RedisCallStore implements CallLookup {
+  readonly #options: RedisCallStoreOptions;
+  readonly #local: LocalCallLookup;
+  readonly #client;
+  readonly #subscriber;
+  readonly #timeoutMs: number;
+  #down = false;
+
+  constructor(options: RedisCallStoreOptions) {
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? 1000;
+    this.#local = new LocalCallLookup(options.ledger, options.settleMs ?? HANG_UP_SETTLE_MS);
+    this.#client = workerRedisClient(options.url);
+    this.#client.on('error', (error: unknown) => {
+      if (this.#down) return;
+      this.#down = true;
+      options.log.warn({ err: error }, 'call store (Redis) unavailable: other replicas cannot see or end this one\'s calls until it is back');
+    });
+    this.#client.on('ready', () => {
+      if (this.#down) options.log.info('call store (Redis) available again');
+      this.#down = false;
+    });
+    // A subscribed connection takes no other commands, so the channel has one of its own.
+    this.#subscriber = this.#client.duplicate();
+    this.#subscriber.on('error', () => undefined);
+  }
+
+  /** Connects and starts listening for other replicas' hang-up requests; calls are served meanwhile (locally). */
+  async start(): Promise<void> {
+    await Promise.all([this.#client.connect(), this.#subscriber.connect()]).catch((error: unknown) => this.#options.log.warn({ err: error }, 'call store (Redis) connect failed'));
+    await this.#subscriber.subscribe(this.#channel(this.#options.worker), (message) => this.#onHangUpRequest(message)).catch((error: unknown) => this.#options.log.warn({ err: error }, 'call store (Redis): not subscribed to hang-up requests'));
+  }
+
+  /** Writes a call as it changes; not awaited by the call, which never waits for Redis. */
+  record(call: CallRecord): void {
+    const ttlMs = isFinal(call.status) ? this.#options.retentionMs : this.#options.maxCallMs + this.#options.retentionMs;
+    const value = JSON.stringify({ worker: this.#options.worker, call } satisfies StoredCall);
+    this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch((error: unknown) => {
+      if (!this.#down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
+    });
+  }
+
+  async find(callSid: string): Promise<CallRecord | undefined> {
+    return this.#options.ledger.find(callSid) ?? (await this.#read(callSid))?.call;
+  }
+
+  async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
+    if (this.#options.ledger.find(callSid)) return this.#local.hangUp(callSid, mode);
+    const stored = await this.#read(callSid);
+    if (!stored || !hangUpApplies(stored.call.status, mode)) return stored?.call;
+    const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, mode })));
+    // Nobody listens on the owner's channel: it is gone, and its calls with it; the record says what it knew.
+    if (heard === 0) return stored.call;
+    return untilEnded(async () => (await this.#read(callSid))?.call, this.#options.settleMs ?? HANG_UP_SETTLE_MS);
+  }
+
+  close(): Promise<void> {
+    if (this.#subscriber.isOpen) this.#subscriber.destroy();
+    if (this.#client.isOpen) this.#client.destroy();
+    return Promise.resolve();
+  }
+
+  #onHangUpRequest(message: string): void {
+    let request: z.infer<typeof hangUpRequest>;
+    try {
+      request = hangUpRequest.parse(JSON.parse(message));
+    } catch {
+      this.#options.log.warn('call store: an unreadable hang-up request; ignored');
+      return;
+    }
+    if (!this.#options.ledger.hangUp(request.sid, request.mode)) this.#options.log.debug({ callSid: request.sid }, 'hang-up request for a call no longer here');
+  }
+
+  async #read(callSid: string): Promise<StoredCall | undefined> {
+    const raw = await this.#bounded(this.#client.get(this.#key(callSid)));
+    if (raw === null) return undefined;
+    const parsed = storedCall.safeParse(JSON.parse(raw));
+    if (!parsed.success) {
+      this.#options.log.warn({ callSid, issue: parsed.error.issues[0]?.message }, 'call store holds a call this worker cannot read');
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  // A carrier's keys share a hash tag, as the registrar's presence keys do.
+  #key(callSid: string): string {
+    return `switchyard:calls:{${this.#options.carrier}}:${callSid}`;
+  }
+
+  #channel(worker: string): string {
+    return `switchyard:call-control:{${this.#options.carrier}}:${worker}`;
+  }
+
+  #bounded<T>(work: Promise<T>): Promise<T> {
+    return answerWithin(work, this.#timeoutMs, (detail) => new CallStoreUnavailable(detail));
+  }
+}

@@ -1,0 +1,79 @@
+// Two worker replicas of one carrier sharing the registrar's Redis, as the operator runs a pool:
+// the API Service may send a request for a call to either, so each answers for the other's calls.
+// A call placed through one is fetched and ended through the other, with SIPp as its party; a
+// call the asked replica cannot look up while Redis is down gets 503, not 404.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { eventually } from '../../../testing/operator-process.ts';
+import { partyRefused } from '../support/placed-call-scenarios.ts';
+import { redisMissing, startRedisServer } from '../support/redis-server.ts';
+import type { RedisServer } from '../support/redis-server.ts';
+import { startRegistrarWorker } from '../support/registrar-worker.ts';
+import type { RegistrarWorker } from '../support/registrar-worker.ts';
+import { apiRequest, startTestRestApi, TEST_CALL_LEDGER, workerCalls } from '../support/rest-api-client.ts';
+import type { ApiCredentials, TestRestApi } from '../support/rest-api-client.ts';
+import { viewOf } from '../support/routing-view-of.ts';
+import { sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { startWebhookServer } from '../support/webhook-server.ts';
+import type { WebhookServer } from '../support/webhook-server.ts';
+import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
+import type { FixturePorts } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-2500)}`);
+
+describe('calls shared by replicas through Redis', { skip: sippMissing || redisMissing, timeout: 120_000 }, () => {
+  let redis: RedisServer;
+  let webhook: WebhookServer;
+  let ports: FixturePorts;
+  const replicas: Array<{ worker: RegistrarWorker; api: TestRestApi }> = [];
+  let clinic: ApiCredentials;
+
+  before(async () => {
+    redis = await startRedisServer();
+    webhook = await startWebhookServer();
+    ports = await freeFixturePorts();
+    const texts = trunkCallRouting(webhook.base, ports);
+    const view = await viewOf(texts);
+    const sid = view.account('clinic')?.sid ?? '';
+    clinic = { sid, token: view.authToken(sid) ?? '' };
+    for (let i = 0; i < 2; i++) {
+      const worker = await startRegistrarWorker(texts, redis.url, { callLedger: TEST_CALL_LEDGER });
+      const api = await startTestRestApi({ routing: () => view, placer: worker.running.placer, calls: workerCalls(worker), metrics: worker.metrics });
+      replicas.push({ worker, api });
+    }
+  });
+  after(async () => {
+    for (const { worker, api } of replicas) {
+      api.close();
+      await worker.close();
+    }
+    await webhook?.close();
+    await redis?.stop();
+  });
+
+  test('a call placed through one replica is fetched and ended through the other', async () => {
+    const [placing, other] = replicas.map((replica) => replica.api.base) as [string, string];
+    const party = await startSippServer({ scenario: partyRefused(), localPort: ports.primary, calls: 1 });
+    const created = await apiRequest(placing, 'POST', '/Calls.json', clinic, { To: '+85597000311', From: numbers.clinic, Twiml: '<Response><Pause length="8"/></Response>' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callSid = String(created.body.sid);
+    const fetchThere = () => apiRequest(other, 'GET', `/Calls/${callSid}.json`, clinic);
+    await eventually('the other replica sees the call answered', async () => (await fetchThere()).body.status === 'in-progress', 10_000, 20);
+    assert.equal((await fetchThere()).body.direction, 'outbound-api');
+
+    const ended = await apiRequest(other, 'POST', `/Calls/${callSid}.json`, clinic, { Status: 'completed' });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(ended.body.status, 'completed', 'the placing replica ended it, and the other read the end back');
+    ok(await party.exited, 'the party (our ACK refuses its offer, then our BYE)');
+    assert.equal((await fetchThere()).body.status, 'completed');
+    assert.equal((await apiRequest(other, 'GET', `/Calls/CA${'0'.repeat(32)}.json`, clinic)).status, 404);
+  });
+
+  test('while Redis is down, a replica asked for a call it does not hold answers 503', async () => {
+    await redis.stop();
+    const unknown = await apiRequest(replicas[1]?.api.base ?? '', 'GET', `/Calls/CA${'1'.repeat(32)}.json`, clinic);
+    assert.equal(unknown.status, 503);
+    assert.equal(unknown.body.code, 20503);
+  });
+});

@@ -1,0 +1,151 @@
+// Calls fetched and ended through the worker's REST API (Twilio's Call resource: GET and POST
+// …/Calls/{Sid}.json), with SIPp as every party: a call that came in and was bridged is hung up on
+// both sides, one still ringing is cancelled, a placed call is fetched as it goes and ended, and
+// Status=canceled leaves an answered call be, as Twilio's does. Requests are made as a Twilio
+// helper library makes them.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../../testing/operator-process.ts';
+import type { RoutingView } from '../../src/routing/routing-view.ts';
+import { partyRefused } from '../support/placed-call-scenarios.ts';
+import { apiRequest, startTestRestApi, TEST_CALL_LEDGER, workerCalls } from '../support/rest-api-client.ts';
+import type { ApiAnswer, ApiCredentials, TestRestApi } from '../support/rest-api-client.ts';
+import { viewOf } from '../support/routing-view-of.ts';
+import { calleeAnswering, calleeRingingUntilCancelled, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
+import type { SippResult } from '../support/sipp.ts';
+import { twiml } from '../support/webhook-server.ts';
+import type { WebhookHit } from '../support/webhook-server.ts';
+import { numbers, trunkCallPlatform, trunkCallRouting } from './trunk-call-fixture.ts';
+
+const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-2500)}`);
+const param = (hit: WebhookHit, name: string) => hit.params.find(([key]) => key === name)?.[1];
+
+describe('live calls through the REST API', { skip: sippMissing, timeout: 120_000 }, () => {
+  const platform = trunkCallPlatform({ webhookTimeoutMs: 5000, callLedger: TEST_CALL_LEDGER });
+  let view: RoutingView;
+  let api: TestRestApi;
+  let clinic: ApiCredentials;
+
+  const fetchCall = (callSid: string, credentials = clinic): Promise<ApiAnswer> => apiRequest(api.base, 'GET', `/Calls/${callSid}.json`, credentials);
+  const updateCall = (callSid: string, params: Record<string, string>, credentials = clinic): Promise<ApiAnswer> => apiRequest(api.base, 'POST', `/Calls/${callSid}.json`, credentials, params);
+  const voiceHits = () => platform.webhook.hits.filter((hit) => hit.path === '/voice');
+  /** The SID the voice webhook was given for the next call in: its first request after the `seen` before. */
+  const nextInboundSid = async (seen: number) => param(await eventually('the voice webhook', () => voiceHits()[seen], 10_000, 20), 'CallSid') ?? '';
+  const statusOf = (callSid: string) => eventually(`status callback of ${callSid}`, () => platform.webhook.hits.find((hit) => hit.path === '/status' && param(hit, 'CallSid') === callSid), 10_000, 50);
+  const fetchedStatus = async (callSid: string) => String((await fetchCall(callSid)).body.status);
+
+  before(async () => {
+    view = await viewOf(trunkCallRouting(platform.webhook.base, platform.ports));
+    const sid = view.account('clinic')?.sid ?? '';
+    clinic = { sid, token: view.authToken(sid) ?? '' };
+    api = await startTestRestApi({ routing: () => view, placer: platform.worker.running.placer, calls: workerCalls(platform.worker), metrics: platform.worker.metrics });
+  });
+  after(() => api?.close());
+
+  test('a call that came in is fetched ringing, then in-progress once bridged; Status=completed hangs up both sides and it reads completed with its duration', async () => {
+    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial><Sip>sip:front-desk@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
+
+    const callSid = await nextInboundSid(seen);
+    await eventually('the call bridged', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    const live = await fetchCall(callSid);
+    assert.equal(live.status, 200);
+    assert.equal(live.body.direction, 'inbound');
+    assert.equal(live.body.to, numbers.clinic);
+    assert.equal(live.body.account_sid, clinic.sid);
+    assert.equal(live.body.end_time, null);
+    assert.equal(live.body.duration, null, 'no duration while it lasts');
+
+    const ended = await updateCall(callSid, { Status: 'completed' });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(ended.body.status, 'completed', 'the answer says how the call ended');
+    ok(await caller, 'the caller (it waits for our BYE)');
+    ok(await callee.exited, 'the callee (it waits for our BYE)');
+    const fetched = await fetchCall(callSid);
+    assert.equal(fetched.body.status, 'completed');
+    assert.match(String(fetched.body.duration), /^[1-9][0-9]*$/, 'answered seconds, rounded up');
+    assert.match(String(fetched.body.end_time), / \+0000$/);
+    assert.equal(param(await statusOf(callSid), 'CallStatus'), 'completed');
+  });
+
+  test('a call that came in and is still ringing: Status=canceled gives the caller 487, and it reads canceled', async () => {
+    platform.webhook.route('/voice', twiml('<Pause length="8"/>'));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerExpecting(487, { to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    const callSid = await nextInboundSid(seen);
+    assert.equal(await fetchedStatus(callSid), 'ringing');
+    const cancelled = await updateCall(callSid, { Status: 'canceled' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'canceled');
+    ok(await caller, 'the caller (it expects 487)');
+    assert.equal(param(await statusOf(callSid), 'CallStatus'), 'canceled');
+  });
+
+  test('a placed call is fetched as it goes; Status=canceled leaves it be once answered, Status=completed ends it', async () => {
+    const party = await startSippServer({ scenario: partyRefused(), localPort: platform.ports.primary, calls: 1 });
+    const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+85597000211', From: numbers.clinic, Twiml: '<Response><Pause length="8"/></Response>', StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callSid = String(created.body.sid);
+    assert.equal(created.body.start_time, null, 'queued: not dialed yet');
+
+    await eventually('the party answered', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    const answered = await fetchCall(callSid);
+    assert.equal(answered.body.direction, 'outbound-api');
+    assert.match(String(answered.body.start_time), / \+0000$/);
+
+    const untouched = await updateCall(callSid, { Status: 'canceled' });
+    assert.equal(untouched.status, 200);
+    assert.equal(untouched.body.status, 'in-progress', 'canceled does not end an answered call');
+    await sleep(300);
+    assert.equal(await fetchedStatus(callSid), 'in-progress', 'nor a moment later');
+
+    const ended = await updateCall(callSid, { Status: 'completed' });
+    assert.equal(ended.body.status, 'completed');
+    ok(await party.exited, 'the party (our ACK refuses its offer, then our BYE)');
+    assert.equal(param(await statusOf(callSid), 'CallStatus'), 'completed');
+  });
+
+  test('a placed call\'s party still ringing: Status=canceled CANCELs it, no other trunk is tried, and it reads canceled', async () => {
+    const party = await startSippServer({ scenario: calleeRingingUntilCancelled(), localPort: platform.ports.primary, calls: 1 });
+    const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+85597000212', From: numbers.clinic, Twiml: '<Response><Hangup/></Response>', StatusCallback: `${platform.webhook.base}/status` });
+    const callSid = String(created.body.sid);
+    await eventually('the party rings', async () => (await fetchedStatus(callSid)) === 'ringing', 10_000, 20);
+    const cancelled = await updateCall(callSid, { Status: 'canceled' });
+    assert.equal(cancelled.body.status, 'canceled', JSON.stringify(cancelled.body));
+    ok(await party.exited, 'the party (it waits for a CANCEL)');
+    const status = await statusOf(callSid);
+    assert.equal(param(status, 'CallStatus'), 'canceled', 'the secondary trunk would have failed the call, not cancelled it');
+    assert.equal(String((await fetchCall(callSid)).body.duration), '0');
+  });
+
+  test('a call is only the account\'s own: another\'s or none is 404; redirecting is refused with 400, as is a Status it cannot take', async () => {
+    const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+17778889999', From: numbers.clinic, Twiml: '<Response><Hangup/></Response>' });
+    const callSid = String(created.body.sid);
+    const flakySid = view.account('flaky')?.sid ?? '';
+    const flaky = { sid: flakySid, token: view.authToken(flakySid) ?? '' };
+    const other = await fetchCall(callSid, flaky);
+    assert.equal(other.status, 404, 'another account\'s call is not found, not forbidden');
+    assert.equal(other.body.code, 20404);
+    assert.equal((await updateCall(callSid, { Status: 'completed' }, flaky)).status, 404);
+    assert.equal((await fetchCall(`CA${'0'.repeat(32)}`)).status, 404);
+
+    const redirect = await updateCall(callSid, { Url: 'https://example.test/elsewhere' });
+    assert.equal(redirect.status, 400);
+    assert.equal(redirect.body.code, 20001);
+    assert.match(String(redirect.body.message), /^Url: /);
+    const status = await updateCall(callSid, { Status: 'ringing' });
+    assert.equal(status.status, 400);
+    assert.match(String(status.body.message), /completed or canceled/);
+
+    const wrongToken = await fetchCall(callSid, { sid: clinic.sid, token: 'not-the-token' });
+    assert.equal(wrongToken.status, 401);
+    const deleted = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls/${callSid}.json`, { method: 'DELETE' });
+    assert.equal(deleted.status, 405);
+    assert.equal(deleted.headers.get('allow'), 'GET, POST');
+    await updateCall(callSid, { Status: 'completed' });
+  });
+});
