@@ -13,6 +13,8 @@ export interface CallLookup {
    * after `settleMs` (a party that has to answer our CANCEL may take a while).
    */
   hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined>;
+  /** Resolves once other replicas' calls are reachable too (a shared store connected), at once for this worker's alone. */
+  ready(): Promise<void>;
 }
 
 /** The shared store failed or did not answer in time: the API answers 503 rather than "no such call". */
@@ -44,6 +46,10 @@ export class LocalCallLookup implements CallLookup {
 
   find(callSid: string): Promise<CallRecord | undefined> {
     return Promise.resolve(this.#ledger.find(callSid));
+  }
+
+  ready(): Promise<void> {
+    return Promise.resolve();
   }
 
   async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {

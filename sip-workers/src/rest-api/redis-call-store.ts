@@ -53,6 +53,8 @@ export class RedisCallStore implements CallLookup {
   readonly #subscriber;
   readonly #timeoutMs: number;
   #down = false;
+  #closed = false;
+  #started: Promise<void> | undefined;
 
   constructor(options: RedisCallStoreOptions) {
     this.#options = options;
@@ -73,10 +75,33 @@ export class RedisCallStore implements CallLookup {
     this.#subscriber.on('error', () => undefined);
   }
 
-  /** Connects and starts listening for other replicas' hang-up requests; calls are served meanwhile (locally). */
-  async start(): Promise<void> {
-    await Promise.all([this.#client.connect(), this.#subscriber.connect()]).catch((error: unknown) => this.#options.log.warn({ err: error }, 'call store (Redis) connect failed'));
-    await this.#subscriber.subscribe(this.#channel(this.#options.worker), (message) => this.#onHangUpRequest(message)).catch((error: unknown) => this.#options.log.warn({ err: error }, 'call store (Redis): not subscribed to hang-up requests'));
+  /**
+   * Connects and listens for other replicas' hang-up requests, in the background: a worker starts
+   * (and serves its own calls) while Redis is still on its way, since the client retries until it
+   * is up. Resolves once both connections are, or the store is closed first. The client subscribes
+   * again by itself after a reconnection.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#connect();
+    return this.#started;
+  }
+
+  ready(): Promise<void> {
+    return this.start();
+  }
+
+  #connect(): Promise<void> {
+    const failed = (what: string) => (error: unknown) => {
+      if (this.#closed) return;
+      this.#options.log.warn({ err: error }, what);
+    };
+    return Promise.all([
+      this.#client.connect().then(() => undefined, failed('call store (Redis) connect failed')),
+      this.#subscriber
+        .connect()
+        .then(() => this.#subscriber.subscribe(this.#channel(this.#options.worker), (message) => this.#onHangUpRequest(message)))
+        .catch(failed('call store (Redis): not listening for hang-up requests from other replicas')),
+    ]).then(() => undefined);
   }
 
   /** Writes a call as it changes; not awaited by the call, which never waits for Redis. */
@@ -103,6 +128,7 @@ export class RedisCallStore implements CallLookup {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     if (this.#subscriber.isOpen) this.#subscriber.destroy();
     if (this.#client.isOpen) this.#client.destroy();
     return Promise.resolve();

@@ -189,7 +189,7 @@ async function startCallLedger(options: SipWorkerOptions, worker: string, log: W
   const { RedisCallStore: Store } = await import('../rest-api/redis-call-store.ts');
   const store = new Store({ ...callLedger, url: registrar.redisUrl, carrier: registrar.carrier, worker, ledger, maxCallMs: options.maxCallMs ?? DEFAULT_MAX_CALL_MS, log });
   shared.store = store;
-  await store.start();
+  void store.start();
   return { ledger, calls: store, store };
 }
 

@@ -4,6 +4,8 @@
 // call the asked replica cannot look up while Redis is down gets 503, not 404.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultExpirySettings } from '../../src/registrar/expiry-policy.ts';
 import { eventually } from '../../../testing/operator-process.ts';
 import { partyRefused } from '../support/placed-call-scenarios.ts';
 import { redisMissing, startRedisServer } from '../support/redis-server.ts';
@@ -17,6 +19,7 @@ import { sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { startWebhookServer } from '../support/webhook-server.ts';
 import type { WebhookServer } from '../support/webhook-server.ts';
+import { startTestWorker } from '../support/worker-harness.ts';
 import { freeFixturePorts, numbers, trunkCallRouting } from './trunk-call-fixture.ts';
 import type { FixturePorts } from './trunk-call-fixture.ts';
 
@@ -70,10 +73,16 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     assert.equal((await apiRequest(other, 'GET', `/Calls/CA${'0'.repeat(32)}.json`, clinic)).status, 404);
   });
 
-  test('while Redis is down, a replica asked for a call it does not hold answers 503', async () => {
+  test('while Redis is down, a replica asked for a call it does not hold answers 503; one starting meanwhile starts all the same', async () => {
     await redis.stop();
     const unknown = await apiRequest(replicas[1]?.api.base ?? '', 'GET', `/Calls/CA${'1'.repeat(32)}.json`, clinic);
     assert.equal(unknown.status, 503);
     assert.equal(unknown.body.code, 20503);
+
+    const texts = trunkCallRouting(webhook.base, ports);
+    const starting = startTestWorker(texts, { callLedger: TEST_CALL_LEDGER, registrar: { redisUrl: redis.url, carrier: 'mekong', settings: { expiry: defaultExpirySettings, maxBindingsPerUser: 10 } } });
+    const late = await Promise.race([starting, sleep(5000).then(() => undefined)]);
+    assert.ok(late, 'the worker started without waiting for Redis');
+    await late.close();
   });
 });

@@ -47,5 +47,6 @@ export async function startRegistrarWorker(texts: RoutingTexts, redisUrl: string
   const registrar = worker.running.registrar;
   if (!registrar) throw new Error('worker started without its registrar');
   await registrar.store.ready();
+  await worker.running.calls?.ready();
   return { ...worker, bindings: (domain, user) => registrar.lookup({ domain, user }) };
 }
