@@ -147,6 +147,7 @@ const calls = z
     maxDurationSeconds: z.number().int().min(60).max(86_400).default(14_400).describe('An answered call is hung up (BYE to both parties) after this long, as Twilio\'s <Dial timeLimit> defaults to 4 hours. Defaults to 14400.'),
     dialogKeepaliveSeconds: z.number().int().min(0).max(3600).default(300).describe('How often an answered call sends an OPTIONS inside each party\'s dialog. A 481, a 408 or no answer means that party lost the call (crashed, restarted, or its BYE never arrived), and the call ends at once instead of running, and being billed, until maxDurationSeconds. 0 turns it off. Defaults to 300.'),
     apiCallsPerSecond: z.number().int().min(1).max(1000).default(1).describe('Calls each Account may place through the REST API (Calls.json) per second, on each SIP worker: a leaked auth token places no more. A burst of twice as many is taken at once; beyond that the request gets 429 with Twilio\'s code 20429 and Retry-After. Defaults to 1, Twilio\'s default for an account.'),
+    apiCallRetentionSeconds: z.number().int().min(60).max(604_800).default(3600).describe('How long the REST API can still fetch a call (GET Calls/{CallSid}.json) after it ended. With spec.registrar each call is kept in its Redis for this long, about 0.5 KB a call, so a carrier taking 100 calls a second holds ~180 MB there at the default; without it each SIP worker keeps at most its last 20,000 ended calls in memory. Defaults to 3600.'),
   })
   .prefault({})
   .describe('Limits the SIP workers apply to every answered call.');

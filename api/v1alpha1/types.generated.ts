@@ -192,6 +192,8 @@ export interface CarrierSpec {
     dialogKeepaliveSeconds: number;
     /** Calls each Account may place through the REST API (Calls.json) per second, on each SIP worker: a leaked auth token places no more. A burst of twice as many is taken at once; beyond that the request gets 429 with Twilio's code 20429 and Retry-After. Defaults to 1, Twilio's default for an account. */
     apiCallsPerSecond: number;
+    /** How long the REST API can still fetch a call (GET Calls/{CallSid}.json) after it ended. With spec.registrar each call is kept in its Redis for this long, about 0.5 KB a call, so a carrier taking 100 calls a second holds ~180 MB there at the default; without it each SIP worker keeps at most its last 20,000 ended calls in memory. Defaults to 3600. */
+    apiCallRetentionSeconds: number;
   };
 }
 

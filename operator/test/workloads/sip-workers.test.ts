@@ -43,6 +43,7 @@ describe('SIP worker Deployment', () => {
         SWITCHYARD_DIALOG_KEEPALIVE_SECONDS: '300',
         SWITCHYARD_API_PORT: '8081',
         SWITCHYARD_API_CALLS_PER_SECOND: '1',
+        SWITCHYARD_API_CALL_RETENTION_SECONDS: '3600',
         SWITCHYARD_MEDIA_RELAY: 'mekong-telecom-media-relay.voice.svc:2223',
         SWITCHYARD_MEDIA_SYMMETRIC_LATCHING: 'true',
         SWITCHYARD_PUSH_SERVICE: undefined,
@@ -53,11 +54,12 @@ describe('SIP worker Deployment', () => {
     },
     {
       name: 'relay off, push on, custom ports, webhooks and call limits',
-      spec: minimalSpec({ mediaRelay: { enabled: false }, push, sipWorkers: { ports: { sip: 5080, http: 9090 } }, webhooks: { signatureHeader: 'X-Switchyard-Signature' }, calls: { maxDurationSeconds: 7200, dialogKeepaliveSeconds: 0, apiCallsPerSecond: 20 } }),
+      spec: minimalSpec({ mediaRelay: { enabled: false }, push, sipWorkers: { ports: { sip: 5080, http: 9090 } }, webhooks: { signatureHeader: 'X-Switchyard-Signature' }, calls: { maxDurationSeconds: 7200, dialogKeepaliveSeconds: 0, apiCallsPerSecond: 20, apiCallRetentionSeconds: 600 } }),
       expect: {
         SWITCHYARD_MAX_CALL_SECONDS: '7200',
         SWITCHYARD_DIALOG_KEEPALIVE_SECONDS: '0',
         SWITCHYARD_API_CALLS_PER_SECOND: '20',
+        SWITCHYARD_API_CALL_RETENTION_SECONDS: '600',
         SWITCHYARD_SIP_PORT: '5080',
         SWITCHYARD_HTTP_PORT: '9090',
         SWITCHYARD_WEBHOOK_TIMEOUT_SECONDS: '10',

@@ -36,6 +36,7 @@ function workerEnv(inputs: WorkloadInputs): V1EnvVar[] {
     { name: 'SWITCHYARD_MAX_CALL_SECONDS', value: String(spec.calls.maxDurationSeconds) },
     { name: 'SWITCHYARD_DIALOG_KEEPALIVE_SECONDS', value: String(spec.calls.dialogKeepaliveSeconds) },
     { name: 'SWITCHYARD_API_CALLS_PER_SECOND', value: String(spec.calls.apiCallsPerSecond) },
+    { name: 'SWITCHYARD_API_CALL_RETENTION_SECONDS', value: String(spec.calls.apiCallRetentionSeconds) },
     ...(relay === undefined
       ? []
       : [
