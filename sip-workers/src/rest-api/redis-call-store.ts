@@ -3,6 +3,7 @@
 // writes its calls as it handles them (a key per call, expiring once the call has been ended for
 // the retention time) and listens on a channel of its own; a replica asked to end another's call
 // publishes the request there, and the owner ends it as it would its own.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
 import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
@@ -43,6 +44,9 @@ const storedCall = z.object({
   }),
 });
 type StoredCall = z.infer<typeof storedCall>;
+
+/** How long a closing store waits for its writes in flight. */
+const CLOSE_WAIT_MS = 1000;
 
 const hangUpRequest = z.object({ sid: z.string(), mode: z.enum(['completed', 'canceled']) });
 
@@ -127,11 +131,19 @@ export class RedisCallStore implements CallLookup {
     return untilEnded(async () => (await this.#read(callSid))?.call, this.#options.settleMs ?? HANG_UP_SETTLE_MS);
   }
 
-  close(): Promise<void> {
+  /**
+   * Lets the writes in flight land first (the calls a stopping worker just hung up, which would
+   * otherwise read in-progress until their keys expire), for at most a second.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     if (this.#subscriber.isOpen) this.#subscriber.destroy();
+    if (!this.#client.isReady) {
+      if (this.#client.isOpen) this.#client.destroy();
+      return;
+    }
+    await Promise.race([this.#client.close().catch(() => undefined), sleep(CLOSE_WAIT_MS, undefined, { ref: false })]);
     if (this.#client.isOpen) this.#client.destroy();
-    return Promise.resolve();
   }
 
   #onHangUpRequest(message: string): void {

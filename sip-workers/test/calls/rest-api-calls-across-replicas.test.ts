@@ -73,6 +73,25 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     assert.equal((await apiRequest(other, 'GET', `/Calls/CA${'0'.repeat(32)}.json`, clinic)).status, 404);
   });
 
+  test('a replica that stops hangs up its calls, and the others read them ended', async () => {
+    const texts = trunkCallRouting(webhook.base, ports);
+    const view = await viewOf(texts);
+    const stopping = await startRegistrarWorker(texts, redis.url, { callLedger: TEST_CALL_LEDGER });
+    const stoppingApi = await startTestRestApi({ routing: () => view, placer: stopping.running.placer, calls: workerCalls(stopping), metrics: stopping.metrics });
+    try {
+      const party = await startSippServer({ scenario: partyRefused(), localPort: ports.primary, calls: 1 });
+      const created = await apiRequest(stoppingApi.base, 'POST', '/Calls.json', clinic, { To: '+85597000312', From: numbers.clinic, Twiml: '<Response><Pause length="8"/></Response>' });
+      const fetchThere = () => apiRequest(replicas[0]?.api.base ?? '', 'GET', `/Calls/${String(created.body.sid)}.json`, clinic);
+      await eventually('the party answered', async () => (await fetchThere()).body.status === 'in-progress', 10_000, 20);
+      await stopping.close();
+      ok(await party.exited, 'the party (hung up on by the stopping worker)');
+      assert.equal((await fetchThere()).body.status, 'completed', 'its end was written before the worker let go of Redis');
+    } finally {
+      stoppingApi.close();
+      await stopping.close();
+    }
+  });
+
   test('while Redis is down, a replica asked for a call it does not hold answers 503; one starting meanwhile starts all the same', async () => {
     await redis.stop();
     const unknown = await apiRequest(replicas[1]?.api.base ?? '', 'GET', `/Calls/CA${'1'.repeat(32)}.json`, clinic);
