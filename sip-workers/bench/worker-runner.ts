@@ -69,8 +69,10 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
       SWITCHYARD_SIP_PORT: String(sipPort),
       SWITCHYARD_HTTP_HOST: '127.0.0.1',
       SWITCHYARD_HTTP_PORT: String(httpPort),
-      // The bench places no calls through the REST API.
-      SWITCHYARD_API_PORT: '0',
+      // The REST API is on, as in production, so its call ledger costs here what it costs there;
+      // BENCH_WORKER_API=0 turns it off, to measure that cost.
+      SWITCHYARD_API_HOST: '127.0.0.1',
+      SWITCHYARD_API_PORT: process.env.BENCH_WORKER_API === '0' ? '0' : String(await freeTcpPort()),
       SWITCHYARD_DRAIN_SECONDS: '0',
       LOG_LEVEL: logLevel,
     },
