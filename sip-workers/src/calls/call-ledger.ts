@@ -94,6 +94,15 @@ export class CallLedger {
     return this.#live.get(sid)?.record ?? this.#ended.get(sid);
   }
 
+  /** The account's calls this worker has, live and ended, newest first. */
+  list(accountSid: string): CallRecord[] {
+    this.#prune();
+    const calls: CallRecord[] = [];
+    for (const { record } of this.#live.values()) if (record.accountSid === accountSid) calls.push(record);
+    for (const record of this.#ended.values()) if (record.accountSid === accountSid) calls.push(record);
+    return calls.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
   /**
    * Asks a live call of this worker to end, if `mode` allows in its state; false when it does not,
    * or the call is not a live one of this worker's (ended, or another's).

@@ -5,6 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
 import { isFinal } from '../calls/call-ledger.ts';
+import { matchesQuery } from './call-list.ts';
+import type { CallListQuery } from './call-list.ts';
 
 export interface CallLookup {
   find(callSid: string): Promise<CallRecord | undefined>;
@@ -13,6 +15,8 @@ export interface CallLookup {
    * after `settleMs` (a party that has to answer our CANCEL may take a while).
    */
   hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined>;
+  /** The account's calls matching `query`, newest first: at least the `wanted` newest when there are as many. */
+  list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]>;
   /** Resolves once other replicas' calls are reachable too (a shared store connected), at once for this worker's alone. */
   ready(): Promise<void>;
 }
@@ -50,6 +54,10 @@ export class LocalCallLookup implements CallLookup {
 
   ready(): Promise<void> {
     return Promise.resolve();
+  }
+
+  list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
+    return Promise.resolve(this.#ledger.list(accountSid).filter((call) => matchesQuery(call, query)).slice(0, wanted));
   }
 
   async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {

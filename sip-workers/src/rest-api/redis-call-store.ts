@@ -10,6 +10,8 @@ import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import { answerWithin, workerRedisClient } from '../worker/redis-connection.ts';
 import { CallStoreUnavailable, HANG_UP_SETTLE_MS, LocalCallLookup, untilEnded } from './call-lookup.ts';
+import { matchesQuery } from './call-list.ts';
+import type { CallListQuery } from './call-list.ts';
 import type { CallLookup } from './call-lookup.ts';
 
 export interface RedisCallStoreOptions {
@@ -45,6 +47,12 @@ const storedCall = z.object({
 });
 type StoredCall = z.infer<typeof storedCall>;
 
+/** An account's index is trimmed of calls past their time at most this often by each worker. */
+const INDEX_TRIM_INTERVAL_MS = 60_000;
+/** A list reads the account's newest calls this many at a time, and never more than MAX_LISTED of them. */
+const LIST_BATCH = 500;
+const MAX_LISTED = 10_000;
+
 /** How long a closing store waits for its writes in flight. */
 const CLOSE_WAIT_MS = 1000;
 
@@ -58,6 +66,8 @@ export class RedisCallStore implements CallLookup {
   readonly #timeoutMs: number;
   #down = false;
   #closed = false;
+  /** When this worker last trimmed each account's index. */
+  readonly #trimmedAt = new Map<string, number>();
   #started: Promise<void> | undefined;
 
   constructor(options: RedisCallStoreOptions) {
@@ -108,13 +118,42 @@ export class RedisCallStore implements CallLookup {
     ]).then(() => undefined);
   }
 
-  /** Writes a call as it changes; not awaited by the call, which never waits for Redis. */
+  /**
+   * Writes a call as it changes, and files a new one in its account's index (trimmed of calls
+   * past their time at most once a minute an account); not awaited by the call, which never
+   * waits for Redis.
+   */
   record(call: CallRecord): void {
-    const ttlMs = isFinal(call.status) ? this.#options.retentionMs : this.#options.maxCallMs + this.#options.retentionMs;
+    const ttlMs = isFinal(call.status) ? this.#options.retentionMs : this.#keptMs();
     const value = JSON.stringify({ worker: this.#options.worker, call } satisfies StoredCall);
-    this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch((error: unknown) => {
+    const failed = (error: unknown) => {
       if (!this.#down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
-    });
+    };
+    this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch(failed);
+    if (call.updatedAt !== call.createdAt) return;
+    const index = this.#accountKey(call.accountSid);
+    this.#client.zAdd(index, { score: call.createdAt, value: call.sid }).catch(failed);
+    const now = Date.now();
+    if ((this.#trimmedAt.get(call.accountSid) ?? 0) > now - INDEX_TRIM_INTERVAL_MS) return;
+    this.#trimmedAt.set(call.accountSid, now);
+    this.#client.zRemRangeByScore(index, '-inf', now - this.#keptMs()).catch(failed);
+    this.#client.pExpire(index, this.#keptMs()).catch(failed);
+  }
+
+  async list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
+    const matching: CallRecord[] = [];
+    const oldest = Date.now() - this.#keptMs();
+    for (let offset = 0; offset < MAX_LISTED && matching.length < wanted; offset += LIST_BATCH) {
+      const sids = await this.#bounded(this.#client.zRange(this.#accountKey(accountSid), '+inf', oldest, { BY: 'SCORE', REV: true, LIMIT: { offset, count: LIST_BATCH } }));
+      if (sids.length === 0) break;
+      const values = await this.#bounded(this.#client.mGet(sids.map((sid) => this.#key(sid))));
+      for (const value of values) {
+        const call = value === null ? undefined : this.#parse(value)?.call;
+        if (call && matchesQuery(call, query)) matching.push(call);
+      }
+      if (sids.length < LIST_BATCH) break;
+    }
+    return matching.slice(0, wanted);
   }
 
   async find(callSid: string): Promise<CallRecord | undefined> {
@@ -159,13 +198,30 @@ export class RedisCallStore implements CallLookup {
 
   async #read(callSid: string): Promise<StoredCall | undefined> {
     const raw = await this.#bounded(this.#client.get(this.#key(callSid)));
-    if (raw === null) return undefined;
-    const parsed = storedCall.safeParse(JSON.parse(raw));
-    if (!parsed.success) {
-      this.#options.log.warn({ callSid, issue: parsed.error.issues[0]?.message }, 'call store holds a call this worker cannot read');
+    return raw === null ? undefined : this.#parse(raw);
+  }
+
+  #parse(raw: string): StoredCall | undefined {
+    let parsed;
+    try {
+      parsed = storedCall.safeParse(JSON.parse(raw));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed?.success) {
+      this.#options.log.warn({ issue: parsed?.error.issues[0]?.message ?? 'not JSON' }, 'call store holds a call this worker cannot read; skipped');
       return undefined;
     }
     return parsed.data;
+  }
+
+  /** How long a live call's key may outlive its worker, and so how far back an account's index reaches. */
+  #keptMs(): number {
+    return this.#options.maxCallMs + this.#options.retentionMs;
+  }
+
+  #accountKey(accountSid: string): string {
+    return `switchyard:calls:{${this.#options.carrier}}:account:${accountSid}`;
   }
 
   // A carrier's keys share a hash tag, as the registrar's presence keys do.

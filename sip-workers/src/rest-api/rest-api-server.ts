@@ -14,6 +14,7 @@ import { API_VERSION } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { AccountRateLimit } from './account-rate-limit.ts';
+import { callListPage, callListQuery, callsWanted } from './call-list.ts';
 import { callResource } from './call-resource.ts';
 import { CallStoreUnavailable } from './call-lookup.ts';
 import type { CallLookup } from './call-lookup.ts';
@@ -111,16 +112,25 @@ export class RestApi {
     const [, pathSid, callSid] = CALLS_PATH.exec(path) ?? [];
     const notFound = this.#error(twilioError(404, 20404, `The requested resource ${path} was not found`));
     if (pathSid === undefined) return notFound;
-    const allowed = callSid === undefined ? ['POST'] : ['GET', 'POST'];
-    if (!allowed.includes(request.method ?? '')) return { ...this.#error(twilioError(405, 20004, `Method ${request.method ?? ''} not allowed here: ${allowed.join(' or ')}`)), headers: { allow: allowed.join(', ') } };
+    if (request.method !== 'GET' && request.method !== 'POST') return { ...this.#error(twilioError(405, 20004, `Method ${request.method ?? ''} not allowed here: GET or POST`)), headers: { allow: 'GET, POST' } };
+    const creating = callSid === undefined && request.method === 'POST';
     const view = this.#deps.routing();
     // A draining worker still answers for its calls; only new ones belong on another replica.
-    if (!view || (callSid === undefined && !this.#deps.accepting())) return this.#error(twilioError(503, 20503, view ? 'This worker is draining: try again' : 'No routing loaded yet: try again'));
+    if (!view || (creating && !this.#deps.accepting())) return this.#error(twilioError(503, 20503, view ? 'This worker is draining: try again' : 'No routing loaded yet: try again'));
     const account = authenticatedAccount(request, pathSid, view);
     if (!account) return { ...this.#error(twilioError(401, 20003, 'Authenticate: your AccountSid or AuthToken was incorrect')), headers: { 'www-authenticate': 'Basic realm="Switchyard API"' } };
     if (!account.enabled) return this.#error(twilioError(403, 20005, 'Account not active'));
     if (callSid !== undefined) return this.#existingCall(request, account.sid, callSid, notFound);
+    if (!creating) return this.#listCalls(request, account.sid);
     return this.#createCall(request, account, view);
+  }
+
+  /** A page of the account's calls, newest first, filtered by To, From and Status. */
+  async #listCalls(request: IncomingMessage, accountSid: string): Promise<Answer> {
+    const query = callListQuery(new URL(request.url ?? '/', 'http://api').searchParams);
+    if ('code' in query) return this.#error(query);
+    const matching = await this.#deps.calls.list(accountSid, query, callsWanted(query));
+    return { status: 200, body: callListPage(accountSid, query, matching) };
   }
 
   /** Fetches (GET) or ends (POST Status=completed or canceled) one of the account's calls; another account's is not found. */

@@ -71,6 +71,8 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     ok(await party.exited, 'the party (our ACK refuses its offer, then our BYE)');
     assert.equal((await fetchThere()).body.status, 'completed');
     assert.equal((await apiRequest(other, 'GET', `/Calls/CA${'0'.repeat(32)}.json`, clinic)).status, 404);
+    const listed = await apiRequest(other, 'GET', `/Calls.json?To=${encodeURIComponent('+85597000311')}`, clinic);
+    assert.deepEqual((listed.body.calls as Array<{ sid: string; status: string }>).map(({ sid, status }) => ({ sid, status })), [{ sid: callSid, status: 'completed' }], 'listed by the replica that did not place it');
   });
 
   test('a replica that stops hangs up its calls, and the others read them ended', async () => {

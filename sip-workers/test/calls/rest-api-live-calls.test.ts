@@ -122,6 +122,33 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal(String((await fetchCall(callSid)).body.duration), '0');
   });
 
+  test('the account\'s calls are listed newest first, in pages a helper library follows, filtered by To and Status, and no other account\'s', async () => {
+    const flakySid = view.account('flaky')?.sid ?? '';
+    const flaky = { sid: flakySid, token: view.authToken(flakySid) ?? '' };
+    const placed: string[] = [];
+    for (const to of ['+17770000001', '+17770000002', '+17770000003']) {
+      const created = await apiRequest(api.base, 'POST', '/Calls.json', flaky, { To: to, From: numbers.flaky, Twiml: '<Response><Hangup/></Response>' });
+      placed.push(String(created.body.sid));
+      await sleep(2);
+    }
+    const first = await apiRequest(api.base, 'GET', '/Calls.json?PageSize=2', flaky);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const sids = (page: ApiAnswer) => (page.body.calls as Array<{ sid: string }>).map((listed) => listed.sid);
+    assert.deepEqual(sids(first), [placed[2], placed[1]], 'newest first');
+    assert.equal(first.body.previous_page_uri, null);
+    const next = await fetch(`${api.base}${String(first.body.next_page_uri)}`, { headers: { authorization: `Basic ${Buffer.from(`${flaky.sid}:${flaky.token}`).toString('base64')}` } });
+    const second = { status: next.status, body: (await next.json()) as Record<string, unknown>, headers: next.headers };
+    assert.deepEqual(sids(second), [placed[0]]);
+    assert.equal(second.body.next_page_uri, null);
+
+    assert.deepEqual(sids(await apiRequest(api.base, 'GET', `/Calls.json?To=${encodeURIComponent('+17770000002')}`, flaky)), [placed[1]]);
+    assert.deepEqual(sids(await apiRequest(api.base, 'GET', '/Calls.json?Status=busy', flaky)), []);
+    const clinicCalls = sids(await apiRequest(api.base, 'GET', '/Calls.json?PageSize=1000', clinic));
+    assert.equal(clinicCalls.some((sid) => placed.includes(sid)), false, 'another account\'s calls are not listed');
+    assert.equal((await apiRequest(api.base, 'GET', '/Calls.json?Status=answered', flaky)).body.code, 20001);
+    for (const sid of placed) await updateCall(sid, { Status: 'completed' }, flaky);
+  });
+
   test('a call is only the account\'s own: another\'s or none is 404; redirecting is refused with 400, as is a Status it cannot take', async () => {
     const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+17778889999', From: numbers.clinic, Twiml: '<Response><Hangup/></Response>' });
     const callSid = String(created.body.sid);

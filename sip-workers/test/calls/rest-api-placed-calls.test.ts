@@ -157,7 +157,9 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     assert.equal((await createCall({ To: '+85597000111', From: '023900102', Url: 'https://example.test/voice' })).body.code, 21210, 'national form is read as the carrier reads numbers');
 
     const listing = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls.json`);
-    assert.equal(listing.status, 405);
+    assert.equal(listing.status, 401, 'listing calls needs the account\'s credentials too');
+    const deleting = await fetch(`${api.base}/2010-04-01/Accounts/${clinic.sid}/Calls.json`, { method: 'DELETE' });
+    assert.equal(deleting.status, 405);
     assert.equal((await fetch(`${api.base}/metrics`)).status, 404, 'the REST API port serves no metrics');
   });
 
