@@ -162,7 +162,7 @@ interface AccountObject {
   status?: { accountSID?: string; authTokenSecretRef?: { name: string } };
 }
 
-/** Where the Carrier's accounts place calls (Twilio's Calls.json), and the credentials of the first. */
+/** Where the Carrier's accounts place and list calls (Twilio's Calls.json), and the credentials of the first. */
 async function announceRestApi(kubectl: Kubectl, carrier: CarrierObject, workloads: Workloads): Promise<void> {
   const { name, namespace = 'default' } = carrier.metadata;
   const service = await kubectl.json<V1Service>(['get', 'service', names.restApiService(name), '-n', namespace]);
@@ -171,7 +171,7 @@ async function announceRestApi(kubectl: Kubectl, carrier: CarrierObject, workloa
   const { items } = await kubectl.json<{ items: AccountObject[] }>(['get', 'accounts', '-n', namespace]);
   const account = items.find((item) => item.spec.carrierRef.name === name && item.status?.accountSID && item.status.authTokenSecretRef);
   if (!endpoint || !account?.status?.accountSID) return;
-  say(`REST API: POST http://${endpoint.ip}:${endpoint.port}/2010-04-01/Accounts/${account.status.accountSID}/Calls.json places a call, as Twilio's does (Basic auth: the Account SID and the authToken in Secret ${account.status.authTokenSecretRef?.name ?? '?'})`);
+  say(`REST API: POST http://${endpoint.ip}:${endpoint.port}/2010-04-01/Accounts/${account.status.accountSID}/Calls.json places a call, as Twilio's does, and GET there lists the calls (Basic auth: the Account SID and the authToken in Secret ${account.status.authTokenSecretRef?.name ?? '?'})`);
 }
 
 async function startUp(): Promise<void> {
