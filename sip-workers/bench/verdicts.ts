@@ -22,6 +22,16 @@ function added(step: Step | undefined, direct: SearchResult, p: number): { probe
   return { ...(probe === undefined ? {} : { probe }), ...(sipp === undefined ? {} : { sipp }) };
 }
 
+/** Below this share of the asked rate, SIPp could not keep its pace: the step passed, but the system fell behind. */
+const KEPT_PACE = 0.97;
+
+/** Says so when the step a rate stands on was not driven at its rate (nothing failed within the step, but calls queued). */
+function paceCaveat(result: SearchResult): string {
+  const step = stepAt(result, result.best);
+  if (step === undefined || step.achievedRate >= KEPT_PACE * step.rate) return '';
+  return `; at ${result.best} CPS SIPp achieved only ${step.achievedRate.toFixed(0)}/s: it fell behind though no call failed, so that rate is past what it sustains`;
+}
+
 /** The probe's figure when it has one (precise), else SIPp's. */
 const best = (figure: { probe?: number; sipp?: number }) => figure.probe ?? figure.sipp;
 
@@ -55,7 +65,7 @@ export function verdicts(kamailio: SearchResult, worker: SearchResult, digest: S
     {
       target: `worker rate ≥ ${targets.rateRatio} × Kamailio's`,
       met: worker.best > 0 && ratio >= targets.rateRatio,
-      detail: `worker ${bestText(worker)}, Kamailio ${bestText(kamailio)}: ratio ${ratio.toFixed(2)}${kamailio.capped ? ' (Kamailio capped by the top step: the true ratio is at most this)' : ''}`,
+      detail: `worker ${bestText(worker)}, Kamailio ${bestText(kamailio)}: ratio ${ratio.toFixed(2)}${kamailio.capped ? ' (Kamailio capped by the top step: the true ratio is at most this)' : ''}${paceCaveat(worker)}${paceCaveat(kamailio)}`,
     },
     {
       target: `p99 setup time the worker adds < ${targets.addedSetupP99Ms} ms`,
