@@ -10,6 +10,7 @@ import type { SipDns } from '../sip/sip-dns.ts';
 import type { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
+import type { CallProgress } from './call-progress.ts';
 import type { ConnectedCallee } from '../carrier-events/phone-call-event.ts';
 import { randomHex } from '../sip/random-hex.ts';
 
@@ -50,6 +51,8 @@ export interface CallContext {
   connected?: ConnectedCallee;
   /** For a call the REST API placed: the party rung, and the trunk it was reached through. */
   party?: ConnectedCallee;
+  /** For a call the REST API placed: the progress events its StatusCallback gets (completed among them, or not). */
+  progress?: CallProgress;
 }
 
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */

@@ -16,7 +16,7 @@ function originOf(context: Pick<CallContext, 'call' | 'party'>): CallOriginRecor
 }
 
 /** What reporting a call's end reads: a call's context, or for a placed call nobody answered what it had (there was no session). */
-export type EndedCall = Pick<CallContext, 'call' | 'details' | 'settings' | 'log' | 'connected' | 'party'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> };
+export type EndedCall = Pick<CallContext, 'call' | 'details' | 'settings' | 'log' | 'connected' | 'party' | 'progress'> & { session: Pick<CallSession, 'callSid' | 'startedAt'> };
 
 export function reportCallEnd(context: Omit<EndedCall, 'details' | 'settings' | 'log'>, end: CallEnd, events: CarrierEventDelivery): void {
   const { session, call, connected } = context;

@@ -14,10 +14,14 @@ export function finalCallStatus(end: CallEnd): FinalCallStatus {
   return 'failed';
 }
 
-export async function postCallStatus(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log'>, end: CallEnd): Promise<void> {
+export async function postCallStatus(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log' | 'progress'>, end: CallEnd): Promise<void> {
   const target = context.call.statusCallback;
   if (!target) return;
+  // A placed call posts completed only if its StatusCallbackEvent asks for it, numbered after the others.
+  const sequenceNumber = context.progress === undefined ? 0 : context.progress.completed();
+  if (sequenceNumber === undefined) return;
   const params = statusCallbackParameters(context.details, {
+    sequenceNumber,
     status: finalCallStatus(end),
     endedAt: new Date(end.endedAt),
     ...(end.answeredAt === undefined ? {} : { durationSeconds: (end.endedAt - end.answeredAt) / 1000 }),

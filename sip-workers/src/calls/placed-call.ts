@@ -25,12 +25,16 @@ import type { TransactionLayer } from '../sip/transaction-layer.ts';
 import type { TransportKind } from '../sip/transport.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
+import { progressCallbackParameters } from '../webhook/call-parameters.ts';
+import { postStatusCallback } from '../webhook/status-callback.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { SipWorker } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
+import { CallProgress } from './call-progress.ts';
+import type { ProgressEvent } from './call-progress.ts';
 import { finalCallStatus } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
 import { dialSipUri, dialThroughTrunks } from './dial.ts';
@@ -55,6 +59,8 @@ export interface PlacedCallRequest {
   twiml?: TwimlDocument;
   fallback?: Webhook;
   statusCallback?: Webhook;
+  /** The progress events `statusCallback` gets (Twilio's StatusCallbackEvent); absent: completed alone. */
+  statusCallbackEvents?: ReadonlySet<ProgressEvent>;
   /** For a sip: `to` that challenges: the credentials to answer with. */
   sipAuth?: { username: string; password: string };
   /** How long the party may ring, in seconds (Twilio's Timeout, default 60). */
@@ -91,6 +97,9 @@ export interface PlacedCall {
 }
 
 type Answered = Extract<DialOutcome, { kind: 'answered' }>;
+
+/** Twilio's default when a call names no StatusCallbackEvent. */
+const COMPLETED_ONLY: ReadonlySet<ProgressEvent> = new Set(['completed']);
 
 /**
  * The document URL of TwiML that came with the request: not one to resolve a relative URL against,
@@ -194,13 +203,32 @@ export class CallPlacer {
     for (const leg of control.ringing) leg.cancel();
   }
 
+  /** The call's progress events, each posted to its StatusCallback (when it has one) as it is reached. */
+  #progress(request: PlacedCallRequest, details: CallDetails, log: WorkerLogger): CallProgress {
+    const { settings } = this.#deps;
+    const target = request.statusCallback;
+    return new CallProgress(request.statusCallbackEvents ?? COMPLETED_ONLY, (status, sequenceNumber) => {
+      if (!target) return;
+      void postStatusCallback({
+        target,
+        params: progressCallbackParameters(details, status, new Date(), sequenceNumber),
+        authToken: request.account.authToken,
+        signatureHeader: settings.signatureHeader,
+        timeoutMs: settings.webhookTimeoutMs,
+      }).then((result) => {
+        if (!result.ok) log.warn({ url: result.url, failure: result.failure, status }, 'status callback failed');
+      });
+    });
+  }
+
   async #run(view: RoutingView, request: PlacedCallRequest, callSid: string, control: PlacedCallControl, log: WorkerLogger): Promise<void> {
     const { call, details } = placedCallFacts(request, callSid);
     const startedAt = Date.now();
-    const rang = await this.#ringParty(view, request, callSid, control, log);
+    const progress = this.#progress(request, details, log);
+    const rang = await this.#ringParty(view, request, callSid, { control, progress }, log);
     if (rang.kind !== 'answered') {
       log.info({ status: rang.status, reason: rang.reason }, 'placed call not answered');
-      this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, rang);
+      this.#unanswered({ call, details, log, progress, settings: this.#deps.settings, session: { callSid, startedAt } }, rang);
       return;
     }
     const { answer, requestUri, leg, party } = rang;
@@ -210,21 +238,22 @@ export class CallPlacer {
       const refused = failure(488, 'Not Acceptable Here - No Offer In The Answer');
       this.#session(leg, answer, requestUri, callSid, log).reject(refused.status, refused.reason);
       leg.release();
-      this.#unanswered({ call, details, log, settings: this.#deps.settings, session: { callSid, startedAt } }, refused);
+      this.#unanswered({ call, details, log, progress, settings: this.#deps.settings, session: { callSid, startedAt } }, refused);
       return;
     }
     const answeredAt = Date.now();
     this.#deps.ledger?.progressed(callSid, 'in-progress');
+    progress.reached('answered');
     const session = this.#session(leg, answer, requestUri, callSid, log);
     control.session = session;
     void session.ended.then(() => leg.release());
     // Ended by the account as the party answered: the answer is refused in our ACK, then BYE.
     if (control.terminated) session.terminate();
-    await this.#runTwiml(session, view, { call, details, answeredAt, party, inline: request.twiml }, log);
+    await this.#runTwiml(session, view, { call, details, answeredAt, party, progress, inline: request.twiml }, log);
   }
 
   /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
-  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, control: PlacedCallControl, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg; party: ConnectedCallee } | DialFailure> {
+  async #ringParty(view: RoutingView, request: PlacedCallRequest, callSid: string, { control, progress }: { control: PlacedCallControl; progress: CallProgress }, log: WorkerLogger): Promise<{ kind: 'answered'; answer: Answered; requestUri: SipUri; leg: OutgoingLeg; party: ConnectedCallee } | DialFailure> {
     const { settings, metrics } = this.#deps;
     const deadline = Date.now() + request.timeoutSeconds * 1000;
     let answeredLeg: { leg: OutgoingLeg; requestUri: SipUri } | undefined;
@@ -234,8 +263,12 @@ export class CallPlacer {
         dial: async (target: LegTarget): Promise<DialOutcome> => {
           if (control.terminated) return { kind: 'cancelled' };
           this.#deps.ledger?.progressed(callSid, 'ringing');
+          progress.reached('initiated');
           const leg = new OutgoingLeg(this.#deps.layer, target, this.#deps.contact(target.destination.transport), {
             onAnswerRetransmitted: () => this.#origins.get(leg)?.answerRetransmitted(),
+            onProvisional: (response) => {
+              if (response.status === 180 || response.status === 183) progress.reached('ringing');
+            },
           });
           this.#ringing.add(leg);
           control.ringing.add(leg);
@@ -284,13 +317,13 @@ export class CallPlacer {
   }
 
   /** `inline`: the TwiML that came with the request, run without fetching the voice URL. */
-  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
-    const { call, details, answeredAt, party, inline } = placed;
+  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; progress: CallProgress; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
+    const { call, details, answeredAt, party, progress, inline } = placed;
     const { settings, metrics, media, registrar, push, events } = this.#deps;
     const abort = new AbortController();
     void session.ended.then(() => abort.abort(new Error('the call ended')));
     const context: CallContext = {
-      session, call, view, details, settings, log, metrics, signal: abort.signal, party,
+      session, call, view, details, settings, log, metrics, signal: abort.signal, party, progress,
       ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     void session.ended.then((sessionEnd) => {

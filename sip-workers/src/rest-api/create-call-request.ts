@@ -5,6 +5,8 @@
 import type { Webhook } from '../../../api/routing/schema.ts';
 import { INLINE_TWIML_URL } from '../calls/placed-call.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
+import { PROGRESS_EVENTS } from '../calls/call-progress.ts';
+import type { ProgressEvent } from '../calls/call-progress.ts';
 import { parseTwiml } from '../twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
 import { twilioError } from './twilio-error.ts';
@@ -45,6 +47,24 @@ function webhookOf(params: URLSearchParams, urlName: string, methodName: string)
   return { url, method };
 }
 
+/** StatusCallbackEvent, given once per event or as one space-separated list (as TwiML's statusCallbackEvent is); absent: completed alone. */
+function progressEventsOf(params: URLSearchParams): ReadonlySet<ProgressEvent> | TwilioError | undefined {
+  const given = params.getAll('StatusCallbackEvent').flatMap((value) => value.split(/[\s,]+/)).filter((value) => value !== '');
+  if (given.length === 0) return undefined;
+  const unknown = given.find((event) => !PROGRESS_EVENTS.includes(event as ProgressEvent));
+  if (unknown !== undefined) return twilioError(400, 20001, `StatusCallbackEvent must be ${PROGRESS_EVENTS.join(', ')}, not ${JSON.stringify(unknown)}`);
+  return new Set(given as ProgressEvent[]);
+}
+
+/** StatusCallback with its method and the progress events it gets. */
+function statusCallbackOf(params: URLSearchParams): Pick<PlacedCallRequest, 'statusCallback' | 'statusCallbackEvents'> | TwilioError {
+  const statusCallback = webhookOf(params, 'StatusCallback', 'StatusCallbackMethod');
+  if (isError(statusCallback)) return statusCallback;
+  const statusCallbackEvents = progressEventsOf(params);
+  if (isError(statusCallbackEvents)) return statusCallbackEvents;
+  return { ...(statusCallback ? { statusCallback } : {}), ...(statusCallbackEvents ? { statusCallbackEvents } : {}) };
+}
+
 const isError = (value: unknown): value is TwilioError => typeof value === 'object' && value !== null && 'code' in value && 'more_info' in value;
 
 function timeoutOf(text: string | null): number | TwilioError {
@@ -78,7 +98,7 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
   if (isError(twiml)) return twiml;
   const fallback = webhookOf(params, 'FallbackUrl', 'FallbackMethod');
   if (isError(fallback)) return fallback;
-  const statusCallback = webhookOf(params, 'StatusCallback', 'StatusCallbackMethod');
+  const statusCallback = statusCallbackOf(params);
   if (isError(statusCallback)) return statusCallback;
   const timeoutSeconds = timeoutOf(params.get('Timeout'));
   if (isError(timeoutSeconds)) return timeoutSeconds;
@@ -92,7 +112,7 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
     ...(voice ? { voice } : {}),
     ...(twiml ? { twiml } : {}),
     ...(fallback ? { fallback } : {}),
-    ...(statusCallback ? { statusCallback } : {}),
+    ...statusCallback,
     ...(username !== null && password !== null ? { sipAuth: { username, password } } : {}),
     timeoutSeconds,
   };

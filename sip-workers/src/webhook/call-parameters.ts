@@ -8,6 +8,9 @@
 export type CallStatus = 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 export type FinalCallStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
+/** What a status callback may say: a call progress event's initiated besides the call's own statuses. */
+export type StatusCallbackStatus = CallStatus | 'initiated';
+
 export const API_VERSION = '2010-04-01';
 
 // Our own signalling between workers and trunks; a caller could also forge these, and neither
@@ -86,7 +89,12 @@ export function statusCallbackParameters(call: CallDetails, end: CallEnd): [stri
   return params;
 }
 
-function identityParameters(call: CallDetails, status: CallStatus): [string, string][] {
+/** A call progress event's callback (call-progress.ts): the call's identity and the status it reached, numbered. */
+export function progressCallbackParameters(call: CallDetails, status: StatusCallbackStatus, at: Date, sequenceNumber: number): [string, string][] {
+  return [...identityParameters(call, status), ['Timestamp', rfc2822(at)], ['CallbackSource', 'call-progress-events'], ['SequenceNumber', String(sequenceNumber)]];
+}
+
+function identityParameters(call: CallDetails, status: StatusCallbackStatus): [string, string][] {
   const params: [string, string][] = [
     ['CallSid', call.callSid],
     ['AccountSid', call.accountSid],

@@ -6,6 +6,7 @@
 // parameters and Basic auth with the Account SID and auth token.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../../testing/operator-process.ts';
 import { AccountRateLimit } from '../../src/rest-api/account-rate-limit.ts';
 import type { RoutingView } from '../../src/routing/routing-view.ts';
@@ -77,6 +78,30 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     assert.equal(param(status, 'CallStatus'), 'completed');
     assert.equal(param(status, 'Direction'), 'outbound-api');
     assert.equal(await platform.worker.metric('switchyard_placed_calls_total', { status: 'completed' }) >= 1, true);
+  });
+
+  test('StatusCallbackEvent asks for progress: initiated, ringing, answered (in-progress) and completed each posted once, signed and numbered in order', async () => {
+    const callee = await startSippServer({ scenario: calleeOfPlacedCall(), calls: 1 });
+    const party = await startSippServer({ scenario: partyBridged(200), localPort: platform.ports.primary, calls: 1 });
+    const created = await createCall({
+      To: '+85597000115', From: '+85523900100', StatusCallback: `${platform.webhook.base}/status`, StatusCallbackEvent: 'initiated ringing answered completed',
+      Twiml: `<Response><Dial timeout="10"><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial></Response>`,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const callSid = String(created.body.sid);
+    ok(await party.exited, 'the party');
+    ok(await callee.exited, 'the callee');
+    const progress = () => platform.webhook.hits.filter((hit) => hit.path === '/status' && param(hit, 'CallSid') === callSid);
+    await eventually('four progress callbacks', () => progress().length >= 4, 10_000, 50);
+    const bySequence = progress().sort((a, b) => Number(param(a, 'SequenceNumber')) - Number(param(b, 'SequenceNumber')));
+    assert.deepEqual(bySequence.map((hit) => [param(hit, 'SequenceNumber'), param(hit, 'CallStatus')]), [['0', 'initiated'], ['1', 'ringing'], ['2', 'in-progress'], ['3', 'completed']]);
+    for (const hit of bySequence) {
+      assert.equal(param(hit, 'CallbackSource'), 'call-progress-events');
+      assert.equal(param(hit, 'Direction'), 'outbound-api');
+      assert.ok(hit.signature && validateTwilioSignature(clinic.token, hit.signature, hit.url, hit.params), `${param(hit, 'CallStatus')} is signed`);
+    }
+    await sleep(200);
+    assert.equal(progress().length, 4, 'nothing posted twice');
   });
 
   test('TwiML that connects nobody refuses the party\'s offer in our ACK, hangs up, and reports the answered call completed', async () => {

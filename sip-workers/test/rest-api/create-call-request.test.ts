@@ -37,6 +37,16 @@ describe('Calls.json parameters', () => {
     assert.deepEqual(request.sipAuth, { username: 'sipauthtest', password: 'password' });
   });
 
+  test('StatusCallbackEvent is read once per event or as a space-separated list; an unknown event is 400 with 20001', () => {
+    const repeated = createCallRequest(new URLSearchParams([...Object.entries(minimal), ['StatusCallbackEvent', 'initiated'], ['StatusCallbackEvent', 'answered completed']]), account);
+    assert.ok(!('code' in repeated));
+    assert.deepEqual([...(repeated.statusCallbackEvents ?? [])], ['initiated', 'answered', 'completed']);
+    assert.equal(placed(minimal).statusCallbackEvents, undefined, 'absent: the default, completed alone');
+    const unknown = refused({ ...minimal, StatusCallbackEvent: 'ringing hangup' });
+    assert.equal(unknown.code, 20001);
+    assert.match(unknown.message, /"hangup"/);
+  });
+
   test('To may be a formatted number (its punctuation dropped), a national number, or a SIP URI kept as given', () => {
     assert.equal(placed({ ...minimal, To: '+1 (777) 888-9999' }).to, '+17778889999');
     assert.equal(placed({ ...minimal, To: '012345678' }).to, '012345678');
