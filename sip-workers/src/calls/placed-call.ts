@@ -165,7 +165,11 @@ export class CallPlacer {
     this.#deps.ledger?.opened({ sid: callSid, accountSid: request.account.sid, from: request.from, to: request.to, direction: 'outbound-api' }, 'queued', {
       hangUp: () => this.#hangUp(control),
     });
-    const done = this.#run(view, request, callSid, control, log).catch((error: unknown) => log.error({ err: error }, 'placed call failed'));
+    const done = this.#run(view, request, callSid, control, log).catch((error: unknown) => {
+      log.error({ err: error }, 'placed call failed');
+      // A bug must not leave the call live in the ledger for ever (a no-op once it ended).
+      this.#deps.ledger?.ended(callSid, 'failed', { endedAt: Date.now() });
+    });
     this.#placing.add(done);
     void done.then(() => this.#placing.delete(done));
     return { callSid, done };
