@@ -4,6 +4,7 @@
 // the retention time) and listens on a channel of its own; a replica asked to end another's call
 // publishes the request there, and the owner ends it as it would its own.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
 import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
@@ -27,6 +28,8 @@ export interface RedisCallStoreOptions {
   timeoutMs?: number;
   settleMs?: number;
   log: WorkerLogger;
+  /** Counts what failed for want of Redis, by operation. */
+  failures?: Pick<Counter<'operation'>, 'inc'>;
 }
 
 // Parsed at the boundary: another worker version may have written the key.
@@ -127,6 +130,7 @@ export class RedisCallStore implements CallLookup {
     const ttlMs = isFinal(call.status) ? this.#options.retentionMs : this.#keptMs();
     const value = JSON.stringify({ worker: this.#options.worker, call } satisfies StoredCall);
     const failed = (error: unknown) => {
+      this.#options.failures?.inc({ operation: 'write' });
       if (!this.#down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
     };
     this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch(failed);
@@ -140,7 +144,11 @@ export class RedisCallStore implements CallLookup {
     this.#client.pExpire(index, this.#keptMs()).catch(failed);
   }
 
-  async list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
+  list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
+    return this.#counted('list', this.#list(accountSid, query, wanted));
+  }
+
+  async #list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
     const matching: CallRecord[] = [];
     const oldest = Date.now() - this.#keptMs();
     for (let offset = 0; offset < MAX_LISTED && matching.length < wanted; offset += LIST_BATCH) {
@@ -157,11 +165,16 @@ export class RedisCallStore implements CallLookup {
   }
 
   async find(callSid: string): Promise<CallRecord | undefined> {
-    return this.#options.ledger.find(callSid) ?? (await this.#read(callSid))?.call;
+    return this.#options.ledger.find(callSid) ?? (await this.#counted('read', this.#read(callSid)))?.call;
   }
 
-  async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
+  hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
     if (this.#options.ledger.find(callSid)) return this.#local.hangUp(callSid, mode);
+    return this.#counted('hang-up', this.#hangUpElsewhere(callSid, mode));
+  }
+
+  /** Another replica's call (or none): asked of its owner over the owner's channel. */
+  async #hangUpElsewhere(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
     const stored = await this.#read(callSid);
     if (!stored || !hangUpApplies(stored.call.status, mode)) return stored?.call;
     const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, mode })));
@@ -231,6 +244,16 @@ export class RedisCallStore implements CallLookup {
 
   #channel(worker: string): string {
     return `switchyard:call-control:{${this.#options.carrier}}:${worker}`;
+  }
+
+  /** `work`, its failure for want of Redis counted. */
+  async #counted<T>(operation: string, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      if (error instanceof CallStoreUnavailable) this.#options.failures?.inc({ operation });
+      throw error;
+    }
   }
 
   #bounded<T>(work: Promise<T>): Promise<T> {

@@ -99,6 +99,7 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     const unknown = await apiRequest(replicas[1]?.api.base ?? '', 'GET', `/Calls/CA${'1'.repeat(32)}.json`, clinic);
     assert.equal(unknown.status, 503);
     assert.equal(unknown.body.code, 20503);
+    assert.equal(await replicas[1]?.worker.metric('switchyard_call_store_failures_total', { operation: 'read' }), 1, 'counted as a read that failed for want of Redis');
 
     const texts = trunkCallRouting(webhook.base, ports);
     const starting = startTestWorker(texts, { callLedger: TEST_CALL_LEDGER, registrar: { redisUrl: redis.url, carrier: 'mekong', settings: { expiry: defaultExpirySettings, maxBindingsPerUser: 10 } } });
