@@ -55,5 +55,15 @@ export interface CallContext {
   progress?: CallProgress;
 }
 
+/** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */
+const callEnded = new Error('the call ended');
+
+/** Aborted once the session ends; with a reason of our own, since abort() without one builds a DOMException (and its stack) every call. */
+export function signalOfCall(session: Pick<CallSession, 'ended'>): AbortSignal {
+  const abort = new AbortController();
+  void session.ended.then(() => abort.abort(callEnded));
+  return abort.signal;
+}
+
 /** Twilio's Call SID shape: CA followed by 32 hex digits. */
 export const newCallSid = () => `CA${randomHex(16)}`;

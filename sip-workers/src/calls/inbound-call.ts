@@ -15,6 +15,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { CallHandler } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
+import { signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import type { PushCalls } from './push-wake.ts';
 import { reportEnded } from './call-event.ts';
@@ -57,9 +58,6 @@ function anchorMedia(session: CallSession<CallerLeg>, media: MediaAnchoring, log
   return true;
 }
 
-/** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */
-const callEnded = new Error('the call ended');
-
 /** What the worker may have besides settings, metrics and log: each part is absent when it is not configured. */
 export interface CallHandlerParts {
   media?: MediaAnchoring | undefined;
@@ -72,12 +70,9 @@ export interface CallHandlerParts {
 
 export function createCallHandler(settings: CallHandlingSettings, metrics: WorkerMetrics, log: WorkerLogger, { media, registrar, push, events, ledger }: CallHandlerParts = {}): CallHandler {
   return async (session, call, view) => {
-    const abort = new AbortController();
-    // A reason of our own: abort() without one builds a DOMException (and its stack) every call.
-    void session.ended.then(() => abort.abort(callEnded));
     const details = callDetails(session, call);
     const context: CallContext = {
-      session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: abort.signal, ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
+      session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: signalOfCall(session), ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', { hangUp: () => session.terminate() });
     void session.ended.then((end) => reportEnded(context, end, { events, ledger }));

@@ -31,7 +31,7 @@ import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { SipWorker } from '../worker/sip-worker.ts';
 import type { CallContext, CallHandlingSettings } from './call-context.ts';
-import { newCallSid } from './call-context.ts';
+import { newCallSid, signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
 import type { ProgressEvent } from './call-progress.ts';
@@ -324,10 +324,8 @@ export class CallPlacer {
   async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; progress: CallProgress; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
     const { call, details, answeredAt, party, progress, inline } = placed;
     const { settings, metrics, media, registrar, push, events } = this.#deps;
-    const abort = new AbortController();
-    void session.ended.then(() => abort.abort(new Error('the call ended')));
     const context: CallContext = {
-      session, call, view, details, settings, log, metrics, signal: abort.signal, party, progress,
+      session, call, view, details, settings, log, metrics, signal: signalOfCall(session), party, progress,
       ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
     };
     void session.ended.then((sessionEnd) => {

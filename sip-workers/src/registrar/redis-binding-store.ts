@@ -4,7 +4,7 @@
 // waiting for a Redis that may not come back before the phone gives up.
 import { z } from 'zod';
 import type { WorkerLogger } from '../worker/logger.ts';
-import { answerWithin, workerRedisClient } from '../worker/redis-connection.ts';
+import { answerWithin, watchAvailability, workerRedisClient } from '../worker/redis-connection.ts';
 import type { AddressOfRecord, CurrentBinding, Flow } from './binding.ts';
 import { LOOKUP_BINDINGS, REMOVE_FLOW_BINDINGS, UPDATE_BINDINGS, WITHDRAW_EDGE } from './binding-scripts.ts';
 import { BindingStoreUnavailable } from './binding-store.ts';
@@ -54,7 +54,6 @@ export class RedisBindingStore implements BindingStore {
   readonly #log: WorkerLogger;
   readonly #sha = new Map<string, string>();
   readonly #connected: Promise<void>;
-  #down = false;
 
   constructor(options: RedisBindingStoreOptions) {
     this.#prefix = options.keyPrefix ?? 'switchyard:bindings:';
@@ -62,16 +61,7 @@ export class RedisBindingStore implements BindingStore {
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#log = options.log;
     this.#client = workerRedisClient(options.url);
-    // Reconnection is the client's job; the log says when Redis went away and when it came back.
-    this.#client.on('error', (error: unknown) => {
-      if (this.#down) return;
-      this.#down = true;
-      this.#log.warn({ err: error }, 'registrar store (Redis) unavailable; REGISTER gets 503 until it is back');
-    });
-    this.#client.on('ready', () => {
-      if (this.#down) this.#log.info('registrar store (Redis) available again');
-      this.#down = false;
-    });
+    watchAvailability(this.#client, this.#log, { unavailable: 'registrar store (Redis) unavailable; REGISTER gets 503 until it is back', available: 'registrar store (Redis) available again' });
     // Not awaited here: a worker starts (and serves calls) while Redis is still on its way.
     this.#connected = this.#client.connect().then(
       () => undefined,

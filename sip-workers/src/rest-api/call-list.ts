@@ -3,12 +3,11 @@
 // library follows to the next one. Pure: where the calls come from is call-lookup.ts's business.
 import type { CallRecord } from '../calls/call-ledger.ts';
 import type { CallStatus } from '../webhook/call-parameters.ts';
-import { API_VERSION } from '../webhook/call-parameters.ts';
+import { API_VERSION, CALL_STATUSES } from '../webhook/call-parameters.ts';
 import { callResource } from './call-resource.ts';
 import { twilioError } from './twilio-error.ts';
 import type { TwilioError } from './twilio-error.ts';
 
-const STATUSES: readonly CallStatus[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
 
@@ -30,7 +29,7 @@ function wholeNumber(params: URLSearchParams, name: string, fallback: number, ma
 
 export function callListQuery(params: URLSearchParams): CallListQuery | TwilioError {
   const status = params.get('Status');
-  if (status !== null && !STATUSES.includes(status as CallStatus)) return twilioError(400, 20001, `Status must be one of ${STATUSES.join(', ')}, not ${JSON.stringify(status)}`);
+  if (status !== null && !CALL_STATUSES.includes(status as CallStatus)) return twilioError(400, 20001, `Status must be one of ${CALL_STATUSES.join(', ')}, not ${JSON.stringify(status)}`);
   const pageSize = wholeNumber(params, 'PageSize', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   if (typeof pageSize !== 'number') return pageSize;
   if (pageSize === 0) return twilioError(400, 20001, 'PageSize must be at least 1');

@@ -2,7 +2,6 @@
 // fields Switchyard does not know (price, answered_by…) are null, as Twilio gives them for a call
 // it has no such facts of.
 import type { CallRecord } from '../calls/call-ledger.ts';
-import { isFinal } from '../calls/call-ledger.ts';
 import { API_VERSION, rfc2822 } from '../webhook/call-parameters.ts';
 
 const dateOf = (ms: number | undefined): string | null => (ms === undefined ? null : rfc2822(new Date(ms)));
@@ -29,7 +28,8 @@ export function callResource(call: CallRecord): Record<string, unknown> {
     date_updated: dateOf(call.updatedAt),
     // Twilio's start_time is when the call was dialed, not answered: empty while queued.
     start_time: call.status === 'queued' ? null : dateOf(call.createdAt),
-    end_time: isFinal(call.status) ? dateOf(call.endedAt) : null,
+    // Set once the call ended, with its final status.
+    end_time: dateOf(call.endedAt),
     duration: durationOf(call),
     price: null,
     price_unit: 'USD',

@@ -8,8 +8,9 @@ import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
 import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
+import { CALL_STATUSES } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
-import { answerWithin, workerRedisClient } from '../worker/redis-connection.ts';
+import { answerWithin, watchAvailability, workerRedisClient } from '../worker/redis-connection.ts';
 import { CallStoreUnavailable, HANG_UP_SETTLE_MS, LocalCallLookup, untilEnded } from './call-lookup.ts';
 import { matchesQuery } from './call-list.ts';
 import type { CallListQuery } from './call-list.ts';
@@ -41,7 +42,7 @@ const storedCall = z.object({
     from: z.string(),
     to: z.string(),
     direction: z.enum(['inbound', 'outbound-api']),
-    status: z.enum(['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled']),
+    status: z.enum(CALL_STATUSES),
     createdAt: z.number(),
     answeredAt: z.number().optional(),
     endedAt: z.number().optional(),
@@ -67,7 +68,7 @@ export class RedisCallStore implements CallLookup {
   readonly #client;
   readonly #subscriber;
   readonly #timeoutMs: number;
-  #down = false;
+  readonly #availability: { readonly down: boolean };
   #closed = false;
   /** When this worker last trimmed each account's index. */
   readonly #trimmedAt = new Map<string, number>();
@@ -78,14 +79,9 @@ export class RedisCallStore implements CallLookup {
     this.#timeoutMs = options.timeoutMs ?? 1000;
     this.#local = new LocalCallLookup(options.ledger, options.settleMs ?? HANG_UP_SETTLE_MS);
     this.#client = workerRedisClient(options.url);
-    this.#client.on('error', (error: unknown) => {
-      if (this.#down) return;
-      this.#down = true;
-      options.log.warn({ err: error }, 'call store (Redis) unavailable: other replicas cannot see or end this one\'s calls until it is back');
-    });
-    this.#client.on('ready', () => {
-      if (this.#down) options.log.info('call store (Redis) available again');
-      this.#down = false;
+    this.#availability = watchAvailability(this.#client, options.log, {
+      unavailable: 'call store (Redis) unavailable: other replicas cannot see or end this one\'s calls until it is back',
+      available: 'call store (Redis) available again',
     });
     // A subscribed connection takes no other commands, so the channel has one of its own.
     this.#subscriber = this.#client.duplicate();
@@ -131,7 +127,7 @@ export class RedisCallStore implements CallLookup {
     const value = JSON.stringify({ worker: this.#options.worker, call } satisfies StoredCall);
     const failed = (error: unknown) => {
       this.#options.failures?.inc({ operation: 'write' });
-      if (!this.#down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
+      if (!this.#availability.down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
     };
     this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch(failed);
     if (call.updatedAt !== call.createdAt) return;

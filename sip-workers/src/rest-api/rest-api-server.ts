@@ -108,7 +108,8 @@ export class RestApi {
   }
 
   async #answer(request: IncomingMessage): Promise<Answer> {
-    const path = new URL(request.url ?? '/', 'http://api').pathname;
+    const url = new URL(request.url ?? '/', 'http://api');
+    const path = url.pathname;
     const [, pathSid, callSid] = CALLS_PATH.exec(path) ?? [];
     const notFound = this.#error(twilioError(404, 20404, `The requested resource ${path} was not found`));
     if (pathSid === undefined) return notFound;
@@ -121,13 +122,13 @@ export class RestApi {
     if (!account) return { ...this.#error(twilioError(401, 20003, 'Authenticate: your AccountSid or AuthToken was incorrect')), headers: { 'www-authenticate': 'Basic realm="Switchyard API"' } };
     if (!account.enabled) return this.#error(twilioError(403, 20005, 'Account not active'));
     if (callSid !== undefined) return this.#existingCall(request, account.sid, callSid, notFound);
-    if (!creating) return this.#listCalls(request, account.sid);
+    if (!creating) return this.#listCalls(url.searchParams, account.sid);
     return this.#createCall(request, account, view);
   }
 
   /** A page of the account's calls, newest first, filtered by To, From and Status. */
-  async #listCalls(request: IncomingMessage, accountSid: string): Promise<Answer> {
-    const query = callListQuery(new URL(request.url ?? '/', 'http://api').searchParams);
+  async #listCalls(params: URLSearchParams, accountSid: string): Promise<Answer> {
+    const query = callListQuery(params);
     if ('code' in query) return this.#error(query);
     const matching = await this.#deps.calls.list(accountSid, query, callsWanted(query));
     return { status: 200, body: callListPage(accountSid, query, matching) };

@@ -5,7 +5,9 @@
 //   SIP calls:       https://www.twilio.com/docs/voice/api/sip-twiml (SipDomain, SipCallId, SipHeader_X-…)
 //   Status callback: https://www.twilio.com/docs/voice/api/call-resource#statuscallback
 
-export type CallStatus = 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+/** Every status a call has, as the Call resource and its callbacks name them. */
+export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
 export type FinalCallStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled';
 
 /** What a status callback may say: a call progress event's initiated besides the call's own statuses. */

@@ -71,11 +71,6 @@ export class SipWorker implements TransactionUser {
     this.#layer = layer;
   }
 
-  /** Taking new calls: not draining. */
-  get accepting(): boolean {
-    return !this.#draining;
-  }
-
   get activeCalls(): number {
     return this.#sessions.size;
   }
