@@ -5,10 +5,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { writeRoutingDirectory } from '../src/routing/routing-directory.ts';
-import { freeUdpPort } from '../test/support/sipp.ts';
+import { freePort } from '../../testing/control-plane/processes.ts';
+import { freeTcpAndUdpPort } from '../test/support/sipp.ts';
 import type { RoutingTexts } from '../test/support/routing-fixture.ts';
 
 const mainEntry = new URL('../src/main.ts', import.meta.url).pathname;
@@ -21,14 +20,6 @@ export interface RunningWorker {
   /** Sum of a metric's samples whose labels include the given ones. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<void>;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const httpUp = (port: number, path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((response) => response.ok, () => false);
@@ -53,8 +44,9 @@ async function routingEnv(routing: WorkerRouting, workDir: string): Promise<Reco
 export async function startWorker(routing: WorkerRouting, carrier: string, workDir: string, logLevel: string, options: { waitReady?: boolean } = {}): Promise<RunningWorker> {
   const routingVariables = await routingEnv(routing, workDir);
   // Ports chosen here rather than read from the log, which says nothing below LOG_LEVEL=info.
-  const sipPort = await freeUdpPort();
-  const httpPort = await freeTcpPort();
+  // The worker binds TCP as well as UDP on its SIP port.
+  const sipPort = await freeTcpAndUdpPort();
+  const httpPort = await freePort();
   const logFile = join(workDir, 'worker.log');
   const fd = openSync(logFile, 'w');
   // BENCH_WORKER_NODE_FLAGS tries V8 settings on the worker alone, e.g. --max-semi-space-size=64.
@@ -72,7 +64,7 @@ export async function startWorker(routing: WorkerRouting, carrier: string, workD
       // The REST API is on, as in production, so its call ledger costs here what it costs there;
       // BENCH_WORKER_API=0 turns it off, to measure that cost.
       SWITCHYARD_API_HOST: '127.0.0.1',
-      SWITCHYARD_API_PORT: process.env.BENCH_WORKER_API === '0' ? '0' : String(await freeTcpPort()),
+      SWITCHYARD_API_PORT: process.env.BENCH_WORKER_API === '0' ? '0' : String(await freePort()),
       SWITCHYARD_DRAIN_SECONDS: '0',
       LOG_LEVEL: logLevel,
     },

@@ -1,11 +1,11 @@
 // The real worker process (node sip-workers/src/main.ts, as the Deployment runs it) for tests
 // that go through the Kubernetes API: its JSON log lines, its metrics, and a clean stop.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { collectJsonLines } from '../../../testing/json-log-lines.ts';
 import { freePort } from '../../../testing/control-plane/processes.ts';
-import { freeUdpPort } from './sipp.ts';
+import { freeTcpAndUdpPort } from './sipp.ts';
 
 const repoRoot = new URL('../../..', import.meta.url).pathname;
 
@@ -23,22 +23,64 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** Call at module top level: the process is stopped when the test file ends. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const sipPort = await freeUdpPort();
-  // HTTP and the REST API listen on TCP: a port free for UDP alone may be taken on TCP.
-  const httpPort = await freePort();
-  const apiPort = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'sip-workers/src/main.ts')], {
-    env: { ...process.env, SWITCHYARD_SIP_HOST: '127.0.0.1', SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_SIP_PORT: String(sipPort), SWITCHYARD_HTTP_PORT: String(httpPort), SWITCHYARD_API_HOST: '127.0.0.1', SWITCHYARD_API_PORT: String(apiPort), LOG_LEVEL: 'info', SWITCHYARD_DRAIN_SECONDS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+interface Spawned {
+  child: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  stderr: () => string;
+  exited: Promise<void>;
+}
+
+function spawnWorker(env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, [join(repoRoot, 'sip-workers/src/main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
   collectJsonLines(child.stdout, logs);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const http = (path: string) => fetch(`http://127.0.0.1:${httpPort}${path}`).catch(() => undefined);
+  return { child, logs, stderr: () => stderr, exited };
+}
+
+const listening = (logs: ReadonlyArray<Record<string, unknown>>) => logs.some((line) => String(line.msg).startsWith('SIP worker listening'));
+
+/** Resolves once the worker listens; false when it exited first. */
+async function untilListening(worker: Spawned): Promise<boolean> {
+  let exited = false;
+  void worker.exited.then(() => (exited = true));
+  const deadline = Date.now() + 30_000;
+  while (!listening(worker.logs)) {
+    if (exited) return false;
+    if (Date.now() > deadline) {
+      worker.child.kill('SIGKILL');
+      throw new Error(`the worker did not listen within 30 s; stderr: ${worker.stderr().slice(-2000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** Call at module top level: the process is stopped when the test file ends. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  // The worker listens for SIP on UDP and TCP, so its port must be free on both; a port can still
+  // be taken between the choice and the bind (another process's ephemeral port), so a worker that
+  // exits on EADDRINUSE is started again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    const sipPort = await freeTcpAndUdpPort();
+    const httpPort = await freePort();
+    const apiPort = await freePort();
+    const worker = spawnWorker({ SWITCHYARD_SIP_HOST: '127.0.0.1', SWITCHYARD_HTTP_HOST: '127.0.0.1', SWITCHYARD_SIP_PORT: String(sipPort), SWITCHYARD_HTTP_PORT: String(httpPort), SWITCHYARD_API_HOST: '127.0.0.1', SWITCHYARD_API_PORT: String(apiPort), LOG_LEVEL: 'info', SWITCHYARD_DRAIN_SECONDS: '1', ...env });
+    if (await untilListening(worker)) return running(worker, { sipPort, httpPort, apiPort });
+    if (!worker.stderr().includes('EADDRINUSE') || attempt >= 5) throw new Error(`the worker exited before it listened (code ${String(worker.child.exitCode)}); stderr: ${worker.stderr().slice(-2000)}`);
+  }
+}
+
+function running({ child, logs, stderr, exited }: Spawned, ports: { sipPort: number; httpPort: number; apiPort: number }): WorkerProcess {
+  const gone = () => (child.exitCode === null && child.signalCode === null ? undefined : `the worker exited (${String(child.exitCode ?? child.signalCode)}); stderr: ${stderr().slice(-2000)}`);
+  // A worker that died answers nothing: say so, rather than let a poll wait out its time on silence.
+  const http = async (path: string) => {
+    const death = gone();
+    if (death !== undefined) throw new Error(death);
+    return fetch(`http://127.0.0.1:${ports.httpPort}${path}`).catch(() => undefined);
+  };
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -47,9 +89,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   };
   after(stop);
   return {
-    sipPort,
-    httpPort,
-    apiPort,
+    ...ports,
     logs,
     servedGeneration: async () => {
       const text = await (await http('/metrics'))?.text();
@@ -63,7 +103,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     },
     stop: async () => {
       await stop();
-      if (stderr.trim() !== '') logs.push({ msg: 'stderr', stderr });
+      if (stderr().trim() !== '') logs.push({ msg: 'stderr', stderr: stderr() });
     },
   };
 }
