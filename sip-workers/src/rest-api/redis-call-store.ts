@@ -2,7 +2,9 @@
 // API answers for a call whichever replica the API Service sent the request to. Each replica
 // writes its calls as it handles them (a key per call, expiring once the call has been ended for
 // the retention time) and listens on a channel of its own; a replica asked to end another's call
-// publishes the request there, and the owner ends it as it would its own.
+// publishes the request there, and the owner ends it as it would its own. Each also stamps a
+// heartbeat, by which the others tell the live calls of a replica that died (call-owner.ts).
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
@@ -11,6 +13,8 @@ import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
 import { CALL_STATUSES } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import { answerWithin, watchAvailability, workerRedisClient } from '../worker/redis-connection.ts';
+import { callAsOwnerLeftIt, DEFAULT_HEARTBEAT, ownerHeartbeat } from './call-owner.ts';
+import type { HeartbeatTiming, OwnerHeartbeat } from './call-owner.ts';
 import { CallStoreUnavailable, HANG_UP_SETTLE_MS, LocalCallLookup, untilEnded } from './call-lookup.ts';
 import { matchesQuery } from './call-list.ts';
 import type { CallListQuery } from './call-list.ts';
@@ -28,6 +32,7 @@ export interface RedisCallStoreOptions {
   maxCallMs: number;
   timeoutMs?: number;
   settleMs?: number;
+  heartbeat?: Partial<HeartbeatTiming>;
   log: WorkerLogger;
   /** Counts what failed for want of Redis, by operation. */
   failures?: Pick<Counter<'operation'>, 'inc'>;
@@ -36,6 +41,8 @@ export interface RedisCallStoreOptions {
 // Parsed at the boundary: another worker version may have written the key.
 const storedCall = z.object({
   worker: z.string(),
+  /** The worker's run that wrote it; absent from versions that stamp no heartbeat. */
+  instance: z.string().optional(),
   call: z.object({
     sid: z.string(),
     accountSid: z.string(),
@@ -69,6 +76,10 @@ export class RedisCallStore implements CallLookup {
   readonly #subscriber;
   readonly #timeoutMs: number;
   readonly #availability: { readonly down: boolean };
+  readonly #heartbeat: HeartbeatTiming;
+  /** Tells this run's calls from an earlier run's at the same address. */
+  readonly #instance = randomUUID();
+  #heartbeatTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** When this worker last trimmed each account's index. */
   readonly #trimmedAt = new Map<string, number>();
@@ -77,6 +88,7 @@ export class RedisCallStore implements CallLookup {
   constructor(options: RedisCallStoreOptions) {
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? 1000;
+    this.#heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
     this.#local = new LocalCallLookup(options.ledger, options.settleMs ?? HANG_UP_SETTLE_MS);
     this.#client = workerRedisClient(options.url);
     this.#availability = watchAvailability(this.#client, options.log, {
@@ -86,6 +98,8 @@ export class RedisCallStore implements CallLookup {
     // A subscribed connection takes no other commands, so the channel has one of its own.
     this.#subscriber = this.#client.duplicate();
     this.#subscriber.on('error', () => undefined);
+    // Stamped as soon as Redis is up (again), before the calls written since can be judged by it.
+    this.#client.on('ready', () => this.#stampHeartbeat());
   }
 
   /**
@@ -104,6 +118,8 @@ export class RedisCallStore implements CallLookup {
   }
 
   #connect(): Promise<void> {
+    this.#heartbeatTimer = setInterval(() => this.#stampHeartbeat(), this.#heartbeat.renewMs);
+    this.#heartbeatTimer.unref();
     const failed = (what: string) => (error: unknown) => {
       if (this.#closed) return;
       this.#options.log.warn({ err: error }, what);
@@ -124,7 +140,7 @@ export class RedisCallStore implements CallLookup {
    */
   record(call: CallRecord): void {
     const ttlMs = isFinal(call.status) ? this.#options.retentionMs : this.#keptMs();
-    const value = JSON.stringify({ worker: this.#options.worker, call } satisfies StoredCall);
+    const value = JSON.stringify({ worker: this.#options.worker, instance: this.#instance, call } satisfies StoredCall);
     const failed = (error: unknown) => {
       this.#options.failures?.inc({ operation: 'write' });
       if (!this.#availability.down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
@@ -146,22 +162,21 @@ export class RedisCallStore implements CallLookup {
 
   async #list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
     const matching: CallRecord[] = [];
+    const now = Date.now();
     const oldest = Date.now() - this.#keptMs();
     for (let offset = 0; offset < MAX_LISTED && matching.length < wanted; offset += LIST_BATCH) {
       const sids = await this.#bounded(this.#client.zRange(this.#accountKey(accountSid), '+inf', oldest, { BY: 'SCORE', REV: true, LIMIT: { offset, count: LIST_BATCH } }));
       if (sids.length === 0) break;
       const values = await this.#bounded(this.#client.mGet(sids.map((sid) => this.#key(sid))));
-      for (const value of values) {
-        const call = value === null ? undefined : this.#parse(value)?.call;
-        if (call && matchesQuery(call, query)) matching.push(call);
-      }
+      const stored = values.flatMap((value) => (value === null ? [] : (this.#parse(value) ?? [])));
+      for (const call of await this.#judged(stored, now)) if (matchesQuery(call, query)) matching.push(call);
       if (sids.length < LIST_BATCH) break;
     }
     return matching.slice(0, wanted);
   }
 
   async find(callSid: string): Promise<CallRecord | undefined> {
-    return this.#options.ledger.find(callSid) ?? (await this.#counted('read', this.#read(callSid)))?.call;
+    return this.#options.ledger.find(callSid) ?? (await this.#counted('read', this.#readJudged(callSid)));
   }
 
   hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
@@ -172,11 +187,12 @@ export class RedisCallStore implements CallLookup {
   /** Another replica's call (or none): asked of its owner over the owner's channel. */
   async #hangUpElsewhere(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
     const stored = await this.#read(callSid);
-    if (!stored || !hangUpApplies(stored.call.status, mode)) return stored?.call;
+    const call = stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
+    if (!stored || !call || !hangUpApplies(call.status, mode)) return call;
     const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, mode })));
     // Nobody listens on the owner's channel: it is gone, and its calls with it; the record says what it knew.
-    if (heard === 0) return stored.call;
-    return untilEnded(async () => (await this.#read(callSid))?.call, this.#options.settleMs ?? HANG_UP_SETTLE_MS);
+    if (heard === 0) return call;
+    return untilEnded(() => this.#readJudged(callSid), this.#options.settleMs ?? HANG_UP_SETTLE_MS);
   }
 
   /**
@@ -185,6 +201,7 @@ export class RedisCallStore implements CallLookup {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#heartbeatTimer);
     if (this.#subscriber.isOpen) this.#subscriber.destroy();
     if (!this.#client.isReady) {
       if (this.#client.isOpen) this.#client.destroy();
@@ -203,6 +220,34 @@ export class RedisCallStore implements CallLookup {
       return;
     }
     if (!this.#options.ledger.hangUp(request.sid, request.mode)) this.#options.log.debug({ callSid: request.sid }, 'hang-up request for a call no longer here');
+  }
+
+  #stampHeartbeat(): void {
+    if (this.#closed || !this.#client.isReady) return;
+    const heartbeat: OwnerHeartbeat = { instance: this.#instance, seenAt: Date.now() };
+    // It outlives any record of this run's calls, so a call never outlasts the proof its owner is gone.
+    this.#client.set(this.#heartbeatKey(this.#options.worker), JSON.stringify(heartbeat), { expiration: { type: 'PX', value: this.#keptMs() } }).catch((error: unknown) => {
+      this.#options.failures?.inc({ operation: 'heartbeat' });
+      if (!this.#availability.down) this.#options.log.warn({ err: error }, `call store: heartbeat not stamped; other replicas read this one's live calls as ended after ${this.#heartbeat.goneAfterMs} ms without one`);
+    });
+  }
+
+  /** The calls as their owners left them: a live call of a replica that is gone reads ended. */
+  async #judged(stored: readonly StoredCall[], now: number): Promise<CallRecord[]> {
+    const owners = [...new Set(stored.filter(({ call, instance }) => instance !== undefined && !isFinal(call.status)).map(({ worker }) => worker))];
+    if (owners.length === 0) return stored.map(({ call }) => call);
+    const values = await this.#bounded(this.#client.mGet(owners.map((worker) => this.#heartbeatKey(worker))));
+    const heartbeats = new Map<string, OwnerHeartbeat>();
+    owners.forEach((worker, index) => {
+      const parsed = ownerHeartbeat.safeParse(parseJson(values[index]));
+      if (parsed.success) heartbeats.set(worker, parsed.data);
+    });
+    return stored.map(({ worker, instance, call }) => callAsOwnerLeftIt(call, instance, heartbeats.get(worker), now, this.#heartbeat.goneAfterMs));
+  }
+
+  async #readJudged(callSid: string): Promise<CallRecord | undefined> {
+    const stored = await this.#read(callSid);
+    return stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
   }
 
   async #read(callSid: string): Promise<StoredCall | undefined> {
@@ -238,6 +283,10 @@ export class RedisCallStore implements CallLookup {
     return `switchyard:calls:{${this.#options.carrier}}:${callSid}`;
   }
 
+  #heartbeatKey(worker: string): string {
+    return `switchyard:calls:{${this.#options.carrier}}:worker:${worker}`;
+  }
+
   #channel(worker: string): string {
     return `switchyard:call-control:{${this.#options.carrier}}:${worker}`;
   }
@@ -254,5 +303,14 @@ export class RedisCallStore implements CallLookup {
 
   #bounded<T>(work: Promise<T>): Promise<T> {
     return answerWithin(work, this.#timeoutMs, (detail) => new CallStoreUnavailable(detail));
+  }
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

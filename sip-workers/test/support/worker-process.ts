@@ -1,5 +1,5 @@
-// The real worker process (node sip-workers/src/main.ts, as the Deployment runs it) for tests
-// that go through the Kubernetes API: its JSON log lines, its metrics, and a clean stop.
+// The real worker process (node sip-workers/src/main.ts, as the Deployment runs it) for tests of
+// the process as a whole: its JSON log lines, its metrics, a clean stop and a kill.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -21,6 +21,8 @@ export interface WorkerProcess {
   /** A counter or gauge from /metrics, summed over its label sets (0 when absent). */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
+  /** SIGKILL: no drain, no hang-ups, as when the kernel or a lost node ends it. */
+  kill(): Promise<void>;
 }
 
 interface Spawned {
@@ -104,6 +106,10 @@ function running({ child, logs, stderr, exited }: Spawned, ports: { sipPort: num
     stop: async () => {
       await stop();
       if (stderr().trim() !== '') logs.push({ msg: 'stderr', stderr: stderr() });
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
