@@ -1,10 +1,12 @@
-// Twilio's "list calls" (GET …/Calls.json): the query a request makes (To, From, Status, and
-// Page/PageSize), which calls match it, and the page as Twilio answers it, with the URIs a helper
+// Twilio's "list calls" (GET …/Calls.json): the query a request makes (To, From, Status,
+// StartTime and EndTime, ParentCallSid, and Page/PageSize), which calls match it, and the page as Twilio answers it, with the URIs a helper
 // library follows to the next one. Pure: where the calls come from is call-lookup.ts's business.
 import type { CallRecord } from '../calls/call-ledger.ts';
 import type { CallStatus } from '../webhook/call-parameters.ts';
 import { API_VERSION, CALL_STATUSES } from '../webhook/call-parameters.ts';
-import { callResource } from './call-resource.ts';
+import { callResource, startTimeOf } from './call-resource.ts';
+import { inRange, timeFilterNames, timeRange } from './call-time-filter.ts';
+import type { TimeRange } from './call-time-filter.ts';
 import { twilioError } from './twilio-error.ts';
 import type { TwilioError } from './twilio-error.ts';
 
@@ -15,6 +17,12 @@ export interface CallListQuery {
   readonly to?: string;
   readonly from?: string;
   readonly status?: CallStatus;
+  readonly started?: TimeRange;
+  readonly ended?: TimeRange;
+  /** Switchyard's calls have no parent: given, it matches none. */
+  readonly parentCallSid?: string;
+  /** The time filters as the request gave them, for the pages' URIs. */
+  readonly timeParams?: ReadonlyArray<readonly [string, string]>;
   readonly pageSize: number;
   readonly page: number;
 }
@@ -36,19 +44,33 @@ export function callListQuery(params: URLSearchParams): CallListQuery | TwilioEr
   // A page beyond what any retention holds is empty anyway; the bound keeps the arithmetic small.
   const page = wholeNumber(params, 'Page', 0, 100_000);
   if (typeof page !== 'number') return page;
+  const started = timeRange(params, 'StartTime');
+  if (started !== undefined && 'code' in started) return started;
+  const ended = timeRange(params, 'EndTime');
+  if (ended !== undefined && 'code' in ended) return ended;
+  const timeParams = [...timeFilterNames('StartTime'), ...timeFilterNames('EndTime')].flatMap((name) => {
+    const value = params.get(name);
+    return value === null ? [] : [[name, value] as const];
+  });
   const to = params.get('To');
   const from = params.get('From');
+  const parentCallSid = params.get('ParentCallSid');
   return {
     ...(to === null ? {} : { to }),
     ...(from === null ? {} : { from }),
     ...(status === null ? {} : { status: status as CallStatus }),
+    ...(started === undefined ? {} : { started }),
+    ...(ended === undefined ? {} : { ended }),
+    ...(parentCallSid === null ? {} : { parentCallSid }),
+    ...(timeParams.length === 0 ? {} : { timeParams }),
     pageSize,
     page,
   };
 }
 
 export const matchesQuery = (call: CallRecord, query: CallListQuery): boolean =>
-  (query.to === undefined || call.to === query.to) && (query.from === undefined || call.from === query.from) && (query.status === undefined || call.status === query.status);
+  (query.to === undefined || call.to === query.to) && (query.from === undefined || call.from === query.from) && (query.status === undefined || call.status === query.status) &&
+  query.parentCallSid === undefined && inRange(startTimeOf(call), query.started) && inRange(call.endedAt, query.ended);
 
 /** How many matching calls, newest first, a page needs to be answered: its own and one more, to know whether a next page exists. */
 export const callsWanted = (query: CallListQuery): number => (query.page + 1) * query.pageSize + 1;
@@ -58,6 +80,8 @@ function pageUri(accountSid: string, query: CallListQuery, page: number): string
   if (query.to !== undefined) params.set('To', query.to);
   if (query.from !== undefined) params.set('From', query.from);
   if (query.status !== undefined) params.set('Status', query.status);
+  if (query.parentCallSid !== undefined) params.set('ParentCallSid', query.parentCallSid);
+  for (const [name, value] of query.timeParams ?? []) params.set(name, value);
   params.set('PageSize', String(query.pageSize));
   params.set('Page', String(page));
   return `/${API_VERSION}/Accounts/${accountSid}/Calls.json?${params.toString()}`;

@@ -12,6 +12,9 @@ function durationOf(call: CallRecord): string | null {
   return String(call.answeredAt === undefined ? 0 : Math.ceil((call.endedAt - call.answeredAt) / 1000));
 }
 
+/** Twilio's start_time is when the call was dialed, not answered: none while queued. */
+export const startTimeOf = (call: CallRecord): number | undefined => (call.status === 'queued' ? undefined : call.createdAt);
+
 export function callResource(call: CallRecord): Record<string, unknown> {
   const uri = `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}.json`;
   return {
@@ -26,8 +29,7 @@ export function callResource(call: CallRecord): Record<string, unknown> {
     api_version: API_VERSION,
     date_created: dateOf(call.createdAt),
     date_updated: dateOf(call.updatedAt),
-    // Twilio's start_time is when the call was dialed, not answered: empty while queued.
-    start_time: call.status === 'queued' ? null : dateOf(call.createdAt),
+    start_time: dateOf(startTimeOf(call)),
     // Set once the call ended, with its final status.
     end_time: dateOf(call.endedAt),
     duration: durationOf(call),

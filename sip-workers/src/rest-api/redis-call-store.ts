@@ -163,9 +163,11 @@ export class RedisCallStore implements CallLookup {
   async #list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
     const matching: CallRecord[] = [];
     const now = Date.now();
-    const oldest = Date.now() - this.#keptMs();
+    // The index is by creation, which is a call's start time: a StartTime filter narrows what is read.
+    const oldest = Math.max(Date.now() - this.#keptMs(), query.started?.from ?? 0);
+    const newest = query.started?.until ?? '+inf';
     for (let offset = 0; offset < MAX_LISTED && matching.length < wanted; offset += LIST_BATCH) {
-      const sids = await this.#bounded(this.#client.zRange(this.#accountKey(accountSid), '+inf', oldest, { BY: 'SCORE', REV: true, LIMIT: { offset, count: LIST_BATCH } }));
+      const sids = await this.#bounded(this.#client.zRange(this.#accountKey(accountSid), newest, oldest, { BY: 'SCORE', REV: true, LIMIT: { offset, count: LIST_BATCH } }));
       if (sids.length === 0) break;
       const values = await this.#bounded(this.#client.mGet(sids.map((sid) => this.#key(sid))));
       const stored = values.flatMap((value) => (value === null ? [] : (this.#parse(value) ?? [])));

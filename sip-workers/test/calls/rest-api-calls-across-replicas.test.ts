@@ -73,6 +73,15 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     assert.equal((await apiRequest(other, 'GET', `/Calls/CA${'0'.repeat(32)}.json`, clinic)).status, 404);
     const listed = await apiRequest(other, 'GET', `/Calls.json?To=${encodeURIComponent('+85597000311')}`, clinic);
     assert.deepEqual((listed.body.calls as Array<{ sid: string; status: string }>).map(({ sid, status }) => ({ sid, status })), [{ sid: callSid, status: 'completed' }], 'listed by the replica that did not place it');
+
+    // Redis's index is read by start time only as far as the StartTime filters reach.
+    const startedOn = new Date(Date.parse(String((listed.body.calls as Array<{ start_time: string }>)[0]?.start_time))).toISOString().slice(0, 10);
+    const nextDay = new Date(Date.parse(startedOn) + 86_400_000).toISOString().slice(0, 10);
+    const sidsListed = async (filters: Record<string, string>) => ((await apiRequest(other, 'GET', `/Calls.json?${new URLSearchParams({ To: '+85597000311', ...filters }).toString()}`, clinic)).body.calls as Array<{ sid: string }>).map(({ sid }) => sid);
+    assert.deepEqual(await sidsListed({ StartTime: startedOn }), [callSid]);
+    assert.deepEqual(await sidsListed({ 'StartTime>': startedOn, 'StartTime<': nextDay }), [callSid]);
+    assert.deepEqual(await sidsListed({ 'StartTime>': nextDay }), [], 'none started on or after the next day');
+    assert.deepEqual(await sidsListed({ 'StartTime<': startedOn }), [], 'nor before its midnight');
   });
 
   test('a replica that stops hangs up its calls, and the others read them ended', async () => {

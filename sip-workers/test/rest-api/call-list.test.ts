@@ -51,4 +51,37 @@ describe('listing calls', () => {
     assert.equal(last.next_page_uri, null, 'nothing after the last page');
     assert.equal(callListPage(account, query(''), []).previous_page_uri, null);
   });
+
+  test('StartTime and EndTime take a UTC date, or an inequality with a date (from its midnight) or a time with its offset; unreadable ones are refused with 20001', () => {
+    const day = Date.UTC(2026, 11, 8);
+    assert.deepEqual(query('StartTime=2026-12-08').started, { from: day, until: day + 86_400_000 - 1 });
+    assert.deepEqual(query('StartTime>=2026-12-08&StartTime<=2026-12-10').started, { from: day, until: day + 2 * 86_400_000 });
+    assert.deepEqual(query('StartTime=2026-12-08&StartTime>=2026-12-08T09:30:00Z').started, { from: day + 9.5 * 3_600_000, until: day + 86_400_000 - 1 }, 'both narrow');
+    assert.deepEqual(query('EndTime<=2026-12-08T09:30:00%2B07:00').ended, { until: day + 2.5 * 3_600_000 });
+    assert.deepEqual(query('StartTime=2026-12-08T23:59:59Z').started, { from: day, until: day + 86_400_000 - 1 }, 'a time for StartTime= stands for its day');
+    for (const bad of ['StartTime=yesterday', 'StartTime=2026-02-31', 'EndTime<=2026-12-08T09:30:00', 'StartTime>=12/08/2026']) {
+      const refused = callListQuery(new URLSearchParams(bad));
+      assert.ok('code' in refused && refused.code === 20001 && refused.status === 400, bad);
+    }
+  });
+
+  test('a call matches a time filter by its start (none while queued) and its end (none while it lasts); a ParentCallSid matches none', () => {
+    const startedAt = Date.UTC(2026, 11, 8, 10);
+    const ended = call(1, { createdAt: startedAt, endedAt: startedAt + 60_000 });
+    assert.equal(matchesQuery(ended, query('StartTime=2026-12-08')), true);
+    assert.equal(matchesQuery(ended, query('StartTime=2026-12-07')), false);
+    assert.equal(matchesQuery(ended, query('StartTime>=2026-12-08T10:00:00Z&StartTime<=2026-12-08T10:00:00Z')), true, 'both ends included');
+    assert.equal(matchesQuery(ended, query('StartTime>=2026-12-08T10:00:01Z')), false);
+    assert.equal(matchesQuery(ended, query('EndTime<=2026-12-08T10:01:00Z')), true);
+    assert.equal(matchesQuery(ended, query('EndTime<=2026-12-08T10:00:59Z')), false);
+    assert.equal(matchesQuery(call(2, { createdAt: startedAt, status: 'in-progress' }), query('EndTime>=2026-12-01')), false, 'a live call has not ended');
+    assert.equal(matchesQuery(call(3, { createdAt: startedAt, status: 'queued' }), query('StartTime=2026-12-08')), false, 'a queued call has not started');
+    assert.equal(matchesQuery(ended, query(`ParentCallSid=${ended.sid}`)), false);
+  });
+
+  test('the pages\' URIs keep the time filters as given', () => {
+    const page = callListPage(account, query('StartTime>=2026-12-08&EndTime=2026-12-09&PageSize=1'), [call(2), call(1)]);
+    assert.equal(page.next_page_uri, `/2010-04-01/Accounts/${account}/Calls.json?StartTime%3E=2026-12-08&EndTime=2026-12-09&PageSize=1&Page=1`);
+    assert.deepEqual(query(String(page.next_page_uri).split('?')[1] ?? '').started, query('StartTime>=2026-12-08').started, 'and read back the same');
+  });
 });
