@@ -291,6 +291,17 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     return true;
   }
 
+  /**
+   * Ends the answered call `limitMs` after its answer (a <Dial timeLimit>) when that comes before
+   * the worker's own limit: BYE to both sides, as that limit does.
+   */
+  limitAnsweredTo(limitMs: number): void {
+    if (this.#state !== 'answered' || this.#answeredAt === undefined || limitMs >= (this.#deps.maxCallMs ?? DEFAULT_MAX_CALL_MS)) return;
+    clearTimeout(this.#timeLimit);
+    this.#timeLimit = setTimeout(() => this.hangup('worker'), Math.max(0, this.#answeredAt + limitMs - Date.now()));
+    this.#timeLimit.unref();
+  }
+
   /** A final non-2xx to the caller; the call ends. */
   reject(status: number, reason?: string, headers: HeaderField[] = []): void {
     if (this.#state === 'ended') return;

@@ -172,5 +172,6 @@ export async function dial(context: CallContext, verb: DialVerb): Promise<DialRe
     return result;
   }));
   const answered = results.find((result) => result.kind === 'answered');
+  if (answered && verb.timeLimit !== undefined) context.session.limitAnsweredTo(verb.timeLimit * 1000);
   return answered ?? combinedFailure(results.filter((result): result is DialFailure => result.kind === 'failed'));
 }

@@ -21,6 +21,8 @@ export interface DialVerb {
   readonly method: HttpMethod;
   /** Keep the caller in early media (no 200 OK) until the dialled party answers. */
   readonly answerOnBridge: boolean;
+  /** Seconds the connected call may last from the answer; absent: the worker's own limit (SWITCHYARD_MAX_CALL_SECONDS). */
+  readonly timeLimit?: number;
 }
 
 export type TwimlVerb =

@@ -50,6 +50,18 @@ test('Dial attributes: callerId, timeout, action (resolved), method, answerOnBri
   });
 });
 
+test('Dial timeLimit: seconds the connected call may last, absent unless given; out of range clamped, unreadable Twilio\'s 4 hours, each with a warning', () => {
+  const limited = only('<Dial timeLimit="90"><Number>+85523999000</Number></Dial>');
+  assert.ok(limited.verb === 'Dial');
+  assert.equal(limited.timeLimit, 90);
+  const unlimited = only('<Dial><Number>+85523999000</Number></Dial>');
+  assert.ok(unlimited.verb === 'Dial' && !('timeLimit' in unlimited), 'the worker\'s own limit applies');
+  const document = twiml('<Dial timeLimit="0">+85523999000</Dial><Dial timeLimit="a while">+85523999000</Dial><Dial timeLimit="100000">+85523999000</Dial>');
+  assert.deepEqual(document.verbs.map((verb) => (verb.verb === 'Dial' ? verb.timeLimit : undefined)), [1, 14_400, 86_400]);
+  assert.equal(document.warnings.length, 3);
+  assert.match(document.warnings[1] ?? '', /timeLimit="a while"/);
+});
+
 test('a bare number as Dial text is one Number noun', () => {
   assert.deepEqual(only('<Dial timeout="20">\n  +85523999000\n</Dial>'), {
     verb: 'Dial', targets: [{ noun: 'Number', number: '+85523999000' }], timeout: 20, method: 'POST', answerOnBridge: false,
