@@ -1,6 +1,7 @@
 // Carries out a TwiML document's verbs in order for a call not yet answered. <Dial> that
 // connects ends the document (the rest would run after the bridged call, which needs media we
-// do not have); <Redirect> and a <Dial action> replace the document, as in Twilio.
+// do not have), its action told when the call ends; <Redirect> and the action of a <Dial> that
+// did not connect replace the document, as in Twilio.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rejectStatus } from '../twiml/reject-status.ts';
 import type { TwimlDocument, TwimlVerb } from '../twiml/twiml-verbs.ts';
@@ -8,6 +9,7 @@ import { callParameters, twimlRequestStatus } from '../webhook/call-parameters.t
 import type { WebhookParams } from '../webhook/twilio-signature.ts';
 import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { CallContext } from './call-context.ts';
+import { requestBridgedDialAction } from './bridged-dial-action.ts';
 import { dial } from './dial.ts';
 import type { DialFailure } from './dial-result.ts';
 
@@ -33,7 +35,11 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
   switch (verb.verb) {
     case 'Dial': {
       const result = await dial(context, verb);
-      if (result.kind === 'answered') return { next: 'done' };
+      if (result.kind === 'answered') {
+        const { action } = verb;
+        if (action !== undefined) void session.ended.then((end) => requestBridgedDialAction(context, { ...verb, action }, end));
+        return { next: 'done' };
+      }
       lastFailure.value = result;
       // Only a call that is over stops here: a callee's 487, or a noun cancelled by another's
       // decline, leaves a caller still waiting for the rest of the document.

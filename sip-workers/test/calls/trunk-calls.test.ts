@@ -13,6 +13,7 @@ import type { WebhookServer } from '../support/webhook-server.ts';
 import { startTestWorker } from '../support/worker-harness.ts';
 import type { TestWorker } from '../support/worker-harness.ts';
 import { freeFixturePorts, numbers, trunkCallRouting, trunkCredentials } from './trunk-call-fixture.ts';
+import { eventually } from '../../../testing/operator-process.ts';
 
 const ok = (result: SippResult, what: string) => assert.equal(result.code, 0, `${what}: sipp exited ${result.code}\n${result.stderr.slice(-1500)}\n${result.stdout.slice(-1500)}`);
 
@@ -187,6 +188,26 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     ok(await callee.exited, 'trunk (487 ACKed)');
     const action = webhook.hits.find((hit) => hit.path === '/after-dial');
     assert.equal(new Map(action?.params).get('DialCallStatus'), 'no-answer');
+  });
+
+  test('a connected <Dial>\'s action is requested once the call has ended, with DialCallStatus completed and how long it was connected; its TwiML is not run', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="10" action="/after-dial"><Number>+85597000111</Number></Dial>'));
+    webhook.route('/after-dial', twiml('<Dial><Number>+85597000999</Number></Dial>'));
+    webhook.hits.length = 0;
+    const attemptsBefore = await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'primary' });
+    const trunk = await startSippServer({ scenario: calleeHangingUp(1600), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller (gets the BYE as the callee hangs up)');
+    ok(await trunk.exited, 'callee');
+    const action = await eventually('the action request', () => webhook.hits.find((hit) => hit.path === '/after-dial'), 5000, 20);
+    const params = new Map(action.params);
+    assert.equal(params.get('DialCallStatus'), 'completed');
+    assert.equal(params.get('DialBridged'), 'true');
+    assert.equal(params.get('DialCallDuration'), '2', 'connected for the callee\'s 1.6 s');
+    assert.equal(params.get('CallStatus'), 'completed');
+    const token = authToken()[params.get('AccountSid') ?? ''];
+    assert.ok(token && action.signature && validateTwilioSignature(token, action.signature, action.url, action.params), 'signed as every request is');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'primary' }), attemptsBefore + 1, 'the action\'s <Dial> rang no one');
   });
 
   test('a trunk\'s 302 reaches the caller with its Contact, for the caller to follow', async () => {
