@@ -65,6 +65,8 @@ export interface PlacedCallRequest {
   sipAuth?: { username: string; password: string };
   /** How long the party may ring, in seconds (Twilio's Timeout, default 60). */
   timeoutSeconds: number;
+  /** How long the call may last from the party's answer, in seconds (Twilio's TimeLimit); absent: the worker's own limit once bridged. */
+  timeLimitSeconds?: number;
 }
 
 export interface CallPlacerDeps {
@@ -134,6 +136,13 @@ function termsOf(requestUri: SipUri, answer: Answered): SipRequest {
     headers: [{ name: 'Max-Forwards', value: '70' }, ...bodyHeaders(answer.response)],
     body: answer.response.body,
   };
+}
+
+/** Ends the call at `deadline` (epoch ms) whatever it is doing then: its TwiML running, or bridged. */
+function endAtTimeLimit(session: CallSession, deadline: number): void {
+  const timer = setTimeout(() => session.terminate(), Math.max(0, deadline - Date.now()));
+  timer.unref();
+  void session.ended.then(() => clearTimeout(timer));
 }
 
 /**
@@ -253,6 +262,7 @@ export class CallPlacer {
     void session.ended.then(() => leg.release());
     // Ended by the account as the party answered: the answer is refused in our ACK, then BYE.
     if (control.terminated) session.terminate();
+    if (request.timeLimitSeconds !== undefined) endAtTimeLimit(session, answeredAt + request.timeLimitSeconds * 1000);
     await this.#runTwiml(session, view, { call, details, answeredAt, party, progress, inline: request.twiml }, log);
   }
 

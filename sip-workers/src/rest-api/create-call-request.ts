@@ -15,6 +15,7 @@ import type { TwilioError } from './twilio-error.ts';
 /** Twilio's default ring time for a placed call, and its upper bound. */
 const DEFAULT_TIMEOUT_SECONDS = 60;
 const MAX_TIMEOUT_SECONDS = 600;
+const MAX_TIME_LIMIT_SECONDS = 86_400;
 
 const E164_OR_DIGITS = /^\+?[0-9]{2,15}$/;
 
@@ -75,6 +76,23 @@ function timeoutOf(text: string | null): number | TwilioError {
   return Math.min(seconds, MAX_TIMEOUT_SECONDS);
 }
 
+function timeLimitOf(text: string | null): number | undefined | TwilioError {
+  if (text === null || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 1) return twilioError(400, 20001, `TimeLimit must be a whole number of seconds from 1, not ${text}`);
+  // A day at most, as a <Dial timeLimit>; the worker's own limit (SWITCHYARD_MAX_CALL_SECONDS) still ends a bridged call sooner.
+  return Math.min(seconds, MAX_TIME_LIMIT_SECONDS);
+}
+
+/** Timeout (how long the party rings) and TimeLimit (how long the call may last). */
+function timesOf(params: URLSearchParams): Pick<PlacedCallRequest, 'timeoutSeconds' | 'timeLimitSeconds'> | TwilioError {
+  const timeoutSeconds = timeoutOf(params.get('Timeout'));
+  if (isError(timeoutSeconds)) return timeoutSeconds;
+  const timeLimitSeconds = timeLimitOf(params.get('TimeLimit'));
+  if (isError(timeLimitSeconds)) return timeLimitSeconds;
+  return { timeoutSeconds, ...(timeLimitSeconds === undefined ? {} : { timeLimitSeconds }) };
+}
+
 function toOf(text: string | null): string | TwilioError {
   if (text === null || text.trim() === '') return twilioError(400, 21201, 'No \'To\' number is specified');
   const to = text.trim();
@@ -100,8 +118,8 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
   if (isError(fallback)) return fallback;
   const statusCallback = statusCallbackOf(params);
   if (isError(statusCallback)) return statusCallback;
-  const timeoutSeconds = timeoutOf(params.get('Timeout'));
-  if (isError(timeoutSeconds)) return timeoutSeconds;
+  const times = timesOf(params);
+  if (isError(times)) return times;
   const username = params.get('SipAuthUsername');
   const password = params.get('SipAuthPassword');
   if ((username === null) !== (password === null)) return twilioError(400, 400, 'SipAuthUsername and SipAuthPassword go together');
@@ -114,6 +132,6 @@ export function createCallRequest(params: URLSearchParams, account: PlacedCallRe
     ...(fallback ? { fallback } : {}),
     ...statusCallback,
     ...(username !== null && password !== null ? { sipAuth: { username, password } } : {}),
-    timeoutSeconds,
+    ...times,
   };
 }

@@ -115,6 +115,18 @@ describe('calls placed through the REST API', { skip: sippMissing, timeout: 120_
     assert.equal(param(status, 'SipResponseCode'), '200');
   });
 
+  test('a TimeLimit ends the call that long after the party answered, whatever its TwiML is doing', async () => {
+    const party = await startSippServer({ scenario: partyRefused(), localPort: platform.ports.primary, calls: 1 });
+    const created = await createCall({ To: '+85597000114', From: '+85523900100', Twiml: '<Response><Pause length="20"/></Response>', TimeLimit: '1', StatusCallback: `${platform.webhook.base}/status` });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const started = performance.now();
+    ok(await party.exited, 'the party (hung up on)');
+    const heldMs = performance.now() - started;
+    assert.ok(heldMs >= 900 && heldMs < 5000, `hung up at the time limit, not after the 20 s pause (${heldMs.toFixed(0)} ms)`);
+    const status = await statusOf(String(created.body.sid));
+    assert.equal(param(status, 'CallStatus'), 'completed', 'answered, then ended');
+  });
+
   test('inline Twiml runs without any fetch: its <Dial> bridges the party to the callee', async () => {
     const callee = await startSippServer({ scenario: calleeOfPlacedCall(), calls: 1 });
     const party = await startSippServer({ scenario: partyBridged(200), localPort: platform.ports.primary, calls: 1 });

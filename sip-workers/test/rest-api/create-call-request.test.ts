@@ -66,6 +66,12 @@ describe('Calls.json parameters', () => {
     assert.equal(placed({ ...minimal, Timeout: '3600' }).timeoutSeconds, 600);
   });
 
+  test('a TimeLimit bounds the call from the party\'s answer, capped at a day; without one there is none of the request\'s own', () => {
+    assert.equal(placed({ ...minimal, TimeLimit: '90' }).timeLimitSeconds, 90);
+    assert.equal(placed({ ...minimal, TimeLimit: '100000' }).timeLimitSeconds, 86_400);
+    assert.equal('timeLimitSeconds' in placed(minimal), false);
+  });
+
   const refusals: Array<{ name: string; params: Record<string, string>; code: number }> = [
     { name: 'no To', params: { From: minimal.From, Url: minimal.Url }, code: 21201 },
     { name: 'a To that is neither a number nor a SIP URI', params: { ...minimal, To: 'alice' }, code: 21211 },
@@ -80,6 +86,8 @@ describe('Calls.json parameters', () => {
     { name: 'a malformed StatusCallback', params: { ...minimal, StatusCallback: 'nowhere' }, code: 21205 },
     { name: 'a Timeout of 0', params: { ...minimal, Timeout: '0' }, code: 21208 },
     { name: 'a Timeout that is not a whole number', params: { ...minimal, Timeout: '2.5' }, code: 21208 },
+    { name: 'a TimeLimit of 0', params: { ...minimal, TimeLimit: '0' }, code: 20001 },
+    { name: 'a TimeLimit that is not a number', params: { ...minimal, TimeLimit: 'an hour' }, code: 20001 },
     { name: 'a SipAuthUsername without its password', params: { ...minimal, SipAuthUsername: 'sipauthtest' }, code: 400 },
   ];
   for (const { name, params, code } of refusals) {
