@@ -186,11 +186,16 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     }
     // Provisional responses reach the caller in order even when one waits on the relay.
     let early = Promise.resolve();
+    const { observer } = target;
     const leg = new OutgoingLeg(this.#deps.layer, sent, this.#deps.contact(sent.destination.transport), {
-      onProvisional: (response) => void (early = early.then(() => this.#relayProvisional(response))),
+      onProvisional: (response) => {
+        observer?.provisional(response.status);
+        early = early.then(() => this.#relayProvisional(response));
+      },
       onAnswerRetransmitted: () => this.#ackCallee(),
     });
     this.#legs.add(leg);
+    observer?.started();
     const outcome = await leg.start();
     this.#legs.delete(leg);
     return { outcome, leg, early };

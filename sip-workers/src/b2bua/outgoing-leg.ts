@@ -45,6 +45,13 @@ export interface DialTarget {
   contentType?: string;
   /** The Authorization or Proxy-Authorization answering a 401/407, or undefined when we cannot. */
   answerChallenge?: (challenge: SipResponse, request: SipRequest) => HeaderField | undefined;
+  /** Told as the INVITE goes out and as provisionals come back (a <Dial> noun's progress events). */
+  observer?: LegObserver;
+}
+
+export interface LegObserver {
+  started(): void;
+  provisional(status: number): void;
 }
 
 export type DialOutcome =

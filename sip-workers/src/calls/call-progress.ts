@@ -4,9 +4,7 @@
 // StatusCallback once, numbered in the order it happened (SequenceNumber), since the posts travel
 // concurrently and may arrive out of order. Without StatusCallbackEvent only completed is posted.
 import type { StatusCallbackStatus } from '../webhook/call-parameters.ts';
-
-export type ProgressEvent = 'initiated' | 'ringing' | 'answered' | 'completed';
-export const PROGRESS_EVENTS: readonly ProgressEvent[] = ['initiated', 'ringing', 'answered', 'completed'];
+import type { ProgressEvent } from '../webhook/progress-events.ts';
 
 /** What each event reports as CallStatus, as Twilio's do. */
 const STATUS_OF: Record<Exclude<ProgressEvent, 'completed'>, StatusCallbackStatus> = { initiated: 'initiated', ringing: 'ringing', answered: 'in-progress' };

@@ -4,7 +4,7 @@
 // a user's mobile app rings alongside the desk phone instead of after it has rung out. The first
 // phone to answer is connected and the session cancels the others; a 6xx from one declines for
 // all of them (§16.7) and, like an answer, ends the wait for the pushed phones.
-import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import type { DialOutcome, DialTarget as LegTarget, LegObserver } from '../b2bua/outgoing-leg.ts';
 import type { ClientTarget } from '../registrar/client-targets.ts';
 import type { Registrar } from '../registrar/registrar.ts';
 import type { CallContext } from './call-context.ts';
@@ -21,13 +21,13 @@ interface Rung {
 }
 
 /** Rings these phones at once until one answers, one declines with a 6xx, or the deadline. */
-async function ringTargets(context: CallContext, identity: string, targets: readonly ClientTarget[], callerId: string, deadline: number): Promise<Rung> {
+async function ringTargets(context: CallContext, identity: string, targets: readonly ClientTarget[], callerId: string, deadline: number, observer: LegObserver | undefined): Promise<Rung> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { result: failure(480, 'Temporarily Unavailable - No Answer'), stop: true };
   const outcomes = await Promise.all(targets.map(async (target) => {
     const base = calleeLegTarget(context, target.requestUri, callerId, remaining);
     const headers = target.route === undefined ? base.headers : [{ name: 'Route', value: target.route }, ...(base.headers ?? [])];
-    const leg: LegTarget = { ...base, headers, to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy };
+    const leg: LegTarget = { ...base, headers, to: { uri: target.aor, params: new Map() }, destination: target.destination, reachedBy: target.reachedBy, ...(observer ? { observer } : {}) };
     const outcome = await context.session.dial(leg);
     if (outcome.kind === 'answered') {
       if (context.session.connect(outcome)) context.connected = { kind: 'client', identity };
@@ -69,12 +69,12 @@ interface Waking {
   signal: AbortSignal;
 }
 
-async function wakeThenRing(context: CallContext, waking: Waking, callerId: string, deadline: number): Promise<Woke> {
+async function wakeThenRing(context: CallContext, waking: Waking, callerId: string, deadline: number, observer: LegObserver | undefined): Promise<Woke> {
   const woken = await wakeClient(context, waking.registrar, waking.push, waking.sleeping, deadline, { signal: waking.signal, alreadyRinging: waking.awake });
   if (woken.kind !== 'woken') return woken;
   // An awake phone may have answered or declined while the woken one registered.
   if (waking.signal.aborted) return { kind: 'cancelled' };
-  return { kind: 'rung', ...(await ringTargets(context, waking.identity, woken.targets, callerId, deadline)) };
+  return { kind: 'rung', ...(await ringTargets(context, waking.identity, woken.targets, callerId, deadline, observer)) };
 }
 
 const isDecline = (result: DialResult | undefined) => result?.kind === 'failed' && result.status >= 600;
@@ -100,7 +100,7 @@ const clientSettled = new Error('a phone of the <Client> answered or declined');
  * Rings the user's phones and wakes its sleeping ones at once, until one answers, a 6xx declines,
  * or the <Dial> deadline. `answeredElsewhere` aborts when another noun of the <Dial> answered.
  */
-export async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
+export async function dialClient(context: CallContext, identity: string, callerId: string, deadline: number, answeredElsewhere: AbortSignal, observer?: LegObserver): Promise<DialResult> {
   const { registrar, push } = context;
   if (!registrar) return failure(480, 'Temporarily Unavailable - No Registrar');
   const callDomain = context.call.origin.kind === 'domain' ? context.call.origin.domain.domain : undefined;
@@ -118,10 +118,10 @@ export async function dialClient(context: CallContext, identity: string, callerI
     return outcome;
   };
   const [rung, woke] = await Promise.all([
-    awake.length === 0 ? undefined : ringTargets(context, identity, awake, callerId, deadline).then(settles),
+    awake.length === 0 ? undefined : ringTargets(context, identity, awake, callerId, deadline, observer).then(settles),
     push === undefined || sleeping.length === 0
       ? undefined
-      : wakeThenRing(context, { identity, registrar, push, sleeping, awake, signal: AbortSignal.any([context.signal, answeredElsewhere, settled.signal]) }, callerId, deadline).then(settles),
+      : wakeThenRing(context, { identity, registrar, push, sleeping, awake, signal: AbortSignal.any([context.signal, answeredElsewhere, settled.signal]) }, callerId, deadline, observer).then(settles),
   ]);
   return clientResult(rung, woke, context.signal.aborted);
 }

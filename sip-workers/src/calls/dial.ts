@@ -2,7 +2,7 @@
 // Numbers go out through the outbound trunks (longest prefix, priority, weight, failover);
 // <Sip> goes to the URI itself. What the caller hears on failure is decided here.
 import { createHash } from 'node:crypto';
-import type { DialOutcome, DialTarget as LegTarget } from '../b2bua/outgoing-leg.ts';
+import type { DialOutcome, DialTarget as LegTarget, LegObserver } from '../b2bua/outgoing-leg.ts';
 import { authorizationFor, digestChallengeOf } from '../auth/digest-client.ts';
 import type { DigestCredential } from '../../../api/routing/schema.ts';
 import { normalizeDialedNumber } from '../router/outbound/number-normalization.ts';
@@ -17,6 +17,7 @@ import type { DialTarget as DialNoun, DialVerb } from '../twiml/twiml-verbs.ts';
 import type { CallContext } from './call-context.ts';
 import { calleeLegTarget } from './callee-leg-target.ts';
 import { dialClient } from './dial-client.ts';
+import { DialedCall } from './dialed-call.ts';
 import { failure, failureOf } from './dial-result.ts';
 import type { DialFailure, DialResult } from './dial-result.ts';
 import { dialLocated } from './located-dial.ts';
@@ -90,10 +91,10 @@ export async function dialThroughTrunks(context: TrunkDialing, number: string, c
   return verdict.kind === 'relay' ? (failures[verdict.attempt] ?? failure(500, 'Server Internal Error')) : failure(verdict.status, verdict.reason);
 }
 
-async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number): Promise<DialResult> {
+async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number, observer: LegObserver | undefined): Promise<DialResult> {
   const number = normalizeDialedNumber(text, context.view.carrier);
   if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
-  const result = await dialThroughTrunks(context, number, callerId, deadline, (requestUri, presented) => calleeLegTarget(context, requestUri, presented, ringTimeLeft(deadline)));
+  const result = await dialThroughTrunks(context, number, callerId, deadline, (requestUri, presented) => ({ ...calleeLegTarget(context, requestUri, presented, ringTimeLeft(deadline)), ...(observer ? { observer } : {}) }));
   if (result.kind !== 'answered') return result;
   if (context.session.connect(result.outcome)) context.connected = { kind: 'trunk', trunk: result.trunk, number };
   return { kind: 'answered' };
@@ -122,18 +123,18 @@ export async function dialSipUri(context: LocatingContext, text: string, credent
   return outcome.kind === 'answered' ? { kind: 'answered', outcome } : failureOf(outcome);
 }
 
-async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number): Promise<DialResult> {
-  const result = await dialSipUri(context, noun.uri, noun, deadline, (uri) => calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline)));
+async function dialSip(context: CallContext, noun: Extract<DialNoun, { noun: 'Sip' }>, callerId: string, deadline: number, observer: LegObserver | undefined): Promise<DialResult> {
+  const result = await dialSipUri(context, noun.uri, noun, deadline, (uri) => ({ ...calleeLegTarget(context, uri, callerId, ringTimeLeft(deadline)), ...(observer ? { observer } : {}) }));
   if (result.kind !== 'answered') return result;
   if (context.session.connect(result.outcome)) context.connected = { kind: 'sip', uri: noun.uri };
   return { kind: 'answered' };
 }
 
-function dialNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
+function dialNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal, observer?: LegObserver): Promise<DialResult> {
   if (ringTimeLeft(deadline) <= 0) return Promise.resolve(noAnswer());
-  if (noun.noun === 'Number') return dialNumber(context, noun.number, callerId, deadline);
-  if (noun.noun === 'Sip') return dialSip(context, noun, callerId, deadline);
-  if (noun.noun === 'Client') return dialClient(context, noun.identity, callerId, deadline, answeredElsewhere);
+  if (noun.noun === 'Number') return dialNumber(context, noun.number, callerId, deadline, observer);
+  if (noun.noun === 'Sip') return dialSip(context, noun, callerId, deadline, observer);
+  if (noun.noun === 'Client') return dialClient(context, noun.identity, callerId, deadline, answeredElsewhere, observer);
   context.log.info({ noun: noun.noun }, '<Dial> noun not supported yet; skipped');
   return Promise.resolve(failure(480, `Temporarily Unavailable - ${noun.noun} Not Supported`));
 }
@@ -161,13 +162,27 @@ const anotherNounAnswered = new Error('another noun of the <Dial> answered');
  * cancels the others (a noun's next trunk or phone is then not tried). Each noun still goes
  * through its own trunks, or its user's phones, one after another.
  */
+/** What the call a noun makes is called on its statusCallback: To as the noun names it, as Twilio's child call has it. */
+const dialedParty = (noun: DialNoun): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : noun.noun === 'Client' ? `client:${noun.identity}` : noun.name);
+
+/** A noun rung with its statusCallback told how its own call goes, when it has one. */
+async function dialReportedNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
+  const callback = noun.noun === 'Unsupported' ? undefined : noun.statusCallback;
+  if (callback === undefined) return dialNoun(context, noun, callerId, deadline, answeredElsewhere);
+  const dialed = new DialedCall(context, callback, { from: callerId, to: dialedParty(noun) });
+  const result = await dialNoun(context, noun, callerId, deadline, answeredElsewhere, dialed.observer);
+  if (result.kind === 'answered') dialed.connected(context.session.ended);
+  else dialed.failed(result);
+  return result;
+}
+
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
   const callerId = verb.callerId ?? context.call.from;
   // Once one noun answers, a <Client> still waiting for a pushed phone to register stops waiting.
   const oneAnswered = new AbortController();
   const results = await Promise.all(verb.targets.map(async (noun) => {
-    const result = await dialNoun(context, noun, callerId, deadline, oneAnswered.signal);
+    const result = await dialReportedNoun(context, noun, callerId, deadline, oneAnswered.signal);
     if (result.kind === 'answered') oneAnswered.abort(anotherNounAnswered);
     return result;
   }));

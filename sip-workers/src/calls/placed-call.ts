@@ -34,7 +34,8 @@ import type { CallContext, CallHandlingSettings } from './call-context.ts';
 import { newCallSid, signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
-import type { ProgressEvent } from './call-progress.ts';
+import { COMPLETED_ONLY } from '../webhook/progress-events.ts';
+import type { ProgressEvent } from '../webhook/progress-events.ts';
 import { finalCallStatus } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
 import { dialSipUri, dialThroughTrunks } from './dial.ts';
@@ -101,7 +102,6 @@ export interface PlacedCall {
 type Answered = Extract<DialOutcome, { kind: 'answered' }>;
 
 /** Twilio's default when a call names no StatusCallbackEvent. */
-const COMPLETED_ONLY: ReadonlySet<ProgressEvent> = new Set(['completed']);
 
 /**
  * The document URL of TwiML that came with the request: not one to resolve a relative URL against,

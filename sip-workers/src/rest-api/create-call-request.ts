@@ -5,8 +5,8 @@
 import type { Webhook } from '../../../api/routing/schema.ts';
 import { INLINE_TWIML_URL } from '../calls/placed-call.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
-import { PROGRESS_EVENTS } from '../calls/call-progress.ts';
-import type { ProgressEvent } from '../calls/call-progress.ts';
+import { PROGRESS_EVENTS, readProgressEvents } from '../webhook/progress-events.ts';
+import type { ProgressEvent } from '../webhook/progress-events.ts';
 import { parseTwiml } from '../twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
 import { twilioError } from './twilio-error.ts';
@@ -50,11 +50,9 @@ function webhookOf(params: URLSearchParams, urlName: string, methodName: string)
 
 /** StatusCallbackEvent, given once per event or as one space-separated list (as TwiML's statusCallbackEvent is); absent: completed alone. */
 function progressEventsOf(params: URLSearchParams): ReadonlySet<ProgressEvent> | TwilioError | undefined {
-  const given = params.getAll('StatusCallbackEvent').flatMap((value) => value.split(/[\s,]+/)).filter((value) => value !== '');
-  if (given.length === 0) return undefined;
-  const unknown = given.find((event) => !PROGRESS_EVENTS.includes(event as ProgressEvent));
+  const { events, unknown } = readProgressEvents(params.getAll('StatusCallbackEvent'));
   if (unknown !== undefined) return twilioError(400, 20001, `StatusCallbackEvent must be ${PROGRESS_EVENTS.join(', ')}, not ${JSON.stringify(unknown)}`);
-  return new Set(given as ProgressEvent[]);
+  return events;
 }
 
 /** StatusCallback with its method and the progress events it gets. */

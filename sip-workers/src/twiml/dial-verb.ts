@@ -3,7 +3,8 @@ import {
   booleanAttribute, isFailure, methodAttribute, resolveWebhookUrl, secondsAttribute, textAttribute,
 } from './twiml-attributes.ts';
 import type { ReadContext, VerbFailure } from './twiml-attributes.ts';
-import type { DialTarget, DialVerb } from './twiml-verbs.ts';
+import { COMPLETED_ONLY, PROGRESS_EVENTS, readProgressEvents } from '../webhook/progress-events.ts';
+import type { DialTarget, DialVerb, NounStatusCallback } from './twiml-verbs.ts';
 import { childElements, ownText } from './xml-parser.ts';
 import type { XmlElement } from './xml-parser.ts';
 
@@ -47,18 +48,37 @@ function readTargets(element: XmlElement, context: ReadContext): DialTarget[] | 
   if (text !== '') context.warnings.push(`<Dial>: text "${text}" beside nouns is ignored`);
   const targets: DialTarget[] = [];
   for (const noun of nouns) {
-    const target = readNoun(noun);
+    const target = readNoun(noun, context);
     if (isFailure(target)) return target;
     targets.push(target);
   }
   return targets;
 }
 
-function readNoun(noun: XmlElement): DialTarget | VerbFailure {
+/**
+ * A noun's statusCallback, statusCallbackMethod and statusCallbackEvent. A URL that cannot be
+ * requested, or an event Twilio does not know, is left out with a warning, as Twilio warns and
+ * dials all the same.
+ */
+function statusCallbackOf(noun: XmlElement, context: ReadContext): { statusCallback?: NounStatusCallback } {
+  const reference = textAttribute(noun, 'statusCallback');
+  if (reference === undefined) return {};
+  const url = resolveWebhookUrl(reference, context);
+  if (typeof url !== 'string') {
+    context.warnings.push(`<${noun.name} statusCallback>: ${url.failure}; no status callback`);
+    return {};
+  }
+  const { events, unknown } = readProgressEvents([noun.attributes.get('statusCallbackEvent') ?? '']);
+  if (unknown !== undefined) context.warnings.push(`<${noun.name} statusCallbackEvent>: "${unknown}" is not ${PROGRESS_EVENTS.join(', ')}; left out`);
+  return { statusCallback: { url, method: methodAttribute(noun, context, 'statusCallbackMethod'), events: events ?? COMPLETED_ONLY } };
+}
+
+function readNoun(noun: XmlElement, context: ReadContext): DialTarget | VerbFailure {
+  const reported = () => statusCallbackOf(noun, context);
   switch (noun.name) {
     case 'Number': {
       const number = ownText(noun).trim();
-      return number === '' ? { failure: '<Number> is empty' } : { noun: 'Number', number };
+      return number === '' ? { failure: '<Number> is empty' } : { noun: 'Number', number, ...reported() };
     }
     case 'Sip': {
       const uri = ownText(noun).trim();
@@ -70,13 +90,14 @@ function readNoun(noun: XmlElement): DialTarget | VerbFailure {
         uri,
         ...(username === undefined ? {} : { username }),
         ...(password === undefined || username === undefined ? {} : { password }),
+        ...reported(),
       };
     }
     case 'Client': {
       // Both <Client>alice</Client> and <Client><Identity>alice</Identity></Client> name a client.
       const identityElement = childElements(noun).find((child) => child.name === 'Identity');
       const identity = (identityElement === undefined ? ownText(noun) : ownText(identityElement)).trim();
-      return identity === '' ? { failure: '<Client> names no identity' } : { noun: 'Client', identity };
+      return identity === '' ? { failure: '<Client> names no identity' } : { noun: 'Client', identity, ...reported() };
     }
     default:
       return { noun: 'Unsupported', name: noun.name };

@@ -17,12 +17,12 @@ export function isFailure(value: object): value is VerbFailure {
   return 'failure' in value;
 }
 
-export function methodAttribute(element: XmlElement, context: ReadContext): HttpMethod {
-  const value = element.attributes.get('method');
+export function methodAttribute(element: XmlElement, context: ReadContext, name = 'method'): HttpMethod {
+  const value = element.attributes.get(name);
   if (value === undefined) return 'POST';
   const method = value.trim().toUpperCase();
   if (method === 'GET' || method === 'POST') return method;
-  context.warnings.push(`<${element.name} method="${value}">: not GET or POST, using POST`);
+  context.warnings.push(`<${element.name} ${name}="${value}">: not GET or POST, using POST`);
   return 'POST';
 }
 

@@ -1,13 +1,26 @@
 // The TwiML a SIP worker acts on, as typed values. Verbs and nouns the worker cannot carry out
 // are kept in order as Unsupported so the caller can log them and move on, as Twilio would not.
+import type { ProgressEvent } from '../webhook/progress-events.ts';
 
 export type HttpMethod = 'POST' | 'GET';
 
+/** Where a <Dial> noun's own call (Twilio's child call) reports its progress, and which events. */
+export interface NounStatusCallback {
+  /** Absolute, resolved against the document's URL. */
+  readonly url: string;
+  readonly method: HttpMethod;
+  readonly events: ReadonlySet<ProgressEvent>;
+}
+
+interface Reported {
+  readonly statusCallback?: NounStatusCallback;
+}
+
 export type DialTarget =
-  | { readonly noun: 'Number'; readonly number: string }
+  | ({ readonly noun: 'Number'; readonly number: string } & Reported)
   /** `uri` is the sip: or sips: URI; username and password answer the far end's digest challenge. */
-  | { readonly noun: 'Sip'; readonly uri: string; readonly username?: string; readonly password?: string }
-  | { readonly noun: 'Client'; readonly identity: string }
+  | ({ readonly noun: 'Sip'; readonly uri: string; readonly username?: string; readonly password?: string } & Reported)
+  | ({ readonly noun: 'Client'; readonly identity: string } & Reported)
   | { readonly noun: 'Unsupported'; readonly name: string };
 
 export interface DialVerb {

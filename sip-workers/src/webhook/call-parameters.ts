@@ -36,8 +36,10 @@ export interface CallDetails {
   readonly forwardedFrom?: string;
   /** The INVITE's header fields in order; only X- headers are forwarded. */
   readonly headers: readonly SipHeaderField[];
-  /** 'outbound-api' for a call placed through the REST API; default 'inbound'. */
-  readonly direction?: 'inbound' | 'outbound-api';
+  /** 'outbound-api' for a call placed through the REST API, 'outbound-dial' for the call a <Dial> noun makes; default 'inbound'. */
+  readonly direction?: 'inbound' | 'outbound-api' | 'outbound-dial';
+  /** The call whose <Dial> made this one. */
+  readonly parentCallSid?: string;
   /** False for a SipDomain with forwardCustomHeaders: false. Defaults to true. */
   readonly forwardCustomHeaders?: boolean;
   readonly sip?: SipCallDetails;
@@ -108,6 +110,7 @@ function identityParameters(call: CallDetails, status: StatusCallbackStatus): [s
     ['Direction', call.direction ?? 'inbound'],
     ['ApiVersion', API_VERSION],
   ];
+  if (call.parentCallSid !== undefined) params.push(['ParentCallSid', call.parentCallSid]);
   if (call.callerName !== undefined && call.callerName !== '') params.push(['CallerName', call.callerName]);
   if (call.forwardedFrom !== undefined && call.forwardedFrom !== '') params.push(['ForwardedFrom', call.forwardedFrom]);
   const sip = call.sip;

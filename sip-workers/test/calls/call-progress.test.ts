@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CallProgress } from '../../src/calls/call-progress.ts';
-import type { ProgressEvent } from '../../src/calls/call-progress.ts';
+import type { ProgressEvent } from '../../src/webhook/progress-events.ts';
 
 function progress(wanted: ProgressEvent[]) {
   const posted: Array<[string, number]> = [];

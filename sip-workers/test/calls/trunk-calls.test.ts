@@ -210,6 +210,49 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     assert.equal(await worker.metric('switchyard_outbound_trunk_attempts_total', { trunk: 'primary' }), attemptsBefore + 1, 'the action\'s <Dial> rang no one');
   });
 
+  test('a <Dial> noun\'s statusCallback follows the call it makes: its own CallSid under the caller\'s as ParentCallSid, initiated, ringing, answered and completed with its duration, numbered in order', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="10"><Number statusCallback="/child-status" statusCallbackEvent="initiated ringing answered completed">+85597000111</Number></Dial>'));
+    webhook.route('/child-status', (_hit, response) => void response.writeHead(204).end());
+    webhook.hits.length = 0;
+    const trunk = await startSippServer({ scenario: calleeHangingUp(300), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller (gets the BYE as the callee hangs up)');
+    ok(await trunk.exited, 'callee');
+    const posts = await eventually('four child status callbacks', () => {
+      const hits = webhook.hits.filter((hit) => hit.path === '/child-status');
+      return hits.length === 4 ? hits : undefined;
+    }, 5000, 20);
+    const parent = new Map(webhook.hits.find((hit) => hit.path === '/voice')?.params).get('CallSid');
+    const ordered = posts.map((hit) => new Map(hit.params)).sort((a, b) => Number(a.get('SequenceNumber')) - Number(b.get('SequenceNumber')));
+    assert.deepEqual(ordered.map((p) => p.get('CallStatus')), ['initiated', 'ringing', 'in-progress', 'completed']);
+    assert.deepEqual(ordered.map((p) => p.get('SequenceNumber')), ['0', '1', '2', '3']);
+    for (const params of ordered) {
+      assert.match(params.get('CallSid') ?? '', /^CA[0-9a-f]{32}$/);
+      assert.notEqual(params.get('CallSid'), parent, 'a call of its own');
+      assert.equal(params.get('CallSid'), ordered[0]?.get('CallSid'), 'the same child call throughout');
+      assert.equal(params.get('ParentCallSid'), parent);
+      assert.equal(params.get('Direction'), 'outbound-dial');
+      assert.equal(params.get('To'), '+85597000111');
+    }
+    assert.match(ordered[3]?.get('CallDuration') ?? '', /^[01]$/, 'connected for the callee\'s 0.3 s');
+    const token = authToken()[ordered[0]?.get('AccountSid') ?? ''];
+    assert.ok(token && posts.every((hit) => hit.signature && validateTwilioSignature(token, hit.signature, hit.url, hit.params)), 'each signed');
+  });
+
+  test('a <Dial> noun that is refused tells its statusCallback completed alone by default, with the refusal\'s status and SIP code', async () => {
+    webhook.route('/voice', twiml('<Dial timeout="10"><Number statusCallback="/child-status">+85597000111</Number></Dial>'));
+    webhook.hits.length = 0;
+    const trunk = await startSippServer({ scenario: calleeRefusing(486, 'Busy Here'), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerExpecting(486, { to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller gets busy');
+    ok(await trunk.exited, 'trunk');
+    const post = await eventually('the child\'s completed callback', () => webhook.hits.find((hit) => hit.path === '/child-status'), 5000, 20);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(webhook.hits.filter((hit) => hit.path === '/child-status').length, 1, 'nothing but completed');
+    const params = new Map(post.params);
+    assert.equal(params.get('CallStatus'), 'busy');
+    assert.equal(params.get('SipResponseCode'), '486');
+    assert.equal(params.has('CallDuration'), false);
+  });
+
   test('a trunk\'s 302 reaches the caller with its Contact, for the caller to follow', async () => {
     webhook.route('/voice', dialPstn);
     const callee = await startSippServer({ scenario: calleeRedirecting('<sip:+85597000222@127.0.0.9:5999>'), localPort: ports.primary, calls: 1 });

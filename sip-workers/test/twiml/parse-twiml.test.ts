@@ -62,6 +62,29 @@ test('Dial timeLimit: seconds the connected call may last, absent unless given; 
   assert.match(document.warnings[1] ?? '', /timeLimit="a while"/);
 });
 
+test('a Dial noun\'s statusCallback (resolved), statusCallbackMethod and statusCallbackEvent; completed alone by default; an unusable URL or unknown event left out with a warning', () => {
+  const document = twiml(
+    '<Dial>'
+    + '<Number statusCallback="/child" statusCallbackMethod="get" statusCallbackEvent="initiated ringing answered completed">+85523999000</Number>'
+    + '<Sip statusCallback="https://other.example/sip-status">sip:bob@pbx.acme.example</Sip>'
+    + '<Client statusCallback="/child" statusCallbackEvent="ringing bogus">alice</Client>'
+    + '<Number statusCallback="ftp://nowhere/">+85523999001</Number>'
+    + '</Dial>',
+  );
+  const dial = document.verbs[0];
+  assert.ok(dial?.verb === 'Dial');
+  const callbacks = dial.targets.map((target) => (target.noun === 'Unsupported' ? undefined : target.statusCallback));
+  assert.deepEqual(callbacks, [
+    { url: 'https://app.acme.example/child', method: 'GET', events: new Set(['initiated', 'ringing', 'answered', 'completed']) },
+    { url: 'https://other.example/sip-status', method: 'POST', events: new Set(['completed']) },
+    { url: 'https://app.acme.example/child', method: 'POST', events: new Set(['ringing']) },
+    undefined,
+  ]);
+  assert.equal(document.warnings.length, 2);
+  assert.match(document.warnings[0] ?? '', /statusCallbackEvent.*bogus/);
+  assert.match(document.warnings[1] ?? '', /statusCallback.*ftp/);
+});
+
 test('a bare number as Dial text is one Number noun', () => {
   assert.deepEqual(only('<Dial timeout="20">\n  +85523999000\n</Dial>'), {
     verb: 'Dial', targets: [{ noun: 'Number', number: '+85523999000' }], timeout: 20, method: 'POST', answerOnBridge: false,
