@@ -9,12 +9,12 @@ import { callParameters } from '../webhook/call-parameters.ts';
 import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { CallContext } from './call-context.ts';
 
-export async function requestBridgedDialAction(context: Pick<CallContext, 'details' | 'call' | 'settings' | 'log'>, verb: DialVerb & { action: string }, end: CallEnd): Promise<void> {
+export async function requestBridgedDialAction(context: Pick<CallContext, 'details' | 'call' | 'settings' | 'log'>, verb: DialVerb & { action: string }, end: CallEnd, dialCallSid: string | undefined): Promise<void> {
   // Rounded as the status callback's CallDuration is.
   const duration = end.answeredAt === undefined ? 0 : Math.max(0, Math.round((end.endedAt - end.answeredAt) / 1000));
   const fetched = await fetchTwiml({
     primary: { url: verb.action, method: verb.method },
-    params: [...callParameters(context.details, 'completed'), ['DialCallStatus', 'completed'], ['DialCallDuration', String(duration)], ['DialBridged', 'true'], ['DialSipResponseCode', '200']],
+    params: [...callParameters(context.details, 'completed'), ['DialCallStatus', 'completed'], ['DialCallDuration', String(duration)], ['DialBridged', 'true'], ['DialSipResponseCode', '200'], ...(dialCallSid === undefined ? [] : [['DialCallSid', dialCallSid] as [string, string]])],
     authToken: context.call.account.authToken,
     signatureHeader: context.settings.signatureHeader,
     // No signal: the call's own was aborted as it ended, and this request is about that end.

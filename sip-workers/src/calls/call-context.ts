@@ -10,6 +10,7 @@ import type { SipDns } from '../sip/sip-dns.ts';
 import type { UnreachableServers } from '../sip/unreachable-servers.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
+import type { CallLedger } from './call-ledger.ts';
 import type { CallProgress } from './call-progress.ts';
 import type { ConnectedCallee } from '../carrier-events/phone-call-event.ts';
 import { randomHex } from '../sip/random-hex.ts';
@@ -53,6 +54,8 @@ export interface CallContext {
   party?: ConnectedCallee;
   /** For a call the REST API placed: the progress events its StatusCallback gets (completed among them, or not). */
   progress?: CallProgress;
+  /** Where the calls its <Dial> nouns make are kept for the REST API, beside this one; absent with the API off. */
+  ledger?: CallLedger;
 }
 
 /** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */

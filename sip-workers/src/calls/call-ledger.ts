@@ -5,7 +5,8 @@
 // sees how it ended; the oldest go first beyond a count, so a busy worker's memory stays bounded.
 import type { CallStatus, FinalCallStatus } from '../webhook/call-parameters.ts';
 
-export type CallDirection = 'inbound' | 'outbound-api';
+/** outbound-dial: the call a <Dial> noun makes for its parent (Twilio's child call). */
+export type CallDirection = 'inbound' | 'outbound-api' | 'outbound-dial';
 
 export interface CallRecord {
   readonly sid: string;
@@ -13,6 +14,8 @@ export interface CallRecord {
   readonly from: string;
   readonly to: string;
   readonly direction: CallDirection;
+  /** For an outbound-dial call: the call whose <Dial> made it. */
+  readonly parentCallSid?: string;
   readonly status: CallStatus;
   /** Epoch milliseconds. */
   readonly createdAt: number;
@@ -62,7 +65,7 @@ export class CallLedger {
   }
 
   /** A call starts: `status` is queued for a call the API placed, ringing for one that came in. */
-  opened(facts: Pick<CallRecord, 'sid' | 'accountSid' | 'from' | 'to' | 'direction'>, status: 'queued' | 'ringing', hangUp: CallHangUp): void {
+  opened(facts: Pick<CallRecord, 'sid' | 'accountSid' | 'from' | 'to' | 'direction' | 'parentCallSid'>, status: 'queued' | 'ringing', hangUp: CallHangUp): void {
     const now = this.#now();
     this.#live.set(facts.sid, { record: { ...facts, status, createdAt: now, updatedAt: now }, hangUp });
     this.#changed(facts.sid);

@@ -13,8 +13,10 @@ export interface DialFailure {
   mediaRelayFailed?: true;
   /** What the caller needs from the callee's refusal to act on it: a 422's Min-SE, a 420's Unsupported, a 3xx's Contacts. */
   headers?: HeaderField[];
+  /** The call the noun made (dialed-call.ts), for the <Dial action>'s DialCallSid. */
+  dialCallSid?: string;
 }
-export type DialResult = { kind: 'answered' } | DialFailure;
+export type DialResult = { kind: 'answered'; dialCallSid?: string } | DialFailure;
 
 /**
  * A callee's refusal with the DialCallStatus Twilio gives it. A 487 the callee sent unasked (we

@@ -163,17 +163,16 @@ const anotherNounAnswered = new Error('another noun of the <Dial> answered');
  * through its own trunks, or its user's phones, one after another.
  */
 /** What the call a noun makes is called on its statusCallback: To as the noun names it, as Twilio's child call has it. */
-const dialedParty = (noun: DialNoun): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : noun.noun === 'Client' ? `client:${noun.identity}` : noun.name);
+const dialedParty = (noun: Exclude<DialNoun, { noun: 'Unsupported' }>): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : `client:${noun.identity}`);
 
-/** A noun rung with its statusCallback told how its own call goes, when it has one. */
+/** A noun rung as a call of its own (dialed-call.ts): the ledger and the noun's statusCallback follow it. */
 async function dialReportedNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
-  const callback = noun.noun === 'Unsupported' ? undefined : noun.statusCallback;
-  if (callback === undefined) return dialNoun(context, noun, callerId, deadline, answeredElsewhere);
-  const dialed = new DialedCall(context, callback, { from: callerId, to: dialedParty(noun) });
+  if (noun.noun === 'Unsupported') return dialNoun(context, noun, callerId, deadline, answeredElsewhere);
+  const dialed = new DialedCall(context, noun.statusCallback, { from: callerId, to: dialedParty(noun) });
   const result = await dialNoun(context, noun, callerId, deadline, answeredElsewhere, dialed.observer);
   if (result.kind === 'answered') dialed.connected(context.session.ended);
   else dialed.failed(result);
-  return result;
+  return { ...result, dialCallSid: dialed.callSid };
 }
 
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {

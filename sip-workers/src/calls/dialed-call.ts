@@ -1,10 +1,12 @@
-// The call a <Dial> noun makes (Twilio's child call), as its statusCallback hears of it: a CallSid
-// of its own, ParentCallSid the call that dialed, Direction outbound-dial, From the caller ID it
-// presents and To what the noun names. The events its statusCallbackEvent asks for are posted
-// once each and numbered (call-progress.ts): initiated as its first INVITE goes out (a number's
-// first trunk), ringing at its first 180 or 183, answered when it is connected, and completed
-// when it ends: as the dial failed (busy, no-answer, failed, or canceled when another noun
-// answered first), or, once connected, when the call ends, with its CallDuration.
+// The call a <Dial> noun makes (Twilio's child call): a CallSid of its own (the DialCallSid its
+// <Dial action> is told), ParentCallSid the call that dialed, Direction outbound-dial, From the
+// caller ID it presents and To what the noun names. The call ledger keeps it beside its parent,
+// so the REST API fetches and lists it (ParentCallSid). The noun's statusCallback, if it has one,
+// hears of it as its statusCallbackEvent asks (call-progress.ts, each once, numbered): initiated
+// as its first INVITE goes out (a number's first trunk), ringing at its first 180 or 183,
+// answered when it is connected, and completed when it ends: as the dial failed (busy,
+// no-answer, failed, or canceled when another noun answered first), or, once connected, when
+// the call ends, with its CallDuration.
 import type { CallEnd } from '../b2bua/call-session.ts';
 import type { LegObserver } from '../b2bua/outgoing-leg.ts';
 import type { NounStatusCallback } from '../twiml/twiml-verbs.ts';
@@ -18,16 +20,21 @@ import { CallProgress } from './call-progress.ts';
 import type { DialFailure } from './dial-result.ts';
 
 export class DialedCall {
-  readonly #context: Pick<CallContext, 'call' | 'settings' | 'log'>;
-  readonly #callback: NounStatusCallback;
+  readonly #context: Pick<CallContext, 'session' | 'call' | 'settings' | 'log' | 'ledger'>;
+  readonly #callback: NounStatusCallback | undefined;
   readonly #details: CallDetails;
-  readonly #progress: CallProgress;
+  readonly #progress: CallProgress | undefined;
+  #connected = false;
 
-  constructor(context: Pick<CallContext, 'call' | 'details' | 'settings' | 'log'>, callback: NounStatusCallback, party: { from: string; to: string }) {
+  constructor(context: Pick<CallContext, 'session' | 'call' | 'details' | 'settings' | 'log' | 'ledger'>, callback: NounStatusCallback | undefined, party: { from: string; to: string }) {
     this.#context = context;
     this.#callback = callback;
-    this.#details = { callSid: newCallSid(), accountSid: context.details.accountSid, from: party.from, to: party.to, headers: [], direction: 'outbound-dial', parentCallSid: context.details.callSid };
-    this.#progress = new CallProgress(callback.events, (status: StatusCallbackStatus, sequenceNumber) => this.#post(progressCallbackParameters(this.#details, status, new Date(), sequenceNumber), status));
+    const { accountSid, callSid: parentCallSid } = context.details;
+    this.#details = { callSid: newCallSid(), accountSid, from: party.from, to: party.to, headers: [], direction: 'outbound-dial', parentCallSid };
+    if (callback) this.#progress = new CallProgress(callback.events, (status: StatusCallbackStatus, sequenceNumber) => this.#post(progressCallbackParameters(this.#details, status, new Date(), sequenceNumber), status));
+    // Ending it through the REST API ends what it is part of: the connected call, or the <Dial>'s ringing.
+    const hangUp = () => (this.#connected ? context.session.hangup('worker') : context.session.cancelDials());
+    context.ledger?.opened({ sid: this.callSid, accountSid, from: party.from, to: party.to, direction: 'outbound-dial', parentCallSid }, 'queued', { hangUp });
   }
 
   get callSid(): string {
@@ -36,16 +43,21 @@ export class DialedCall {
 
   /** What this noun's legs tell as they ring. */
   readonly observer: LegObserver = {
-    started: () => this.#progress.reached('initiated'),
+    started: () => {
+      this.#context.ledger?.progressed(this.callSid, 'ringing');
+      this.#progress?.reached('initiated');
+    },
     provisional: (status) => {
-      if (status === 180 || status === 183) this.#progress.reached('ringing');
+      if (status === 180 || status === 183) this.#progress?.reached('ringing');
     },
   };
 
   /** Connected to the caller: answered now, completed when the call ends. */
   connected(ended: Promise<CallEnd>): void {
-    this.#progress.reached('answered');
-    void ended.then((end) => this.#completed('completed', end.endedAt, end.answeredAt === undefined ? undefined : (end.endedAt - end.answeredAt) / 1000, 200));
+    this.#connected = true;
+    this.#context.ledger?.progressed(this.callSid, 'in-progress');
+    this.#progress?.reached('answered');
+    void ended.then((end) => this.#completed('completed', end.endedAt, end.answeredAt, 200));
   }
 
   /** The noun's dial ended without connecting. */
@@ -53,16 +65,20 @@ export class DialedCall {
     this.#completed(failure.callStatus, Date.now(), undefined, failure.status);
   }
 
-  #completed(status: FinalCallStatus, endedAt: number, durationSeconds: number | undefined, sipResponseCode: number): void {
-    const sequenceNumber = this.#progress.completed();
+  #completed(status: FinalCallStatus, endedAt: number, answeredAt: number | undefined, sipResponseCode: number): void {
+    this.#context.ledger?.ended(this.callSid, status, { endedAt, ...(answeredAt === undefined ? {} : { answeredAt }) });
+    const sequenceNumber = this.#progress?.completed();
     if (sequenceNumber === undefined) return;
+    const durationSeconds = answeredAt === undefined ? undefined : (endedAt - answeredAt) / 1000;
     this.#post(statusCallbackParameters(this.#details, { status, endedAt: new Date(endedAt), sequenceNumber, sipResponseCode, ...(durationSeconds === undefined ? {} : { durationSeconds }) }), status);
   }
 
   #post(params: WebhookParams, status: string): void {
+    const target = this.#callback;
+    if (!target) return;
     const { call, settings, log } = this.#context;
-    void postStatusCallback({ target: this.#callback, params, authToken: call.account.authToken, signatureHeader: settings.signatureHeader, timeoutMs: settings.webhookTimeoutMs }).then((result) => {
-      if (!result.ok) log.warn({ url: result.url, failure: result.failure, status, dialCallSid: this.#details.callSid }, '<Dial> noun status callback failed');
+    void postStatusCallback({ target, params, authToken: call.account.authToken, signatureHeader: settings.signatureHeader, timeoutMs: settings.webhookTimeoutMs }).then((result) => {
+      if (!result.ok) log.warn({ url: result.url, failure: result.failure, status, dialCallSid: this.callSid }, '<Dial> noun status callback failed');
     });
   }
 }

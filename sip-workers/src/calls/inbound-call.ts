@@ -73,6 +73,7 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
     const details = callDetails(session, call);
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: signalOfCall(session), ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
+      ...(ledger === undefined ? {} : { ledger }),
     };
     ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', { hangUp: () => session.terminate() });
     void session.ended.then((end) => reportEnded(context, end, { events, ledger }));

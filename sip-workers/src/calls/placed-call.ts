@@ -337,6 +337,7 @@ export class CallPlacer {
     const context: CallContext = {
       session, call, view, details, settings, log, metrics, signal: signalOfCall(session), party, progress,
       ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
+      ...(this.#deps.ledger === undefined ? {} : { ledger: this.#deps.ledger }),
     };
     void session.ended.then((sessionEnd) => {
       const end = answeredPlacedCall(sessionEnd, answeredAt);

@@ -30,6 +30,8 @@ async function fetchNext(context: CallContext, url: string, method: 'GET' | 'POS
   return { next: 'done' };
 }
 
+const dialCallSidParam = (sid: string | undefined): WebhookParams => (sid === undefined ? [] : [['DialCallSid', sid]]);
+
 async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { value?: DialFailure }): Promise<Step> {
   const { session } = context;
   switch (verb.verb) {
@@ -37,7 +39,7 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       const result = await dial(context, verb);
       if (result.kind === 'answered') {
         const { action } = verb;
-        if (action !== undefined) void session.ended.then((end) => requestBridgedDialAction(context, { ...verb, action }, end));
+        if (action !== undefined) void session.ended.then((end) => requestBridgedDialAction(context, { ...verb, action }, end, result.dialCallSid));
         return { next: 'done' };
       }
       lastFailure.value = result;
@@ -45,7 +47,7 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       // decline, leaves a caller still waiting for the rest of the document.
       if (session.state === 'ended') return { next: 'done' };
       if (verb.action === undefined) return { next: 'continue' };
-      return fetchNext(context, verb.action, verb.method, [['DialCallStatus', result.callStatus], ['DialSipResponseCode', String(result.status)]]);
+      return fetchNext(context, verb.action, verb.method, [['DialCallStatus', result.callStatus], ['DialSipResponseCode', String(result.status)], ...dialCallSidParam(result.dialCallSid)]);
     }
     case 'Reject': {
       const { status, reason } = rejectStatus(verb.reason);

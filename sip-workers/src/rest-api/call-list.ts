@@ -19,7 +19,7 @@ export interface CallListQuery {
   readonly status?: CallStatus;
   readonly started?: TimeRange;
   readonly ended?: TimeRange;
-  /** Switchyard's calls have no parent: given, it matches none. */
+  /** The calls a <Dial> of this call made. */
   readonly parentCallSid?: string;
   /** The time filters as the request gave them, for the pages' URIs. */
   readonly timeParams?: ReadonlyArray<readonly [string, string]>;
@@ -70,7 +70,7 @@ export function callListQuery(params: URLSearchParams): CallListQuery | TwilioEr
 
 export const matchesQuery = (call: CallRecord, query: CallListQuery): boolean =>
   (query.to === undefined || call.to === query.to) && (query.from === undefined || call.from === query.from) && (query.status === undefined || call.status === query.status) &&
-  query.parentCallSid === undefined && inRange(startTimeOf(call), query.started) && inRange(call.endedAt, query.ended);
+  (query.parentCallSid === undefined || call.parentCallSid === query.parentCallSid) && inRange(startTimeOf(call), query.started) && inRange(call.endedAt, query.ended);
 
 /** How many matching calls, newest first, a page needs to be answered: its own and one more, to know whether a next page exists. */
 export const callsWanted = (query: CallListQuery): number => (query.page + 1) * query.pageSize + 1;

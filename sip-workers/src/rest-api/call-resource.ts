@@ -38,7 +38,7 @@ export function callResource(call: CallRecord): Record<string, unknown> {
     answered_by: null,
     caller_name: null,
     forwarded_from: null,
-    parent_call_sid: null,
+    parent_call_sid: call.parentCallSid ?? null,
     phone_number_sid: null,
     group_sid: null,
     queue_time: '0',

@@ -59,6 +59,13 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal(live.body.account_sid, clinic.sid);
     assert.equal(live.body.end_time, null);
     assert.equal(live.body.duration, null, 'no duration while it lasts');
+    const children = await apiRequest(api.base, 'GET', `/Calls.json?ParentCallSid=${callSid}`, clinic);
+    assert.equal((children.body.calls as unknown[]).length, 1, 'the one call its <Dial> made');
+    const child = (children.body.calls as Array<Record<string, unknown>>)[0] ?? {};
+    assert.equal(child.direction, 'outbound-dial');
+    assert.equal(child.parent_call_sid, callSid);
+    assert.equal(child.to, `sip:front-desk@127.0.0.1:${callee.port}`);
+    assert.equal(child.status, 'in-progress');
 
     const ended = await updateCall(callSid, { Status: 'completed' });
     assert.equal(ended.status, 200, JSON.stringify(ended.body));
@@ -70,6 +77,9 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.match(String(fetched.body.duration), /^[1-9][0-9]*$/, 'answered seconds, rounded up');
     assert.match(String(fetched.body.end_time), / \+0000$/);
     assert.equal(param(await statusOf(callSid), 'CallStatus'), 'completed');
+    const childEnded = await fetchCall(String(child.sid));
+    assert.equal(childEnded.body.status, 'completed', 'the call its <Dial> made ended with it');
+    assert.equal(childEnded.body.parent_call_sid, callSid);
   });
 
   test('a call that came in and is still ringing: Status=canceled gives the caller 487, and it reads canceled', async () => {
@@ -83,6 +93,26 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal(cancelled.body.status, 'canceled');
     ok(await caller, 'the caller (it expects 487)');
     assert.equal(param(await statusOf(callSid), 'CallStatus'), 'canceled');
+  });
+
+  test('ending the call a <Dial> is still ringing stops the ringing: the callee gets a CANCEL, the caller the <Dial>\'s failure, and both read ended', async () => {
+    const callee = await startSippServer({ scenario: calleeRingingUntilCancelled(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial timeout="20"><Sip>sip:back-office@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerExpecting(487, { to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    const callSid = await nextInboundSid(seen);
+    const child = await eventually('the call the <Dial> makes, ringing', async () => {
+      const listed = (await apiRequest(api.base, 'GET', `/Calls.json?ParentCallSid=${callSid}&Status=ringing`, clinic)).body.calls as Array<{ sid: string }>;
+      return listed[0]?.sid;
+    }, 10_000, 20);
+    const ended = await updateCall(child, { Status: 'canceled' });
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    assert.equal(ended.body.status, 'canceled');
+    ok(await callee.exited, 'the callee (CANCELled, its 487 ACKed)');
+    ok(await caller, 'the caller (the <Dial> failed, and the document ended)');
+    // The caller was refused with the <Dial>'s 487; nobody cancelled the call itself.
+    assert.equal(param(await statusOf(callSid), 'CallStatus'), 'failed');
+    assert.equal(await fetchedStatus(child), 'canceled');
   });
 
   test('a placed call is fetched as it goes; Status=canceled leaves it be once answered, Status=completed ends it', async () => {

@@ -188,6 +188,7 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     ok(await callee.exited, 'trunk (487 ACKed)');
     const action = webhook.hits.find((hit) => hit.path === '/after-dial');
     assert.equal(new Map(action?.params).get('DialCallStatus'), 'no-answer');
+    assert.match(new Map(action?.params).get('DialCallSid') ?? '', /^CA[0-9a-f]{32}$/, 'the call the <Number> made');
   });
 
   test('a connected <Dial>\'s action is requested once the call has ended, with DialCallStatus completed and how long it was connected; its TwiML is not run', async () => {
@@ -202,6 +203,8 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     const params = new Map(action.params);
     assert.equal(params.get('DialCallStatus'), 'completed');
     assert.equal(params.get('DialBridged'), 'true');
+    assert.match(params.get('DialCallSid') ?? '', /^CA[0-9a-f]{32}$/);
+    assert.notEqual(params.get('DialCallSid'), params.get('CallSid'));
     assert.equal(params.get('DialCallDuration'), '2', 'connected for the callee\'s 1.6 s');
     assert.equal(params.get('CallStatus'), 'completed');
     const token = authToken()[params.get('AccountSid') ?? ''];

@@ -65,7 +65,7 @@ describe('listing calls', () => {
     }
   });
 
-  test('a call matches a time filter by its start (none while queued) and its end (none while it lasts); a ParentCallSid matches none', () => {
+  test('a call matches a time filter by its start (none while queued) and its end (none while it lasts), and a ParentCallSid by its parent', () => {
     const startedAt = Date.UTC(2026, 11, 8, 10);
     const ended = call(1, { createdAt: startedAt, endedAt: startedAt + 60_000 });
     assert.equal(matchesQuery(ended, query('StartTime=2026-12-08')), true);
@@ -76,7 +76,10 @@ describe('listing calls', () => {
     assert.equal(matchesQuery(ended, query('EndTime<=2026-12-08T10:00:59Z')), false);
     assert.equal(matchesQuery(call(2, { createdAt: startedAt, status: 'in-progress' }), query('EndTime>=2026-12-01')), false, 'a live call has not ended');
     assert.equal(matchesQuery(call(3, { createdAt: startedAt, status: 'queued' }), query('StartTime=2026-12-08')), false, 'a queued call has not started');
-    assert.equal(matchesQuery(ended, query(`ParentCallSid=${ended.sid}`)), false);
+    assert.equal(matchesQuery(ended, query(`ParentCallSid=${ended.sid}`)), false, 'a call with no parent');
+    const child = call(4, { direction: 'outbound-dial', parentCallSid: ended.sid });
+    assert.equal(matchesQuery(child, query(`ParentCallSid=${ended.sid}`)), true, 'the call a <Dial> of its parent made');
+    assert.equal(matchesQuery(child, query(`ParentCallSid=${call(5).sid}`)), false);
   });
 
   test('the pages\' URIs keep the time filters as given', () => {
