@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { DialOutcome, DialTarget as LegTarget, LegObserver } from '../b2bua/outgoing-leg.ts';
 import { authorizationFor, digestChallengeOf } from '../auth/digest-client.ts';
 import type { DigestCredential } from '../../../api/routing/schema.ts';
+import { mayPresentCallerId } from '../router/outbound/caller-id.ts';
 import { normalizeDialedNumber } from '../router/outbound/number-normalization.ts';
 import { planOutboundAttempts } from '../router/outbound/outbound-plan.ts';
 import { nextAction, whenAllTrunksFail } from '../router/outbound/failover.ts';
@@ -91,6 +92,23 @@ export async function dialThroughTrunks(context: TrunkDialing, number: string, c
   return verdict.kind === 'relay' ? (failures[verdict.attempt] ?? failure(500, 'Server Internal Error')) : failure(verdict.status, verdict.reason);
 }
 
+/** The caller ID each noun presents: a <Number>'s goes to the PSTN, and is held to Twilio's rule; a <Sip>'s or <Client>'s is the <Dial callerId> as given. */
+interface CallerIds {
+  pstn: string;
+  other: string;
+}
+
+/**
+ * The caller ID a <Number> presents to the PSTN: the <Dial callerId> when Twilio's rule allows it
+ * (caller-id.ts), else the calling number, with Twilio's warning 13214 in the log.
+ */
+function pstnCallerId(context: CallContext, verb: Pick<DialVerb, 'callerId'>): string {
+  const { call, view } = context;
+  if (verb.callerId === undefined || mayPresentCallerId(verb.callerId, { from: call.from, to: call.to, account: call.account.name }, view)) return verb.callerId ?? call.from;
+  context.log.warn({ callerId: verb.callerId, presented: call.from, code: 13214 }, '<Dial callerId> is neither the calling nor the called number nor one of the account\'s: the calling number is presented');
+  return call.from;
+}
+
 async function dialNumber(context: CallContext, text: string, callerId: string, deadline: number, observer: LegObserver | undefined): Promise<DialResult> {
   const number = normalizeDialedNumber(text, context.view.carrier);
   if (number === undefined) return failure(484, 'Address Incomplete - Not A Number');
@@ -166,7 +184,8 @@ const anotherNounAnswered = new Error('another noun of the <Dial> answered');
 const dialedParty = (noun: Exclude<DialNoun, { noun: 'Unsupported' }>): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : `client:${noun.identity}`);
 
 /** A noun rung as a call of its own (dialed-call.ts): the ledger and the noun's statusCallback follow it. */
-async function dialReportedNoun(context: CallContext, noun: DialNoun, callerId: string, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
+async function dialReportedNoun(context: CallContext, noun: DialNoun, callerIds: CallerIds, deadline: number, answeredElsewhere: AbortSignal): Promise<DialResult> {
+  const callerId = noun.noun === 'Number' ? callerIds.pstn : callerIds.other;
   if (noun.noun === 'Unsupported') return dialNoun(context, noun, callerId, deadline, answeredElsewhere);
   const dialed = new DialedCall(context, noun.statusCallback, { from: callerId, to: dialedParty(noun) });
   const result = await dialNoun(context, noun, callerId, deadline, answeredElsewhere, dialed.observer);
@@ -177,11 +196,12 @@ async function dialReportedNoun(context: CallContext, noun: DialNoun, callerId: 
 
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
-  const callerId = verb.callerId ?? context.call.from;
+  const other = verb.callerId ?? context.call.from;
+  const callerIds: CallerIds = { other, pstn: verb.targets.some((noun) => noun.noun === 'Number') ? pstnCallerId(context, verb) : other };
   // Once one noun answers, a <Client> still waiting for a pushed phone to register stops waiting.
   const oneAnswered = new AbortController();
   const results = await Promise.all(verb.targets.map(async (noun) => {
-    const result = await dialReportedNoun(context, noun, callerId, deadline, oneAnswered.signal);
+    const result = await dialReportedNoun(context, noun, callerIds, deadline, oneAnswered.signal);
     if (result.kind === 'answered') oneAnswered.abort(anotherNounAnswered);
     return result;
   }));

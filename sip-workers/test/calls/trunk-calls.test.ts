@@ -290,6 +290,17 @@ describe('calls from an InboundTrunk', { skip: sippMissing, timeout: 120_000 }, 
     assert.deepEqual(webhook.hits.map((h) => h.path).filter((p) => p !== '/status'), ['/voice', '/next']);
   });
 
+  test('a <Dial callerId> the account may not present (another account\'s number) is not sent to the PSTN: the calling number is; one of its own is', async () => {
+    webhook.route('/voice', twiml(`<Dial callerId="${numbers.closed}"><Number>+85597000111</Number></Dial>`));
+    const forged = await startSippServer({ scenario: calleeAnswering({ inviteHeaders: [['From', 'sip:\\+85512000111@']] }), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerAnswered({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await forged.exited, 'trunk (From is the calling number)');
+    webhook.route('/voice', twiml(`<Dial callerId="${numbers.clinic}"><Number>+85597000111</Number></Dial>`));
+    const own = await startSippServer({ scenario: calleeAnswering({ inviteHeaders: [['From', 'sip:\\+85523900100@']] }), localPort: ports.primary, calls: 1 });
+    ok(await runSipp({ scenario: callerAnswered({ to: numbers.clinic }), remote: remote(), calls: 1 }), 'caller');
+    ok(await own.exited, 'trunk (From is the account\'s number, as the <Dial> asked)');
+  });
+
   test('an outbound trunk\'s 401 is answered with its digest credentials (HA1 from routing state)', async () => {
     webhook.route('/voice', twiml('<Dial callerId="+85523900100"><Number>+12025550143</Number></Dial>'));
     const trunk = await startSippServer({ scenario: calleeChallenging(trunkCredentials.realm, trunkCredentials.username, trunkCredentials.password), localPort: ports.digest, calls: 1 });
