@@ -12,6 +12,7 @@ import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { PushCalls } from './push-wake.ts';
 import type { CallLedger } from './call-ledger.ts';
 import type { CallProgress } from './call-progress.ts';
+import type { TwimlRedirects } from './twiml-redirect.ts';
 import type { ConnectedCallee } from '../carrier-events/phone-call-event.ts';
 import { randomHex } from '../sip/random-hex.ts';
 
@@ -56,6 +57,8 @@ export interface CallContext {
   progress?: CallProgress;
   /** Where the calls its <Dial> nouns make are kept for the REST API, beside this one; absent with the API off. */
   ledger?: CallLedger;
+  /** The REST API's requests to move the call to new TwiML; absent with the API off. */
+  redirects?: TwimlRedirects;
 }
 
 /** Why a call's in-flight work (webhook fetches, push waits) is aborted: it ended. */

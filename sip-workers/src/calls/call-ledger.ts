@@ -4,6 +4,7 @@
 // registers. Ended calls are kept for a while, so a client that fetches a call after its end
 // sees how it ended; the oldest go first beyond a count, so a busy worker's memory stays bounded.
 import type { CallStatus, FinalCallStatus } from '../webhook/call-parameters.ts';
+import type { RedirectOutcome, RedirectTarget } from './twiml-redirect.ts';
 
 /** outbound-dial: the call a <Dial> noun makes for its parent (Twilio's child call). */
 export type CallDirection = 'inbound' | 'outbound-api' | 'outbound-dial';
@@ -32,9 +33,13 @@ export type HangUpMode =
   /** Only a call not yet answered; an answered one goes on. */
   | 'canceled';
 
-/** What the call handling gives the ledger to end its call, whatever its state; the ledger learns the end through ended(). */
+/**
+ * What the call handling gives the ledger to end its call, whatever its state (the ledger learns
+ * the end through ended()), and to move it to new TwiML when it can be.
+ */
 export interface CallHangUp {
   hangUp(): void;
+  redirect?(target: RedirectTarget): RedirectOutcome;
 }
 
 export interface CallLedgerOptions {
@@ -115,6 +120,13 @@ export class CallLedger {
     if (!live || !hangUpApplies(live.record.status, mode)) return false;
     live.hangUp.hangUp();
     return true;
+  }
+
+  /** Moves a live call of this worker's to new TwiML; 'not-live' when it is not one (ended, or another's). */
+  redirect(sid: string, target: RedirectTarget): RedirectOutcome {
+    const live = this.#live.get(sid);
+    if (!live || isFinal(live.record.status)) return 'not-live';
+    return live.hangUp.redirect?.(target) ?? 'connected';
   }
 
   get liveCount(): number {

@@ -18,6 +18,7 @@ import type { CallContext } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
 import { CallProgress } from './call-progress.ts';
 import type { DialFailure } from './dial-result.ts';
+import type { RedirectOutcome } from './twiml-redirect.ts';
 
 export class DialedCall {
   readonly #context: Pick<CallContext, 'session' | 'call' | 'settings' | 'log' | 'ledger'>;
@@ -34,7 +35,9 @@ export class DialedCall {
     if (callback) this.#progress = new CallProgress(callback.events, (status: StatusCallbackStatus, sequenceNumber) => this.#post(progressCallbackParameters(this.#details, status, new Date(), sequenceNumber), status));
     // Ending it through the REST API ends what it is part of: the connected call, or the <Dial>'s ringing.
     const hangUp = () => (this.#connected ? context.session.hangup('worker') : context.session.cancelDials());
-    context.ledger?.opened({ sid: this.callSid, accountSid, from: party.from, to: party.to, direction: 'outbound-dial', parentCallSid }, 'queued', { hangUp });
+    // Its TwiML is its parent's: there is none of its own to replace.
+    const redirect = (): RedirectOutcome => (this.#connected ? 'connected' : 'dialing');
+    context.ledger?.opened({ sid: this.callSid, accountSid, from: party.from, to: party.to, direction: 'outbound-dial', parentCallSid }, 'queued', { hangUp, redirect });
   }
 
   get callSid(): string {

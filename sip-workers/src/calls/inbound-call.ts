@@ -19,6 +19,8 @@ import { signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import type { PushCalls } from './push-wake.ts';
 import { reportEnded } from './call-event.ts';
+import { TwimlRedirects } from './twiml-redirect.ts';
+import type { RedirectTarget } from './twiml-redirect.ts';
 import { runVoiceTwiml } from './voice-twiml.ts';
 
 function callDetails(session: CallSession<CallerLeg>, call: WebhookCall): CallDetails {
@@ -73,9 +75,13 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
     const details = callDetails(session, call);
     const context: CallContext = {
       session, call, view, details, settings, log: log.child({ callSid: details.callSid }), metrics, signal: signalOfCall(session), ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
-      ...(ledger === undefined ? {} : { ledger }),
+      ...(ledger === undefined ? {} : { ledger, redirects: new TwimlRedirects(session) }),
     };
-    ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', { hangUp: () => session.terminate() });
+    const { redirects } = context;
+    ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', {
+      hangUp: () => session.terminate(),
+      ...(redirects === undefined ? {} : { redirect: (target: RedirectTarget) => redirects.request(target) }),
+    });
     void session.ended.then((end) => reportEnded(context, end, { events, ledger }));
     if (media && !anchorMedia(session, media, context.log)) return;
     await runVoiceTwiml(context);

@@ -35,6 +35,9 @@ import { newCallSid, signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
 import { COMPLETED_ONLY } from '../webhook/progress-events.ts';
+import { INLINE_TWIML_URL } from './inline-twiml.ts';
+import { TwimlRedirects } from './twiml-redirect.ts';
+import type { RedirectTarget } from './twiml-redirect.ts';
 import type { ProgressEvent } from '../webhook/progress-events.ts';
 import { finalCallStatus } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
@@ -91,6 +94,8 @@ interface PlacedCallControl {
   terminated: boolean;
   readonly ringing: Set<OutgoingLeg>;
   session?: CallSession<OriginLeg>;
+  /** Once the party answered and its TwiML runs: where the REST API's redirects go. */
+  redirects?: TwimlRedirects;
 }
 
 /** A call placed: its SID at once, and `done` once its TwiML has bridged or ended it (never rejects). */
@@ -101,13 +106,6 @@ export interface PlacedCall {
 
 type Answered = Extract<DialOutcome, { kind: 'answered' }>;
 
-/** Twilio's default when a call names no StatusCallbackEvent. */
-
-/**
- * The document URL of TwiML that came with the request: not one to resolve a relative URL against,
- * and the voice URL of such a call, which nothing fetches.
- */
-export const INLINE_TWIML_URL = 'about:inline-twiml';
 const INLINE_TWIML: Webhook = { url: INLINE_TWIML_URL, method: 'POST' };
 
 /** The placed call's parties as its webhooks and events see them, before any session exists. */
@@ -173,6 +171,8 @@ export class CallPlacer {
     const control: PlacedCallControl = { terminated: false, ringing: new Set() };
     this.#deps.ledger?.opened({ sid: callSid, accountSid: request.account.sid, from: request.from, to: request.to, direction: 'outbound-api' }, 'queued', {
       hangUp: () => this.#hangUp(control),
+      // While the party rings there is no TwiML running to replace.
+      redirect: (target: RedirectTarget) => control.redirects?.request(target) ?? 'dialing',
     });
     const done = this.#run(view, request, callSid, control, log).catch((error: unknown) => {
       log.error({ err: error }, 'placed call failed');
@@ -259,11 +259,12 @@ export class CallPlacer {
     progress.reached('answered');
     const session = this.#session(leg, answer, requestUri, callSid, log);
     control.session = session;
+    if (this.#deps.ledger) control.redirects = new TwimlRedirects(session);
     void session.ended.then(() => leg.release());
     // Ended by the account as the party answered: the answer is refused in our ACK, then BYE.
     if (control.terminated) session.terminate();
     if (request.timeLimitSeconds !== undefined) endAtTimeLimit(session, answeredAt + request.timeLimitSeconds * 1000);
-    await this.#runTwiml(session, view, { call, details, answeredAt, party, progress, inline: request.twiml }, log);
+    await this.#runTwiml(session, view, { call, details, answeredAt, party, progress, inline: request.twiml, redirects: control.redirects }, log);
   }
 
   /** The party's leg, over the trunks for a number or at a SIP URI, offering nothing. */
@@ -331,13 +332,14 @@ export class CallPlacer {
   }
 
   /** `inline`: the TwiML that came with the request, run without fetching the voice URL. */
-  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; progress: CallProgress; inline: TwimlDocument | undefined }, log: WorkerLogger): Promise<void> {
-    const { call, details, answeredAt, party, progress, inline } = placed;
+  async #runTwiml(session: CallSession<OriginLeg>, view: RoutingView, placed: { call: WebhookCall; details: CallDetails; answeredAt: number; party: ConnectedCallee; progress: CallProgress; inline: TwimlDocument | undefined; redirects: TwimlRedirects | undefined }, log: WorkerLogger): Promise<void> {
+    const { call, details, answeredAt, party, progress, inline, redirects } = placed;
     const { settings, metrics, media, registrar, push, events } = this.#deps;
     const context: CallContext = {
       session, call, view, details, settings, log, metrics, signal: signalOfCall(session), party, progress,
       ...(registrar === undefined ? {} : { registrar }), ...(push === undefined ? {} : { push }),
       ...(this.#deps.ledger === undefined ? {} : { ledger: this.#deps.ledger }),
+      ...(redirects === undefined ? {} : { redirects }),
     };
     void session.ended.then((sessionEnd) => {
       const end = answeredPlacedCall(sessionEnd, answeredAt);

@@ -3,6 +3,7 @@
 // do not have), its action told when the call ends; <Redirect> and the action of a <Dial> that
 // did not connect replace the document, as in Twilio.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseTwiml } from '../twiml/parse-twiml.ts';
 import { rejectStatus } from '../twiml/reject-status.ts';
 import type { TwimlDocument, TwimlVerb } from '../twiml/twiml-verbs.ts';
 import { callParameters, twimlRequestStatus } from '../webhook/call-parameters.ts';
@@ -11,6 +12,8 @@ import { fetchTwiml } from '../webhook/webhook-client.ts';
 import type { CallContext } from './call-context.ts';
 import { requestBridgedDialAction } from './bridged-dial-action.ts';
 import { dial } from './dial.ts';
+import { INLINE_TWIML_URL } from './inline-twiml.ts';
+import type { RedirectTarget } from './twiml-redirect.ts';
 import type { DialFailure } from './dial-result.ts';
 
 type Step = { next: 'continue' } | { next: 'done' } | { next: 'document'; document: TwimlDocument };
@@ -61,12 +64,35 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       return fetchNext(context, verb.url, verb.method);
     case 'Pause':
       session.ring();
-      await sleep(verb.length * 1000, undefined, { signal: context.signal }).catch(() => undefined);
+      await pause(context, verb.length * 1000);
       return { next: 'continue' };
     case 'Unsupported':
       context.log.info({ verb: verb.name }, 'TwiML verb not supported on SIP calls without media; skipped');
       return { next: 'continue' };
   }
+}
+
+/** A <Pause>: until its time is up, the call ends, or the REST API redirects the call. */
+async function pause(context: CallContext, ms: number): Promise<void> {
+  if (!context.redirects) {
+    await sleep(ms, undefined, { signal: context.signal }).catch(() => undefined);
+    return;
+  }
+  const stop = new AbortController();
+  void context.redirects.interruption().then(() => stop.abort());
+  await sleep(ms, undefined, { signal: AbortSignal.any([context.signal, stop.signal]) }).catch(() => undefined);
+}
+
+/** The document the REST API redirected the call to (its URL fetched, or its TwiML read), or done when there is none to run. */
+async function redirected(context: CallContext, target: RedirectTarget): Promise<Step> {
+  context.log.info('call redirected through the REST API');
+  if ('url' in target) return fetchNext(context, target.url, target.method);
+  const parsed = parseTwiml(target.twiml, INLINE_TWIML_URL);
+  if (parsed.ok) return { next: 'document', document: parsed.document };
+  // The API read it before it took the request; a worker of another version may read it otherwise.
+  context.log.warn({ detail: parsed.error.detail }, 'redirect TwiML unreadable here');
+  context.session.reject(500, 'Server Internal Error - TwiML Unreadable');
+  return { next: 'done' };
 }
 
 export async function runTwiml(context: CallContext, first: TwimlDocument): Promise<void> {
@@ -77,10 +103,15 @@ export async function runTwiml(context: CallContext, first: TwimlDocument): Prom
     let replaced: TwimlDocument | undefined;
     for (const verb of document.verbs) {
       if (context.signal.aborted) return;
-      const step = await runVerb(context, verb, lastFailure);
+      // A redirect replaces the document before its next verb, whatever the last one asked.
+      const redirect = context.redirects?.take();
+      let step = redirect === undefined ? await runVerb(context, verb, lastFailure) : await redirected(context, redirect);
+      const late = step.next === 'done' ? undefined : context.redirects?.take();
+      if (late !== undefined) step = await redirected(context, late);
       if (step.next === 'done') return;
       if (step.next === 'document') {
         replaced = step.document;
+        if (redirect !== undefined || late !== undefined) redirects = 0;
         break;
       }
     }

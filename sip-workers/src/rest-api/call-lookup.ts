@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
 import { isFinal } from '../calls/call-ledger.ts';
+import type { RedirectOutcome, RedirectTarget } from '../calls/twiml-redirect.ts';
 import { matchesQuery } from './call-list.ts';
 import type { CallListQuery } from './call-list.ts';
 
@@ -15,6 +16,11 @@ export interface CallLookup {
    * after `settleMs` (a party that has to answer our CANCEL may take a while).
    */
   hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined>;
+  /**
+   * Moves the call to new TwiML where it runs. Another replica's call is asked of its owner, which
+   * says nothing back: 'redirected' then means asked, and the owner logs a refusal.
+   */
+  redirect(callSid: string, target: RedirectTarget): Promise<RedirectOutcome>;
   /** The account's calls matching `query`, newest first: at least the `wanted` newest when there are as many. */
   list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]>;
   /** Resolves once other replicas' calls are reachable too (a shared store connected), at once for this worker's alone. */
@@ -58,6 +64,10 @@ export class LocalCallLookup implements CallLookup {
 
   list(accountSid: string, query: CallListQuery, wanted: number): Promise<CallRecord[]> {
     return Promise.resolve(this.#ledger.list(accountSid).filter((call) => matchesQuery(call, query)).slice(0, wanted));
+  }
+
+  redirect(callSid: string, target: RedirectTarget): Promise<RedirectOutcome> {
+    return Promise.resolve(this.#ledger.redirect(callSid, target));
   }
 
   async hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {

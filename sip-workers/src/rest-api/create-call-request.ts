@@ -3,7 +3,7 @@
 // seed's curl works unchanged. Pure: the server authenticates and places; this only decides.
 //   https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource
 import type { Webhook } from '../../../api/routing/schema.ts';
-import { INLINE_TWIML_URL } from '../calls/placed-call.ts';
+import { INLINE_TWIML_URL } from '../calls/inline-twiml.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
 import { PROGRESS_EVENTS, readProgressEvents } from '../webhook/progress-events.ts';
 import type { ProgressEvent } from '../webhook/progress-events.ts';
@@ -26,14 +26,14 @@ const MAX_TWIML_CHARACTERS = 4000;
  * Inline TwiML (the Twiml parameter), read as a fetched document is. There is no document URL to
  * resolve a relative one against, so every URL in it must be absolute.
  */
-function inlineTwiml(text: string | null): TwimlDocument | TwilioError | undefined {
+export function inlineTwiml(text: string | null): TwimlDocument | TwilioError | undefined {
   if (text === null || text.trim() === '') return undefined;
   if (text.length > MAX_TWIML_CHARACTERS) return twilioError(400, 400, `Twiml is ${text.length} characters; at most ${MAX_TWIML_CHARACTERS} are taken`);
   const parsed = parseTwiml(text, INLINE_TWIML_URL);
   return parsed.ok ? parsed.document : twilioError(400, 400, `Twiml is not a TwiML document this worker can carry out: ${parsed.error.detail}`);
 }
 
-function webhookOf(params: URLSearchParams, urlName: string, methodName: string): Webhook | TwilioError | undefined {
+export function webhookOf(params: URLSearchParams, urlName: string, methodName: string): Webhook | TwilioError | undefined {
   const url = params.get(urlName);
   if (url === null || url === '') return undefined;
   let parsed: URL;
@@ -64,7 +64,7 @@ function statusCallbackOf(params: URLSearchParams): Pick<PlacedCallRequest, 'sta
   return { ...(statusCallback ? { statusCallback } : {}), ...(statusCallbackEvents ? { statusCallbackEvents } : {}) };
 }
 
-const isError = (value: unknown): value is TwilioError => typeof value === 'object' && value !== null && 'code' in value && 'more_info' in value;
+export const isError = (value: unknown): value is TwilioError => typeof value === 'object' && value !== null && 'code' in value && 'more_info' in value;
 
 function timeoutOf(text: string | null): number | TwilioError {
   if (text === null || text === '') return DEFAULT_TIMEOUT_SECONDS;

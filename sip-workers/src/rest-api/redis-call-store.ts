@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
 import { z } from 'zod';
 import type { CallLedger, CallRecord, HangUpMode } from '../calls/call-ledger.ts';
+import type { RedirectOutcome, RedirectTarget } from '../calls/twiml-redirect.ts';
 import { hangUpApplies, isFinal } from '../calls/call-ledger.ts';
 import { CALL_STATUSES } from '../webhook/call-parameters.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
@@ -68,7 +69,11 @@ const MAX_LISTED = 10_000;
 /** How long a closing store waits for its writes in flight. */
 const CLOSE_WAIT_MS = 1000;
 
-const hangUpRequest = z.object({ sid: z.string(), mode: z.enum(['completed', 'canceled']) });
+// What one replica asks another of a call on the owner's channel: to end it, or to move it to new TwiML.
+const callRequest = z.union([
+  z.object({ sid: z.string(), mode: z.enum(['completed', 'canceled']) }),
+  z.object({ sid: z.string(), redirect: z.union([z.object({ url: z.string(), method: z.enum(['GET', 'POST']) }), z.object({ twiml: z.string() })]) }),
+]);
 
 export class RedisCallStore implements CallLookup {
   readonly #options: RedisCallStoreOptions;
@@ -129,7 +134,7 @@ export class RedisCallStore implements CallLookup {
       this.#client.connect().then(() => undefined, failed('call store (Redis) connect failed')),
       this.#subscriber
         .connect()
-        .then(() => this.#subscriber.subscribe(this.#channel(this.#options.worker), (message) => this.#onHangUpRequest(message)))
+        .then(() => this.#subscriber.subscribe(this.#channel(this.#options.worker), (message) => this.#onCallRequest(message)))
         .catch(failed('call store (Redis): not listening for hang-up requests from other replicas')),
     ]).then(() => undefined);
   }
@@ -187,6 +192,19 @@ export class RedisCallStore implements CallLookup {
     return this.#counted('hang-up', this.#hangUpElsewhere(callSid, mode));
   }
 
+  redirect(callSid: string, target: RedirectTarget): Promise<RedirectOutcome> {
+    if (this.#options.ledger.find(callSid)) return this.#local.redirect(callSid, target);
+    return this.#counted('redirect', this.#redirectElsewhere(callSid, target));
+  }
+
+  async #redirectElsewhere(callSid: string, target: RedirectTarget): Promise<RedirectOutcome> {
+    const stored = await this.#read(callSid);
+    const call = stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
+    if (!stored || !call || isFinal(call.status)) return 'not-live';
+    const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, redirect: target })));
+    return heard === 0 ? 'not-live' : 'redirected';
+  }
+
   /** Another replica's call (or none): asked of its owner over the owner's channel. */
   async #hangUpElsewhere(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
     const stored = await this.#read(callSid);
@@ -214,12 +232,17 @@ export class RedisCallStore implements CallLookup {
     if (this.#client.isOpen) this.#client.destroy();
   }
 
-  #onHangUpRequest(message: string): void {
-    let request: z.infer<typeof hangUpRequest>;
+  #onCallRequest(message: string): void {
+    let request: z.infer<typeof callRequest>;
     try {
-      request = hangUpRequest.parse(JSON.parse(message));
+      request = callRequest.parse(JSON.parse(message));
     } catch {
-      this.#options.log.warn('call store: an unreadable hang-up request; ignored');
+      this.#options.log.warn('call store: an unreadable request from another replica; ignored');
+      return;
+    }
+    if ('redirect' in request) {
+      const outcome = this.#options.ledger.redirect(request.sid, request.redirect);
+      if (outcome !== 'redirected') this.#options.log.info({ callSid: request.sid, outcome }, 'redirect asked by another replica not done');
       return;
     }
     if (!this.#options.ledger.hangUp(request.sid, request.mode)) this.#options.log.debug({ callSid: request.sid }, 'hang-up request for a call no longer here');

@@ -16,6 +16,7 @@ import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { AccountRateLimit } from './account-rate-limit.ts';
 import { callListPage, callListQuery, callsWanted } from './call-list.ts';
 import { callResource } from './call-resource.ts';
+import { callUpdate, redirectRefusal } from './call-update.ts';
 import { CallStoreUnavailable } from './call-lookup.ts';
 import type { CallLookup } from './call-lookup.ts';
 import { callerIdRefusal } from './caller-id.ts';
@@ -27,9 +28,6 @@ import type { TwilioError } from './twilio-error.ts';
 const MAX_BODY_BYTES = 64 * 1024;
 
 const CALLS_PATH = new RegExp(`^/${API_VERSION}/Accounts/(AC[0-9a-fA-F]{32})/Calls(?:/(CA[0-9a-fA-F]{32}))?\\.json$`);
-
-/** What updating a call may change here: Twilio's Url, Method and Twiml (redirecting it) are not taken. */
-const REDIRECT_PARAMETERS = ['Url', 'Twiml', 'Method', 'FallbackUrl', 'FallbackMethod'];
 
 export interface RestApiDeps {
   routing: () => RoutingView | undefined;
@@ -134,19 +132,22 @@ export class RestApi {
     return { status: 200, body: callListPage(accountSid, query, matching) };
   }
 
-  /** Fetches (GET) or ends (POST Status=completed or canceled) one of the account's calls; another account's is not found. */
+  /** Fetches (GET), ends (POST Status=completed or canceled) or redirects (POST Url or Twiml) one of the account's calls; another account's is not found. */
   async #existingCall(request: IncomingMessage, accountSid: string, callSid: string, notFound: Answer): Promise<Answer> {
     const call = await this.#deps.calls.find(callSid);
     if (call?.accountSid !== accountSid) return notFound;
     if (request.method === 'GET') return { status: 200, body: callResource(call) };
     const form = await formOf(request);
     if (!(form instanceof URLSearchParams)) return this.#error(form);
-    const redirect = REDIRECT_PARAMETERS.find((name) => form.has(name));
-    if (redirect !== undefined) return this.#error(twilioError(400, 20001, `${redirect}: redirecting a live call is not supported here; Status=completed or Status=canceled ends it`));
-    const status = form.get('Status');
-    if (status !== 'completed' && status !== 'canceled') return this.#error(twilioError(400, 20001, `Status must be completed or canceled, not ${JSON.stringify(status ?? '')}`));
-    const ended = await this.#deps.calls.hangUp(callSid, status);
-    this.#deps.log.info({ callSid, status, now: ended?.status }, 'call update through the REST API');
+    const update = callUpdate(form);
+    if ('code' in update) return this.#error(update);
+    if (update.kind === 'redirect') {
+      const outcome = await this.#deps.calls.redirect(callSid, update.target);
+      this.#deps.log.info({ callSid, redirect: 'url' in update.target ? update.target.url : 'twiml', outcome }, 'call update through the REST API');
+      return outcome === 'redirected' ? { status: 200, body: callResource(call) } : this.#error(redirectRefusal(outcome));
+    }
+    const ended = await this.#deps.calls.hangUp(callSid, update.mode);
+    this.#deps.log.info({ callSid, status: update.mode, now: ended?.status }, 'call update through the REST API');
     return { status: 200, body: callResource(ended ?? call) };
   }
 

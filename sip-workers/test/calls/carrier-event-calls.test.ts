@@ -3,7 +3,7 @@
 // bearer token as a Somleng webhook receiver would (HS256 with the signing secret, iss, exp).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { INLINE_TWIML_URL } from '../../src/calls/placed-call.ts';
+import { INLINE_TWIML_URL } from '../../src/calls/inline-twiml.ts';
 import { parseTwiml } from '../../src/twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../../src/twiml/twiml-verbs.ts';
 import { bearerToken, verifiedClaims, type EventBody } from '../support/carrier-event-receiver.ts';

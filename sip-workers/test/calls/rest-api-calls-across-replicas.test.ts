@@ -84,6 +84,19 @@ describe('calls shared by replicas through Redis', { skip: sippMissing || redisM
     assert.deepEqual(await sidsListed({ 'StartTime<': startedOn }), [], 'nor before its midnight');
   });
 
+  test('a call placed through one replica and held in a <Pause> is redirected through the other', async () => {
+    const [placing, other] = replicas.map((replica) => replica.api.base) as [string, string];
+    const party = await startSippServer({ scenario: partyRefused(), localPort: ports.primary, calls: 1 });
+    const created = await apiRequest(placing, 'POST', '/Calls.json', clinic, { To: '+85597000314', From: numbers.clinic, Twiml: '<Response><Pause length="20"/></Response>' });
+    const callSid = String(created.body.sid);
+    await eventually('the other replica sees the call answered', async () => (await apiRequest(other, 'GET', `/Calls/${callSid}.json`, clinic)).body.status === 'in-progress', 10_000, 20);
+    const movedAt = performance.now();
+    const moved = await apiRequest(other, 'POST', `/Calls/${callSid}.json`, clinic, { Twiml: '<Response><Hangup/></Response>' });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    ok(await party.exited, 'the party (hung up by the TwiML it was moved to)');
+    assert.ok(performance.now() - movedAt < 10_000, 'at once, not after the 20 s pause');
+  });
+
   test('a replica that stops hangs up its calls, and the others read them ended', async () => {
     const texts = trunkCallRouting(webhook.base, ports);
     const view = await viewOf(texts);

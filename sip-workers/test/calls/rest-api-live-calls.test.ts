@@ -12,7 +12,7 @@ import { partyRefused } from '../support/placed-call-scenarios.ts';
 import { apiRequest, startTestRestApi, TEST_CALL_LEDGER, workerCalls } from '../support/rest-api-client.ts';
 import type { ApiAnswer, ApiCredentials, TestRestApi } from '../support/rest-api-client.ts';
 import { viewOf } from '../support/routing-view-of.ts';
-import { calleeAnswering, calleeRingingUntilCancelled, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
+import { calleeAnswering, calleeHangingUp, calleeRingingUntilCancelled, callerExpecting, callerHungUpOn } from '../support/scenarios.ts';
 import { runSipp, sippMissing, startSippServer } from '../support/sipp.ts';
 import type { SippResult } from '../support/sipp.ts';
 import { twiml } from '../support/webhook-server.ts';
@@ -115,6 +115,50 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal(await fetchedStatus(child), 'canceled');
   });
 
+  test('a call held in a <Pause> is redirected: to TwiML given in the request, whose <Dial> connects it; to a URL, which is asked with the call\'s parameters', async () => {
+    const callee = await startSippServer({ scenario: calleeHangingUp(300), calls: 1 });
+    platform.webhook.route('/voice', twiml('<Pause length="20"/>'));
+    let seen = voiceHits().length;
+    const held = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    let callSid = await nextInboundSid(seen);
+    const movedAt = performance.now();
+    const moved = await updateCall(callSid, { Twiml: `<Response><Dial><Sip>sip:agent@127.0.0.1:${callee.port}</Sip></Dial></Response>` });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.sid, callSid);
+    ok(await callee.exited, 'the agent');
+    assert.ok(performance.now() - movedAt < 10_000, 'rung at once, not after the 20 s pause');
+    ok(await held, 'the caller (connected to the agent, who hung up)');
+    assert.equal(await fetchedStatus(callSid), 'completed');
+
+    platform.webhook.route('/moved', twiml('<Reject reason="busy"/>'));
+    seen = voiceHits().length;
+    const busy = runSipp({ scenario: callerExpecting(486, { to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    callSid = await nextInboundSid(seen);
+    const toUrl = await updateCall(callSid, { Url: `${platform.webhook.base}/moved`, Method: 'POST' });
+    assert.equal(toUrl.status, 200, JSON.stringify(toUrl.body));
+    ok(await busy, 'the caller (busy, from the new URL\'s TwiML)');
+    const asked = platform.webhook.hits.find((hit) => hit.path === '/moved' && param(hit, 'CallSid') === callSid);
+    assert.ok(asked, 'the new URL was asked about this call');
+    assert.equal(param(asked, 'From'), '+85512000111');
+  });
+
+  test('a call connected by a <Dial> is not redirected: 400 with Twilio\'s 21220, and it goes on', async () => {
+    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial><Sip>sip:front-desk@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    const callSid = await nextInboundSid(seen);
+    await eventually('the call bridged', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    const refused = await updateCall(callSid, { Twiml: '<Response><Hangup/></Response>' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.code, 21220);
+    assert.match(String(refused.body.message), /connected/);
+    assert.equal(await fetchedStatus(callSid), 'in-progress');
+    await updateCall(callSid, { Status: 'completed' });
+    ok(await caller, 'the caller');
+    ok(await callee.exited, 'the callee');
+  });
+
   test('a placed call is fetched as it goes; Status=canceled leaves it be once answered, Status=completed ends it', async () => {
     const party = await startSippServer({ scenario: partyRefused(), localPort: platform.ports.primary, calls: 1 });
     const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+85597000211', From: numbers.clinic, Twiml: '<Response><Pause length="8"/></Response>', StatusCallback: `${platform.webhook.base}/status` });
@@ -179,7 +223,7 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     for (const sid of placed) await updateCall(sid, { Status: 'completed' }, flaky);
   });
 
-  test('a call is only the account\'s own: another\'s or none is 404; redirecting is refused with 400, as is a Status it cannot take', async () => {
+  test('a call is only the account\'s own: another\'s or none is 404; a redirect while the party rings is refused with 400, as is a Status it cannot take', async () => {
     const created = await apiRequest(api.base, 'POST', '/Calls.json', clinic, { To: '+17778889999', From: numbers.clinic, Twiml: '<Response><Hangup/></Response>' });
     const callSid = String(created.body.sid);
     const flakySid = view.account('flaky')?.sid ?? '';
@@ -191,9 +235,11 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal((await fetchCall(`CA${'0'.repeat(32)}`)).status, 404);
 
     const redirect = await updateCall(callSid, { Url: 'https://example.test/elsewhere' });
-    assert.equal(redirect.status, 400);
-    assert.equal(redirect.body.code, 20001);
-    assert.match(String(redirect.body.message), /^Url: /);
+    assert.equal(redirect.status, 400, 'its party is still ringing: no TwiML runs yet to replace');
+    assert.equal(redirect.body.code, 21220);
+    assert.match(String(redirect.body.message), /ringing/);
+    const both = await updateCall(callSid, { Status: 'completed', Url: 'https://example.test/elsewhere' });
+    assert.equal(both.body.code, 20001, 'ending and moving at once is refused');
     const status = await updateCall(callSid, { Status: 'ringing' });
     assert.equal(status.status, 400);
     assert.match(String(status.body.message), /completed or canceled/);
