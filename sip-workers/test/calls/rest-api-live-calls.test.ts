@@ -35,6 +35,16 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
   const nextInboundSid = async (seen: number) => param(await eventually('the voice webhook', () => voiceHits()[seen], 10_000, 20), 'CallSid') ?? '';
   const statusOf = (callSid: string) => eventually(`status callback of ${callSid}`, () => platform.webhook.hits.find((hit) => hit.path === '/status' && param(hit, 'CallSid') === callSid), 10_000, 50);
   const fetchedStatus = async (callSid: string) => String((await fetchCall(callSid)).body.status);
+  /** A call come in that its <Dial> connected to a SIPp callee; both parties wait for our BYE. */
+  const bridgedInboundCall = async () => {
+    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial><Sip>sip:front-desk@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    const callSid = await nextInboundSid(seen);
+    await eventually('the call bridged', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    return { callee, caller, callSid };
+  };
 
   before(async () => {
     view = await viewOf(trunkCallRouting(platform.webhook.base, platform.ports));
@@ -45,13 +55,7 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
   after(() => api?.close());
 
   test('a call that came in is fetched ringing, then in-progress once bridged; Status=completed hangs up both sides and it reads completed with its duration', async () => {
-    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
-    platform.webhook.route('/voice', twiml(`<Dial><Sip>sip:front-desk@127.0.0.1:${callee.port}</Sip></Dial>`));
-    const seen = voiceHits().length;
-    const caller = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
-
-    const callSid = await nextInboundSid(seen);
-    await eventually('the call bridged', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    const { callee, caller, callSid } = await bridgedInboundCall();
     const live = await fetchCall(callSid);
     assert.equal(live.status, 200);
     assert.equal(live.body.direction, 'inbound');
@@ -143,12 +147,7 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
   });
 
   test('a call connected by a <Dial> is not redirected: 400 with Twilio\'s 21220, and it goes on', async () => {
-    const callee = await startSippServer({ scenario: calleeAnswering(), calls: 1 });
-    platform.webhook.route('/voice', twiml(`<Dial><Sip>sip:front-desk@127.0.0.1:${callee.port}</Sip></Dial>`));
-    const seen = voiceHits().length;
-    const caller = runSipp({ scenario: callerHungUpOn({ to: numbers.clinic }), remote: platform.remote, calls: 1 });
-    const callSid = await nextInboundSid(seen);
-    await eventually('the call bridged', async () => (await fetchedStatus(callSid)) === 'in-progress', 10_000, 20);
+    const { callee, caller, callSid } = await bridgedInboundCall();
     const refused = await updateCall(callSid, { Twiml: '<Response><Hangup/></Response>' });
     assert.equal(refused.status, 400);
     assert.equal(refused.body.code, 21220);
