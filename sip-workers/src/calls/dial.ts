@@ -175,12 +175,7 @@ function combinedFailure(failures: readonly DialFailure[]): DialFailure {
 /** Why the other nouns stop once one answers: abort() without a reason builds a DOMException and its stack. */
 const anotherNounAnswered = new Error('another noun of the <Dial> answered');
 
-/**
- * Rings every noun at once, as Twilio does: the first to answer is connected and the session
- * cancels the others (a noun's next trunk or phone is then not tried). Each noun still goes
- * through its own trunks, or its user's phones, one after another.
- */
-/** What the call a noun makes is called on its statusCallback: To as the noun names it, as Twilio's child call has it. */
+/** The To of the call a noun makes: what the noun names, as Twilio's child call has it. */
 const dialedParty = (noun: Exclude<DialNoun, { noun: 'Unsupported' }>): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : `client:${noun.identity}`);
 
 /** A noun rung as a call of its own (dialed-call.ts): the ledger and the noun's statusCallback follow it. */
@@ -194,6 +189,11 @@ async function dialReportedNoun(context: CallContext, noun: DialNoun, callerIds:
   return { ...result, dialCallSid: dialed.callSid };
 }
 
+/**
+ * Rings every noun at once, as Twilio does: the first to answer is connected and the session
+ * cancels the others (a noun's next trunk or phone is then not tried). Each noun still goes
+ * through its own trunks, or its user's phones, one after another.
+ */
 export async function dial(context: CallContext, verb: DialVerb): Promise<DialResult> {
   const deadline = Date.now() + verb.timeout * 1000;
   const other = verb.callerId ?? context.call.from;
