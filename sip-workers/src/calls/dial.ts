@@ -174,6 +174,7 @@ function combinedFailure(failures: readonly DialFailure[]): DialFailure {
 
 /** Why the other nouns stop once one answers: abort() without a reason builds a DOMException and its stack. */
 const anotherNounAnswered = new Error('another noun of the <Dial> answered');
+const redirectedAway = new Error('the call was redirected through the REST API');
 
 /** The To of the call a noun makes: what the noun names, as Twilio's child call has it. */
 const dialedParty = (noun: Exclude<DialNoun, { noun: 'Unsupported' }>): string => (noun.noun === 'Number' ? noun.number : noun.noun === 'Sip' ? noun.uri : `client:${noun.identity}`);
@@ -198,13 +199,18 @@ export async function dial(context: CallContext, verb: DialVerb): Promise<DialRe
   const deadline = Date.now() + verb.timeout * 1000;
   const other = verb.callerId ?? context.call.from;
   const callerIds: CallerIds = { other, pstn: verb.targets.some((noun) => noun.noun === 'Number') ? pstnCallerId(context, verb) : other };
-  // Once one noun answers, a <Client> still waiting for a pushed phone to register stops waiting.
+  // Once one noun answers, a <Client> still waiting for a pushed phone to register stops waiting;
+  // so does every noun when the call is redirected, and the legs ringing are cancelled.
   const oneAnswered = new AbortController();
+  const dialOver = context.redirects?.whileDialing(() => {
+    oneAnswered.abort(redirectedAway);
+    context.session.cancelDials();
+  });
   const results = await Promise.all(verb.targets.map(async (noun) => {
     const result = await dialReportedNoun(context, noun, callerIds, deadline, oneAnswered.signal);
     if (result.kind === 'answered') oneAnswered.abort(anotherNounAnswered);
     return result;
-  }));
+  })).finally(dialOver);
   const answered = results.find((result) => result.kind === 'answered');
   if (answered && verb.timeLimit !== undefined) context.session.limitAnsweredTo(verb.timeLimit * 1000);
   return answered ?? combinedFailure(results.filter((result): result is DialFailure => result.kind === 'failed'));

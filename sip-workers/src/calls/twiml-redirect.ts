@@ -1,8 +1,8 @@
 // Redirecting a live call to new TwiML (the REST API's Url or Twiml on a call, as Twilio's "modify
 // a live call"): the document running stops where it is and the new one runs, the way a queue
-// keeps a caller in a <Pause> until an agent is free and then moves it to a <Dial>. Only while the
-// call runs TwiML: a call connected by a <Dial> would need a re-INVITE to move (which the worker
-// does not send), and one ringing a <Dial> has legs that must end first.
+// keeps a caller in a <Pause> until an agent is free and then moves it to a <Dial>. A <Dial> still
+// ringing stops ringing (its legs are cancelled, its action is not asked). Not once connected:
+// moving a call connected by a <Dial> would need a re-INVITE, which the worker does not send.
 import type { CallSession } from '../b2bua/call-session.ts';
 
 /** Where the call goes: a URL to fetch its TwiML from, or the TwiML itself (as the API took it, parsed where the call runs). */
@@ -15,9 +15,23 @@ export class TwimlRedirects {
   readonly #session: Pick<CallSession, 'state'>;
   #pending: RedirectTarget | undefined;
   #wake: (() => void) | undefined;
+  #stopDial: (() => void) | undefined;
 
   constructor(session: Pick<CallSession, 'state'>) {
     this.#session = session;
+  }
+
+  /** A redirect is waiting to run: a <Dial> that just stopped ringing for it asks no action. */
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /** While a <Dial> rings: how to stop it for a redirect. Returns the call to make once the <Dial> is over. */
+  whileDialing(stop: () => void): () => void {
+    this.#stopDial = stop;
+    return () => {
+      if (this.#stopDial === stop) this.#stopDial = undefined;
+    };
   }
 
   /** Takes `target` for the call if its TwiML can be replaced now; a <Pause> in progress stops at once. */
@@ -25,9 +39,10 @@ export class TwimlRedirects {
     const { state } = this.#session;
     if (state === 'ended') return 'not-live';
     if (state === 'answered') return 'connected';
-    if (state === 'dialing') return 'dialing';
+    if (state === 'dialing' && this.#stopDial === undefined) return 'dialing';
     this.#pending = target;
     this.#wake?.();
+    this.#stopDial?.();
     return 'redirected';
   }
 

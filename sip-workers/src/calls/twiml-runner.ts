@@ -49,7 +49,8 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       // Only a call that is over stops here: a callee's 487, or a noun cancelled by another's
       // decline, leaves a caller still waiting for the rest of the document.
       if (session.state === 'ended') return { next: 'done' };
-      if (verb.action === undefined) return { next: 'continue' };
+      // Stopped for a redirect: the new document runs, not the action.
+      if (verb.action === undefined || context.redirects?.pending === true) return { next: 'continue' };
       return fetchNext(context, verb.action, verb.method, [['DialCallStatus', result.callStatus], ['DialSipResponseCode', String(result.status)], ...dialCallSidParam(result.dialCallSid)]);
     }
     case 'Reject': {
@@ -111,7 +112,11 @@ export async function runTwiml(context: CallContext, first: TwimlDocument): Prom
       if (step.next === 'done') return;
       if (step.next === 'document') {
         replaced = step.document;
-        if (redirect !== undefined || late !== undefined) redirects = 0;
+        // A redirect starts afresh: the old document's redirects and failed <Dial> are not the new one's.
+        if (redirect !== undefined || late !== undefined) {
+          redirects = 0;
+          lastFailure.value = undefined;
+        }
         break;
       }
     }

@@ -146,6 +146,25 @@ describe('live calls through the REST API', { skip: sippMissing, timeout: 120_00
     assert.equal(param(asked, 'From'), '+85512000111');
   });
 
+  test('a call ringing a <Dial> is redirected: the callee gets a CANCEL, the <Dial action> is not asked, and the new TwiML runs', async () => {
+    const callee = await startSippServer({ scenario: calleeRingingUntilCancelled(), calls: 1 });
+    platform.webhook.route('/voice', twiml(`<Dial timeout="20" action="/after-ringing"><Sip>sip:busy-agent@127.0.0.1:${callee.port}</Sip></Dial>`));
+    const seen = voiceHits().length;
+    const caller = runSipp({ scenario: callerExpecting(486, { to: numbers.clinic }), remote: platform.remote, calls: 1 });
+    const callSid = await nextInboundSid(seen);
+    await eventually('the <Dial> ringing', async () => {
+      const children = (await apiRequest(api.base, 'GET', `/Calls.json?ParentCallSid=${callSid}&Status=ringing`, clinic)).body.calls as unknown[];
+      return children.length === 1;
+    }, 10_000, 20);
+    const movedAt = performance.now();
+    const moved = await updateCall(callSid, { Twiml: '<Response><Reject reason="busy"/></Response>' });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    ok(await callee.exited, 'the callee (CANCELled, its 487 ACKed)');
+    ok(await caller, 'the caller (busy, from the TwiML it was moved to)');
+    assert.ok(performance.now() - movedAt < 10_000, 'at once, not after the <Dial>\'s 20 s');
+    assert.equal(platform.webhook.hits.some((hit) => hit.path === '/after-ringing'), false, 'the <Dial action> is not asked');
+  });
+
   test('a call connected by a <Dial> is not redirected: 400 with Twilio\'s 21220, and it goes on', async () => {
     const { callee, caller, callSid } = await bridgedInboundCall();
     const refused = await updateCall(callSid, { Twiml: '<Response><Hangup/></Response>' });
