@@ -24,6 +24,11 @@ export interface CallRecord {
   readonly endedAt?: number;
   /** When the status last changed. */
   readonly updatedAt: number;
+  /**
+   * Where the call's completed status callback goes, if it has one: another replica posts it
+   * for a call whose worker died with it (redis-call-store.ts).
+   */
+  readonly statusCallback?: { readonly url: string; readonly method: 'GET' | 'POST' };
 }
 
 /** How the account asks a live call to end (Twilio's Status parameter of an update). */
@@ -52,6 +57,10 @@ export interface CallLedgerOptions {
   onChange?: (record: CallRecord) => void;
 }
 
+/** A record's statusCallback field from a webhook, when there is one. */
+export const statusCallbackOf = (webhook: { url: string; method: 'GET' | 'POST' } | undefined): Pick<CallRecord, 'statusCallback'> =>
+  (webhook === undefined ? {} : { statusCallback: { url: webhook.url, method: webhook.method } });
+
 /** Twilio's rule: canceled ends only a call not yet answered; completed ends any live one. */
 export const hangUpApplies = (status: CallStatus, mode: HangUpMode): boolean => !isFinal(status) && (mode === 'completed' || status !== 'in-progress');
 
@@ -70,7 +79,7 @@ export class CallLedger {
   }
 
   /** A call starts: `status` is queued for a call the API placed, ringing for one that came in. */
-  opened(facts: Pick<CallRecord, 'sid' | 'accountSid' | 'from' | 'to' | 'direction' | 'parentCallSid'>, status: 'queued' | 'ringing', hangUp: CallHangUp): void {
+  opened(facts: Pick<CallRecord, 'sid' | 'accountSid' | 'from' | 'to' | 'direction' | 'parentCallSid' | 'statusCallback'>, status: 'queued' | 'ringing', hangUp: CallHangUp): void {
     const now = this.#now();
     this.#live.set(facts.sid, { record: { ...facts, status, createdAt: now, updatedAt: now }, hangUp });
     this.#changed(facts.sid);

@@ -16,6 +16,7 @@ import { postStatusCallback } from '../webhook/status-callback.ts';
 import type { WebhookParams } from '../webhook/twilio-signature.ts';
 import type { CallContext } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
+import { statusCallbackOf } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
 import type { DialFailure } from './dial-result.ts';
 import type { RedirectOutcome } from './twiml-redirect.ts';
@@ -37,7 +38,8 @@ export class DialedCall {
     const hangUp = () => (this.#connected ? context.session.hangup('worker') : context.session.cancelDials());
     // Its TwiML is its parent's: there is none of its own to replace.
     const redirect = (): RedirectOutcome => (this.#connected ? 'connected' : 'dialing');
-    context.ledger?.opened({ sid: this.callSid, accountSid, from: party.from, to: party.to, direction: 'outbound-dial', parentCallSid }, 'queued', { hangUp, redirect });
+    const completedTo = callback?.events.has('completed') === true ? callback : undefined;
+    context.ledger?.opened({ sid: this.callSid, accountSid, from: party.from, to: party.to, direction: 'outbound-dial', parentCallSid, ...statusCallbackOf(completedTo) }, 'queued', { hangUp, redirect });
   }
 
   get callSid(): string {

@@ -19,6 +19,7 @@ import { signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import type { PushCalls } from './push-wake.ts';
 import { reportEnded } from './call-event.ts';
+import { statusCallbackOf } from './call-ledger.ts';
 import { TwimlRedirects } from './twiml-redirect.ts';
 import type { RedirectTarget } from './twiml-redirect.ts';
 import { runVoiceTwiml } from './voice-twiml.ts';
@@ -78,7 +79,7 @@ export function createCallHandler(settings: CallHandlingSettings, metrics: Worke
       ...(ledger === undefined ? {} : { ledger, redirects: new TwimlRedirects(session) }),
     };
     const { redirects } = context;
-    ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound' }, 'ringing', {
+    ledger?.opened({ sid: details.callSid, accountSid: details.accountSid, from: details.from, to: details.to, direction: 'inbound', ...statusCallbackOf(call.statusCallback) }, 'ringing', {
       hangUp: () => session.terminate(),
       ...(redirects === undefined ? {} : { redirect: (target: RedirectTarget) => redirects.request(target) }),
     });

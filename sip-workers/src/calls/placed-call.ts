@@ -35,6 +35,7 @@ import { newCallSid, signalOfCall } from './call-context.ts';
 import type { CallLedger } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
 import { COMPLETED_ONLY } from '../webhook/progress-events.ts';
+import { statusCallbackOf } from './call-ledger.ts';
 import { INLINE_TWIML_URL } from './inline-twiml.ts';
 import { TwimlRedirects } from './twiml-redirect.ts';
 import type { RedirectTarget } from './twiml-redirect.ts';
@@ -169,7 +170,8 @@ export class CallPlacer {
     const callSid = newCallSid();
     const log = this.#deps.log.child({ callSid });
     const control: PlacedCallControl = { terminated: false, ringing: new Set() };
-    this.#deps.ledger?.opened({ sid: callSid, accountSid: request.account.sid, from: request.from, to: request.to, direction: 'outbound-api' }, 'queued', {
+    const completedTo = (request.statusCallbackEvents ?? COMPLETED_ONLY).has('completed') ? request.statusCallback : undefined;
+    this.#deps.ledger?.opened({ sid: callSid, accountSid: request.account.sid, from: request.from, to: request.to, direction: 'outbound-api', ...statusCallbackOf(completedTo) }, 'queued', {
       hangUp: () => this.#hangUp(control),
       // While the party rings there is no TwiML running to replace.
       redirect: (target: RedirectTarget) => control.redirects?.request(target) ?? 'dialing',

@@ -3,7 +3,9 @@
 // writes its calls as it handles them (a key per call, expiring once the call has been ended for
 // the retention time) and listens on a channel of its own; a replica asked to end another's call
 // publishes the request there, and the owner ends it as it would its own. Each also stamps a
-// heartbeat, by which the others tell the live calls of a replica that died (call-owner.ts).
+// heartbeat, by which the others tell the live calls of a replica that died (call-owner.ts);
+// every replica looks through the carrier's live calls now and then for such orphans, and the
+// first to claim one writes it ended and has its completed status callback posted (onOrphan).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Counter } from 'prom-client';
@@ -37,6 +39,8 @@ export interface RedisCallStoreOptions {
   log: WorkerLogger;
   /** Counts what failed for want of Redis, by operation. */
   failures?: Pick<Counter<'operation'>, 'inc'>;
+  /** A live call of a replica that died with it, just ended here (once across the replicas): its status callback is posted from it. */
+  onOrphan?: (call: CallRecord) => void;
 }
 
 // Parsed at the boundary: another worker version may have written the key.
@@ -50,12 +54,13 @@ const storedCall = z.object({
     from: z.string(),
     to: z.string(),
     direction: z.enum(['inbound', 'outbound-api', 'outbound-dial']),
-    parentCallSid: z.string().optional(),
     status: z.enum(CALL_STATUSES),
     createdAt: z.number(),
     answeredAt: z.number().optional(),
     endedAt: z.number().optional(),
     updatedAt: z.number(),
+    parentCallSid: z.string().optional(),
+    statusCallback: z.object({ url: z.string(), method: z.enum(['GET', 'POST']) }).optional(),
   }),
 });
 type StoredCall = z.infer<typeof storedCall>;
@@ -65,6 +70,9 @@ const INDEX_TRIM_INTERVAL_MS = 60_000;
 /** A list reads the account's newest calls this many at a time, and never more than MAX_LISTED of them. */
 const LIST_BATCH = 500;
 const MAX_LISTED = 10_000;
+
+/** At most this many live calls are looked through for orphans a pass, oldest first. */
+const ORPHAN_SCAN = 2000;
 
 /** How long a closing store waits for its writes in flight. */
 const CLOSE_WAIT_MS = 1000;
@@ -86,6 +94,7 @@ export class RedisCallStore implements CallLookup {
   /** Tells this run's calls from an earlier run's at the same address. */
   readonly #instance = randomUUID();
   #heartbeatTimer: NodeJS.Timeout | undefined;
+  #reapTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** When this worker last trimmed each account's index. */
   readonly #trimmedAt = new Map<string, number>();
@@ -126,6 +135,9 @@ export class RedisCallStore implements CallLookup {
   #connect(): Promise<void> {
     this.#heartbeatTimer = setInterval(() => this.#stampHeartbeat(), this.#heartbeat.renewMs);
     this.#heartbeatTimer.unref();
+    // As often as a replica can die unseen, each at its own moment.
+    this.#reapTimer = setInterval(() => void this.reapOrphans(), this.#heartbeat.goneAfterMs * (0.8 + Math.random() * 0.4));
+    this.#reapTimer.unref();
     const failed = (what: string) => (error: unknown) => {
       if (this.#closed) return;
       this.#options.log.warn({ err: error }, what);
@@ -152,7 +164,9 @@ export class RedisCallStore implements CallLookup {
       if (!this.#availability.down) this.#options.log.warn({ err: error, callSid: call.sid }, 'call not written to the call store');
     };
     this.#client.set(this.#key(call.sid), value, { expiration: { type: 'PX', value: ttlMs } }).catch(failed);
+    if (isFinal(call.status)) this.#client.zRem(this.#liveKey(), call.sid).catch(failed);
     if (call.updatedAt !== call.createdAt) return;
+    this.#client.zAdd(this.#liveKey(), { score: call.createdAt, value: call.sid }).catch(failed);
     const index = this.#accountKey(call.accountSid);
     this.#client.zAdd(index, { score: call.createdAt, value: call.sid }).catch(failed);
     const now = Date.now();
@@ -220,9 +234,54 @@ export class RedisCallStore implements CallLookup {
    * Lets the writes in flight land first (the calls a stopping worker just hung up, which would
    * otherwise read in-progress until their keys expire), for at most a second.
    */
+  /**
+   * Looks through the carrier's live calls for those whose worker is gone (call-owner.ts) and ends
+   * each this replica is first to claim: its record written ended, onOrphan told. Runs every
+   * 15 s or so on each replica; resolves with how many it ended.
+   */
+  async reapOrphans(): Promise<number> {
+    if (this.#closed || !this.#client.isReady) return 0;
+    try {
+      const sids = await this.#bounded(this.#client.zRange(this.#liveKey(), 0, ORPHAN_SCAN - 1));
+      if (sids.length === 0) return 0;
+      const values = await this.#bounded(this.#client.mGet(sids.map((sid) => this.#key(sid))));
+      const stored: StoredCall[] = [];
+      const gone: string[] = [];
+      values.forEach((value, index) => {
+        const found = value === null ? undefined : this.#parse(value);
+        if (found === undefined || isFinal(found.call.status)) gone.push(sids[index] ?? '');
+        else stored.push(found);
+      });
+      if (gone.length > 0) await this.#bounded(this.#client.zRem(this.#liveKey(), gone));
+      const judged = await this.#judged(stored, Date.now());
+      let reaped = 0;
+      for (const [index, call] of judged.entries()) {
+        if (!isFinal(call.status) || this.#options.ledger.find(call.sid)) continue;
+        if (await this.#reap(stored[index] as StoredCall, call)) reaped++;
+      }
+      return reaped;
+    } catch (error) {
+      if (!(error instanceof CallStoreUnavailable)) throw error;
+      this.#options.failures?.inc({ operation: 'reap' });
+      return 0;
+    }
+  }
+
+  /** Ends one orphan if this replica claims it first: false when another did. */
+  async #reap(stored: StoredCall, ended: CallRecord): Promise<boolean> {
+    const claimed = await this.#bounded(this.#client.set(`${this.#key(ended.sid)}:reaped`, this.#options.worker, { condition: 'NX', expiration: { type: 'PX', value: this.#keptMs() } }));
+    if (claimed === null) return false;
+    await this.#bounded(this.#client.set(this.#key(ended.sid), JSON.stringify({ ...stored, call: ended } satisfies StoredCall), { expiration: { type: 'PX', value: this.#options.retentionMs } }));
+    await this.#bounded(this.#client.zRem(this.#liveKey(), ended.sid));
+    this.#options.log.info({ callSid: ended.sid, worker: stored.worker, status: ended.status }, 'a call whose replica is gone ended here');
+    this.#options.onOrphan?.(ended);
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#heartbeatTimer);
+    clearInterval(this.#reapTimer);
     if (this.#subscriber.isOpen) this.#subscriber.destroy();
     if (!this.#client.isReady) {
       if (this.#client.isOpen) this.#client.destroy();
@@ -307,6 +366,11 @@ export class RedisCallStore implements CallLookup {
   // A carrier's keys share a hash tag, as the registrar's presence keys do.
   #key(callSid: string): string {
     return `switchyard:calls:{${this.#options.carrier}}:${callSid}`;
+  }
+
+  /** The carrier's live calls by creation, which the orphan pass looks through. */
+  #liveKey(): string {
+    return `switchyard:calls:{${this.#options.carrier}}:live`;
   }
 
   #heartbeatKey(worker: string): string {

@@ -5,6 +5,8 @@ import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { DEFAULT_MAX_CALL_MS } from '../b2bua/call-session.ts';
 import type { CallHandlingSettings } from '../calls/call-context.ts';
 import { CallLedger } from '../calls/call-ledger.ts';
+import type { CallRecord } from '../calls/call-ledger.ts';
+import { postOrphanedCallStatus } from '../calls/orphaned-call-status.ts';
 import { createCallHandler } from '../calls/inbound-call.ts';
 import { CallPlacer } from '../calls/placed-call.ts';
 import { CarrierEventDelivery } from '../carrier-events/event-delivery.ts';
@@ -180,14 +182,20 @@ async function startRegistrar(options: RegistrarOptions, transport: SipTransport
  * is one (the Redis client is loaded only then, as the registrar's is). `worker`: this replica's
  * name in the store.
  */
-async function startCallLedger(options: SipWorkerOptions, worker: string, metrics: WorkerMetrics, log: WorkerLogger): Promise<{ ledger?: CallLedger; calls?: CallLookup; store?: RedisCallStore }> {
+async function startCallLedger(options: SipWorkerOptions, worker: string, metrics: WorkerMetrics, log: WorkerLogger, onOrphan: (call: CallRecord) => void): Promise<{ ledger?: CallLedger; calls?: CallLookup; store?: RedisCallStore }> {
   const { callLedger, registrar } = options;
   if (callLedger === undefined) return {};
   const shared: { store?: RedisCallStore } = {};
   const ledger = new CallLedger({ ...callLedger, onChange: (call) => shared.store?.record(call) });
   if (registrar === undefined) return { ledger, calls: new LocalCallLookup(ledger) };
   const { RedisCallStore: Store } = await import('../rest-api/redis-call-store.ts');
-  const store = new Store({ ...callLedger, url: registrar.redisUrl, carrier: registrar.carrier, worker, ledger, maxCallMs: options.maxCallMs ?? DEFAULT_MAX_CALL_MS, log, failures: metrics.callStoreFailures });
+  const store = new Store({
+    ...callLedger, url: registrar.redisUrl, carrier: registrar.carrier, worker, ledger, maxCallMs: options.maxCallMs ?? DEFAULT_MAX_CALL_MS, log, failures: metrics.callStoreFailures,
+    onOrphan: (call) => {
+      metrics.callStoreOrphans.inc();
+      onOrphan(call);
+    },
+  });
   shared.store = store;
   void store.start();
   return { ledger, calls: store, store };
@@ -229,7 +237,7 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     dns,
     unreachableServers,
   };
-  const { ledger, calls, store: callStore } = await startCallLedger(options, transport.sentBy, metrics, log);
+  const { ledger, calls, store: callStore } = await startCallLedger(options, transport.sentBy, metrics, log, (call) => void postOrphanedCallStatus(call, routing(), settings, log));
   const handleCall = createCallHandler(settings, metrics, log, { media, registrar, push, events, ledger });
   // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
   const contact = (kind: TransportKind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`);
