@@ -67,7 +67,7 @@ const sip = await startSipWorker(
     overload: { backlogShare: config.SWITCHYARD_OVERLOAD_BACKLOG_SHARE },
     ...(registrar === undefined ? {} : { registrar }),
     ...(push === undefined ? {} : { push }),
-    ...(config.SWITCHYARD_API_PORT === 0 ? {} : { callLedger: { retentionMs: config.SWITCHYARD_API_CALL_RETENTION_SECONDS * 1000, maxEnded: config.SWITCHYARD_API_CALL_RETENTION_MAX } }),
+    ...(config.SWITCHYARD_API_PORT === 0 ? {} : { callLedger: { retentionMs: config.SWITCHYARD_API_CALL_RETENTION_SECONDS * 1000, maxEnded: config.SWITCHYARD_API_CALL_RETENTION_MAX, orphanAfterMs: config.SWITCHYARD_CALL_ORPHAN_SECONDS * 1000 } }),
   },
   () => store.current(),
   metrics,

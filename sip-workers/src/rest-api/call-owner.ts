@@ -15,14 +15,19 @@ import { isFinal } from '../calls/call-ledger.ts';
 export const ownerHeartbeat = z.object({ instance: z.string(), seenAt: z.number() });
 export type OwnerHeartbeat = z.infer<typeof ownerHeartbeat>;
 
-/** How often a replica stamps its heartbeat, and after how long without one its calls count as gone with it. */
+/**
+ * How often a replica stamps its heartbeat; after how long without one its calls read ended; and
+ * after how long another replica ends them for good and posts their status callbacks, which a
+ * replica merely cut off from Redis for a while would post again at the call's true end.
+ */
 export interface HeartbeatTiming {
   renewMs: number;
   goneAfterMs: number;
+  reapAfterMs: number;
 }
 
-/** Three stamps may be missed (a Redis blip, a long GC pause) before a replica's calls read ended. */
-export const DEFAULT_HEARTBEAT: HeartbeatTiming = { renewMs: 5000, goneAfterMs: 15_000 };
+/** Three stamps may be missed (a Redis blip, a long GC pause) before a replica's calls read ended; twelve before they are ended. */
+export const DEFAULT_HEARTBEAT: HeartbeatTiming = { renewMs: 5000, goneAfterMs: 15_000, reapAfterMs: 60_000 };
 
 /**
  * The call as it stands, given the run that wrote its record (`instance`) and the heartbeat in

@@ -235,9 +235,9 @@ export class RedisCallStore implements CallLookup {
    * otherwise read in-progress until their keys expire), for at most a second.
    */
   /**
-   * Looks through the carrier's live calls for those whose worker is gone (call-owner.ts) and ends
-   * each this replica is first to claim: its record written ended, onOrphan told. Runs every
-   * 15 s or so on each replica; resolves with how many it ended.
+   * Looks through the carrier's live calls for those whose worker has stamped no heartbeat for
+   * reapAfterMs (call-owner.ts) and ends each this replica is first to claim: its record written
+   * ended, onOrphan told. Runs every 15 s or so on each replica; resolves with how many it ended.
    */
   async reapOrphans(): Promise<number> {
     if (this.#closed || !this.#client.isReady) return 0;
@@ -253,7 +253,7 @@ export class RedisCallStore implements CallLookup {
         else stored.push(found);
       });
       if (gone.length > 0) await this.#bounded(this.#client.zRem(this.#liveKey(), gone));
-      const judged = await this.#judged(stored, Date.now());
+      const judged = await this.#judged(stored, Date.now(), this.#heartbeat.reapAfterMs);
       let reaped = 0;
       for (const [index, call] of judged.entries()) {
         if (!isFinal(call.status) || this.#options.ledger.find(call.sid)) continue;
@@ -318,7 +318,7 @@ export class RedisCallStore implements CallLookup {
   }
 
   /** The calls as their owners left them: a live call of a replica that is gone reads ended. */
-  async #judged(stored: readonly StoredCall[], now: number): Promise<CallRecord[]> {
+  async #judged(stored: readonly StoredCall[], now: number, goneAfterMs = this.#heartbeat.goneAfterMs): Promise<CallRecord[]> {
     const owners = [...new Set(stored.filter(({ call, instance }) => instance !== undefined && !isFinal(call.status)).map(({ worker }) => worker))];
     if (owners.length === 0) return stored.map(({ call }) => call);
     const values = await this.#bounded(this.#client.mGet(owners.map((worker) => this.#heartbeatKey(worker))));
@@ -327,7 +327,7 @@ export class RedisCallStore implements CallLookup {
       const parsed = ownerHeartbeat.safeParse(parseJson(values[index]));
       if (parsed.success) heartbeats.set(worker, parsed.data);
     });
-    return stored.map(({ worker, instance, call }) => callAsOwnerLeftIt(call, instance, heartbeats.get(worker), now, this.#heartbeat.goneAfterMs));
+    return stored.map(({ worker, instance, call }) => callAsOwnerLeftIt(call, instance, heartbeats.get(worker), now, goneAfterMs));
   }
 
   async #readJudged(callSid: string): Promise<CallRecord | undefined> {

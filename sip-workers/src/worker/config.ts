@@ -27,6 +27,7 @@ export const workerConfig = z
     SWITCHYARD_API_PORT: z.coerce.number().int().min(0).max(65535).default(8081).describe('Port of the REST API; 0: no REST API.'),
     SWITCHYARD_API_CALLS_PER_SECOND: z.coerce.number().positive().default(1).describe('Calls each account may place through the REST API per second on this worker (a burst of twice as many at once); beyond it, 429 with Retry-After.'),
     SWITCHYARD_API_CALL_RETENTION_SECONDS: z.coerce.number().positive().default(3600).describe('How long the REST API can still fetch a call after it ended (GET …/Calls/{Sid}.json).'),
+    SWITCHYARD_CALL_ORPHAN_SECONDS: z.coerce.number().int().min(20).default(60).describe('With SWITCHYARD_REDIS_URL: how long a replica may go without a heartbeat in Redis before another ends its live calls for good and posts their completed status callbacks (they read ended after 15 s already). Shorter posts them sooner after a crash; a replica cut off from Redis longer than this has its calls\' callbacks posted twice.'),
     SWITCHYARD_API_CALL_RETENTION_MAX: z.coerce.number().int().positive().default(20_000).describe('Ended calls this worker keeps in memory for the REST API at most (~0.5 KB each, so ~10 MB); the oldest go first. With SWITCHYARD_REDIS_URL an ended call is read from Redis for the whole retention time whatever this is.'),
     SWITCHYARD_HTTP_HOST: z.string().default('0.0.0.0'),
     SWITCHYARD_ROUTING_DIR: z.string().optional().describe('Standalone mode: read routing state from this directory instead of the Kubernetes API.'),

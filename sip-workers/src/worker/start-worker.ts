@@ -89,7 +89,7 @@ export interface SipWorkerOptions {
    * (at most `maxEnded` of them); shared with the other replicas through the registrar's Redis
    * when there is one. Absent: no ledger (the REST API is off).
    */
-  callLedger?: { retentionMs: number; maxEnded: number };
+  callLedger?: { retentionMs: number; maxEnded: number; orphanAfterMs?: number };
 }
 
 export interface PushOptions {
@@ -191,6 +191,7 @@ async function startCallLedger(options: SipWorkerOptions, worker: string, metric
   const { RedisCallStore: Store } = await import('../rest-api/redis-call-store.ts');
   const store = new Store({
     ...callLedger, url: registrar.redisUrl, carrier: registrar.carrier, worker, ledger, maxCallMs: options.maxCallMs ?? DEFAULT_MAX_CALL_MS, log, failures: metrics.callStoreFailures,
+    ...(callLedger.orphanAfterMs === undefined ? {} : { heartbeat: { reapAfterMs: callLedger.orphanAfterMs } }),
     onOrphan: (call) => {
       metrics.callStoreOrphans.inc();
       onOrphan(call);

@@ -34,7 +34,8 @@ test('a call whose replica was killed reads ended on the other replica once the 
   const view = await viewOf(texts);
   const sid = view.account('clinic')?.sid ?? '';
   const clinic = { sid, token: view.authToken(sid) ?? '' };
-  const env = { SWITCHYARD_CARRIER: 'mekong', SWITCHYARD_ROUTING_DIR: dir, SWITCHYARD_REDIS_URL: redis.url };
+  // Orphans ended after 20 s without a heartbeat rather than the default 60, to keep the test short.
+  const env = { SWITCHYARD_CARRIER: 'mekong', SWITCHYARD_ROUTING_DIR: dir, SWITCHYARD_REDIS_URL: redis.url, SWITCHYARD_CALL_ORPHAN_SECONDS: '20' };
   const [doomed, survivor, another] = [await startWorkerProcess(env), await startWorkerProcess(env), await startWorkerProcess(env)];
   webhook.route('/status', (_hit, response) => void response.writeHead(204).end());
   const api = (worker: { apiPort: number }) => `http://127.0.0.1:${worker.apiPort}`;
