@@ -42,7 +42,11 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
       const result = await dial(context, verb);
       if (result.kind === 'answered') {
         const { action } = verb;
-        if (action !== undefined) void session.ended.then((end) => requestBridgedDialAction(context, { ...verb, action }, end, result.dialCallSid));
+        if (action !== undefined) {
+          void session.ended
+            .then((end) => requestBridgedDialAction(context, { ...verb, action }, end, result.dialCallSid))
+            .catch((error: unknown) => context.log.error({ err: error }, '<Dial action> after the connected call not requested'));
+        }
         return { next: 'done' };
       }
       lastFailure.value = result;

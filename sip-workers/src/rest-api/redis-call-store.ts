@@ -136,7 +136,9 @@ export class RedisCallStore implements CallLookup {
     this.#heartbeatTimer = setInterval(() => this.#stampHeartbeat(), this.#heartbeat.renewMs);
     this.#heartbeatTimer.unref();
     // As often as a replica can die unseen, each at its own moment.
-    this.#reapTimer = setInterval(() => void this.reapOrphans(), this.#heartbeat.goneAfterMs * (0.8 + Math.random() * 0.4));
+    this.#reapTimer = setInterval(() => {
+      this.reapOrphans().catch((error: unknown) => this.#options.log.error({ err: error }, 'call store: looking for calls of replicas that are gone failed'));
+    }, this.#heartbeat.goneAfterMs * (0.8 + Math.random() * 0.4));
     this.#reapTimer.unref();
     const failed = (what: string) => (error: unknown) => {
       if (this.#closed) return;
@@ -184,7 +186,7 @@ export class RedisCallStore implements CallLookup {
     const matching: CallRecord[] = [];
     const now = Date.now();
     // The index is by creation, which is a call's start time: a StartTime filter narrows what is read.
-    const oldest = Math.max(Date.now() - this.#keptMs(), query.started?.from ?? 0);
+    const oldest = Math.max(now - this.#keptMs(), query.started?.from ?? 0);
     const newest = query.started?.until ?? '+inf';
     for (let offset = 0; offset < MAX_LISTED && matching.length < wanted; offset += LIST_BATCH) {
       const sids = await this.#bounded(this.#client.zRange(this.#accountKey(accountSid), newest, oldest, { BY: 'SCORE', REV: true, LIMIT: { offset, count: LIST_BATCH } }));
@@ -231,10 +233,6 @@ export class RedisCallStore implements CallLookup {
   }
 
   /**
-   * Lets the writes in flight land first (the calls a stopping worker just hung up, which would
-   * otherwise read in-progress until their keys expire), for at most a second.
-   */
-  /**
    * Looks through the carrier's live calls for those whose worker has stamped no heartbeat for
    * reapAfterMs (call-owner.ts) and ends each this replica is first to claim: its record written
    * ended, onOrphan told. Runs every 15 s or so on each replica; resolves with how many it ended.
@@ -278,6 +276,10 @@ export class RedisCallStore implements CallLookup {
     return true;
   }
 
+  /**
+   * Lets the writes in flight land first (the calls a stopping worker just hung up, which would
+   * otherwise read in-progress until their keys expire), for at most a second.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#heartbeatTimer);

@@ -238,7 +238,9 @@ export async function startSipWorker(options: SipWorkerOptions, routing: () => R
     dns,
     unreachableServers,
   };
-  const { ledger, calls, store: callStore } = await startCallLedger(options, transport.sentBy, metrics, log, (call) => void postOrphanedCallStatus(call, routing(), settings, log));
+  const { ledger, calls, store: callStore } = await startCallLedger(options, transport.sentBy, metrics, log, (call) => {
+    postOrphanedCallStatus(call, routing(), settings, log).catch((error: unknown) => log.error({ err: error, callSid: call.sid }, 'status callback of a call whose replica is gone not posted'));
+  });
   const handleCall = createCallHandler(settings, metrics, log, { media, registrar, push, events, ledger });
   // A caller over TCP or TLS sends its in-dialog requests the same way, to the port for it.
   const contact = (kind: TransportKind) => (kind === 'udp' ? `<sip:switchyard@${transport.sentBy}>` : `<sip:switchyard@${transport.sentByFor(kind)};transport=${kind}>`);
