@@ -200,7 +200,7 @@ export class RedisCallStore implements CallLookup {
   }
 
   async find(callSid: string): Promise<CallRecord | undefined> {
-    return this.#options.ledger.find(callSid) ?? (await this.#counted('read', this.#readJudged(callSid)));
+    return this.#options.ledger.find(callSid) ?? (await this.#counted('read', this.#readJudged(callSid)))?.call;
   }
 
   hangUp(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
@@ -214,22 +214,20 @@ export class RedisCallStore implements CallLookup {
   }
 
   async #redirectElsewhere(callSid: string, target: RedirectTarget): Promise<RedirectOutcome> {
-    const stored = await this.#read(callSid);
-    const call = stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
-    if (!stored || !call || isFinal(call.status)) return 'not-live';
-    const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, redirect: target })));
+    const found = await this.#readJudged(callSid);
+    if (!found || isFinal(found.call.status)) return 'not-live';
+    const heard = await this.#bounded(this.#client.publish(this.#channel(found.worker), JSON.stringify({ sid: callSid, redirect: target })));
     return heard === 0 ? 'not-live' : 'redirected';
   }
 
   /** Another replica's call (or none): asked of its owner over the owner's channel. */
   async #hangUpElsewhere(callSid: string, mode: HangUpMode): Promise<CallRecord | undefined> {
-    const stored = await this.#read(callSid);
-    const call = stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
-    if (!stored || !call || !hangUpApplies(call.status, mode)) return call;
-    const heard = await this.#bounded(this.#client.publish(this.#channel(stored.worker), JSON.stringify({ sid: callSid, mode })));
+    const found = await this.#readJudged(callSid);
+    if (!found || !hangUpApplies(found.call.status, mode)) return found?.call;
+    const heard = await this.#bounded(this.#client.publish(this.#channel(found.worker), JSON.stringify({ sid: callSid, mode })));
     // Nobody listens on the owner's channel: it is gone, and its calls with it; the record says what it knew.
-    if (heard === 0) return call;
-    return untilEnded(() => this.#readJudged(callSid), this.#options.settleMs ?? HANG_UP_SETTLE_MS);
+    if (heard === 0) return found.call;
+    return untilEnded(async () => (await this.#readJudged(callSid))?.call, this.#options.settleMs ?? HANG_UP_SETTLE_MS);
   }
 
   /**
@@ -332,9 +330,11 @@ export class RedisCallStore implements CallLookup {
     return stored.map(({ worker, instance, call }) => callAsOwnerLeftIt(call, instance, heartbeats.get(worker), now, goneAfterMs));
   }
 
-  async #readJudged(callSid: string): Promise<CallRecord | undefined> {
+  /** Another replica's call as its owner left it (call-owner.ts), with the owner it names. */
+  async #readJudged(callSid: string): Promise<{ worker: string; call: CallRecord } | undefined> {
     const stored = await this.#read(callSid);
-    return stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
+    const call = stored === undefined ? undefined : (await this.#judged([stored], Date.now()))[0];
+    return stored === undefined || call === undefined ? undefined : { worker: stored.worker, call };
   }
 
   async #read(callSid: string): Promise<StoredCall | undefined> {
