@@ -12,12 +12,12 @@ import type { LegObserver } from '../b2bua/outgoing-leg.ts';
 import type { NounStatusCallback } from '../twiml/twiml-verbs.ts';
 import type { CallDetails, FinalCallStatus, StatusCallbackStatus } from '../webhook/call-parameters.ts';
 import { progressCallbackParameters, statusCallbackParameters } from '../webhook/call-parameters.ts';
-import { postStatusCallback } from '../webhook/status-callback.ts';
 import type { WebhookParams } from '../webhook/twilio-signature.ts';
 import type { CallContext } from './call-context.ts';
 import { newCallSid } from './call-context.ts';
 import { statusCallbackOf } from './call-ledger.ts';
 import { CallProgress } from './call-progress.ts';
+import { sendStatusCallback } from './call-status.ts';
 import type { DialFailure } from './dial-result.ts';
 import type { RedirectOutcome } from './twiml-redirect.ts';
 
@@ -81,9 +81,6 @@ export class DialedCall {
   #post(params: WebhookParams, status: string): void {
     const target = this.#callback;
     if (!target) return;
-    const { call, settings, log } = this.#context;
-    void postStatusCallback({ target, params, authToken: call.account.authToken, signatureHeader: settings.signatureHeader, timeoutMs: settings.webhookTimeoutMs }).then((result) => {
-      if (!result.ok) log.warn({ url: result.url, failure: result.failure, status, dialCallSid: this.callSid }, '<Dial> noun status callback failed');
-    });
+    void sendStatusCallback(target, params, this.#context.call.account.authToken, this.#context, '<Dial> noun status callback failed', { status, dialCallSid: this.callSid });
   }
 }

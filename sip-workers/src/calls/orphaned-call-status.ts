@@ -6,9 +6,9 @@ import type { CallRecord } from './call-ledger.ts';
 import { isFinal } from './call-ledger.ts';
 import type { RoutingView } from '../routing/routing-view.ts';
 import { statusCallbackParameters } from '../webhook/call-parameters.ts';
-import { postStatusCallback } from '../webhook/status-callback.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { CallHandlingSettings } from './call-context.ts';
+import { sendStatusCallback } from './call-status.ts';
 
 export async function postOrphanedCallStatus(call: CallRecord, view: RoutingView | undefined, settings: Pick<CallHandlingSettings, 'signatureHeader' | 'webhookTimeoutMs'>, log: WorkerLogger): Promise<void> {
   const { statusCallback: target, status, endedAt } = call;
@@ -25,6 +25,5 @@ export async function postOrphanedCallStatus(call: CallRecord, view: RoutingView
     endedAt: new Date(endedAt),
     ...(call.answeredAt === undefined ? {} : { durationSeconds: (endedAt - call.answeredAt) / 1000 }),
   });
-  const result = await postStatusCallback({ target, params, authToken, signatureHeader: settings.signatureHeader, timeoutMs: settings.webhookTimeoutMs });
-  if (!result.ok) log.warn({ url: result.url, failure: result.failure, callSid: call.sid }, 'status callback of a call whose replica is gone failed');
+  await sendStatusCallback(target, params, authToken, { settings, log }, 'status callback of a call whose replica is gone failed', { callSid: call.sid });
 }

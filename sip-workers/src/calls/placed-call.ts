@@ -26,7 +26,6 @@ import type { TransportKind } from '../sip/transport.ts';
 import type { SipUri } from '../sip/uri.ts';
 import type { CallDetails } from '../webhook/call-parameters.ts';
 import { progressCallbackParameters } from '../webhook/call-parameters.ts';
-import { postStatusCallback } from '../webhook/status-callback.ts';
 import type { WorkerLogger } from '../worker/logger.ts';
 import type { WorkerMetrics } from '../worker/metrics.ts';
 import type { SipWorker } from '../worker/sip-worker.ts';
@@ -40,7 +39,7 @@ import { INLINE_TWIML_URL } from './inline-twiml.ts';
 import { TwimlRedirects } from './twiml-redirect.ts';
 import type { RedirectTarget } from './twiml-redirect.ts';
 import type { ProgressEvent } from '../webhook/progress-events.ts';
-import { finalCallStatus } from './call-status.ts';
+import { finalCallStatus, sendStatusCallback } from './call-status.ts';
 import { presentedCaller } from './callee-leg-target.ts';
 import { dialSipUri, dialThroughTrunks } from './dial.ts';
 import { failure } from './dial-result.ts';
@@ -224,15 +223,7 @@ export class CallPlacer {
     const target = request.statusCallback;
     return new CallProgress(request.statusCallbackEvents ?? COMPLETED_ONLY, (status, sequenceNumber) => {
       if (!target) return;
-      void postStatusCallback({
-        target,
-        params: progressCallbackParameters(details, status, new Date(), sequenceNumber),
-        authToken: request.account.authToken,
-        signatureHeader: settings.signatureHeader,
-        timeoutMs: settings.webhookTimeoutMs,
-      }).then((result) => {
-        if (!result.ok) log.warn({ url: result.url, failure: result.failure, status }, 'status callback failed');
-      });
+      void sendStatusCallback(target, progressCallbackParameters(details, status, new Date(), sequenceNumber), request.account.authToken, { settings, log }, 'status callback failed', { status });
     });
   }
 
