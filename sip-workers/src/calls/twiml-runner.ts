@@ -79,13 +79,13 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
 
 /** A <Pause>: until its time is up, the call ends, or the REST API redirects the call. */
 async function pause(context: CallContext, ms: number): Promise<void> {
-  if (!context.redirects) {
-    await sleep(ms, undefined, { signal: context.signal }).catch(() => undefined);
-    return;
+  let { signal } = context;
+  if (context.redirects) {
+    const redirected = new AbortController();
+    void context.redirects.interruption().then(() => redirected.abort());
+    signal = AbortSignal.any([signal, redirected.signal]);
   }
-  const stop = new AbortController();
-  void context.redirects.interruption().then(() => stop.abort());
-  await sleep(ms, undefined, { signal: AbortSignal.any([context.signal, stop.signal]) }).catch(() => undefined);
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** The document the REST API redirected the call to (its URL fetched, or its TwiML read), or done when there is none to run. */
