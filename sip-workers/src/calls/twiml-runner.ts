@@ -81,9 +81,9 @@ async function runVerb(context: CallContext, verb: TwimlVerb, lastFailure: { val
 async function pause(context: CallContext, ms: number): Promise<void> {
   let { signal } = context;
   if (context.redirects) {
-    const redirected = new AbortController();
-    void context.redirects.interruption().then(() => redirected.abort());
-    signal = AbortSignal.any([signal, redirected.signal]);
+    const interrupted = new AbortController();
+    void context.redirects.interruption().then(() => interrupted.abort());
+    signal = AbortSignal.any([signal, interrupted.signal]);
   }
   await sleep(ms, undefined, { signal }).catch(() => undefined);
 }
