@@ -276,8 +276,7 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
     }
     this.#state = 'answered';
     this.#answeredAt = Date.now();
-    this.#timeLimit = setTimeout(() => this.hangup('worker'), this.#deps.maxCallMs ?? DEFAULT_MAX_CALL_MS);
-    this.#timeLimit.unref();
+    this.#hangUpIn(this.#deps.maxCallMs ?? DEFAULT_MAX_CALL_MS);
     this.#callee = callee;
     this.#calleeInviteSeq = callee.localSeq;
     this.#descriptions.callee ??= sdpOf(outcome.response);
@@ -302,8 +301,13 @@ export class CallSession<Caller extends CallerSide = CallerSide> {
    */
   limitAnsweredTo(limitMs: number): void {
     if (this.#state !== 'answered' || this.#answeredAt === undefined || limitMs >= (this.#deps.maxCallMs ?? DEFAULT_MAX_CALL_MS)) return;
+    this.#hangUpIn(Math.max(0, this.#answeredAt + limitMs - Date.now()));
+  }
+
+  /** The answered call's time limit: BYE to both sides `ms` from now, replacing any limit set before. */
+  #hangUpIn(ms: number): void {
     clearTimeout(this.#timeLimit);
-    this.#timeLimit = setTimeout(() => this.hangup('worker'), Math.max(0, this.#answeredAt + limitMs - Date.now()));
+    this.#timeLimit = setTimeout(() => this.hangup('worker'), ms);
     this.#timeLimit.unref();
   }
 

@@ -7,6 +7,7 @@ import { INLINE_TWIML_URL } from '../calls/inline-twiml.ts';
 import type { PlacedCallRequest } from '../calls/placed-call.ts';
 import { PROGRESS_EVENTS, readProgressEvents } from '../webhook/progress-events.ts';
 import type { ProgressEvent } from '../webhook/progress-events.ts';
+import { DIAL_TIME_LIMIT } from '../twiml/dial-verb.ts';
 import { parseTwiml } from '../twiml/parse-twiml.ts';
 import type { TwimlDocument } from '../twiml/twiml-verbs.ts';
 import { twilioError } from './twilio-error.ts';
@@ -15,7 +16,6 @@ import type { TwilioError } from './twilio-error.ts';
 /** Twilio's default ring time for a placed call, and its upper bound. */
 const DEFAULT_TIMEOUT_SECONDS = 60;
 const MAX_TIMEOUT_SECONDS = 600;
-const MAX_TIME_LIMIT_SECONDS = 86_400;
 
 const E164_OR_DIGITS = /^\+?[0-9]{2,15}$/;
 
@@ -79,7 +79,7 @@ function timeLimitOf(text: string | null): number | undefined | TwilioError {
   const seconds = Number(text);
   if (!Number.isInteger(seconds) || seconds < 1) return twilioError(400, 20001, `TimeLimit must be a whole number of seconds from 1, not ${text}`);
   // A day at most, as a <Dial timeLimit>; the worker's own limit (SWITCHYARD_MAX_CALL_SECONDS) still ends a bridged call sooner.
-  return Math.min(seconds, MAX_TIME_LIMIT_SECONDS);
+  return Math.min(seconds, DIAL_TIME_LIMIT.max);
 }
 
 /** Timeout (how long the party rings) and TimeLimit (how long the call may last). */

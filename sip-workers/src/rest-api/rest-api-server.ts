@@ -124,7 +124,7 @@ export class RestApi {
     return this.#createCall(request, account, view);
   }
 
-  /** A page of the account's calls, newest first, filtered by To, From and Status. */
+  /** A page of the account's calls, newest first, filtered as call-list.ts reads the query. */
   async #listCalls(params: URLSearchParams, accountSid: string): Promise<Answer> {
     const query = callListQuery(params);
     if ('code' in query) return this.#error(query);

@@ -11,8 +11,8 @@ import type { XmlElement } from './xml-parser.ts';
 // Twilio rings for 30 s by default and for at most 600 s.
 const DIAL_TIMEOUT = { min: 1, max: 600, fallback: 30 };
 // Twilio's default is 4 hours, which is also the worker's own limit by default; an unreadable
-// value falls back to it as Twilio's warning 13216 says. A day at most, as for the REST API's TimeLimit.
-const DIAL_TIME_LIMIT = { min: 1, max: 86_400, fallback: 14_400 };
+// value falls back to it as Twilio's warning 13216 says. A day at most, the REST API's TimeLimit's bound too.
+export const DIAL_TIME_LIMIT = { min: 1, max: 86_400, fallback: 14_400 };
 
 export function readDial(element: XmlElement, context: ReadContext): DialVerb | VerbFailure {
   const targets = readTargets(element, context);
