@@ -30,34 +30,36 @@ interface Spawned {
   logs: Array<Record<string, unknown>>;
   stderr: () => string;
   exited: Promise<void>;
+  /** True once the worker logs that it listens; false if it exits first. */
+  listening: Promise<boolean>;
 }
+
+const listensLine = (line: Record<string, unknown>) => String(line.msg).startsWith('SIP worker listening');
 
 function spawnWorker(env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, [join(repoRoot, 'sip-workers/src/main.ts')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Array<Record<string, unknown>> = [];
-  collectJsonLines(child.stdout, logs);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const listening = new Promise<boolean>((resolve) => {
+    collectJsonLines(child.stdout, logs, () => {
+      if (logs.some(listensLine)) resolve(true);
+    });
+    void exited.then(() => resolve(false));
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, logs, stderr: () => stderr, exited };
+  return { child, logs, stderr: () => stderr, exited, listening };
 }
-
-const listening = (logs: ReadonlyArray<Record<string, unknown>>) => logs.some((line) => String(line.msg).startsWith('SIP worker listening'));
 
 /** Resolves once the worker listens; false when it exited first. */
 async function untilListening(worker: Spawned): Promise<boolean> {
-  let exited = false;
-  void worker.exited.then(() => (exited = true));
-  const deadline = Date.now() + 30_000;
-  while (!listening(worker.logs)) {
-    if (exited) return false;
-    if (Date.now() > deadline) {
-      worker.child.kill('SIGKILL');
-      throw new Error(`the worker did not listen within 30 s; stderr: ${worker.stderr().slice(-2000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+  let timer: NodeJS.Timeout | undefined;
+  const tooLong = new Promise<'too long'>((resolve) => (timer = setTimeout(() => resolve('too long'), 30_000)));
+  const outcome = await Promise.race([worker.listening, tooLong]);
+  clearTimeout(timer);
+  if (outcome !== 'too long') return outcome;
+  worker.child.kill('SIGKILL');
+  throw new Error(`the worker did not listen within 30 s; stderr: ${worker.stderr().slice(-2000)}`);
 }
 
 /** Call at module top level: the process is stopped when the test file ends. */
